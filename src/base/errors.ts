@@ -1,0 +1,41 @@
+/** Errors a user can cause. Each carries its exit code; the CLI's single catch maps them (STYLE.md, Observable Framework). */
+
+/** Exit code 1: bad data, I/O. The message is one line naming the file and position. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Exit code 2: the command line itself is wrong (unknown option, unsupported PromQL construct, ...). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}
+
+/** Where in an input a problem is: a line (1-based) and column, or a byte offset. */
+export type Position = { line: number; column?: number } | { offset: number } | undefined;
+
+/** Bad input: names the file, the position and what was expected. Exit code 1. */
+export class InputError extends CliError {
+  constructor(
+    readonly file: string,
+    readonly position: Position,
+    readonly detail: string,
+  ) {
+    super(`${file}${formatPosition(position)}: ${detail}`, 1);
+    this.name = 'InputError';
+  }
+}
+
+export function formatPosition(position: Position): string {
+  if (!position) return '';
+  if ('offset' in position) return ` (byte ${position.offset})`;
+  return position.column === undefined ? `:${position.line}` : `:${position.line}:${position.column}`;
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { UsageError } from '../base/errors.js';
+import * as msg from '../base/messages.js';
+import { parseTimeArg } from '../base/time.js';
+import { FORMATS, importPath } from '../importers/index.js';
+import { TraceDatabase } from '../store/database.js';
+import { progressLine } from './progress.js';
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('import files into a database, each file in one transaction')
+    .argument('<path...>', 'files or folders (gzip is recognised by its magic bytes)')
+    .requiredOption('--db <file>', 'DuckDB database file (created if missing)')
+    .requiredOption('--deployment <name>', 'deployment the data belongs to (e.g. gunicorn-preload)')
+    .option('--format <fmt>', `input format: auto, ${FORMATS.join(', ')}`, 'auto')
+    .option('--start <time>', 'absolute start for inputs with relative times (RFC 3339 or unix seconds)')
+    .action(
+      async (
+        paths: string[],
+        options: { db: string; deployment: string; format: string; start?: string },
+      ) => {
+        if (options.format !== 'auto' && !FORMATS.includes(options.format)) {
+          throw new UsageError(msg.unknownFormat('--format', options.format, ['auto', ...FORMATS]));
+        }
+        if (options.deployment.trim() === '') throw new UsageError(msg.missingOption('--deployment'));
+        const start = options.start === undefined ? undefined : parseTimeArg(options.start, '--start');
+        const db = await TraceDatabase.open(options.db, { create: true });
+        try {
+          for (const path of paths) {
+            const progress = progressLine(path);
+            try {
+              const { outcomes, skipped } = await importPath(db, path, {
+                deployment: options.deployment,
+                format: options.format,
+                start,
+                progress: progress.update,
+              });
+              progress.done();
+              for (const o of outcomes) {
+                const r = o.result;
+                process.stderr.write(
+                  r.status === 'noop'
+                    ? `${msg.importNoop(o.path, options.deployment, r.importId)}\n`
+                    : `${msg.importDone(o.path, o.format, r.series, r.samples, options.deployment)}\n`,
+                );
+                if (r.status === 'imported')
+                  for (const w of r.warnings) process.stderr.write(`  warning: ${w}\n`);
+              }
+              for (const s of skipped)
+                process.stderr.write(`${s}: skipped (${msg.undetectedFormat(FORMATS)})\n`);
+            } finally {
+              progress.done();
+            }
+          }
+        } finally {
+          db.close();
+        }
+      },
+    );
+}

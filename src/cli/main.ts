@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { CliError } from '../base/errors.js';
+import * as msg from '../base/messages.js';
+import { registerImport } from './import.js';
+import { registerQuery } from './query.js';
+import { terminalSafe } from './output.js';
+import { VERSION } from './version.js';
+
+/** Each subcommand adds itself to the program (one file per command in src/cli/). */
+const COMMANDS = [registerImport, registerQuery];
+
+export function buildProgram(): Command {
+  const program = new Command('trace-analyze')
+    .description(
+      'Offline analysis of Prometheus exports, psrecord logs and /proc snapshots of Python web servers',
+    )
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(see trace-analyze --help)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  for (const register of COMMANDS) register(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 success, 1 runtime failure (bad data, I/O),
+ * 2 usage error. This is the one place errors become exit codes; every message is one line.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Commander already printed its message (and help, for --help / --version: exit 0).
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof CliError) {
+    process.stderr.write(`trace-analyze: ${terminalSafe(msg.firstLine(e.message))}\n`);
+    return e.exitCode;
+  }
+  const text = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`trace-analyze: internal error: ${terminalSafe(msg.firstLine(text))}\n`);
+  if (process.env.TRACE_ANALYZE_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  return 1;
+}

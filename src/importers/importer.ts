@@ -1,0 +1,20 @@
+import type { ImportBatch } from '../store/batch.js';
+import type { Source } from './source.js';
+
+/** What an importer may know beyond its input. */
+export interface ImportContext {
+  deployment: string;
+  /** --start: absolute time (unix ms) for inputs that hold only relative times. */
+  start?: number;
+}
+
+/**
+ * One input format: a cheap `detect` on the first bytes (or a folder listing) and a streaming
+ * `parse` that yields batches in the store's shape. Errors a user can cause are InputErrors
+ * naming the file and position.
+ */
+export interface Importer {
+  readonly format: string;
+  detect(source: Source): boolean;
+  parse(source: Source, context: ImportContext): AsyncIterable<ImportBatch>;
+}

@@ -1,0 +1,277 @@
+import { InputError } from '../base/errors.js';
+import * as msg from '../base/messages.js';
+import { secondsTextToMs } from '../base/time.js';
+import { SampleBuffer, emptySamples, type ImportBatch, type SeriesDef } from '../store/batch.js';
+import type { Importer } from './importer.js';
+import { JsonSyntaxError, JsonTokenizer, type JsonHandler } from './json-tokenizer.js';
+import { kindFromName } from './kind.js';
+import type { Source } from './source.js';
+
+/**
+ * prom-json: bodies of Prometheus' HTTP API (/api/v1/query and /api/v1/query_range):
+ * matrix (query_range, or raw samples from a range selector in an instant query), vector and
+ * scalar. Read as a token stream, so memory does not grow with the file.
+ */
+export const promJson: Importer = {
+  format: 'prom-json',
+  detect(source: Source): boolean {
+    if (source.kind !== 'file') return false;
+    const head = source.head.toString('utf8', 0, Math.min(source.head.length, 4096)).trimStart();
+    return head.startsWith('{') && /"status"\s*:\s*"(success|error)"/.test(head);
+  },
+  parse(source: Source) {
+    if (source.kind !== 'file') throw new Error('prom-json reads files');
+    return parsePromJson(source.path, source.open());
+  },
+};
+
+/** Parses a Prometheus API body from a byte stream. */
+export async function* parsePromJson(
+  path: string,
+  stream: AsyncIterable<Buffer>,
+): AsyncGenerator<ImportBatch> {
+  const reader = new PromBodyReader();
+  const tokenizer = new JsonTokenizer(reader);
+  const fail = (e: unknown, offset: number): never => {
+    if (e instanceof InputError) throw e;
+    if (e instanceof JsonSyntaxError) throw new InputError(path, { offset: e.offset }, e.message);
+    if (e instanceof BodyError) throw new InputError(path, { offset }, e.message);
+    if ((e as NodeJS.ErrnoException)?.code?.startsWith('Z_'))
+      throw new InputError(path, { offset }, msg.notGzip());
+    throw e;
+  };
+  try {
+    for await (const chunk of stream) {
+      try {
+        tokenizer.write(chunk);
+      } catch (e) {
+        fail(e, tokenizer.offset);
+      }
+      if (reader.ready()) yield reader.take();
+    }
+    tokenizer.end();
+    reader.finish();
+  } catch (e) {
+    fail(e, tokenizer.offset);
+  }
+  yield reader.take();
+}
+
+class BodyError extends Error {}
+
+type Frame =
+  | 'root'
+  | 'data'
+  | 'result' // the data.result array
+  | 'series' // one element of result (matrix or vector)
+  | 'metric' // series.metric
+  | 'values' // series.values
+  | 'pair' // [ts, "value"] inside values, series.value or a scalar result
+  | 'warnings'
+  | 'skip'; // anything we do not read (histograms, stats, unknown keys)
+
+/** Interprets the token stream of one API body; see the Prometheus HTTP API docs for the shape. */
+class PromBodyReader implements JsonHandler {
+  private readonly frames: Frame[] = [];
+  private pendingKey: string | null = null;
+  private status: string | null = null;
+  private errorType = '';
+  private error = '';
+  private resultType: string | null = null;
+  private readonly warnings: string[] = [];
+  private pendingWarnings = 0;
+
+  private readonly samples = new SampleBuffer();
+  private newSeries: SeriesDef[] = [];
+  private nextRef = 0;
+  private seriesRef = -1;
+  private seriesDeclared = false;
+  private labels: Record<string, string> = {};
+  private deferred: [number, number][] = [];
+  private skippedHistograms = 0;
+  private pairTs: number | null = null;
+  private pairValue: number | null = null;
+  private pairIndex = 0;
+  private sawData = false;
+  /** A scalar result is itself one [ts, "value"] pair: data.result is read as the pair. */
+  private scalar = false;
+
+  ready(): boolean {
+    return this.samples.full;
+  }
+
+  take(): ImportBatch {
+    const batch: ImportBatch = {
+      series: this.newSeries,
+      samples: this.samples.length > 0 ? this.samples.take() : emptySamples(),
+    };
+    if (this.warnings.length > this.pendingWarnings) {
+      batch.warnings = this.warnings.slice(this.pendingWarnings);
+      this.pendingWarnings = this.warnings.length;
+    }
+    this.newSeries = [];
+    return batch;
+  }
+
+  finish(): void {
+    if (this.status === 'error') throw new BodyError(msg.promApiError(this.errorType || 'error', this.error));
+    if (this.status !== 'success' || !this.sawData) throw new BodyError(msg.promNotApiBody());
+    if (this.skippedHistograms > 0) {
+      this.warnings.push(`${this.skippedHistograms} native histogram samples skipped (float samples only)`);
+    }
+  }
+
+  private top(): Frame | undefined {
+    return this.frames[this.frames.length - 1];
+  }
+
+  private keyOf(): string | null {
+    const k = this.pendingKey;
+    this.pendingKey = null;
+    return k;
+  }
+
+  openObject(): void {
+    const top = this.top();
+    const key = this.keyOf();
+    if (top === undefined) this.frames.push('root');
+    else if (top === 'root' && key === 'data') {
+      this.sawData = true;
+      this.frames.push('data');
+    } else if (top === 'result') {
+      this.beginSeries();
+      this.frames.push('series');
+    } else if (top === 'series' && key === 'metric') this.frames.push('metric');
+    else this.frames.push('skip');
+  }
+
+  openArray(): void {
+    const top = this.top();
+    const key = this.keyOf();
+    if (top === 'data' && key === 'result') this.frames.push('result');
+    else if (top === 'series' && key === 'values') this.frames.push('values');
+    else if ((top === 'series' && key === 'value') || top === 'values') this.beginPair();
+    else if (top === 'root' && (key === 'warnings' || key === 'infos')) this.frames.push('warnings');
+    else {
+      if (top === 'series' && (key === 'histograms' || key === 'histogram')) this.skippedHistograms++;
+      this.frames.push('skip');
+    }
+  }
+
+  close(): void {
+    const frame = this.frames.pop();
+    if (frame === 'metric') this.declareSeries(this.labels.__name__ ?? '');
+    else if (frame === 'pair') this.endPair();
+    else if (frame === 'series') {
+      if (!this.seriesDeclared) this.declareSeries(this.labels.__name__ ?? '');
+    } else if (frame === 'result' && this.scalar) this.endPair();
+  }
+
+  key(name: string): void {
+    this.pendingKey = name;
+  }
+
+  string(value: string): void {
+    const top = this.top();
+    const key = this.keyOf();
+    switch (top) {
+      case 'root':
+        if (key === 'status') this.status = value;
+        else if (key === 'errorType') this.errorType = value;
+        else if (key === 'error') this.error = value;
+        return;
+      case 'data':
+        if (key === 'resultType') {
+          if (value !== 'matrix' && value !== 'vector' && value !== 'scalar') {
+            throw new BodyError(msg.promBadResultType(value));
+          }
+          this.resultType = value;
+        }
+        return;
+      case 'metric':
+        if (key !== null) this.labels[key] = value;
+        return;
+      case 'result':
+      case 'pair':
+        if (top === 'result' && !this.scalar) return;
+        if (this.pairIndex++ !== 1)
+          throw new BodyError(msg.promBadSample('expected [unix seconds, "value"]'));
+        this.pairValue = parseValue(value);
+        return;
+      case 'warnings':
+        this.warnings.push(msg.promWarning(value));
+        return;
+      default:
+        return;
+    }
+  }
+
+  number(text: string): void {
+    const top = this.top();
+    this.keyOf();
+    if (top === 'result' && !this.scalar && this.seriesRef < 0) {
+      this.scalar = true;
+      this.beginSeries();
+      this.declareSeries('scalar');
+      this.pairIndex = 0;
+    }
+    if (top !== 'pair' && !(top === 'result' && this.scalar)) return;
+    if (this.pairIndex++ !== 0) throw new BodyError(msg.promBadSample('expected [unix seconds, "value"]'));
+    const ts = secondsTextToMs(text);
+    if (ts === undefined) throw new BodyError(msg.promBadTimestamp(text));
+    this.pairTs = ts;
+  }
+
+  literal(): void {
+    const top = this.top();
+    this.keyOf();
+    if (top === 'pair' || (top === 'result' && this.scalar))
+      throw new BodyError(msg.promBadSample('expected [unix seconds, "value"]'));
+  }
+
+  private beginSeries(): void {
+    this.seriesRef = this.nextRef++;
+    this.seriesDeclared = false;
+    this.labels = {};
+    this.deferred = [];
+  }
+
+  private declareSeries(metric: string): void {
+    const labels = { ...this.labels };
+    delete labels.__name__;
+    this.newSeries.push({ ref: this.seriesRef, metric, labels, kind: kindFromName(metric) });
+    this.seriesDeclared = true;
+    for (const [ts, v] of this.deferred) this.samples.push(this.seriesRef, ts, v);
+    this.deferred = [];
+  }
+
+  private beginPair(): void {
+    this.frames.push('pair');
+    this.pairIndex = 0;
+    this.pairTs = null;
+    this.pairValue = null;
+  }
+
+  private endPair(): void {
+    if (this.pairTs === null || this.pairValue === null || this.pairIndex !== 2) {
+      throw new BodyError(msg.promBadSample('expected [unix seconds, "value"]'));
+    }
+    if (this.seriesDeclared) this.samples.push(this.seriesRef, this.pairTs, this.pairValue);
+    else this.deferred.push([this.pairTs, this.pairValue]);
+  }
+}
+
+/** Prometheus formats sample values with strconv.FormatFloat: "NaN", "+Inf", "-Inf" or a decimal. */
+export function parseValue(text: string): number {
+  switch (text) {
+    case 'NaN':
+      return NaN;
+    case '+Inf':
+    case 'Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw new BodyError(msg.promBadValue(text));
+  return Number(text);
+}

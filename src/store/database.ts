@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { CliError } from '../base/errors.js';
+import * as msg from '../base/messages.js';
+import { listSql, readSql } from '../base/sql-files.js';
+
+/** Migrations are src/store/migrations/NNN-name.sql; the schema version is the highest NNN applied. */
+const MIGRATIONS = listSql('store/migrations').map((m) => ({ version: Number(m.name.slice(0, 3)), ...m }));
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+const CATALOG_SQL = readSql('store/catalog.sql');
+const CATALOG_SHA = createHash('sha256').update(CATALOG_SQL).digest('hex');
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** Create the file when missing (import does; report and query do not). */
+  create?: boolean;
+  /** Apply migrations only up to this version (tests of the migration path). */
+  upToVersion?: number;
+}
+
+export type Row = Record<string, DuckDBValue>;
+
+/** A trace-analyze database: one DuckDB file holding the canonical model. */
+export class TraceDatabase {
+  private constructor(
+    readonly path: string,
+    readonly readOnly: boolean,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Opens (and creates or migrates) a database; a newer schema or a lock held by another process is a CliError. */
+  static async open(path: string, options: OpenOptions = {}): Promise<TraceDatabase> {
+    const memory = path === ':memory:';
+    if (!memory && !existsSync(path) && !options.create) throw new CliError(msg.dbMissing(path));
+    const readOnly = options.readOnly ?? false;
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      if (/Could not set lock|Conflicting lock/i.test(reason)) throw new CliError(msg.dbLocked(path));
+      throw new CliError(msg.dbOpenFailed(path, msg.firstLine(reason)));
+    }
+    const connection = await instance.connect();
+    const db = new TraceDatabase(path, readOnly, instance, connection);
+    try {
+      await db.migrate(options.upToVersion ?? SCHEMA_VERSION);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return db;
+  }
+
+  /** The schema version stored in the file (0 for an empty file). */
+  async schemaVersion(): Promise<number> {
+    const tables = await this.rows(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()`,
+    );
+    if (tables.length === 0) return 0;
+    if (!tables.some((t) => t.table_name === 'schema_meta')) throw new CliError(msg.dbNotOurs(this.path));
+    const row = await this.rows(`SELECT value FROM schema_meta WHERE key = 'schema_version'`);
+    if (row.length === 0) throw new CliError(msg.dbNotOurs(this.path));
+    return Number(row[0]!.value);
+  }
+
+  private async migrate(target: number): Promise<void> {
+    const current = await this.schemaVersion();
+    if (current > SCHEMA_VERSION) throw new CliError(msg.dbNewerSchema(this.path, current, SCHEMA_VERSION));
+    const pending = MIGRATIONS.filter((m) => m.version > current && m.version <= target);
+    if (this.readOnly) {
+      if (pending.length > 0) throw new CliError(msg.dbNeedsMigration(this.path, current, SCHEMA_VERSION));
+      return;
+    }
+    if (pending.length > 0) {
+      await this.transaction(async () => {
+        for (const m of pending) await this.connection.run(m.sql);
+        await this.run(`INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', $v)`, {
+          v: String(pending.at(-1)!.version),
+        });
+      });
+    }
+    if (target >= 2) await this.refreshCatalog();
+  }
+
+  /** Keeps metric_catalog equal to src/store/catalog.sql (the catalog is data of the tool, not of the user). */
+  private async refreshCatalog(): Promise<void> {
+    const row = await this.rows(`SELECT value FROM schema_meta WHERE key = 'catalog_sha256'`);
+    if (row[0]?.value === CATALOG_SHA) return;
+    await this.transaction(async () => {
+      await this.connection.run(CATALOG_SQL);
+      await this.run(`INSERT OR REPLACE INTO schema_meta VALUES ('catalog_sha256', $v)`, { v: CATALOG_SHA });
+    });
+  }
+
+  async run(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  /** Runs a query and returns its rows as objects (BIGINT as bigint, MAP as entries). */
+  async rows(sql: string, params?: Record<string, DuckDBValue>): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjects();
+  }
+
+  /** Runs a query and returns its rows as plain JS values (numbers where exact, bigint otherwise). */
+  async rowsJS(sql: string, params?: Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  /** Runs fn in one transaction: everything it wrote lands, or (on any error) nothing does. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn();
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (e) {
+      await this.connection.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,255 @@
+import type { DuckDBAppender } from '@duckdb/node-api';
+import * as msg from '../base/messages.js';
+import type { ImportBatch, ProcessRecord, SeriesDef } from './batch.js';
+import { isStaleNaN } from './batch.js';
+import type { TraceDatabase } from './database.js';
+
+export interface ImportMeta {
+  deployment: string;
+  /** The path as the user gave it (recorded in imports.path). */
+  path: string;
+  format: string;
+  sha256: string;
+}
+
+export type ImportResult =
+  | { status: 'imported'; importId: number; series: number; samples: number; warnings: string[] }
+  | { status: 'noop'; importId: number };
+
+/** Identity of a series inside a deployment: metric plus sorted labels. */
+export function seriesKey(metric: string, labels: Record<string, string>): string {
+  const keys = Object.keys(labels).sort();
+  let key = metric;
+  for (const k of keys) key += `\u0000${k}\u0001${labels[k]}`;
+  return key;
+}
+
+/**
+ * Loads one import's batches into the database in a single transaction: it lands whole or
+ * not at all. Identical content (same sha256) already imported into the deployment is a no-op.
+ */
+export async function loadImport(
+  db: TraceDatabase,
+  meta: ImportMeta,
+  batches: AsyncIterable<ImportBatch>,
+): Promise<ImportResult> {
+  const previous = await db.rows(
+    `SELECT import_id FROM imports WHERE deployment = $d AND sha256 = $h ORDER BY import_id LIMIT 1`,
+    { d: meta.deployment, h: meta.sha256 },
+  );
+  if (previous.length > 0) return { status: 'noop', importId: Number(previous[0]!.import_id) };
+
+  return db.transaction(async () => {
+    const writer = await ImportWriter.begin(db, meta);
+    for await (const batch of batches) await writer.add(batch);
+    return writer.finish();
+  });
+}
+
+/** Writes one import; only used inside loadImport's transaction. */
+class ImportWriter {
+  private readonly seriesIds = new Map<number, number>();
+  private readonly touched = new Set<number>();
+  private readonly preexisting = new Set<number>();
+  private readonly newSeries: { id: number; def: SeriesDef }[] = [];
+  private readonly processes = new Map<string, ProcessRecord>();
+  private readonly warnings: string[] = [];
+  private samples = 0;
+
+  private constructor(
+    private readonly db: TraceDatabase,
+    private readonly meta: ImportMeta,
+    private readonly importId: number,
+    private readonly existing: Map<string, number>,
+    private nextSeriesId: number,
+    private readonly appender: DuckDBAppender,
+  ) {}
+
+  static async begin(db: TraceDatabase, meta: ImportMeta): Promise<ImportWriter> {
+    const [ids] = await db.rowsJS(
+      `SELECT (SELECT coalesce(max(import_id), 0) + 1 FROM imports) AS import_id,
+              (SELECT coalesce(max(series_id), 0) + 1 FROM series) AS series_id`,
+    );
+    const existing = new Map<string, number>();
+    const rows = await db.rowsJS(
+      `SELECT series_id, metric, map_keys(labels) AS k, map_values(labels) AS v FROM series WHERE deployment = $d`,
+      { d: meta.deployment },
+    );
+    for (const r of rows) {
+      const keys = r.k as string[];
+      const values = r.v as string[];
+      const labels: Record<string, string> = {};
+      keys.forEach((k, i) => (labels[k] = values[i]!));
+      existing.set(seriesKey(r.metric as string, labels), Number(r.series_id));
+    }
+    const appender = await db.connection.createAppender('samples');
+    return new ImportWriter(db, meta, Number(ids!.import_id), existing, Number(ids!.series_id), appender);
+  }
+
+  async add(batch: ImportBatch): Promise<void> {
+    for (const def of batch.series) this.declare(def);
+    for (const p of batch.processes ?? []) this.mergeProcess(p);
+    if (batch.warnings) this.warnings.push(...batch.warnings);
+    const { ref, ts, value, length } = batch.samples;
+    const appender = this.appender;
+    for (let i = 0; i < length; i++) {
+      const id = this.seriesIds.get(ref[i]!);
+      if (id === undefined) throw new Error(`importer bug: sample names undeclared series ref ${ref[i]}`);
+      this.touched.add(id);
+      appender.appendInteger(id);
+      appender.appendBigInt(BigInt(ts[i]!));
+      const v = value[i]!;
+      if (isStaleNaN(v)) appender.appendNull();
+      else appender.appendDouble(v);
+      appender.endRow();
+    }
+    this.samples += length;
+  }
+
+  private declare(def: SeriesDef): void {
+    if (this.seriesIds.has(def.ref)) throw new Error(`importer bug: series ref ${def.ref} declared twice`);
+    const key = seriesKey(def.metric, def.labels);
+    let id = this.existing.get(key);
+    if (id === undefined) {
+      id = this.nextSeriesId++;
+      this.existing.set(key, id);
+      this.newSeries.push({ id, def });
+    } else if (!this.newSeries.some((s) => s.id === id)) {
+      this.preexisting.add(id);
+    }
+    this.seriesIds.set(def.ref, id);
+    this.touched.add(id);
+  }
+
+  private mergeProcess(p: ProcessRecord): void {
+    const known = this.processes.get(p.processKey);
+    if (!known) {
+      this.processes.set(p.processKey, { ...p });
+      return;
+    }
+    known.firstSeen = Math.min(known.firstSeen, p.firstSeen);
+    known.lastSeen = Math.max(known.lastSeen, p.lastSeen);
+    known.ppid ??= p.ppid;
+    known.comm ??= p.comm;
+    known.cmdline ??= p.cmdline;
+  }
+
+  async finish(): Promise<ImportResult> {
+    this.appender.flushSync();
+    this.appender.closeSync();
+    await this.writeSeries();
+    await this.writeProcesses();
+    if (this.preexisting.size > 0) await this.checkDuplicates();
+    await this.db.run(
+      `INSERT INTO imports VALUES ($id, $deployment, $path, $format, $sha, $series, $samples, now()::TIMESTAMP, $warnings::VARCHAR[])`,
+      {
+        id: this.importId,
+        deployment: this.meta.deployment,
+        path: this.meta.path,
+        format: this.meta.format,
+        sha: this.meta.sha256,
+        series: this.touched.size,
+        samples: this.samples,
+        warnings: JSON.stringify(this.warnings),
+      },
+    );
+    return {
+      status: 'imported',
+      importId: this.importId,
+      series: this.touched.size,
+      samples: this.samples,
+      warnings: this.warnings,
+    };
+  }
+
+  /** New series go through two staging tables so labels become a MAP in one set-based statement. */
+  private async writeSeries(): Promise<void> {
+    if (this.newSeries.length === 0) return;
+    const c = this.db.connection;
+    await c.run(`CREATE OR REPLACE TEMP TABLE stage_series (series_id INTEGER, metric VARCHAR, kind VARCHAR,
+                   unit VARCHAR, help VARCHAR, process_key VARCHAR)`);
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE stage_labels (series_id INTEGER, pos INTEGER, key VARCHAR, value VARCHAR)`,
+    );
+    const s = await c.createAppender('stage_series', 'main', 'temp');
+    const l = await c.createAppender('stage_labels', 'main', 'temp');
+    const text = (a: DuckDBAppender, v: string | null | undefined) =>
+      v == null ? a.appendNull() : a.appendVarchar(v);
+    for (const { id, def } of this.newSeries) {
+      s.appendInteger(id);
+      s.appendVarchar(def.metric);
+      s.appendVarchar(def.kind);
+      text(s, def.unit);
+      text(s, def.help);
+      text(s, def.processKey);
+      s.endRow();
+      Object.keys(def.labels)
+        .sort()
+        .forEach((k, pos) => {
+          l.appendInteger(id);
+          l.appendInteger(pos);
+          l.appendVarchar(k);
+          l.appendVarchar(def.labels[k]!);
+          l.endRow();
+        });
+    }
+    s.closeSync();
+    l.closeSync();
+    await this.db.run(
+      `INSERT INTO series
+       SELECT s.series_id, $deployment, s.metric,
+              coalesce((SELECT map_from_entries(list({'key': key, 'value': value} ORDER BY pos))
+                        FROM temp.stage_labels l WHERE l.series_id = s.series_id), MAP {}),
+              s.kind, s.unit, s.help, s.process_key, $import
+       FROM temp.stage_series s ORDER BY s.series_id`,
+      { deployment: this.meta.deployment, import: this.importId },
+    );
+    await c.run(`DROP TABLE temp.stage_series; DROP TABLE temp.stage_labels`);
+  }
+
+  private async writeProcesses(): Promise<void> {
+    for (const p of this.processes.values()) {
+      const params = {
+        d: this.meta.deployment,
+        k: p.processKey,
+        pid: p.pid,
+        ppid: p.ppid,
+        comm: p.comm,
+        cmdline: p.cmdline,
+        start: p.startTs,
+        first: p.firstSeen,
+        last: p.lastSeen,
+      };
+      const found = await this.db.rows(`SELECT 1 FROM processes WHERE deployment = $d AND process_key = $k`, {
+        d: params.d,
+        k: params.k,
+      });
+      if (found.length === 0) {
+        await this.db.run(
+          `INSERT INTO processes (deployment, process_key, pid, ppid, comm, cmdline, start_ts, first_seen, last_seen)
+           VALUES ($d, $k, $pid, $ppid, $comm, $cmdline, $start, $first, $last)`,
+          params,
+        );
+      } else {
+        await this.db.run(
+          `UPDATE processes SET first_seen = least(first_seen, $first), last_seen = greatest(last_seen, $last),
+                  ppid = coalesce(ppid, $ppid), comm = coalesce(comm, $comm), cmdline = coalesce(cmdline, $cmdline),
+                  start_ts = coalesce(start_ts, $start), pid = $pid
+           WHERE deployment = $d AND process_key = $k`,
+          params,
+        );
+      }
+    }
+  }
+
+  /** Samples appended to a series that already had samples may repeat timestamps: say so. */
+  private async checkDuplicates(): Promise<void> {
+    const ids = [...this.preexisting].join(',');
+    const [row] = await this.db.rowsJS(
+      `SELECT count(*)::INTEGER AS n FROM (
+         SELECT series_id, ts FROM samples WHERE series_id IN (${ids}) GROUP BY series_id, ts HAVING count(*) > 1)`,
+    );
+    const n = Number(row?.n ?? 0);
+    if (n > 0) this.warnings.push(msg.duplicateSamples(n));
+  }
+}

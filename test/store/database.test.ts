@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/base/errors.js';
+import * as msg from '../../src/base/messages.js';
+import { importPath } from '../../src/importers/index.js';
+import { SCHEMA_VERSION, TraceDatabase } from '../../src/store/database.js';
+import { CAPTURE, tempDir } from '../helpers/cli.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+const FILE = join(CAPTURE, 'prometheus/gunicorn/raw_samples_cpu_seconds_total.json');
+
+describe('database', () => {
+  it('creates the canonical tables and records the schema version', async () => {
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      expect(await db.schemaVersion()).toBe(SCHEMA_VERSION);
+      const tables = (await db.rowsJS(`SELECT table_name FROM information_schema.tables ORDER BY 1`)).map(
+        (r) => r.table_name,
+      );
+      expect(tables).toEqual(
+        expect.arrayContaining(['imports', 'series', 'samples', 'processes', 'metric_catalog']),
+      );
+      const [n] = await db.rowsJS(
+        `SELECT count(*)::INTEGER AS n FROM metric_catalog WHERE quantity = 'pss_bytes'`,
+      );
+      expect(n!.n).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('migrates an older file and keeps its data', async () => {
+    const path = join(tmp.dir, 'old.duckdb');
+    const old = await TraceDatabase.open(path, { create: true, upToVersion: 1 });
+    await old.run(`INSERT INTO imports VALUES (1, 'd', 'p', 'prom-json', 'abc', 0, 0, now()::TIMESTAMP, [])`);
+    expect(await old.schemaVersion()).toBe(1);
+    old.close();
+    const db = await TraceDatabase.open(path);
+    try {
+      expect(await db.schemaVersion()).toBe(SCHEMA_VERSION);
+      expect(await db.rowsJS(`SELECT sha256 FROM imports`)).toEqual([{ sha256: 'abc' }]);
+      expect((await db.rowsJS(`SELECT count(*)::INTEGER AS n FROM metric_catalog`))[0]!.n).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a newer schema with a clear error', async () => {
+    const path = join(tmp.dir, 'new.duckdb');
+    const db = await TraceDatabase.open(path, { create: true });
+    await db.run(`UPDATE schema_meta SET value = '999' WHERE key = 'schema_version'`);
+    db.close();
+    await expect(TraceDatabase.open(path)).rejects.toThrow(msg.dbNewerSchema(path, 999, SCHEMA_VERSION));
+  });
+
+  it('refuses a DuckDB file that is not ours, and a missing file unless asked to create', async () => {
+    const path = join(tmp.dir, 'foreign.duckdb');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const inst = await DuckDBInstance.create(path);
+    const c = await inst.connect();
+    await c.run('CREATE TABLE t (x INTEGER)');
+    c.closeSync();
+    inst.closeSync();
+    await expect(TraceDatabase.open(path)).rejects.toThrow(msg.dbNotOurs(path));
+    await expect(TraceDatabase.open(join(tmp.dir, 'nope.duckdb'))).rejects.toBeInstanceOf(CliError);
+  });
+
+  it('re-importing identical content into the same deployment is a reported no-op', async () => {
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      const first = await importPath(db, FILE, { deployment: 'd' });
+      const again = await importPath(db, FILE, { deployment: 'd' });
+      const other = await importPath(db, FILE, { deployment: 'e' });
+      expect(first.outcomes[0]!.result.status).toBe('imported');
+      expect(again.outcomes[0]!.result).toEqual({ status: 'noop', importId: 1 });
+      expect(other.outcomes[0]!.result.status).toBe('imported');
+      const [counts] = await db.rowsJS(
+        `SELECT (SELECT count(*) FROM imports)::INTEGER AS imports, (SELECT count(DISTINCT deployment) FROM series)::INTEGER AS deployments`,
+      );
+      expect(counts).toEqual({ imports: 2, deployments: 2 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rolls back everything an import wrote when it fails midway', async () => {
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      await expect(
+        db.transaction(async () => {
+          await db.run(`INSERT INTO imports VALUES (1, 'd', 'p', 'f', 'h', 0, 0, now()::TIMESTAMP, [])`);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await db.rowsJS(`SELECT count(*)::INTEGER AS n FROM imports`)).toEqual([{ n: 0 }]);
+    } finally {
+      db.close();
+    }
+  });
+});
