@@ -50,6 +50,8 @@ export const dbLocked = (path: string) =>
   `${path}: the database is in use by another process (DuckDB holds a lock on it); wait for it to finish`;
 export const dbOpenFailed = (path: string, reason: string) => `${path}: cannot open database (${reason})`;
 export const dbMissing = (path: string) => `${path}: no such database (create one with trace-analyze import)`;
+export const dbNeedsMigration = (path: string, found: number, current: number) =>
+  `${path}: database schema version ${found} is older than ${current}; open it once without read-only access to migrate it`;
 export const importNoop = (path: string, deployment: string, importId: number) =>
   `${path}: identical content already imported into deployment "${deployment}" (import ${importId}); nothing to do`;
 export const importDone = (
@@ -62,6 +64,18 @@ export const importDone = (
 export const duplicateSamples = (count: number) =>
   `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
 
+// Sections below are filled by the capability that owns them; keep each area's messages together.
+
+// psrecord and /proc snapshots (src/importers/psrecord.ts, procfs.ts), processes and collect
+
+// Text formats: prom-text, vm-jsonl, promtool-dump, grafana-csv; exports
+
+// PromQL (src/promql/)
+
+// Models and report (src/models/, src/report/)
+
+// pull (src/pull/)
+
 // Query
 export const sqlFailed = (reason: string) => `query failed: ${firstLine(reason)}`;
 
@@ -69,5 +83,3 @@ export function firstLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
   return line.trim();
 }
-export const dbNeedsMigration = (path: string, found: number, current: number) =>
-  `${path}: database schema version ${found} is older than ${current}; open it once without read-only access to migrate it`;
