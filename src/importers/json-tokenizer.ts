@@ -1,9 +1,18 @@
 import * as msg from '../base/messages.js';
 
+/**
+ * A fast path for the elements of one array: reads as many complete elements as it can from
+ * `chunk` at `start` (after a ',' when `afterElement`), and returns the index after the last one
+ * it consumed, or `start` to let the tokenizer read the next element token by token (anything
+ * unusual, or an element cut by the chunk end).
+ */
+export type ArrayScanner = (chunk: Buffer, start: number, afterElement: boolean) => number;
+
 /** Receives the tokens of a JSON document in order. Strings arrive decoded; numbers as their source text. */
 export interface JsonHandler {
   openObject(): void;
-  openArray(): void;
+  /** May return a scanner that reads this array's elements in bulk. */
+  openArray(): ArrayScanner | void;
   /** Closes the innermost object or array. */
   close(): void;
   key(name: string): void;
@@ -59,6 +68,8 @@ export class JsonTokenizer {
   private hasEscape = false;
   private stringIsKey = false;
   private literal = '';
+  private scanner: ArrayScanner | null = null;
+  private scannerDepth = 0;
 
   constructor(private readonly handler: JsonHandler) {}
 
@@ -137,6 +148,13 @@ export class JsonTokenizer {
 
   /** Handles one structural byte (or skips whitespace) and returns the next index. */
   private structural(chunk: Buffer, i: number): number {
+    if (this.scanner !== null && this.depth === this.scannerDepth && this.state !== State.Done) {
+      const j = this.scanner(chunk, i, this.state === State.AfterValue);
+      if (j > i) {
+        this.state = State.AfterValue;
+        return j;
+      }
+    }
     const c = chunk[i]!;
     if (isSpace(c)) return i + 1;
     const at = this.base + i;
@@ -187,7 +205,11 @@ export class JsonTokenizer {
         this.handler.openObject();
       } else {
         this.state = State.ArrayStart;
-        this.handler.openArray();
+        const scanner = this.handler.openArray();
+        if (scanner) {
+          this.scanner = scanner;
+          this.scannerDepth = this.depth;
+        }
       }
       return i + 1;
     }
@@ -205,6 +227,7 @@ export class JsonTokenizer {
   }
 
   private closeContainer(i: number): number {
+    if (this.depth === this.scannerDepth) this.scanner = null;
     this.depth--;
     this.handler.close();
     this.afterValue();

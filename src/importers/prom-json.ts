@@ -3,7 +3,7 @@ import * as msg from '../base/messages.js';
 import { secondsTextToMs } from '../base/time.js';
 import { SampleBuffer, emptySamples, type ImportBatch, type SeriesDef } from '../store/batch.js';
 import type { Importer } from './importer.js';
-import { JsonSyntaxError, JsonTokenizer, type JsonHandler } from './json-tokenizer.js';
+import { JsonSyntaxError, JsonTokenizer, type ArrayScanner, type JsonHandler } from './json-tokenizer.js';
 import { kindFromName } from './kind.js';
 import type { Source } from './source.js';
 
@@ -145,12 +145,14 @@ class PromBodyReader implements JsonHandler {
     else this.frames.push('skip');
   }
 
-  openArray(): void {
+  openArray(): ArrayScanner | void {
     const top = this.top();
     const key = this.keyOf();
     if (top === 'data' && key === 'result') this.frames.push('result');
-    else if (top === 'series' && key === 'values') this.frames.push('values');
-    else if ((top === 'series' && key === 'value') || top === 'values') this.beginPair();
+    else if (top === 'series' && key === 'values') {
+      this.frames.push('values');
+      if (this.seriesDeclared) return this.scanPairs;
+    } else if ((top === 'series' && key === 'value') || top === 'values') this.beginPair();
     else if (top === 'root' && (key === 'warnings' || key === 'infos')) this.frames.push('warnings');
     else {
       if (top === 'series' && (key === 'histograms' || key === 'histogram')) this.skippedHistograms++;
@@ -229,6 +231,28 @@ class PromBodyReader implements JsonHandler {
       throw new BodyError(msg.promBadSample('expected [unix seconds, "value"]'));
   }
 
+  /**
+   * The fast path for `values`: compact `[1795792913.997,"0.01"]` pairs parsed straight from the
+   * bytes (see scanPair). Anything else is left to the token-by-token path, which also reports errors.
+   */
+  private readonly scanPairs: ArrayScanner = (chunk, start, afterElement) => {
+    let i = start;
+    let needComma = afterElement;
+    const ref = this.seriesRef;
+    for (;;) {
+      let p = i;
+      if (needComma) {
+        if (chunk[p] !== 0x2c) return i;
+        p++;
+      }
+      const end = scanPair(chunk, p, pair);
+      if (end < 0) return i;
+      this.samples.push(ref, pair.ts, pair.value);
+      i = end;
+      needComma = true;
+    }
+  };
+
   private beginSeries(): void {
     this.seriesRef = this.nextRef++;
     this.seriesDeclared = false;
@@ -260,6 +284,82 @@ class PromBodyReader implements JsonHandler {
     else this.deferred.push([this.pairTs, this.pairValue]);
   }
 }
+
+const pair = { ts: 0, value: 0 };
+/** Exact powers of ten as doubles (10^0 .. 10^22 are exactly representable). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * Parses one `[<unix seconds>,"<value>"]` at `p` into `out` and returns the index after it, or -1
+ * when the bytes are not exactly that shape (or the pair is cut by the chunk end).
+ * Timestamps become integer ms from their digits; values use the exact fast path of decimal
+ * conversion (an integer mantissa below 2^53 divided by an exact power of ten is correctly
+ * rounded, Clinger 1990), otherwise Number() on the text, as the slow path does.
+ */
+function scanPair(b: Buffer, p: number, out: { ts: number; value: number }): number {
+  const n = b.length;
+  if (p >= n || b[p] !== 0x5b /* [ */) return -1;
+  p++;
+  let seconds = 0;
+  let digits = 0;
+  while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) {
+    seconds = seconds * 10 + (b[p]! - 0x30);
+    p++;
+    digits++;
+  }
+  if (digits === 0 || digits > 15) return -1;
+  let ms = seconds * 1000;
+  if (b[p] === 0x2e /* . */) {
+    p++;
+    let scale = 100;
+    let fraction = 0;
+    while (p < n && b[p]! >= 0x30 && b[p]! <= 0x39) {
+      if (scale === 0) return -1; // sub-millisecond digits: leave to the exact slow path
+      fraction += (b[p]! - 0x30) * scale;
+      scale = scale === 1 ? 0 : scale / 10;
+      p++;
+    }
+    ms += fraction;
+  }
+  if (p + 1 >= n || b[p] !== 0x2c /* , */ || b[p + 1] !== QUOTE) return -1;
+  p += 2;
+  const valueStart = p;
+  let mantissa = 0;
+  let mantissaDigits = 0;
+  let decimals = -1;
+  let simple = true;
+  let negative = false;
+  if (b[p] === 0x2d /* - */) {
+    negative = true;
+    p++;
+  }
+  for (; p < n; p++) {
+    const c = b[p]!;
+    if (c >= 0x30 && c <= 0x39) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      mantissaDigits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 0x2e && decimals < 0) decimals = 0;
+    else if (c === QUOTE) break;
+    else if (c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d || c === 0x2e) simple = false;
+    else return -1; // NaN, +Inf, escapes, anything unusual
+  }
+  if (p + 1 >= n || b[p] !== QUOTE || b[p + 1] !== 0x5d /* ] */) return -1;
+  if (mantissaDigits === 0) return -1;
+  let value: number;
+  if (simple && mantissa <= 9007199254740992 && decimals <= 22) {
+    value = decimals > 0 ? mantissa / POW10[decimals]! : mantissa;
+    if (negative) value = -value;
+  } else {
+    value = Number(b.toString('latin1', valueStart, p));
+    if (Number.isNaN(value)) return -1;
+  }
+  out.ts = ms;
+  out.value = value;
+  return p + 2;
+}
+
+const QUOTE = 0x22;
 
 /** Prometheus formats sample values with strconv.FormatFloat: "NaN", "+Inf", "-Inf" or a decimal. */
 export function parseValue(text: string): number {

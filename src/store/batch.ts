@@ -65,28 +65,45 @@ export function processKey(pid: number, startTs: number | null): string {
   return startTs === null ? `${pid}` : `${pid}@${startTs}`;
 }
 
-/** Grows typed-array sample columns; importers fill one and hand out full batches. */
+/**
+ * Typed-array sample columns that grow as needed; importers push samples and hand out a batch
+ * whenever `full` says the preferred batch size is reached.
+ */
 export class SampleBuffer {
   private ref: Int32Array;
   private ts: Float64Array;
   private value: Float64Array;
   length = 0;
 
-  constructor(private readonly capacity = 65_536) {
-    this.ref = new Int32Array(capacity);
-    this.ts = new Float64Array(capacity);
-    this.value = new Float64Array(capacity);
+  constructor(private readonly batchSize = 65_536) {
+    this.ref = new Int32Array(batchSize);
+    this.ts = new Float64Array(batchSize);
+    this.value = new Float64Array(batchSize);
   }
 
   get full(): boolean {
-    return this.length >= this.capacity;
+    return this.length >= this.batchSize;
   }
 
   push(ref: number, ts: number, value: number): void {
     const i = this.length++;
+    if (i === this.ref.length) this.grow();
     this.ref[i] = ref;
     this.ts[i] = ts;
     this.value[i] = value;
+  }
+
+  private grow(): void {
+    const size = this.ref.length * 2;
+    const ref = new Int32Array(size);
+    const ts = new Float64Array(size);
+    const value = new Float64Array(size);
+    ref.set(this.ref);
+    ts.set(this.ts);
+    value.set(this.value);
+    this.ref = ref;
+    this.ts = ts;
+    this.value = value;
   }
 
   /** Hands out the filled part as columns and starts a fresh buffer. */
@@ -97,9 +114,9 @@ export class SampleBuffer {
       ts: this.ts.subarray(0, this.length),
       value: this.value.subarray(0, this.length),
     };
-    this.ref = new Int32Array(this.capacity);
-    this.ts = new Float64Array(this.capacity);
-    this.value = new Float64Array(this.capacity);
+    this.ref = new Int32Array(this.batchSize);
+    this.ts = new Float64Array(this.batchSize);
+    this.value = new Float64Array(this.batchSize);
     this.length = 0;
     return out;
   }

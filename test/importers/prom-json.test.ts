@@ -1,7 +1,9 @@
 import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writePromJson } from '../../bench/generate.js';
 import { InputError } from '../../src/base/errors.js';
 import { importPath } from '../../src/importers/index.js';
 import { TraceDatabase } from '../../src/store/database.js';
@@ -276,3 +278,77 @@ describe('prom-json importer on generated bodies', () => {
     }
   });
 });
+
+describe('prom-json fast path', () => {
+  /** Imports a body and returns its samples as [metric, ts, value] rows. */
+  async function importBody(body: string): Promise<[string, number, number][]> {
+    const { dir, cleanup } = tempDir();
+    const path = join(dir, 'body.json');
+    writeFileSync(path, body);
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      await importPath(db, path, { deployment: 'd' });
+      const rows = await db.rowsJS(
+        `SELECT metric, ts, value FROM samples JOIN series USING (series_id) ORDER BY series_id, ts`,
+      );
+      return rows.map((r) => [r.metric as string, Number(r.ts), r.value as number]);
+    } finally {
+      db.close();
+      cleanup();
+    }
+  }
+
+  it('reads any double and any millisecond timestamp exactly, like the token-by-token path', async () => {
+    const sample = fc.tuple(
+      fc.integer({ min: 0, max: 4_000_000_000_000 }),
+      fc.oneof(
+        fc.double(),
+        fc.integer().map((i) => i / 100),
+        fc.constantFrom(0, -0, 0.1, 1e21, 5e-324),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(sample, { minLength: 1, maxLength: 40 }), async (samples) => {
+        const unique = [...new Map(samples.map(([t, v]) => [t, v])).entries()].sort((a, b) => a[0] - b[0]);
+        const values = unique.map(([t, v]) => `[${(t / 1000).toFixed(3)},"${promText(v)}"]`).join(',');
+        // "metric" first takes the fast path; "values" first is read token by token.
+        const fast = await importBody(
+          `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"m"},"values":[${values}]}]}}`,
+        );
+        const slow = await importBody(
+          `{"status":"success","data":{"resultType":"matrix","result":[{"values":[${values}],"metric":{"__name__":"m"}}]}}`,
+        );
+        expect(fast).toHaveLength(unique.length);
+        fast.forEach(([, t, v], i) => {
+          expect(t).toBe(unique[i]![0]);
+          expect(Object.is(v, unique[i]![1]), `${v} vs ${unique[i]![1]}`).toBe(true);
+          expect(Object.is(v, slow[i]![2])).toBe(true);
+        });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('imports bodies much larger than one batch and one read chunk', async () => {
+    const path = join(tmp.dir, 'large.json');
+    const count = await writePromJson(path, { series: 6, points: 40_000 });
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      await importPath(db, path, { deployment: 'd' });
+      const expected = expectedSamples(path);
+      const stored = await storedSamples(db);
+      expect([...stored.values()].reduce((n, s) => n + s.length, 0)).toBe(count);
+      for (const [key, samples] of expected) expect(stored.get(key)).toEqual(samples);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+/** Values as Prometheus writes them (strconv.FormatFloat 'f', -1): NaN and infinities spelled out. */
+function promText(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return Object.is(v, -0) ? '-0' : String(v);
+}
