@@ -16,13 +16,20 @@ LEFT JOIN rss r USING (deployment, process);
 
 -- The deployment's time span: from the master's start (else the first process seen) to the
 -- master's last sign of life (else the last process's).
+-- A deployment with no per-process data (psrecord only) spans its whole-tree samples.
 CREATE OR REPLACE TEMP VIEW pool_span AS
 SELECT deployment,
        coalesce(min(coalesce(start_ts, alive_from)) FILTER (WHERE role = 'master'),
                 min(coalesce(start_ts, alive_from))) AS start_ts,
        coalesce(max(alive_to) FILTER (WHERE role = 'master'), max(alive_to)) AS end_ts
 FROM pool_lifetimes
-GROUP BY deployment;
+GROUP BY deployment
+UNION ALL
+SELECT q.deployment, min(x.ts), max(x.ts)
+FROM pool_quantity_series q JOIN samples x USING (series_id)
+WHERE q.scope = 'tree' AND x.value IS NOT NULL
+  AND q.deployment NOT IN (SELECT deployment FROM pool_lifetimes)
+GROUP BY q.deployment;
 
 -- Median interval between consecutive samples of one series, per deployment and quantity.
 CREATE OR REPLACE TEMP VIEW pool_scrape_interval AS
@@ -40,7 +47,7 @@ GROUP BY ALL;
 -- at least 1 s. lookback_ms: how long a memory sample stays the process's current value.
 CREATE OR REPLACE TEMP VIEW pool_grid AS
 SELECT s.deployment, s.start_ts AS t0, s.end_ts,
-       greatest(1000, coalesce(round(c.interval_ms), 1000))::BIGINT AS step_ms,
+       (1000 * greatest(1, coalesce(round(c.interval_ms / 1000), 1)))::BIGINT AS step_ms,
        (2 * greatest(1000, coalesce(round(m.interval_ms), round(c.interval_ms), 1000)))::BIGINT AS lookback_ms,
        coalesce(c.interval_ms, m.interval_ms) AS scrape_interval_ms
 FROM pool_span s

@@ -105,3 +105,56 @@ LEFT JOIN cpu USING (deployment, start_ts, name)
 LEFT JOIN buckets b USING (deployment, start_ts, name)
 LEFT JOIN mem m USING (deployment, start_ts, name)
 LEFT JOIN alive a USING (deployment, start_ts, name);
+
+-- The steady state's figures (the verdict table): CPU cores (mean exact, p95 over buckets),
+-- memory sums (medians over buckets) and the same per live worker (median over buckets of the
+-- sum divided by the workers alive in that bucket).
+CREATE OR REPLACE TEMP VIEW pool_steady_stats AS
+WITH cpu AS (
+    SELECT s.deployment,
+           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, s.start_ts, s.end_ts)) AS cpu_seconds
+    FROM pool_steady s
+    JOIN pool_cpu_increments i ON i.deployment = s.deployment AND i.to_ts > s.start_ts AND i.from_ts < s.end_ts
+    GROUP BY ALL
+), buckets AS (
+    SELECT s.deployment,
+           avg(c.cores) AS bucket_cores_mean,
+           quantile_cont(c.cores, 0.5) AS cores_p50,
+           quantile_cont(c.cores, 0.95) AS cores_p95,
+           max(c.cores) AS cores_max,
+           avg(c.user_cores) AS user_cores_mean,
+           avg(c.system_cores) AS system_cores_mean,
+           avg(c.master_cores) AS master_cores_mean,
+           avg(c.worker_cores) AS worker_cores_mean,
+           avg(c.helper_cores) AS helper_cores_mean
+    FROM pool_steady s
+    JOIN pool_cpu c ON c.deployment = s.deployment AND c.bucket_start >= s.start_ts AND c.bucket_end <= s.end_ts
+    GROUP BY ALL
+), mem AS (
+    SELECT s.deployment,
+           median(m.rss_bytes) AS rss_bytes,
+           median(m.pss_bytes) AS pss_bytes,
+           median(m.uss_bytes) AS uss_bytes,
+           median(m.rss_bytes / nullif(a.workers_alive, 0)) AS rss_bytes_per_worker,
+           median(m.pss_bytes / nullif(a.workers_alive, 0)) AS pss_bytes_per_worker,
+           median(m.uss_bytes / nullif(a.workers_alive, 0)) AS uss_bytes_per_worker,
+           median(m.worker_rss_bytes / nullif(a.workers_alive, 0)) AS worker_rss_bytes,
+           median(m.worker_pss_bytes / nullif(a.workers_alive, 0)) AS worker_pss_bytes,
+           median(m.worker_uss_bytes / nullif(a.workers_alive, 0)) AS worker_uss_bytes,
+           median(m.worker_shared_fraction) AS worker_shared_fraction,
+           median(m.rss_overcount) AS rss_overcount,
+           median(a.workers_alive) AS workers_alive
+    FROM pool_steady s
+    JOIN pool_memory m ON m.deployment = s.deployment AND m.bucket_start >= s.start_ts AND m.bucket_end <= s.end_ts
+    JOIN pool_workers_alive a ON a.deployment = m.deployment AND a.bucket = m.bucket
+    GROUP BY ALL
+)
+SELECT s.deployment, s.start_ts, s.end_ts, (s.end_ts - s.start_ts) / 1000 AS seconds,
+       coalesce(c.cpu_seconds / nullif((s.end_ts - s.start_ts) / 1000, 0), b.bucket_cores_mean) AS cores_mean,
+       b.cores_p50, b.cores_p95, b.cores_max, b.user_cores_mean, b.system_cores_mean,
+       b.master_cores_mean, b.worker_cores_mean, b.helper_cores_mean,
+       m.* EXCLUDE (deployment)
+FROM pool_steady s
+LEFT JOIN cpu c USING (deployment)
+LEFT JOIN buckets b USING (deployment)
+LEFT JOIN mem m USING (deployment);
