@@ -24,13 +24,14 @@ export interface SeriesMetadata {
  * `_created`). Without a usable TYPE the kind comes from naming conventions (kindFromName).
  */
 export function seriesMetadata(metric: string, metadata: MetadataMap): SeriesMetadata {
-  const exact = metadata[metric]?.[0];
+  const first = (name: string) => (Object.hasOwn(metadata, name) ? metadata[name]?.[0] : undefined);
+  const exact = first(metric);
   if (exact) {
     const kind = kindOfFamily(exact.type);
     if (kind !== undefined) return describe(kind, exact);
   }
   const m = /^(.*)_(total|created|bucket|count|sum|gcount|gsum)$/.exec(metric);
-  const family = m ? metadata[m[1]!]?.[0] : undefined;
+  const family = m ? first(m[1]!) : undefined;
   if (m && family) {
     const suffix = m[2]!;
     const kind = kindOfSuffix(family.type, suffix);

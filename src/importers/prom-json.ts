@@ -105,7 +105,7 @@ class PromBodyReader implements JsonHandler {
   private sawData = false;
   /** A scalar result is itself one [ts, "value"] pair: data.result is read as the pair. */
   private scalar = false;
-  private readonly metadata: MetadataMap = {};
+  private readonly metadata: MetadataMap = Object.create(null) as MetadataMap;
   private metaFamily = '';
 
   ready(): boolean {

@@ -21,7 +21,7 @@ export async function fetchMetadata(
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     return { metadata: {}, warning: msg.pullNoMetadata('unexpected response shape') };
   const all = data as MetadataMap;
-  const metadata: MetadataMap = {};
+  const metadata: MetadataMap = Object.create(null) as MetadataMap;
   for (const name of metricNames) {
     // A series is described by its own name or by its family (name minus an exposition suffix).
     for (const family of [name, name.replace(/_(total|created|bucket|count|sum|gcount|gsum)$/, '')]) {
