@@ -19,12 +19,15 @@ export interface Chunk {
   to: number;
 }
 
-/** Chunks of at most `chunkMs` covering the closed window [start, end] (start included). */
+/**
+ * Chunks covering the closed window [start, end]: borders at start + k·chunkMs, and the first
+ * chunk reaches 1 ms further back so that `start` itself is included.
+ */
 export function planChunks(start: number, end: number, chunkMs: number): Chunk[] {
   const chunks: Chunk[] = [];
   let from = start - 1;
-  while (from < end) {
-    const to = Math.min(from + chunkMs, end);
+  for (let k = 1; from < end; k++) {
+    const to = Math.min(start + k * chunkMs, end);
     chunks.push({ from, to });
     from = to;
   }

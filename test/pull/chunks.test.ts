@@ -5,10 +5,14 @@ describe('chunk planning', () => {
   it('covers [start, end] with half-open chunks that meet exactly', () => {
     const chunks = planChunks(10_000, 10_000 + 2.5 * 3_600_000, 3_600_000);
     expect(chunks).toEqual([
-      { from: 9_999, to: 3_609_999 },
-      { from: 3_609_999, to: 7_209_999 },
-      { from: 7_209_999, to: 9_010_000 },
+      { from: 9_999, to: 3_610_000 },
+      { from: 3_610_000, to: 7_210_000 },
+      { from: 7_210_000, to: 9_010_000 },
     ]);
+  });
+
+  it('a window of whole chunks has no sliver at the end', () => {
+    expect(planChunks(0, 10 * 3_600_000, 3_600_000)).toHaveLength(10);
   });
 
   it('a window shorter than a chunk is one chunk that includes its start', () => {

@@ -27,8 +27,11 @@ const T0 = Math.floor(Date.now() / HOUR) * HOUR - 8 * HOUR;
 /** The pulled window: both ends are sample timestamps, and both must arrive. */
 const START = T0 + 10 * 60_000;
 const END = T0 + 3.5 * HOUR;
-/** With --chunk 1h the chunk borders are START - 1 + k·1h; samples lying exactly there are repeated by 2.x's closed ranges. */
-const BORDERS = [1, 2, 3].map((k) => START - 1 + k * HOUR);
+/**
+ * With --chunk 1h the chunk borders are START + k·1h, where every grid series has a sample (the
+ * gauge's jittered grid gets extra ones), which 2.x's closed ranges return in both chunks.
+ */
+const BORDERS = [1, 2, 3].map((k) => START + k * HOUR);
 
 type Sample = [number, number];
 interface GeneratedSeries {

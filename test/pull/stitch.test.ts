@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planChunks } from '../../src/pull/chunks.js';
 import { Stitcher, type MatrixSeries } from '../../src/pull/stitch.js';
 
-/** Stored samples of one series: every 1000 ms, so chunk borders (start - 1 + k·chunk) hit some of them. */
+/** Stored samples of one series: every 1000 ms, so chunk borders (start + k·chunk) hit some of them. */
 const STORED: [number, string][] = Array.from({ length: 50 }, (_, i) => [i * 1000 + 999, String(i)]);
 
 /** What a range selector returns for a chunk: closed [from, to] on Prometheus 2.x, left-open (from, to] on 3.x. */
