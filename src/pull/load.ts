@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { parsePromJson } from '../importers/prom-json.js';
@@ -10,13 +11,15 @@ import { loadImport, type ImportResult } from '../store/loader.js';
 import { promJsonBody } from './body.js';
 import type { PullResult } from './pull.js';
 
-/** Writes the pulled data to a prom-json file that `trace-analyze import` (and any Prometheus client) reads. */
+/**
+ * Writes the pulled data to a prom-json file that `trace-analyze import` (and any Prometheus
+ * client) reads; gzip-compressed when the name ends in `.gz`.
+ */
 export async function writePullFile(path: string, result: PullResult): Promise<void> {
+  const body = Readable.from(promJsonBody(result.series, result.metadata, result.warnings));
   try {
-    await pipeline(
-      Readable.from(promJsonBody(result.series, result.metadata, result.warnings)),
-      createWriteStream(path),
-    );
+    if (path.endsWith('.gz')) await pipeline(body, createGzip(), createWriteStream(path));
+    else await pipeline(body, createWriteStream(path));
   } catch (e) {
     throw new CliError(msg.cannotWrite(path, (e as Error).message));
   }

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceDatabase } from '../../src/store/database.js';
 import { cli, tempDir } from '../helpers/cli.js';
@@ -311,8 +312,8 @@ describe.skipIf(!HAVE_PROMETHEUS)(SUITE, () => {
     expect(again.stderr).toContain('identical content already imported');
   });
 
-  it('two selectors that overlap still give each sample once', async () => {
-    const out = join(tmp.dir, 'overlap.json');
+  it('two selectors that overlap still give each sample once (written gzip-compressed for a .gz name)', async () => {
+    const out = join(tmp.dir, 'overlap.json.gz');
     const r = cli([
       'pull',
       '--url',
@@ -330,7 +331,9 @@ describe.skipIf(!HAVE_PROMETHEUS)(SUITE, () => {
       out,
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const body = JSON.parse(readFileSync(out, 'utf8')) as { data: { result: BodySeries[] } };
+    const body = JSON.parse(gunzipSync(readFileSync(out)).toString('utf8')) as {
+      data: { result: BodySeries[] };
+    };
     const want = new Map(
       [...expected].filter(([k]) => k.startsWith('ta_requests_total') || k.startsWith('ta_inflight')),
     );
