@@ -3,11 +3,13 @@ import * as msg from '../base/messages.js';
 import type { TraceDatabase } from '../store/database.js';
 import { loadImport, type ImportResult } from '../store/loader.js';
 import type { ImportContext, Importer } from './importer.js';
+import { procfs } from './procfs.js';
 import { promJson } from './prom-json.js';
+import { psrecord } from './psrecord.js';
 import { listFiles, openSource, sha256Of, type Source } from './source.js';
 
 /** Every importer, in the order detection tries them (most specific first). */
-export const IMPORTERS: readonly Importer[] = [promJson];
+export const IMPORTERS: readonly Importer[] = [promJson, procfs, psrecord];
 
 export const FORMATS: readonly string[] = IMPORTERS.map((i) => i.format);
 
