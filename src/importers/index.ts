@@ -27,6 +27,10 @@ export function detect(source: Source): Importer | undefined {
 export interface ImportOptions extends ImportContext {
   /** A format name, or 'auto' (default) to detect it. */
   format?: string;
+  /** --pool: the pool of every process the import adds. */
+  pool?: string;
+  /** --pid-label: the label that carries a pid. */
+  pidLabel?: string;
   /** Called with (bytes read, total bytes) while a file is read. */
   progress?: (done: number, total: number) => void;
 }
@@ -79,7 +83,14 @@ async function importSource(
   const context: ImportContext = { deployment: options.deployment, start: options.start };
   const result = await loadImport(
     db,
-    { deployment: options.deployment, path: source.path, format: importer.format, sha256 },
+    {
+      deployment: options.deployment,
+      path: source.path,
+      format: importer.format,
+      sha256,
+      pool: options.pool,
+      pidLabel: options.pidLabel,
+    },
     importer.parse(source, context),
   );
   return { path: source.path, format: importer.format, result };
