@@ -21,12 +21,13 @@ const STATUS_LINE = /^(Attaching to process|Starting up command|Process finished
 const PLAIN_HEADER = /^#\s*Elapsed time\s/;
 const CSV_HEADER = /^elapsed_time,/;
 
-/** What a column becomes. `scale` turns the logged value into the series' unit. */
+/** What a column becomes: the logged value times `scale`, divided by `divisor` (CPU % / 100 exactly, not × 0.01). */
 interface ColumnTarget {
   metric: string;
   kind: MetricKind;
   unit: string;
   scale: number;
+  divisor?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -34,7 +35,7 @@ const MIB = 1024 * 1024;
 /** Column names, normalised (lower case, runs of non-alphanumerics → `_`), from both log formats. */
 const COLUMNS: Record<string, ColumnTarget | 'time'> = {
   elapsed_time: 'time',
-  cpu: { metric: 'process_tree_cpu_cores', kind: 'gauge', unit: 'cores', scale: 0.01 },
+  cpu: { metric: 'process_tree_cpu_cores', kind: 'gauge', unit: 'cores', scale: 1, divisor: 100 },
   real_mb: { metric: 'process_tree_resident_memory_bytes', kind: 'gauge', unit: 'bytes', scale: MIB },
   mem_real: { metric: 'process_tree_resident_memory_bytes', kind: 'gauge', unit: 'bytes', scale: MIB },
   virtual_mb: { metric: 'process_tree_virtual_memory_bytes', kind: 'gauge', unit: 'bytes', scale: MIB },
@@ -130,7 +131,7 @@ export const psrecord: Importer = {
       row.values.forEach((v, i) => {
         const target = targets[i];
         if (target === undefined || target === 'time') return;
-        buffer.push(refs[i]!, ts, v * target.scale);
+        buffer.push(refs[i]!, ts, (v * target.scale) / (target.divisor ?? 1));
       });
     }
     yield { series, samples: buffer.take(), warnings };
