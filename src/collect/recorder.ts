@@ -32,7 +32,7 @@ export interface RecordResult {
 export async function record(options: RecordOptions): Promise<RecordResult> {
   const proc = options.proc ?? '/proc';
   if (!existsSync(`${proc}/self/stat`)) throw new CliError(msg.collectNotLinux());
-  if (options.pid !== undefined && !(await isAlive(options.pid, proc)))
+  if (options.pid !== undefined && !isAlive(options.pid, proc))
     throw new CliError(msg.collectNoProcess(options.pid));
   await mkdir(options.out, { recursive: true });
   const facts = hostFacts(proc);
@@ -77,10 +77,10 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   let snapshots = 0;
   try {
     for (let k = 0; ; k++) {
-      const alive = child ? !childExited : await isAlive(root, proc);
+      const alive = child ? !childExited : isAlive(root, proc);
       if (!alive || stop) break;
       if (options.durationMs !== undefined && Date.now() - started >= options.durationMs) break;
-      await takeSnapshot(options.out, root, facts, proc);
+      takeSnapshot(options.out, root, facts, proc);
       snapshots++;
       const next = started + (k + 1) * options.intervalMs;
       const delay = next - Date.now();

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseProcStat } from '../importers/procfs-files.js';
@@ -50,13 +49,13 @@ export function hostFacts(proc = '/proc'): HostFacts {
 }
 
 /** The root and every descendant alive now, from one pass over /proc/<pid>/stat. */
-export async function processTree(root: number, proc = '/proc'): Promise<number[]> {
+export function processTree(root: number, proc = '/proc'): number[] {
   const children = new Map<number, number[]>();
-  for (const name of await readdir(proc)) {
+  for (const name of readdirSync(proc)) {
     if (!/^\d+$/.test(name)) continue;
     let text: string;
     try {
-      text = await readFile(join(proc, name, 'stat'), 'utf8');
+      text = readFileSync(join(proc, name, 'stat'), 'utf8');
     } catch {
       continue; // gone since the listing
     }
@@ -80,9 +79,9 @@ export async function processTree(root: number, proc = '/proc'): Promise<number[
 }
 
 /** Whether the process exists and is not a zombie. */
-export async function isAlive(pid: number, proc = '/proc'): Promise<boolean> {
+export function isAlive(pid: number, proc = '/proc'): boolean {
   try {
-    const stat = parseProcStat(await readFile(join(proc, String(pid), 'stat'), 'utf8'));
+    const stat = parseProcStat(readFileSync(join(proc, String(pid), 'stat'), 'utf8'));
     return typeof stat !== 'string' && stat.state !== 'Z' && stat.state !== 'X';
   } catch {
     return false;
@@ -90,12 +89,12 @@ export async function isAlive(pid: number, proc = '/proc'): Promise<boolean> {
 }
 
 /** Copies a file the way `cat` does (bytes as read), or nothing when it cannot be read. */
-async function copyIfReadable(from: string, to: string): Promise<void> {
+function copyIfReadable(from: string, to: string): void {
   try {
     // /proc files report size 0, so read them rather than copy by size
-    await writeFile(to, await readFile(from));
+    writeFileSync(to, readFileSync(from));
   } catch {
-    await rm(to, { force: true });
+    rmSync(to, { force: true });
   }
 }
 
@@ -108,14 +107,14 @@ export async function takeSnapshot(
 ): Promise<string> {
   const start = Date.now();
   const partial = join(out, `.${start}.partial`);
-  await mkdir(join(partial, 'proc'), { recursive: true });
-  for (const pid of await processTree(root, proc)) {
+  mkdirSync(join(partial, 'proc'), { recursive: true });
+  for (const pid of processTree(root, proc)) {
     const dir = join(partial, 'proc', String(pid));
-    await mkdir(dir, { recursive: true });
-    for (const f of PROCESS_FILES) await copyIfReadable(join(proc, String(pid), f), join(dir, f));
-    if ((await readdir(dir)).length === 0) await rm(dir, { recursive: true }); // vanished meanwhile
+    mkdirSync(dir, { recursive: true });
+    for (const f of PROCESS_FILES) copyIfReadable(join(proc, String(pid), f), join(dir, f));
+    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true }); // vanished meanwhile
   }
-  for (const f of HOST_FILES) await copyIfReadable(join(proc, f), join(partial, 'proc', f));
+  for (const f of HOST_FILES) copyIfReadable(join(proc, f), join(partial, 'proc', f));
   const meta = [
     `hostname=${facts.hostname}`,
     `clk_tck=${facts.clkTck}`,
@@ -125,8 +124,8 @@ export async function takeSnapshot(
     `snapshot_end_unix_ms=${Date.now()}`,
     'recorder=trace-analyze collect',
   ];
-  await writeFile(join(partial, 'meta'), `${meta.join('\n')}\n`);
+  writeFileSync(join(partial, 'meta'), `${meta.join('\n')}\n`);
   const final = join(out, String(start));
-  await rename(partial, final);
+  renameSync(partial, final);
   return final;
 }
