@@ -54,7 +54,11 @@ function layoutMatch(name: string): { snapshot: string; ts: number; file: string
   return { snapshot: m[1] ? `${m[1]}/${m[2]}` : m[2]!, ts: Number(m[2]), file: m[3]! };
 }
 
-/** Snapshot folders directly in `dir`, or one level down (`<mode>/<unix_ms>`), as the capture's archives have them. */
+/**
+ * Snapshot folders directly in `dir`, or one level down (`<mode>/<unix_ms>`, as the capture's
+ * archives have them) when every entry of `dir` is such a folder — so a folder that also holds
+ * other files (archives, logs) is imported file by file instead.
+ */
 function snapshotDirs(dir: string): string[] {
   const isDir = (p: string) => {
     try {
@@ -64,27 +68,22 @@ function snapshotDirs(dir: string): string[] {
     }
   };
   const isSnapshot = (p: string) => isDir(p) && (existsSync(join(p, 'meta')) || isDir(join(p, 'proc')));
-  const out: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    const p = join(dir, name);
-    if (SNAPSHOT_DIR.test(name) && isSnapshot(p)) out.push(p);
-    else if (isDir(p) && name !== '.' && name !== '..') {
-      let inner: string[] = [];
-      try {
-        inner = readdirSync(p).sort();
-      } catch {
-        continue;
-      }
-      for (const sub of inner) if (SNAPSHOT_DIR.test(sub) && isSnapshot(join(p, sub))) out.push(join(p, sub));
+  const list = (p: string) => {
+    try {
+      return readdirSync(p)
+        .filter((n) => !n.startsWith('.'))
+        .sort();
+    } catch {
+      return [];
     }
-  }
-  return out;
+  };
+  const direct = (p: string) => list(p).filter((n) => SNAPSHOT_DIR.test(n) && isSnapshot(join(p, n)));
+  const top = direct(dir);
+  if (top.length > 0) return top.map((n) => join(dir, n));
+  const names = list(dir);
+  const nested = names.map((n) => (isDir(join(dir, n)) ? direct(join(dir, n)) : []));
+  if (names.length === 0 || nested.some((found) => found.length === 0)) return [];
+  return names.flatMap((n, i) => nested[i]!.map((s) => join(dir, n, s)));
 }
 
 export const procfs: Importer = {
