@@ -77,7 +77,6 @@ export const psrecordBadNumber = (text: string) => `cannot read "${text}" as a n
 export const psrecordUnknownColumn = (name: string) => `psrecord column "${name}" is not known; not imported`;
 export const psrecordStartFromMtime = (iso: string) =>
   `no --start given: the log's start (${iso}) is its modification time minus its duration; give --start for exact times`;
-export const procfsNotSnapshot = (detail: string) => `not a /proc snapshot: ${detail}`;
 export const procfsBadStat = (detail: string) => `cannot read /proc stat line: ${detail}`;
 export const procfsNoMeta = (snapshot: string) =>
   `snapshot ${snapshot} has no meta file with clk_tck and pagesize; assumed 100 and 4096`;
@@ -88,7 +87,7 @@ export const procfsSplitSnapshot = (snapshot: string) =>
 export const tarCorrupt = (detail: string) => `tar archive is corrupt: ${detail}`;
 export const tarTruncated = () => 'tar archive ends inside an entry';
 export const tarEntryTooLarge = (name: string, limit: number) =>
-  `tar entry "${name}" is larger than ${limit} bytes, which no /proc file is`;
+  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry)`;
 export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <command...> (one of them)';
 export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
 export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>

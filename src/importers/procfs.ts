@@ -46,6 +46,8 @@ interface Snapshot {
   name: string;
   ts: number;
   files: Map<string, Buffer>;
+  /** How an error names one of its files: a path, or the archive and the entry in it. */
+  where: (file: string) => string;
 }
 
 function layoutMatch(name: string): { snapshot: string; ts: number; file: string } | undefined {
@@ -134,7 +136,7 @@ async function* folderSnapshots(source: DirSource): AsyncIterable<Snapshot> {
       for (const f of ['stat', 'status', 'smaps_rollup', 'cmdline', 'io']) await take(`proc/${pid}/${f}`);
     }
     const base = dir.split(/[\\/]/).pop()!;
-    yield { name: dir, ts: Number(base), files };
+    yield { name: dir, ts: Number(base), files, where: (file) => join(dir, file) };
   }
 }
 
@@ -157,7 +159,13 @@ async function* archiveSnapshots(source: FileSource): AsyncIterable<Snapshot> {
           done.add(current.name);
           yield current;
         }
-        current = { name: where.snapshot, ts: where.ts, files: new Map() };
+        const prefix = where.snapshot;
+        current = {
+          name: prefix,
+          ts: where.ts,
+          files: new Map(),
+          where: (file) => `${source.path} (entry ${prefix}/${file})`,
+        };
       }
       current.files.set(where.file, entry.data);
     }
@@ -262,7 +270,7 @@ class SnapshotImport {
     if (statText === undefined) return; // without stat there is no identity (start time)
     const stat = parseProcStat(statText);
     if (typeof stat === 'string')
-      throw new InputError(`${snapshot.name}/proc/${pid}/stat`, { line: 1 }, msg.procfsBadStat(stat));
+      throw new InputError(snapshot.where(`proc/${pid}/stat`), { line: 1 }, msg.procfsBadStat(stat));
     if (this.btime === undefined && !this.warnedBtime) {
       this.warnings.push(msg.procfsNoBtime(snapshot.name));
       this.warnedBtime = true;

@@ -375,6 +375,37 @@ describe('procfs edge cases (generated)', () => {
     });
   }
 
+  it('a garbled stat and a snapshot split across the archive are errors naming the archive entry', async () => {
+    const db = await TraceDatabase.open(':memory:');
+    const garbled = join(tmp.dir, 'garbled.tar.gz');
+    writeFileSync(
+      garbled,
+      gzipSync(
+        tarOf([
+          { name: '1700000100000/meta', data: 'clk_tck=100\npagesize=4096\n' },
+          { name: '1700000100000/proc/5/stat', data: '5 no parens here\n' },
+        ]),
+      ),
+    );
+    await expect(importPath(db, garbled, { deployment: 'g' })).rejects.toThrow(
+      `${garbled} (entry 1700000100000/proc/5/stat):1: cannot read /proc stat line: no "(comm)" field`,
+    );
+    const split = join(tmp.dir, 'split.tar');
+    writeFileSync(
+      split,
+      tarOf([
+        { name: '1700000100000/meta', data: 'clk_tck=100\npagesize=4096\n' },
+        { name: '1700000101000/meta', data: 'clk_tck=100\npagesize=4096\n' },
+        { name: '1700000100000/proc/stat', data: 'btime 1\n' },
+      ]),
+    );
+    await expect(importPath(db, split, { deployment: 'g' })).rejects.toThrow(
+      /split\.tar \(byte 2048\): the entries of snapshot 1700000100000 are not together/,
+    );
+    expect((await db.rowsJS('SELECT count(*)::INTEGER AS n FROM samples'))[0]!.n).toBe(0);
+    db.close();
+  });
+
   it('a truncated archive is an error naming the file and offset; the database is unchanged', async () => {
     const path = join(tmp.dir, 'truncated.tar');
     const whole = tarOf(generatedSnapshots());
