@@ -9,8 +9,12 @@ import { hostFacts, isAlive, takeSnapshot } from './snapshot.js';
  * The recorder behind `trace-analyze collect`: a snapshot every interval (aligned to the
  * start, so there is no drift) of a pid and its descendants, or of a command it starts,
  * until the process ends, the duration passes, or SIGINT/SIGTERM — which let the snapshot in
- * progress finish and then stop. Reports its own CPU time so its overhead is known.
+ * progress finish and then stop (a command collect started is then sent SIGTERM). Reports its
+ * own CPU time so its overhead is known.
  */
+
+/** How long a started command gets to exit after SIGTERM when the recording stops first. */
+const STOP_GRACE_MS = 10_000;
 
 export interface RecordOptions {
   out: string;
@@ -102,7 +106,14 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     process.off('SIGTERM', onSignal);
   }
   const cpu = process.cpuUsage(cpuStart);
-  if (child && !childExited) await childDone;
+  if (child && !childExited) {
+    // The recording stopped first (--duration, Ctrl-C): end the command collect started, as
+    // its owner — SIGTERM, then SIGKILL if it is still there after the grace period.
+    child.kill('SIGTERM');
+    const grace = setTimeout(() => child?.kill('SIGKILL'), STOP_GRACE_MS);
+    await childDone;
+    clearTimeout(grace);
+  }
   return {
     snapshots,
     wallSeconds: (Date.now() - started) / 1000,

@@ -103,6 +103,26 @@ describe('trace-analyze collect', () => {
     expect(n).toBeLessThanOrEqual(7);
   });
 
+  it('--duration also ends a command collect started', () => {
+    const out = join(tmp.dir, 'cmd-duration');
+    const started = Date.now();
+    const r = cli([
+      'collect',
+      '--out',
+      out,
+      '--interval',
+      '100ms',
+      '--duration',
+      '500ms',
+      '--',
+      'sleep',
+      '30',
+    ]);
+    expect(r.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(snapshotsOf(out).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('usage errors exit 2, a missing process exits 1, and nothing is written', () => {
     const out = join(tmp.dir, 'never');
     const neither = cli(['collect', '--out', out]);
