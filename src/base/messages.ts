@@ -67,6 +67,34 @@ export const duplicateSamples = (count: number) =>
 // Sections below are filled by the capability that owns them; keep each area's messages together.
 
 // psrecord and /proc snapshots (src/importers/psrecord.ts, procfs.ts), processes and collect
+export const psrecordNotFile = () => 'a psrecord log is a file, not a folder';
+export const psrecordNoHeader = () =>
+  'no psrecord header (expected "# Elapsed time   CPU (%) ..." or "elapsed_time,...")';
+export const psrecordNoElapsed = () => 'the psrecord header has no elapsed-time column';
+export const psrecordColumns = (expected: number, found: number) =>
+  `expected ${expected} columns as in the header, found ${found}`;
+export const psrecordBadNumber = (text: string) => `cannot read "${text}" as a number`;
+export const psrecordUnknownColumn = (name: string) => `psrecord column "${name}" is not known; not imported`;
+export const psrecordStartFromMtime = (iso: string) =>
+  `no --start given: the log's start (${iso}) is its modification time minus its duration; give --start for exact times`;
+export const procfsBadStat = (detail: string) => `cannot read /proc stat line: ${detail}`;
+export const procfsNoMeta = (snapshot: string) =>
+  `snapshot ${snapshot} has no meta file with clk_tck and pagesize; assumed 100 and 4096`;
+export const procfsNoBtime = (snapshot: string) =>
+  `snapshot ${snapshot} has no proc/stat with btime; process start times unknown there (identity is the pid alone)`;
+export const procfsSplitSnapshot = (snapshot: string) =>
+  `the entries of snapshot ${snapshot} are not together in the archive (expected one folder after another)`;
+export const tarCorrupt = (detail: string) => `tar archive is corrupt: ${detail}`;
+export const tarTruncated = () => 'tar archive ends inside an entry';
+export const tarEntryTooLarge = (name: string, limit: number) =>
+  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry)`;
+export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <command...> (one of them)';
+export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
+export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>
+  `${dir}: wrote ${snapshots} snapshots in ${wallSeconds.toFixed(1)} s; the recorder used ${cpuSeconds.toFixed(2)} s of CPU (${((100 * cpuSeconds) / Math.max(wallSeconds, 1e-9)).toFixed(2)} % of one core)`;
+export const collectNotLinux = () => 'collect reads /proc, which this system does not have';
+export const badPid = (text: string) => `--pid: "${text}" is not a process id`;
+export const badPoolOption = (text: string) => `--pool: "${text}" is empty`;
 
 // Text formats: prom-text, vm-jsonl, promtool-dump, grafana-csv; exports
 
@@ -103,6 +131,32 @@ export const poolEmptyPhase = (text: string) => `--phase: "${text}" ends before 
 export const poolNoDeployments = () => 'the database holds no deployment with process data to report on';
 
 // pull (src/pull/)
+export const pullBadHeader = () =>
+  '--header: expected "Name: value" (a header name, a colon, then the value)';
+export const pullBadUrl = (text: string) => `--url: cannot read "${text}" as an http(s) URL`;
+export const pullBadWindow = () => '--end must be after --start';
+export const pullOutOrDb = () => 'give either --out <file.json> or --db <file.duckdb> --deployment <name>';
+export const pullServerError = (url: string, status: number, errorType: string, error: string) =>
+  `${url}: Prometheus answered ${status} (${errorType}): ${error}`;
+export const pullHttpError = (url: string, status: number, body: string) =>
+  `${url}: HTTP ${status}${body ? `: ${body}` : ''}`;
+export const pullNetworkError = (url: string, reason: string, attempts: number) =>
+  `${url}: request failed after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})`;
+export const pullNotApi = (url: string, detail: string) =>
+  `${url}: not a Prometheus API response (${detail}); is --url the server's base URL?`;
+export const pullChunkTooSmall = (url: string, error: string) =>
+  `${url}: the server refuses even a one-second chunk: ${error}`;
+export const pullNoMetadata = (reason: string) =>
+  `no metric metadata from /api/v1/metadata (${reason}); kinds come from metric names`;
+export const cannotWrite = (path: string, reason: string) => `${path}: cannot write (${reason})`;
+export const pullBadRetries = (text: string) =>
+  `--retries: expected a whole number from 0 to 10, got "${text}"`;
+export const pullDone = (series: number, samples: number, chunks: number, target: string) =>
+  `pulled ${samples} samples in ${series} series (${chunks} chunk${chunks === 1 ? '' : 's'}) into ${target}`;
+export const pullProgress = (done: number, total: number, samples: number) =>
+  `pull: chunk ${done} of ${total}, ${samples} samples`;
+export const pullChunkHalved = (fromMs: number, toMs: number) =>
+  `the server's limits refused a ${(toMs - fromMs) / 1000}s chunk; halving it`;
 
 // Query
 export const sqlFailed = (reason: string) => `query failed: ${firstLine(reason)}`;
