@@ -27,6 +27,6 @@ WITH spans AS (
     GROUP BY ALL
 )
 SELECT s.deployment, s.process, p.pid, p.ppid, p.comm, p.cmdline, p.role, p.pool,
-       s.start_ts, s.first_seen, s.last_seen
+       coalesce(p.start_ts, s.start_ts) AS start_ts, s.first_seen, s.last_seen
 FROM spans s
 JOIN processes p ON p.deployment = s.deployment AND p.process_key = s.process;
