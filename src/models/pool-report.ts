@@ -1,19 +1,18 @@
 /**
- * The deployment comparison: runs the pool models (src/models/1xx-pool-*.sql) and assembles
+ * The deployment comparison: runs the pool models (src/models/pool/*.sql) and assembles
  * what `report --format json` prints under `deployments` and what the verdict table shows.
  * Steps, in order:
- *   1. read each deployment's span (pool_span) to resolve --ready / --phase times against it
- *   2. fill the parameter tables (pool_ready, pool_phase_override)
- *   3. materialize the pool views once (materialize.ts)
- *   4. read the steady-state, startup, restart, phase, agreement and quality views
- *   5. order by baseline and compute the deltas
+ *   1. read the --ready / --phase times (absolute, or relative to each deployment's start)
+ *   2. load the pool models with them (pool-models.ts)
+ *   3. read the steady-state, startup, restart, phase, agreement and quality views
+ *   4. order by baseline and compute the deltas
  * Field by field, with units and formulas: docs/report-json.md.
  */
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { parseTimeArg } from '../base/time.js';
+import { parseDurationMs, parseTimeArg } from '../base/time.js';
 import type { TraceDatabase } from '../store/database.js';
-import { materializeViews } from './materialize.js';
+import { loadPoolModels, type PoolParameters, type PoolTime } from './pool-models.js';
 
 /** `--phase [deployment/]name=start..end`, times not yet resolved (they may be relative to a deployment's start). */
 export interface PhaseSpec {
@@ -156,17 +155,15 @@ export const DELTA_FIELDS = [
 
 type Row = Record<string, unknown>;
 
-/**
- * Builds the comparison. The pool models must be loaded on `db` (loadModels); the database
- * file is not written (parameters and materialized rows are temporary).
- */
-export async function buildPoolReport(db: TraceDatabase, options: PoolReportOptions = {}): Promise<PoolReport> {
+/** Builds the comparison. The database file is not written (parameters and model rows are temporary). */
+export async function buildPoolReport(
+  db: TraceDatabase,
+  options: PoolReportOptions = {},
+): Promise<PoolReport> {
+  const imported = await importOrder(db);
+  await loadPoolModels(db, parameters(imported, options));
   const spans = await db.rowsJS('SELECT deployment, start_ts, end_ts FROM pool_span ORDER BY deployment');
   if (spans.length === 0) throw new CliError(msg.poolNoDeployments());
-  const names = spans.map((s) => String(s.deployment));
-  const startOf = new Map(spans.map((s) => [String(s.deployment), Number(s.start_ts)]));
-  await setParameters(db, names, startOf, options);
-  await materializeViews(db, 'pool_');
 
   const byName = async (sql: string) => groupBy(await db.rowsJS(sql), 'deployment');
   const steady = await byName('SELECT * FROM pool_steady_stats');
@@ -178,9 +175,7 @@ export async function buildPoolReport(db: TraceDatabase, options: PoolReportOpti
   const quality = await byName('SELECT * FROM pool_quality ORDER BY "check", detail');
   const pss = new Set(
     (
-      await db.rowsJS(
-        `SELECT DISTINCT deployment FROM pool_quantity_series WHERE quantity = 'pss_bytes'`,
-      )
+      await db.rowsJS(`SELECT DISTINCT deployment FROM pool_quantity_series WHERE quantity = 'pss_bytes'`)
     ).map((r) => String(r.deployment)),
   );
 
@@ -260,35 +255,33 @@ export async function buildPoolReport(db: TraceDatabase, options: PoolReportOpti
   return applyBaseline(deployments, await importOrder(db), options.baseline);
 }
 
-async function setParameters(
-  db: TraceDatabase,
-  names: string[],
-  startOf: Map<string, number>,
-  options: PoolReportOptions,
-): Promise<void> {
-  await db.run('DELETE FROM pool_ready');
-  await db.run('DELETE FROM pool_phase_override');
-  const targets = (deployment: string | undefined, option: string) => {
-    if (deployment === undefined) return names;
-    if (!names.includes(deployment)) throw new UsageError(msg.poolUnknownDeployment(option, deployment, names));
-    return [deployment];
+/** The --ready and --phase options as model parameters; a named deployment must exist. */
+function parameters(names: string[], options: PoolReportOptions): PoolParameters {
+  const deployment = (name: string | undefined, option: string) => {
+    if (name === undefined) return null;
+    if (!names.includes(name)) throw new UsageError(msg.poolUnknownDeployment(option, name, names));
+    return name;
   };
-  for (const ready of options.ready ?? []) {
-    for (const d of targets(ready.deployment, '--ready')) {
-      await db.run('INSERT INTO pool_ready VALUES ($d, $t)', {
-        d,
-        t: parseTimeArg(ready.time, '--ready', startOf.get(d)),
-      });
-    }
-  }
-  for (const phase of options.phases ?? []) {
-    for (const d of targets(phase.deployment, '--phase')) {
-      const start = parseTimeArg(phase.start, '--phase', startOf.get(d));
-      const end = parseTimeArg(phase.end, '--phase', startOf.get(d));
-      if (end <= start) throw new UsageError(msg.poolEmptyPhase(phase.text));
-      await db.run('INSERT INTO pool_phase_override VALUES ($d, $n, $s, $e)', { d, n: phase.name, s: start, e: end });
-    }
-  }
+  return {
+    ready: (options.ready ?? []).map((r) => ({
+      deployment: deployment(r.deployment, '--ready'),
+      time: poolTime(r.time, '--ready'),
+    })),
+    phases: (options.phases ?? []).map((p) => {
+      const start = poolTime(p.start, '--phase');
+      const end = poolTime(p.end, '--phase');
+      if (start.relative === end.relative && end.ms <= start.ms)
+        throw new UsageError(msg.poolEmptyPhase(p.text));
+      return { deployment: deployment(p.deployment, '--phase'), name: p.name, start, end };
+    }),
+  };
+}
+
+/** A duration (`20s`, `1m30s`) counts from the deployment's start; anything else is an absolute time. */
+function poolTime(text: string, option: string): PoolTime {
+  const offset = parseDurationMs(text.trim());
+  if (offset !== undefined) return { ms: offset, relative: true };
+  return { ms: parseTimeArg(text, option), relative: false };
 }
 
 async function importOrder(db: TraceDatabase): Promise<string[]> {

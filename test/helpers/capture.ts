@@ -56,7 +56,8 @@ export function snapshotSums(s: Snapshot, role?: string) {
     rss: kB((p) => p.Rss_kB!),
     pss: kB((p) => p.Pss_kB!),
     uss: kB((p) => p.Private_Clean_kB! + p.Private_Dirty_kB!),
-    cpuSeconds: s.procs.filter((p) => role === undefined || p.role === role).reduce((a, p) => a + p.cpu_ticks, 0) / 100,
+    cpuSeconds:
+      s.procs.filter((p) => role === undefined || p.role === role).reduce((a, p) => a + p.cpu_ticks, 0) / 100,
     count: procs.length,
   };
 }
@@ -89,7 +90,8 @@ export function rawCpuSecondsBetween(mode: string, a: number, b: number): number
 export function reference(mode: string, file: string): [number, number][] {
   const out = new Map<number, number>();
   for (const s of series(join(CAPTURE, 'reference', mode, file)))
-    for (const [t, v] of s.values!) out.set(Math.round(t * 1000), (out.get(Math.round(t * 1000)) ?? 0) + promNumber(v));
+    for (const [t, v] of s.values!)
+      out.set(Math.round(t * 1000), (out.get(Math.round(t * 1000)) ?? 0) + promNumber(v));
   return [...out.entries()].sort((x, y) => x[0] - y[0]);
 }
 

@@ -94,7 +94,11 @@ function sampleTimes(p: SynthProcess): number[] {
 }
 
 /** Imports a pool as /proc snapshots would give it (format procfs: per-process series with pid labels). */
-export async function importProcfsPool(db: TraceDatabase, deployment: string, pool: SynthProcess[]): Promise<void> {
+export async function importProcfsPool(
+  db: TraceDatabase,
+  deployment: string,
+  pool: SynthProcess[],
+): Promise<void> {
   const series: SeriesDef[] = [];
   const ref: number[] = [];
   const ts: number[] = [];
@@ -103,7 +107,13 @@ export async function importProcfsPool(db: TraceDatabase, deployment: string, po
   for (const p of pool) {
     const key = processKey(p.pid, T0 + p.start);
     const def = (metric: string, labels: Record<string, string>, kind: 'counter' | 'gauge') => {
-      const s: SeriesDef = { ref: series.length, metric, labels: { pid: String(p.pid), ...labels }, kind, processKey: key };
+      const s: SeriesDef = {
+        ref: series.length,
+        metric,
+        labels: { pid: String(p.pid), ...labels },
+        kind,
+        processKey: key,
+      };
       series.push(s);
       return s.ref;
     };
@@ -140,10 +150,19 @@ export async function importProcfsPool(db: TraceDatabase, deployment: string, po
   }
   const batch: ImportBatch = {
     series,
-    samples: { length: ts.length, ref: Int32Array.from(ref), ts: Float64Array.from(ts), value: Float64Array.from(value) },
+    samples: {
+      length: ts.length,
+      ref: Int32Array.from(ref),
+      ts: Float64Array.from(ts),
+      value: Float64Array.from(value),
+    },
     processes,
   };
-  await loadImport(db, { deployment, path: `synthetic/${deployment}`, format: 'procfs', sha256: `synth-${deployment}` }, once(batch));
+  await loadImport(
+    db,
+    { deployment, path: `synthetic/${deployment}`, format: 'procfs', sha256: `synth-${deployment}` },
+    once(batch),
+  );
   // Roles are the synthetic truth (how roles are derived is the process importers' concern).
   for (const p of pool)
     await db.run(`UPDATE processes SET role = $r, pool = 'synthetic' WHERE deployment = $d AND pid = $p`, {
@@ -175,9 +194,18 @@ export async function importTreeRecording(
   }
   const batch: ImportBatch = {
     series,
-    samples: { length: ts.length, ref: Int32Array.from(ref), ts: Float64Array.from(ts), value: Float64Array.from(value) },
+    samples: {
+      length: ts.length,
+      ref: Int32Array.from(ref),
+      ts: Float64Array.from(ts),
+      value: Float64Array.from(value),
+    },
   };
-  await loadImport(db, { deployment, path: `synthetic/${deployment}.csv`, format: 'psrecord', sha256: `synth-${deployment}` }, once(batch));
+  await loadImport(
+    db,
+    { deployment, path: `synthetic/${deployment}.csv`, format: 'psrecord', sha256: `synth-${deployment}` },
+    once(batch),
+  );
 }
 
 async function* once(batch: ImportBatch): AsyncGenerator<ImportBatch> {

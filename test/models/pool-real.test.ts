@@ -13,7 +13,6 @@ import {
   startupCompleteMs,
 } from '../helpers/capture.js';
 import { CAPTURE, MODES } from '../helpers/cli.js';
-import { loadModelsForTest } from '../helpers/models.js';
 
 // The real capture: each mode's Prometheus raw samples (process-exporter) and /proc snapshots
 // imported as one deployment. Every figure is checked against the capture's own records
@@ -34,14 +33,19 @@ let db: TraceDatabase;
 beforeAll(async () => {
   db = await TraceDatabase.open(':memory:');
   for (const mode of MODES) {
-    await importPath(db, join(CAPTURE, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode, format: 'auto' });
-    await importPath(db, join(CAPTURE, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode, format: 'auto' });
+    await importPath(db, join(CAPTURE, 'prometheus', mode, 'raw_samples.json.gz'), {
+      deployment: mode,
+      format: 'auto',
+    });
+    await importPath(db, join(CAPTURE, 'procsnap', `procsnap-${mode}.tar.gz`), {
+      deployment: mode,
+      format: 'auto',
+    });
   }
 }, 300_000);
 afterAll(() => db.close());
 
 async function report(options: Parameters<typeof buildPoolReport>[1] = {}) {
-  await loadModelsForTest(db);
   const r = await buildPoolReport(db, options);
   return (mode: string) => r.deployments.find((d) => d.name === mode)! as DeploymentReport;
 }
@@ -59,7 +63,7 @@ describe('pool models on the real capture', () => {
     expect(d.workers_lost).toBe(EXPECTED[mode].lost);
   });
 
-  it.each(MODES)('%s: idle, load, idle detected around wrk\'s run', (mode) => {
+  it.each(MODES)("%s: idle, load, idle detected around wrk's run", (mode) => {
     const d = detected(mode);
     expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);
     const load = d.phases[1]!;
@@ -67,7 +71,7 @@ describe('pool models on the real capture', () => {
     expect(Math.abs(load.end * 1000 - eventMs(mode, 'load_end'))).toBeLessThanOrEqual(1500);
   });
 
-  it.each(MODES)('%s: load-phase CPU equals the raw counters\' and Prometheus\' sum(rate())', (mode) => {
+  it.each(MODES)("%s: load-phase CPU equals the raw counters' and Prometheus' sum(rate())", (mode) => {
     const load = detected(mode).phases[1]!;
     const a = load.start * 1000;
     const b = load.end * 1000;
@@ -91,12 +95,29 @@ describe('pool models on the real capture', () => {
     expect(last!.workers_alive).toBe(snapshotSums(snapshot(mode, 'before_stop'), 'worker').count);
   });
 
-  it.each(MODES)('%s: steady-state PSS and RSS sums equal Prometheus\' sum() of process-exporter memory', (mode) => {
-    const d = detected(mode);
-    const inSteady = ([t]: [number, number]) => t >= d.steady.start * 1000 && t <= d.steady.end * 1000;
-    within(d.memory.pss_bytes, median(reference(mode, 'pss_sum.json').filter(inSteady).map(([, v]) => v)));
-    within(d.memory.rss_bytes, median(reference(mode, 'rss_sum.json').filter(inSteady).map(([, v]) => v)));
-  });
+  it.each(MODES)(
+    "%s: steady-state PSS and RSS sums equal Prometheus' sum() of process-exporter memory",
+    (mode) => {
+      const d = detected(mode);
+      const inSteady = ([t]: [number, number]) => t >= d.steady.start * 1000 && t <= d.steady.end * 1000;
+      within(
+        d.memory.pss_bytes,
+        median(
+          reference(mode, 'pss_sum.json')
+            .filter(inSteady)
+            .map(([, v]) => v),
+        ),
+      );
+      within(
+        d.memory.rss_bytes,
+        median(
+          reference(mode, 'rss_sum.json')
+            .filter(inSteady)
+            .map(([, v]) => v),
+        ),
+      );
+    },
+  );
 
   it.each(MODES)('%s: startup settles right after the last "Application startup complete"', (mode) => {
     const d = detected(mode);
@@ -107,22 +128,32 @@ describe('pool models on the real capture', () => {
 });
 
 describe('pool models with --ready and --phase on the real capture', () => {
-  it.each(MODES)('%s: CPU until --ready equals the /proc stat ticks of that snapshot', async (mode) => {
-    const snap = snapshot(mode, 'idle_before_load');
-    const d = (await report({ ready: [{ time: String(snap.snapshot_unix_ms / 1000) }] }))(mode);
-    expect(d.startup.from_ready).toBe(true);
-    within(d.startup.cpu_seconds, snapshotSums(snap).cpuSeconds);
-    within(d.startup.cpu_seconds_per_worker, snapshotSums(snap, 'worker').cpuSeconds / 4);
-    within(d.startup.seconds, (snap.snapshot_unix_ms - d.start * 1000) / 1000, 1e-9);
-  }, 120_000);
+  it.each(MODES)(
+    '%s: CPU until --ready equals the /proc stat ticks of that snapshot',
+    async (mode) => {
+      const snap = snapshot(mode, 'idle_before_load');
+      const d = (await report({ ready: [{ time: String(snap.snapshot_unix_ms / 1000) }] }))(mode);
+      expect(d.startup.from_ready).toBe(true);
+      within(d.startup.cpu_seconds, snapshotSums(snap).cpuSeconds);
+      within(d.startup.cpu_seconds_per_worker, snapshotSums(snap, 'worker').cpuSeconds / 4);
+      within(d.startup.seconds, (snap.snapshot_unix_ms - d.start * 1000) / 1000, 1e-9);
+    },
+    120_000,
+  );
 
-  it.each(MODES)('%s: CPU over wrk\'s exact run (--phase) equals the README\'s per-group sums', async (mode) => {
-    const a = eventMs(mode, 'load_start');
-    const b = eventMs(mode, 'load_end');
-    const d = (await report({ phases: [{ name: 'load', start: String(a / 1000), end: String(b / 1000), text: '' }] }))(mode);
-    expect(d.phases).toHaveLength(1);
-    const readme = { 'gunicorn-preload': 109.48, gunicorn: 111.0, 'uvicorn-spawn': 110.04 }[mode];
-    within(d.phases[0]!.cpu.cores_mean! * ((b - a) / 1000), readme);
-    within(d.phases[0]!.cpu.cores_mean! * ((b - a) / 1000), rawCpuSecondsBetween(mode, a, b));
-  }, 120_000);
+  it.each(MODES)(
+    "%s: CPU over wrk's exact run (--phase) equals the README's per-group sums",
+    async (mode) => {
+      const a = eventMs(mode, 'load_start');
+      const b = eventMs(mode, 'load_end');
+      const d = (
+        await report({ phases: [{ name: 'load', start: String(a / 1000), end: String(b / 1000), text: '' }] })
+      )(mode);
+      expect(d.phases).toHaveLength(1);
+      const readme = { 'gunicorn-preload': 109.48, gunicorn: 111.0, 'uvicorn-spawn': 110.04 }[mode];
+      within(d.phases[0]!.cpu.cores_mean! * ((b - a) / 1000), readme);
+      within(d.phases[0]!.cpu.cores_mean! * ((b - a) / 1000), rawCpuSecondsBetween(mode, a, b));
+    },
+    120_000,
+  );
 });

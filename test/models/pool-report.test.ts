@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPoolReport, relativeChange, type DeploymentReport } from '../../src/models/pool-report.js';
 import { TraceDatabase } from '../../src/store/database.js';
-import { loadModelsForTest } from '../helpers/models.js';
 import {
   MB,
   T0,
@@ -22,12 +21,10 @@ beforeAll(async () => {
   db = await TraceDatabase.open(':memory:');
   await importProcfsPool(db, 'prefork', pool);
   await importTreeRecording(db, 'tree-only', treeCores, 300 * MB, 120_000);
-  await loadModelsForTest(db);
 });
 afterAll(() => db.close());
 
 async function report(options: Parameters<typeof buildPoolReport>[1] = {}) {
-  await loadModelsForTest(db);
   return buildPoolReport(db, options);
 }
 const byName = (deployments: DeploymentReport[], name: string) => deployments.find((d) => d.name === name)!;
@@ -42,7 +39,11 @@ describe('pool models on a synthetic prefork pool', () => {
   });
 
   it('gives CPU per phase as the sum of per-process rates, exited workers included', async () => {
-    const d = byName((await report({ phases: [{ name: 'load', start: '30s', end: '90s', text: 'load=30s..90s' }] })).deployments, 'prefork');
+    const d = byName(
+      (await report({ phases: [{ name: 'load', start: '30s', end: '90s', text: 'load=30s..90s' }] }))
+        .deployments,
+      'prefork',
+    );
     expect(d.phases).toHaveLength(1);
     const load = d.phases[0]!;
     expect(load.start).toBe((T0 + 30_000) / 1000);
@@ -83,7 +84,10 @@ describe('pool models on a synthetic prefork pool', () => {
   });
 
   it('honours --ready for startup', async () => {
-    const d = byName((await report({ ready: [{ deployment: 'prefork', time: '10s' }] })).deployments, 'prefork');
+    const d = byName(
+      (await report({ ready: [{ deployment: 'prefork', time: '10s' }] })).deployments,
+      'prefork',
+    );
     expect(d.startup.seconds).toBe(10);
     expect(d.startup.from_ready).toBe(true);
     expect(d.startup.cpu_seconds_per_worker!).toBeCloseTo(cpuBetween(pool[1]!, 0, 10_000), 2);

@@ -46,10 +46,17 @@ WINDOW w AS (PARTITION BY p.deployment);
 
 -- Phases as given with --phase replace the detected ones of that deployment.
 CREATE OR REPLACE TEMP VIEW pool_phases AS
-SELECT deployment, name, start_ts, end_ts, true AS overridden FROM pool_phase_override
+WITH given AS (
+    SELECT d.deployment, o.name,
+           CASE WHEN o.start_relative THEN d.start_ts + o.start_ts ELSE o.start_ts END AS start_ts,
+           CASE WHEN o.end_relative THEN d.start_ts + o.end_ts ELSE o.end_ts END AS end_ts
+    FROM pool_span d
+    JOIN pool_phase_override o ON o.deployment = d.deployment OR o.deployment IS NULL
+)
+SELECT deployment, name, start_ts, end_ts, true AS overridden FROM given WHERE end_ts > start_ts
 UNION ALL
 SELECT * FROM pool_detected_phases
-WHERE deployment NOT IN (SELECT deployment FROM pool_phase_override);
+WHERE deployment NOT IN (SELECT deployment FROM given);
 
 -- Statistics per phase. cores_mean is exact (CPU seconds in the phase, increases split at its
 -- edges, over its duration); p50/p95/max are over the buckets inside it; memory sums and

@@ -13,11 +13,15 @@ WITH per_bucket AS (
     JOIN pool_lifetimes l USING (deployment, process)
     WHERE c.bucket_end > l.alive_from AND c.cores < pool_settle_cores()
     GROUP BY ALL
-), ready AS (
-    SELECT d.deployment, coalesce(
-               (SELECT max(ready_ts) FROM pool_ready r WHERE r.deployment = d.deployment),
-               (SELECT max(ready_ts) FROM pool_ready r WHERE r.deployment IS NULL)) AS ready_ts
+), given AS (
+    -- a --ready naming the deployment wins over one for every deployment
+    SELECT d.deployment,
+           arg_max(CASE WHEN r.relative THEN d.start_ts + r.ready_ts ELSE r.ready_ts END, r.deployment IS NOT NULL) AS ready_ts
     FROM pool_span d
+    JOIN pool_ready r ON r.deployment = d.deployment OR r.deployment IS NULL
+    GROUP BY d.deployment
+), ready AS (
+    SELECT d.deployment, g.ready_ts FROM pool_span d LEFT JOIN given g USING (deployment)
 )
 SELECT l.deployment, l.process, l.pid, l.role, l.start_ts, l.alive_from,
        CASE WHEN r.ready_ts IS NOT NULL AND coalesce(l.start_ts, l.alive_from) <= r.ready_ts THEN r.ready_ts

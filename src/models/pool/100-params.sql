@@ -1,17 +1,22 @@
--- Parameters of the pool models (src/models/1xx-pool-*.sql). src/models/pool-report.ts fills
--- them from the report options before reading the views; empty tables mean "detect".
---   pool_phase_override: --phase name=start..end, per deployment (start/end in unix ms)
---   pool_ready:          --ready <time>; deployment NULL applies to every deployment
+-- Parameters of the pool models (src/models/pool/*.sql). src/models/pool-report.ts fills them
+-- from the report options before the later files read them; empty tables mean "detect".
+-- Times are unix ms, or ms after the deployment's start when *_relative.
+--   pool_phase_override: --phase [deployment/]name=start..end
+--   pool_ready:          --ready [deployment/]time
+-- deployment NULL applies to every deployment.
 CREATE TEMP TABLE IF NOT EXISTS pool_phase_override (
-    deployment VARCHAR NOT NULL,
-    name       VARCHAR NOT NULL,
-    start_ts   BIGINT  NOT NULL,
-    end_ts     BIGINT  NOT NULL
+    deployment     VARCHAR,
+    name           VARCHAR NOT NULL,
+    start_ts       BIGINT  NOT NULL,
+    start_relative BOOLEAN NOT NULL,
+    end_ts         BIGINT  NOT NULL,
+    end_relative   BOOLEAN NOT NULL
 );
 
 CREATE TEMP TABLE IF NOT EXISTS pool_ready (
     deployment VARCHAR,
-    ready_ts   BIGINT NOT NULL
+    ready_ts   BIGINT  NOT NULL,
+    relative   BOOLEAN NOT NULL
 );
 
 -- Thresholds of the detections below, in one place (documented in docs/report-json.md).
