@@ -44,8 +44,13 @@ export async function importFiles(
 ): Promise<{ db: TraceDatabase; format: string }> {
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   const db = await TraceDatabase.open(':memory:');
-  const { outcomes } = await importPath(db, join(dir, path), { deployment: 'd', ...options });
-  return { db, format: outcomes[0]!.format };
+  try {
+    const { outcomes } = await importPath(db, join(dir, path), { deployment: 'd', ...options });
+    return { db, format: outcomes[0]!.format };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
 }
 
 const NAME = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,12}$/);
