@@ -69,7 +69,9 @@ export const duplicateSamples = (count: number) =>
 // psrecord and /proc snapshots (src/importers/psrecord.ts, procfs.ts), processes and collect
 
 // Text formats: prom-text, vm-jsonl, promtool-dump, grafana-csv; exports
-export const textUnexpected = (found: string, expected: string) => `unexpected ${found}, expected ${expected}`;
+export const textUnexpected = (found: string, expected: string) =>
+  `unexpected ${found}, expected ${expected}`;
+export const textBadEscape = () => 'bad escape sequence in a label value';
 export const textUnterminated = () => 'label value has no closing quote';
 export const textDuplicateName = () => 'the metric name is given twice';
 export const textDuplicateLabel = (name: string) => `label "${name}" is given twice`;
@@ -84,6 +86,8 @@ export const textNoTimestamp = () =>
 export const textNoSamples = () => 'no samples in the file';
 export const dumpStaleMarkers = (count: number) =>
   `${count} NaN samples read as staleness markers (promtool prints both as NaN; stored as NULL)`;
+export const dumpHistograms = (count: number) =>
+  `${count} native histogram samples skipped (float samples only)`;
 export const vmBadLine = (detail: string) => `not a VictoriaMetrics export line: ${detail}`;
 export const vmLengthMismatch = (values: number, timestamps: number) =>
   `"values" has ${values} entries but "timestamps" has ${timestamps}`;
@@ -92,7 +96,8 @@ export const csvBadTime = (text: string) => `cannot read "${text}" as a time`;
 export const csvBadValue = (text: string) => `cannot read "${text}" as a number (with an optional unit)`;
 export const csvLocalTime = (zone: string) =>
   `times in the file carry no zone; read as ${zone} (give TZ=... to change)`;
-export const exportFormat = (format: string) => `unknown export format "${format}" (one of parquet, arrow, csv)`;
+export const exportFormat = (format: string) =>
+  `unknown export format "${format}" (one of parquet, arrow, csv)`;
 export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
 // PromQL (src/promql/)

@@ -31,8 +31,11 @@ const NAME_CHAR = /[a-zA-Z0-9_:]/;
 const LABEL_START = /[a-zA-Z_]/;
 const LABEL_CHAR = /[a-zA-Z0-9_]/;
 
-/** Parses a sample line; throws LineSyntaxError with the column of the problem. */
-export function parseSampleLine(text: string): ExpositionSample {
+/**
+ * Parses a sample line; throws LineSyntaxError with the column of the problem. `goQuoted`: label
+ * values are Go strconv.Quote strings (promtool's dumps), with `\t`, `\xHH`, `\uHHHH`, ... escapes.
+ */
+export function parseSampleLine(text: string, goQuoted = false): ExpositionSample {
   let i = 0;
   const n = text.length;
   const skipSpace = () => {
@@ -129,7 +132,12 @@ export function parseSampleLine(text: string): ExpositionSample {
     i++;
     let out = '';
     while (i < n && text[i] !== '"') {
-      if (text[i] === '\\' && i + 1 < n) {
+      if (text[i] === '\\' && i + 1 < n && goQuoted) {
+        const m = GO_ESCAPE.exec(text.slice(i, i + 10));
+        if (!m) throw new LineSyntaxError(msg.textBadEscape(), i + 1);
+        out += goUnescape(m[0]);
+        i += m[0].length;
+      } else if (text[i] === '\\' && i + 1 < n) {
         const next = text[i + 1]!;
         // Exposition escapes: \\, \" and \n; any other backslash stays as written (Prometheus' lenient reading).
         out += next === 'n' ? '\n' : next === '\\' || next === '"' ? next : `\\${next}`;
@@ -161,4 +169,17 @@ export function timestampMs(text: string, openMetrics: boolean): number | undefi
   if (!/^-?\d+$/.test(text)) return undefined;
   const ms = Number(text);
   return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+const GO_ESCAPE = /^\\([abfnrtv\\"'/]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3})/;
+const GO_SIMPLE: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** One Go escape sequence (strconv.Unquote's set) to its character. */
+function goUnescape(seq: string): string {
+  const c = seq[1]!;
+  if (c in GO_SIMPLE) return GO_SIMPLE[c]!;
+  if (c === 'x') return String.fromCharCode(parseInt(seq.slice(2), 16));
+  if (c === 'u' || c === 'U') return String.fromCodePoint(parseInt(seq.slice(2), 16));
+  if (/[0-7]/.test(c)) return String.fromCharCode(parseInt(seq.slice(1), 8));
+  return c;
 }
