@@ -4,13 +4,14 @@ import type { TraceDatabase } from '../store/database.js';
 import { loadImport, type ImportResult } from '../store/loader.js';
 import type { ImportContext, Importer } from './importer.js';
 import { promJson } from './prom-json.js';
+import { grafanaCsv } from './grafana-csv.js';
 import { promText } from './prom-text.js';
 import { promtoolDump } from './promtool-dump.js';
 import { vmJsonl } from './vm-jsonl.js';
 import { listFiles, openSource, sha256Of, type Source } from './source.js';
 
 /** Every importer, in the order detection tries them (most specific first). */
-export const IMPORTERS: readonly Importer[] = [promJson, vmJsonl, promtoolDump, promText];
+export const IMPORTERS: readonly Importer[] = [promJson, vmJsonl, promtoolDump, promText, grafanaCsv];
 
 export const FORMATS: readonly string[] = IMPORTERS.map((i) => i.format);
 
