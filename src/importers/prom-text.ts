@@ -42,9 +42,12 @@ export const promText: Importer = {
   },
 };
 
-const SCRAPE_NAME = /^(\d{10,16}(\.\w+)?|.+\.(prom|om))(\.gz)?$/;
+const SCRAPE_NAME = /^(\d{12,14}\.(txt|metrics)|.+\.(prom|om))(\.gz)?$/;
 
-/** A folder of scrapes: every visible entry named like a scrape (unix-ms name or .prom/.om). */
+/**
+ * A folder of scrapes: every visible entry named like a scrape file (`*.prom`, `*.om`, or a
+ * unix-ms name with .txt/.metrics). Bare unix-ms names are /proc snapshot folders, not scrapes.
+ */
 function isScrapeFolder(entries: string[]): boolean {
   const visible = entries.filter((e) => !e.startsWith('.'));
   return visible.length > 0 && visible.every((e) => SCRAPE_NAME.test(e));
@@ -158,6 +161,8 @@ class ScrapeReader {
           );
       } else ts = fileMs ?? this.context.start;
       if (ts === undefined) throw new InputError(file.path, at(1), msg.textNoTimestamp());
+      // Prometheus drops labels with empty values at scrape time: an empty label is an absent one.
+      for (const [k, v] of Object.entries(sample.labels)) if (v === '') delete sample.labels[k];
       const key = seriesKey(sample.name, sample.labels);
       let ref = this.refs.get(key);
       if (ref === undefined) {

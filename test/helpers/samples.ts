@@ -98,3 +98,14 @@ export function seriesSet(options: { finite?: boolean; tsMin?: number; maxSeries
       })),
     );
 }
+
+/** Prometheus drops labels with empty values (an empty label is an absent one); series that then collide are dropped. */
+export function withoutEmptyLabels(series: TestSeries[]): TestSeries[] {
+  const seen = new Set<string>();
+  return series
+    .map((s) => ({ ...s, labels: Object.fromEntries(Object.entries(s.labels).filter(([, v]) => v !== '')) }))
+    .filter((s) => {
+      const key = keyOf(s.metric, s.labels);
+      return !seen.has(key) && seen.add(key) !== undefined;
+    });
+}

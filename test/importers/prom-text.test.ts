@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -14,6 +14,7 @@ import {
   keyOf,
   seriesSet,
   storedSamples,
+  withoutEmptyLabels,
   type TestSeries,
 } from '../helpers/samples.js';
 
@@ -37,8 +38,11 @@ function readScrape(path: string): Map<string, number> {
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line)!;
+    // An empty label value is an absent label (Prometheus drops it at scrape time; see build_info's version="").
     const labels = Object.fromEntries(
-      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)]
+        .filter((l) => l[2] !== '')
+        .map((l) => [l[1], l[2]]),
     );
     out.set(keyOf(m[1]!, labels as Record<string, string>), promNumber(m[3]!));
   }
@@ -172,7 +176,7 @@ describe('prom-text round trip', () => {
     ['OpenMetrics', true],
   ])('%s: any set of series with sample timestamps comes back exactly', async (_name, openMetrics) => {
     await fc.assert(
-      fc.asyncProperty(seriesSet(), async (series) => {
+      fc.asyncProperty(seriesSet().map(withoutEmptyLabels), async (series) => {
         const dir = freshDir();
         const { db, format } = await importFiles(
           dir,
@@ -193,7 +197,7 @@ describe('prom-text round trip', () => {
   it('a folder of scrapes without sample timestamps takes each time from the unix-ms file name', async () => {
     await fc.assert(
       fc.asyncProperty(
-        seriesSet({ finite: true }),
+        seriesSet({ finite: true }).map(withoutEmptyLabels),
         fc.uniqueArray(fc.integer({ min: 1.6e12, max: 1.7e12 }), { minLength: 1, maxLength: 4 }),
         async (series, times) => {
           const dir = freshDir();
@@ -274,6 +278,30 @@ describe('prom-text variants', () => {
     } finally {
       db2.close();
     }
+  });
+
+  it('drops labels with empty values, as Prometheus does at scrape time', async () => {
+    const { db } = await importFiles(
+      freshDir(),
+      { '1700000000000.prom': 'up{job="",instance="h"} 1\n' },
+      '1700000000000.prom',
+    );
+    try {
+      expect(await storedSamples(db)).toEqual(
+        new Map([[keyOf('up', { instance: 'h' }), [[1700000000000, 1]]]]),
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a folder of unix-ms subfolders (a /proc snapshot set) is not taken for scrapes', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, '1700000000000'));
+    writeFileSync(join(dir, '1700000000000', 'meta'), 'clk_tck=100\n');
+    const { promText } = await import('../../src/importers/prom-text.js');
+    const { openSource } = await import('../../src/importers/source.js');
+    expect(promText.detect(await openSource(dir))).toBe(false);
   });
 
   it.each([

@@ -11,6 +11,7 @@ import {
   keyOf,
   seriesSet,
   storedSamples,
+  withoutEmptyLabels,
   type TestSeries,
 } from '../helpers/samples.js';
 
@@ -81,17 +82,6 @@ function renderDump(series: TestSeries[], openMetrics: boolean): string {
   }
   if (openMetrics) lines.push('# EOF');
   return lines.join('\n') + '\n';
-}
-
-/** Prometheus drops labels with empty values (an empty label is an absent one); series that then collide are dropped. */
-function withoutEmptyLabels(series: TestSeries[]): TestSeries[] {
-  const seen = new Set<string>();
-  return series
-    .map((s) => ({ ...s, labels: Object.fromEntries(Object.entries(s.labels).filter(([, v]) => v !== '')) }))
-    .filter((s) => {
-      const key = keyOf(s.metric, s.labels);
-      return !seen.has(key) && seen.add(key) !== undefined;
-    });
 }
 
 /** NaN in a dump is read as a staleness marker, stored as NULL. */
