@@ -220,6 +220,34 @@ describe('grafana-csv variants', () => {
     }
   });
 
+  it('UTF-16BE with a BOM and UTF-16LE without one; ISO times with a zone, epoch seconds, per-second units', async () => {
+    const text = 'Time\tnet\n2023-11-14T22:13:20Z\t1.5 MB/s\n1699999999.5\t2 KiB/s\n';
+    const be = Buffer.from(text, 'utf16le').swap16();
+    for (const [name, bytes] of [
+      ['be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
+      ['le.csv', Buffer.from(text, 'utf16le')],
+    ] as const) {
+      const { db, format } = await importFiles(freshDir(), { [name]: bytes }, name);
+      try {
+        expect(format).toBe('grafana-csv');
+        expect(await storedSamples(db)).toEqual(
+          new Map([
+            [
+              keyOf('net', {}),
+              [
+                [1699999999500, 2048],
+                [Date.UTC(2023, 10, 14, 22, 13, 20), 1.5e6],
+              ],
+            ],
+          ]),
+        );
+        expect(await db.rowsJS(`SELECT unit FROM series`)).toEqual([{ unit: 'bytes_per_second' }]);
+      } finally {
+        db.close();
+      }
+    }
+  });
+
   it.each([
     [
       'a bad time',
