@@ -97,6 +97,36 @@ export const badPid = (text: string) => `--pid: "${text}" is not a process id`;
 export const badPoolOption = (text: string) => `--pool: "${text}" is empty`;
 
 // Text formats: prom-text, vm-jsonl, promtool-dump, grafana-csv; exports
+export const textUnexpected = (found: string, expected: string) =>
+  `unexpected ${found}, expected ${expected}`;
+export const textBadEscape = () => 'bad escape sequence in a label value';
+export const textUnterminated = () => 'label value has no closing quote';
+export const textDuplicateName = () => 'the metric name is given twice';
+export const textDuplicateLabel = (name: string) => `label "${name}" is given twice`;
+export const textBadValue = (text: string) => `cannot read sample value "${text}" as a number`;
+export const textBadTimestamp = (text: string) => `cannot read sample timestamp "${text}"`;
+export const textBadType = (type: string) =>
+  `unknown metric type "${type}" (expected counter, gauge, histogram, summary, untyped or an OpenMetrics type)`;
+export const textBadComment = (detail: string) => `bad metadata line: ${detail}`;
+export const textAfterEof = () => 'data after "# EOF"';
+export const textNoTimestamp = () =>
+  'sample has no timestamp and the file name is not a unix-ms time (e.g. 1795793149305.prom); give --start';
+export const textNoSamples = () => 'no samples in the file';
+export const dumpStaleMarkers = (count: number) =>
+  `${count} NaN samples read as staleness markers (promtool prints both as NaN; stored as NULL)`;
+export const dumpHistograms = (count: number) =>
+  `${count} native histogram samples skipped (float samples only)`;
+export const vmBadLine = (detail: string) => `not a VictoriaMetrics export line: ${detail}`;
+export const vmLengthMismatch = (values: number, timestamps: number) =>
+  `"values" has ${values} entries but "timestamps" has ${timestamps}`;
+export const csvNoTimeColumn = () => 'no time column (expected a first column named "Time" or similar)';
+export const csvBadTime = (text: string) => `cannot read "${text}" as a time`;
+export const csvBadValue = (text: string) => `cannot read "${text}" as a number (with an optional unit)`;
+export const csvLocalTime = (zone: string) =>
+  `times in the file carry no zone; read as ${zone} (give TZ=... to change)`;
+export const exportFormat = (format: string) =>
+  `unknown export format "${format}" (one of parquet, arrow, csv)`;
+export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
 // PromQL (src/promql/)
 
