@@ -3,11 +3,12 @@ import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { registerImport } from './import.js';
 import { registerQuery } from './query.js';
+import { registerReport } from './report.js';
 import { terminalSafe } from './output.js';
 import { VERSION } from './version.js';
 
 /** Each subcommand adds itself to the program (one file per command in src/cli/). */
-const COMMANDS = [registerImport, registerQuery];
+const COMMANDS = [registerImport, registerQuery, registerReport];
 
 export function buildProgram(): Command {
   const program = new Command('trace-analyze')
