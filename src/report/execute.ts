@@ -13,6 +13,9 @@ export const BASE_VIEWS = listSql('report/sql');
 
 /** Creates the base views as temporary views: nothing is written to the database file. */
 export async function createBaseViews(db: TraceDatabase): Promise<void> {
+  // One thread: parallel aggregation sums floats in a varying order, and equal inputs must give
+  // equal report bytes (the report's data is small next to an import).
+  await db.run('SET threads = 1');
   for (const view of BASE_VIEWS) await db.run(view.sql);
 }
 

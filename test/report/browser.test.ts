@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
+import { ROOT, cli, tempDir } from '../helpers/cli.js';
+import { hostileDatabase } from '../helpers/hostile.js';
+
+const tmp = tempDir();
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+const SAMPLE_REPORT = join(tmp.dir, 'report.html');
+const HOSTILE_REPORT = join(tmp.dir, 'hostile.html');
+const SCREENSHOT = process.env.TRACE_ANALYZE_SCREENSHOT;
+
+beforeAll(async () => {
+  // The README's main command, on the bundled sample capture.
+  const r = cli(['report', join(ROOT, 'samples/real-capture-1'), '-o', SAMPLE_REPORT]);
+  expect(r.status, r.stderr).toBe(0);
+  const db = await hostileDatabase(tmp.dir);
+  const h = cli(['report', '--db', db, '-o', HOSTILE_REPORT]);
+  expect(h.status, h.stderr).toBe(0);
+  ({ browser, close: closeBrowser } = await launchChromium());
+}, 180_000);
+afterAll(async () => {
+  await closeBrowser?.();
+  tmp.cleanup();
+});
+
+interface Visit {
+  page: Page;
+  requests: string[];
+  errors: string[];
+  dialogs: string[];
+}
+
+/** Opens a report from file:// with every non-file request aborted (and recorded). */
+async function open(path: string, javaScriptEnabled = true): Promise<Visit> {
+  const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const visit: Visit = { page, requests: [], errors: [], dialogs: [] };
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file://')) return route.continue();
+    visit.requests.push(url);
+    return route.abort();
+  });
+  page.on('request', (req) => {
+    if (!req.url().startsWith('file://')) visit.requests.push(req.url());
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') visit.errors.push(m.text());
+  });
+  page.on('pageerror', (e) => visit.errors.push(String(e)));
+  page.on('dialog', (d) => {
+    visit.dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(pathToFileURL(path).href);
+  return visit;
+}
+
+async function waitForCharts(page: Page): Promise<number> {
+  await page.waitForFunction(
+    () => {
+      const all = document.querySelectorAll('figure.chart');
+      return all.length > 0 && document.querySelectorAll('figure.chart.live').length === all.length;
+    },
+    null,
+    { timeout: 60_000 },
+  );
+  return page.locator('figure.chart').count();
+}
+
+describe('the HTML report in headless Chromium, offline from file://', () => {
+  it('renders every chart interactively with zero console errors and zero network requests', async () => {
+    const { page, requests, errors } = await open(SAMPLE_REPORT);
+    const charts = await waitForCharts(page);
+    expect(charts).toBe(4);
+    // Each live view is a real Vega SVG with marks drawn.
+    for (let i = 0; i < charts; i++) {
+      const live = page.locator('figure.chart').nth(i).locator('.chart-live svg');
+      await expect.poll(() => live.count()).toBe(1);
+      expect(await live.locator('path').count()).toBeGreaterThan(0);
+    }
+    await page.waitForTimeout(300);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: false });
+    await page.context().close();
+  });
+
+  it('with JavaScript disabled, the static SVG charts and the tables are visible', async () => {
+    const { page, requests } = await open(SAMPLE_REPORT, false);
+    const figures = page.locator('figure.chart');
+    expect(await figures.count()).toBe(4);
+    for (let i = 0; i < 4; i++) {
+      const svg = figures.nth(i).locator('.chart-static svg');
+      expect(await svg.isVisible()).toBe(true);
+      const box = await svg.boundingBox();
+      expect(box!.width).toBeGreaterThan(200);
+      expect(box!.height).toBeGreaterThan(100);
+    }
+    expect(await page.locator('table.verdict').isVisible()).toBe(true);
+    expect(await page.locator('table.verdict tbody tr').count()).toBeGreaterThan(3);
+    expect(await page.locator('table.inputs').isVisible()).toBe(true);
+    expect(requests).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows hostile label values as text and executes nothing', async () => {
+    const { page, requests, errors, dialogs } = await open(HOSTILE_REPORT);
+    await waitForCharts(page);
+    await page.waitForTimeout(300);
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('</script><script>alert(1)</script>');
+    expect(text).toContain('<img src=x onerror=alert(2)>');
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: boolean }).pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.context().close();
+  });
+
+  it('stays under the 2 MB size budget', () => {
+    expect(existsSync(SAMPLE_REPORT)).toBe(true);
+    expect(readFileSync(SAMPLE_REPORT).length).toBeLessThan(2 * 1024 * 1024);
+  });
+});

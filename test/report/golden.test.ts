@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, cli, tempDir } from '../helpers/cli.js';
+
+/**
+ * Golden files in test/output (Observable Framework style): a mismatch writes `<name>-changed`
+ * next to the golden and fails; review the diff and move it over the golden to accept it.
+ * A missing golden is written (and reported) so new outputs start under review too.
+ */
+const OUTPUT = join(ROOT, 'test/output');
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+const ENV = { SOURCE_DATE_EPOCH: '1800000000' };
+
+function golden(name: string, actual: string): void {
+  mkdirSync(OUTPUT, { recursive: true });
+  const path = join(OUTPUT, name);
+  const changed = `${path}-changed`;
+  if (!existsSync(path)) {
+    writeFileSync(path, actual);
+    return;
+  }
+  if (readFileSync(path, 'utf8') === actual) {
+    rmSync(changed, { force: true });
+    return;
+  }
+  writeFileSync(changed, actual);
+  expect.fail(`${name} differs from its golden; see ${changed}`);
+}
+
+/** Numbers rounded (Observable Plot's snapshot rule), so float noise is not a visual change. */
+function roundNumbers(svg: string): string {
+  return svg.replace(/-?\d+\.\d+/g, (n) => String(Math.round(Number(n) * 10) / 10));
+}
+
+describe('report goldens on the sample capture', () => {
+  const html = join(tmp.dir, 'r.html');
+  const run = cli(['report', 'samples/real-capture-1', '-o', html], { env: ENV });
+
+  it('static SVG of every chart', () => {
+    expect(run.status, run.stderr).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    const svgs = [...text.matchAll(/<div class="chart-static">(<svg[\s\S]*?<\/svg>)<\/div>/g)].map((m) => m[1]!);
+    expect(svgs).toHaveLength(4);
+    svgs.forEach((svg, i) => golden(`sample-chart-${i + 1}.svg`, `${roundNumbers(svg)}\n`));
+  });
+
+  it('Markdown report', () => {
+    const md = cli(['report', 'samples/real-capture-1', '--format', 'md'], { env: ENV });
+    expect(md.status, md.stderr).toBe(0);
+    golden('sample-report.md', md.stdout);
+  });
+
+  it('same inputs and SOURCE_DATE_EPOCH give the same bytes', () => {
+    const again = join(tmp.dir, 'r2.html');
+    expect(cli(['report', 'samples/real-capture-1', '-o', again], { env: ENV }).status).toBe(0);
+    expect(readFileSync(again).equals(readFileSync(html))).toBe(true);
+  });
+});
