@@ -95,7 +95,7 @@ export async function deploymentSummaries(db: TraceDatabase): Promise<Deployment
   });
 }
 
-/** Orders deployments with the baseline first (else the first imported) and fills the deltas. */
+/** Orders deployments with the baseline (else the first imported) first and fills the deltas. */
 export function applyBaseline(
   deployments: DeploymentSummary[],
   importOrder: string[],
@@ -106,7 +106,13 @@ export function applyBaseline(
     throw new CliError(msg.reportUnknownBaseline(baseline, names), 2);
   const chosen = baseline ?? importOrder.find((n) => names.includes(n)) ?? names[0]!;
   const base = deployments.find((d) => d.name === chosen)!;
-  const ordered = [base, ...deployments.filter((d) => d !== base)];
+  // Baseline first, then the others in import order (the order the user gave them).
+  const rank = (d: DeploymentSummary) => {
+    const i = importOrder.indexOf(d.name);
+    return i < 0 ? importOrder.length : i;
+  };
+  const others = deployments.filter((d) => d !== base).sort((a, b) => rank(a) - rank(b));
+  const ordered = [base, ...others];
   for (const d of ordered) {
     if (d === base) continue;
     d.delta = {};

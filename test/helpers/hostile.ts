@@ -42,7 +42,11 @@ function matrixBody(scale: number): unknown {
           values: points(() => 100e6 * scale),
         },
         {
-          metric: { __name__: 'namedprocess_namegroup_memory_bytes', memtype: 'proportionalResident', ...labels },
+          metric: {
+            __name__: 'namedprocess_namegroup_memory_bytes',
+            memtype: 'proportionalResident',
+            ...labels,
+          },
           values: points(() => 60e6 * scale),
         },
       ],

@@ -41,7 +41,9 @@ describe('report goldens on the sample capture', () => {
   it('static SVG of every chart', () => {
     expect(run.status, run.stderr).toBe(0);
     const text = readFileSync(html, 'utf8');
-    const svgs = [...text.matchAll(/<div class="chart-static">(<svg[\s\S]*?<\/svg>)<\/div>/g)].map((m) => m[1]!);
+    const svgs = [...text.matchAll(/<div class="chart-static">(<svg[\s\S]*?<\/svg>)<\/div>/g)].map(
+      (m) => m[1]!,
+    );
     expect(svgs).toHaveLength(4);
     svgs.forEach((svg, i) => golden(`sample-chart-${i + 1}.svg`, `${roundNumbers(svg)}\n`));
   });
