@@ -17,7 +17,8 @@ export interface Chart {
   spec: Record<string, unknown>;
   /** The same chart rendered at build time, readable where scripts never run. */
   svg: string;
-  title: string;
+  /** The spec's description, shown under the chart (its title is drawn in the chart). */
+  caption: string;
 }
 
 /**
@@ -50,11 +51,6 @@ export async function buildChart(
       msg.notebookBadSpec(e instanceof Error ? e.message : String(e)),
     );
   }
-  const title =
-    typeof spec.title === 'string'
-      ? spec.title
-      : typeof spec.description === 'string'
-        ? spec.description
-        : '';
-  return { spec: full, svg, title };
+  const caption = typeof spec.description === 'string' ? spec.description : '';
+  return { spec: full, svg, caption };
 }

@@ -105,7 +105,7 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
         `<figure class="chart" id="chart-${index}">` +
         `<div class="chart-static">${chart.svg}</div><div class="chart-live"></div>` +
         `<script type="application/json" class="chart-spec">${scriptJson(chart.spec)}</script>` +
-        (chart.title ? `<figcaption>${escapeHtml(chart.title)}</figcaption>` : '') +
+        (chart.caption ? `<figcaption>${escapeHtml(chart.caption)}</figcaption>` : '') +
         `</figure>`
       );
     }

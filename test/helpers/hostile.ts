@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from './cli.js';
 
-export const HOSTILE_PROCESS = '</script><script>alert(1)</script>';
-export const HOSTILE_DEPLOYMENT = '<img src=x onerror=alert(2)>';
+export const HOSTILE_PROCESS = '</script><script>window.pwned=1;alert(1)</script>';
+export const HOSTILE_DEPLOYMENT = '<img src=x onerror=window.pwned=2;alert(2)>';
 
 /**
  * A database whose label values and deployment name are HTML/JS injection attempts, generated
@@ -27,7 +27,7 @@ function matrixBody(scale: number): unknown {
   const start = 1_800_000_000;
   const points = (f: (i: number) => number) =>
     Array.from({ length: 60 }, (_, i) => [start + i, String(f(i))] as [number, string]);
-  const labels = { groupname: HOSTILE_PROCESS, job: '"><svg onload=alert(3)>' };
+  const labels = { groupname: HOSTILE_PROCESS, job: '"><svg onload=window.pwned=3;alert(3)>' };
   return {
     status: 'success',
     data: {
