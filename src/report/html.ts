@@ -36,7 +36,7 @@ td.sha { font-family: ui-monospace, monospace; font-size: 0.8em; word-break: bre
   main { max-width: none; padding: 0; } body { font-size: 11pt; }
   figure.chart, table { break-inside: avoid; }
   figure.live .chart-static { display: block; } .chart-live { display: none; }
-  details > *:not(summary) { display: block; } a { color: inherit; text-decoration: none; }
+  a { color: inherit; text-decoration: none; }
 }`;
 
 /** Replaces each static SVG by the interactive view once vega-embed has rendered it. */

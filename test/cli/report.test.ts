@@ -33,7 +33,17 @@ beforeAll(() => {
     expect(r.status, r.stderr).toBe(0);
   }
   chmodSync(DB, 0o444); // report must work on a file it may not write
+  dbSha = sha256(DB);
 });
+afterAll(() => {
+  // Every report in this file ran against DB: it must be byte-for-byte unchanged.
+  expect(sha256(DB)).toBe(dbSha);
+});
+
+let dbSha = '';
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
 
 function jsonReport(args: string[]): JsonReport {
   const r = cli(['report', ...args, '--format', 'json']);
@@ -132,6 +142,13 @@ describe('trace-analyze report --format json on the sample capture', () => {
       expect(md.stdout).toContain(f.text);
       expect(html.stdout).toContain(f.text.replace(/'/g, '&#39;'));
     }
+  });
+
+  it('--title sets the title, escaped in the HTML', () => {
+    const html = cli(['report', '--db', DB, '--title', 'Q3 <migration> & "review"']);
+    expect(html.status, html.stderr).toBe(0);
+    expect(html.stdout).toContain('<title>Q3 &#60;migration&#62; &#38; &#34;review&#34;</title>');
+    expect(jsonReport(['--db', DB, '--title', 'T']).title).toBe('T');
   });
 
   it('inputs name every file with its sha256 and format', () => {

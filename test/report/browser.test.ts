@@ -76,7 +76,7 @@ describe('the HTML report in headless Chromium, offline from file://', () => {
   it('renders every chart interactively with zero console errors and zero network requests', async () => {
     const { page, requests, errors } = await open(SAMPLE_REPORT);
     const charts = await waitForCharts(page);
-    expect(charts).toBe(4);
+    expect(charts).toBe(5);
     // Each live view is a real Vega SVG with marks drawn.
     for (let i = 0; i < charts; i++) {
       const live = page.locator('figure.chart').nth(i).locator('.chart-live svg');
@@ -99,8 +99,8 @@ describe('the HTML report in headless Chromium, offline from file://', () => {
   it('with JavaScript disabled, the static SVG charts and the tables are visible', async () => {
     const { page, requests } = await open(SAMPLE_REPORT, false);
     const figures = page.locator('figure.chart');
-    expect(await figures.count()).toBe(4);
-    for (let i = 0; i < 4; i++) {
+    expect(await figures.count()).toBe(5);
+    for (let i = 0; i < 5; i++) {
       const svg = figures.nth(i).locator('.chart-static svg');
       expect(await svg.isVisible()).toBe(true);
       const box = await svg.boundingBox();

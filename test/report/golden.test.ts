@@ -44,7 +44,7 @@ describe('report goldens on the sample capture', () => {
     const svgs = [...text.matchAll(/<div class="chart-static">(<svg[\s\S]*?<\/svg>)<\/div>/g)].map(
       (m) => m[1]!,
     );
-    expect(svgs).toHaveLength(4);
+    expect(svgs).toHaveLength(5);
     svgs.forEach((svg, i) => golden(`sample-chart-${i + 1}.svg`, `${roundNumbers(svg)}\n`));
   });
 
