@@ -12,6 +12,7 @@ const SAMPLES = join(ROOT, 'samples/real-capture-1');
 const DB = join(tmp.dir, 'sample.duckdb');
 
 interface JsonReport {
+  title: string;
   baseline: string;
   deployments: {
     name: string;
