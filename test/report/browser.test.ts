@@ -73,7 +73,7 @@ async function waitForCharts(page: Page): Promise<number> {
 }
 
 describe('the HTML report in headless Chromium, offline from file://', () => {
-  it('renders every chart interactively with zero console errors and zero network requests', async () => {
+  it('renders every chart interactively (with tooltips) with zero console errors and zero network requests', async () => {
     const { page, requests, errors } = await open(SAMPLE_REPORT);
     const charts = await waitForCharts(page);
     expect(charts).toBe(5);
@@ -83,6 +83,24 @@ describe('the HTML report in headless Chromium, offline from file://', () => {
       await expect.poll(() => live.count()).toBe(1);
       expect(await live.locator('path').count()).toBeGreaterThan(0);
     }
+    // Tooltips: find a line of the pool-CPU chart under a vertical scan, then hover along it.
+    const svg = page.locator('figure.chart').first().locator('.chart-live svg');
+    await svg.scrollIntoViewIfNeeded();
+    const box = (await svg.boundingBox())!;
+    const x = box.x + box.width * 0.4;
+    let lineY: number | null = null;
+    for (let y = box.y; y < box.y + box.height && lineY === null; y++) {
+      const hit = await page.evaluate(
+        `(document.elementFromPoint(${x}, ${y})?.parentNode?.getAttribute?.('class') ?? '').includes('mark-line')`,
+      );
+      if (hit) lineY = y;
+    }
+    expect(lineY).not.toBeNull();
+    for (let dx = 0; dx < 40; dx += 4) await page.mouse.move(x + dx, lineY!);
+    await expect
+      .poll(() => page.evaluate(`document.getElementById('vg-tooltip-element')?.textContent ?? ''`))
+      .toMatch(/bucket start \(UTC\)\d{4}-\d\d-\d\d \d\d:\d\d:\d\dcores\d/);
+    await page.mouse.move(0, 0);
     await page.waitForTimeout(300);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);

@@ -54,6 +54,17 @@ describe('report goldens on the sample capture', () => {
     golden('sample-report.md', md.stdout);
   });
 
+  it('Markdown of the counter-pitfall notebook', () => {
+    const md = cli(
+      ['report', 'samples/real-capture-1', '--notebook', 'notebooks/counter-pitfall.md', '--format', 'md'],
+      {
+        env: ENV,
+      },
+    );
+    expect(md.status, md.stderr).toBe(0);
+    golden('counter-pitfall.md', md.stdout);
+  });
+
   it('same inputs and SOURCE_DATE_EPOCH give the same bytes', () => {
     const again = join(tmp.dir, 'r2.html');
     expect(cli(['report', 'samples/real-capture-1', '-o', again], { env: ENV }).status).toBe(0);
