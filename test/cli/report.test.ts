@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as msg from '../../src/base/messages.js';
-import { MODES, ROOT, cli, tempDir } from '../helpers/cli.js';
+import { MODES, ROOT, tempDir } from '../helpers/cli.js';
+import { cliAsync } from '../helpers/cli-async.js';
 import { promNumber, readPromBody, type PromSeries } from '../helpers/prom.js';
 
 const tmp = tempDir();
@@ -28,9 +29,9 @@ interface JsonReport {
   inputs: { deployment: string; path: string; format: string; sha256: string }[];
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const mode of MODES) {
-    const r = cli(['import', join(SAMPLES, mode), '--db', DB, '--deployment', mode]);
+    const r = await cliAsync(['import', join(SAMPLES, mode), '--db', DB, '--deployment', mode]);
     expect(r.status, r.stderr).toBe(0);
   }
   chmodSync(DB, 0o444); // report must work on a file it may not write
@@ -46,8 +47,8 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-function jsonReport(args: string[]): JsonReport {
-  const r = cli(['report', ...args, '--format', 'json']);
+async function jsonReport(args: string[]): Promise<JsonReport> {
+  const r = await cliAsync(['report', ...args, '--format', 'json']);
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as JsonReport;
 }
@@ -60,8 +61,8 @@ function raw(mode: string): PromSeries[] {
 describe('trace-analyze report --format json on the sample capture', () => {
   const report = () => jsonReport(['--db', DB]);
 
-  it('CPU-seconds per deployment equal the reset-aware increases summed in plain JS', () => {
-    const json = report();
+  it('CPU-seconds per deployment equal the reset-aware increases summed in plain JS', async () => {
+    const json = await report();
     for (const mode of MODES) {
       let total = 0;
       for (const s of raw(mode).filter(
@@ -75,8 +76,8 @@ describe('trace-analyze report --format json on the sample capture', () => {
     }
   });
 
-  it('peak PSS and RSS sums equal a plain-JS sum of the last value per 5 s bucket', () => {
-    const json = report();
+  it('peak PSS and RSS sums equal a plain-JS sum of the last value per 5 s bucket', async () => {
+    const json = await report();
     for (const mode of MODES) {
       const series = raw(mode).filter((s) => s.metric.__name__?.startsWith('namedprocess_namegroup_'));
       const d = json.deployments.find((x) => x.name === mode)!;
@@ -108,12 +109,12 @@ describe('trace-analyze report --format json on the sample capture', () => {
     }
   });
 
-  it('baseline: first imported by default, --baseline picks another, deltas are relative to it', () => {
-    const json = report();
+  it('baseline: first imported by default, --baseline picks another, deltas are relative to it', async () => {
+    const json = await report();
     expect(json.baseline).toBe('gunicorn-preload');
     expect(json.deployments[0]!.name).toBe('gunicorn-preload');
     expect(json.deployments[0]!.delta).toBeNull();
-    const other = jsonReport(['--db', DB, '--baseline', 'uvicorn-spawn']);
+    const other = await jsonReport(['--db', DB, '--baseline', 'uvicorn-spawn']);
     expect(other.deployments.map((d) => d.name)).toEqual(['uvicorn-spawn', 'gunicorn-preload', 'gunicorn']);
     const base = other.deployments[0]!;
     for (const d of other.deployments.slice(1))
@@ -121,15 +122,15 @@ describe('trace-analyze report --format json on the sample capture', () => {
         (d.memory.peak.pss_bytes - base.memory.peak.pss_bytes) / base.memory.peak.pss_bytes,
         12,
       );
-    const bad = cli(['report', '--db', DB, '--baseline', 'nope']);
+    const bad = await cliAsync(['report', '--db', DB, '--baseline', 'nope']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(
       msg.reportUnknownBaseline('nope', ['gunicorn', 'gunicorn-preload', 'uvicorn-spawn']),
     );
   });
 
-  it("findings carry the JSON's numbers, and the Markdown and HTML show the same findings", () => {
-    const json = report();
+  it("findings carry the JSON's numbers, and the Markdown and HTML show the same findings", async () => {
+    const json = await report();
     expect(json.findings.length).toBeGreaterThan(3);
     for (const f of json.findings) {
       const d = json.deployments.find((x) => x.name === f.deployment)!;
@@ -137,23 +138,23 @@ describe('trace-analyze report --format json on the sample capture', () => {
       if (f.id === 'cpu-vs-baseline') expect(f.values.cpu_seconds).toBe(d.cpu.seconds);
       if (f.id === 'rss-overstates') expect(f.values.rss_over_pss).toBe(d.memory.rss_over_pss);
     }
-    const md = cli(['report', '--db', DB, '--format', 'md']);
-    const html = cli(['report', '--db', DB]);
+    const md = await cliAsync(['report', '--db', DB, '--format', 'md']);
+    const html = await cliAsync(['report', '--db', DB]);
     for (const f of json.findings) {
       expect(md.stdout).toContain(f.text);
       expect(html.stdout).toContain(f.text.replace(/'/g, '&#39;'));
     }
   });
 
-  it('--title sets the title, escaped in the HTML', () => {
-    const html = cli(['report', '--db', DB, '--title', 'Q3 <migration> & "review"']);
+  it('--title sets the title, escaped in the HTML', async () => {
+    const html = await cliAsync(['report', '--db', DB, '--title', 'Q3 <migration> & "review"']);
     expect(html.status, html.stderr).toBe(0);
     expect(html.stdout).toContain('<title>Q3 &#60;migration&#62; &#38; &#34;review&#34;</title>');
-    expect(jsonReport(['--db', DB, '--title', 'T']).title).toBe('T');
+    expect((await jsonReport(['--db', DB, '--title', 'T'])).title).toBe('T');
   });
 
-  it('inputs name every file with its sha256 and format', () => {
-    const json = report();
+  it('inputs name every file with its sha256 and format', async () => {
+    const json = await report();
     expect(json.inputs).toHaveLength(3);
     for (const i of json.inputs) {
       const sha = createHash('sha256').update(readFileSync(i.path)).digest('hex');
@@ -164,7 +165,7 @@ describe('trace-analyze report --format json on the sample capture', () => {
 });
 
 describe('trace-analyze report: one shot, files and errors', () => {
-  it('imports every subfolder into a temporary database and deletes it afterwards', () => {
+  it('imports every subfolder into a temporary database and deletes it afterwards', async () => {
     const capture = join(tmp.dir, 'capture');
     mkdirSync(join(capture, 'b-spawn'), { recursive: true });
     mkdirSync(join(capture, 'a-fork'), { recursive: true });
@@ -173,7 +174,7 @@ describe('trace-analyze report: one shot, files and errors', () => {
     writeFileSync(join(capture, 'a-fork/notes.txt'), 'not data\n');
     const scratch = join(tmp.dir, 'scratch');
     mkdirSync(scratch);
-    const r = cli(['report', capture, '--format', 'json'], { env: { TMPDIR: scratch } });
+    const r = await cliAsync(['report', capture, '--format', 'json'], { env: { TMPDIR: scratch } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(msg.reportSkipped(join(capture, 'a-fork/notes.txt'), ['prom-json']));
     const json = JSON.parse(r.stdout) as JsonReport;
@@ -181,23 +182,23 @@ describe('trace-analyze report: one shot, files and errors', () => {
     expect(readdirSync(scratch)).toEqual([]);
   });
 
-  it('usage errors exit 2; a folder without subfolders exits 1 naming it', () => {
-    expect(cli(['report']).status).toBe(2);
-    expect(cli(['report', SAMPLES, '--db', DB]).status).toBe(2);
-    expect(cli(['report', '--db', DB, '--format', 'pdf']).status).toBe(2);
-    const flat = cli(['report', join(SAMPLES, 'gunicorn')]);
+  it('usage errors exit 2; a folder without subfolders exits 1 naming it', async () => {
+    expect((await cliAsync(['report'])).status).toBe(2);
+    expect((await cliAsync(['report', SAMPLES, '--db', DB])).status).toBe(2);
+    expect((await cliAsync(['report', '--db', DB, '--format', 'pdf'])).status).toBe(2);
+    const flat = await cliAsync(['report', join(SAMPLES, 'gunicorn')]);
     expect(flat.status).toBe(1);
     expect(flat.stderr).toContain(msg.reportNoSubfolders(join(SAMPLES, 'gunicorn')));
-    expect(cli(['report', '--db', join(tmp.dir, 'missing.duckdb')]).status).toBe(1);
+    expect((await cliAsync(['report', '--db', join(tmp.dir, 'missing.duckdb')])).status).toBe(1);
   });
 
-  it('a broken notebook fails with its file, the block line and the reason', () => {
+  it('a broken notebook fails with its file, the block line and the reason', async () => {
     const nb = join(tmp.dir, 'broken.md');
     writeFileSync(
       nb,
       '# Broken\n\ntext\n\n```sql good\nSELECT 1 AS x\n```\n\n```sql bad\nSELECT nope FROM nowhere\n```\n',
     );
-    const r = cli(['report', '--db', DB, '--notebook', nb]);
+    const r = await cliAsync(['report', '--db', DB, '--notebook', nb]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(`^trace-analyze: ${nb.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9: query "bad" failed: `),
@@ -207,13 +208,21 @@ describe('trace-analyze report: one shot, files and errors', () => {
       nb,
       '# Broken\n\n```sql good\nSELECT 1 AS x\n```\n\n```vega-lite\n{"data": {"name": "gone"}, "mark": "point"}\n```\n',
     );
-    const u = cli(['report', '--db', DB, '--notebook', nb]);
+    const u = await cliAsync(['report', '--db', DB, '--notebook', nb]);
     expect(u.status).toBe(1);
     expect(u.stderr).toContain(`${nb}:7: ${msg.notebookUnknownQuery('gone', ['good'])}`);
   });
 
-  it('renders the counter-pitfall notebook', () => {
-    const r = cli(['report', '--db', DB, '--notebook', 'notebooks/counter-pitfall.md', '--format', 'md']);
+  it('renders the counter-pitfall notebook', async () => {
+    const r = await cliAsync([
+      'report',
+      '--db',
+      DB,
+      '--notebook',
+      'notebooks/counter-pitfall.md',
+      '--format',
+      'md',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('sum then rate (wrong)');
     expect(r.stdout).toContain('rate then sum (correct)');

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli } from './cli.js';
+import { cliAsync } from './cli-async.js';
 
 export const HOSTILE_PROCESS = '</script><script>window.pwned=1;alert(1)</script>';
 export const HOSTILE_DEPLOYMENT = '<img src=x onerror=window.pwned=2;alert(2)>';
@@ -17,7 +17,7 @@ export async function hostileDatabase(dir: string): Promise<string> {
   ] as const) {
     const path = join(dir, file);
     writeFileSync(path, JSON.stringify(matrixBody(deployment === 'base' ? 1 : 2)));
-    const r = cli(['import', path, '--db', db, '--deployment', deployment]);
+    const r = await cliAsync(['import', path, '--db', db, '--deployment', deployment]);
     if (r.status !== 0) throw new Error(r.stderr);
   }
   return db;

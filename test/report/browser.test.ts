@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { ROOT, cli, tempDir } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/cli.js';
+import { cliAsync } from '../helpers/cli-async.js';
 import { HOSTILE_DEPLOYMENT, HOSTILE_PROCESS, hostileDatabase } from '../helpers/hostile.js';
 
 const tmp = tempDir();
@@ -16,10 +17,10 @@ const SCREENSHOT = process.env.TRACE_ANALYZE_SCREENSHOT;
 
 beforeAll(async () => {
   // The README's main command, on the bundled sample capture.
-  const r = cli(['report', join(ROOT, 'samples/real-capture-1'), '-o', SAMPLE_REPORT]);
+  const r = await cliAsync(['report', join(ROOT, 'samples/real-capture-1'), '-o', SAMPLE_REPORT]);
   expect(r.status, r.stderr).toBe(0);
   const db = await hostileDatabase(tmp.dir);
-  const h = cli(['report', '--db', db, '-o', HOSTILE_REPORT]);
+  const h = await cliAsync(['report', '--db', db, '-o', HOSTILE_REPORT]);
   expect(h.status, h.stderr).toBe(0);
   ({ browser, close: closeBrowser } = await launchChromium());
 }, 180_000);

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, cli, tempDir } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir, type CliRun } from '../helpers/cli.js';
+import { cliAsync } from '../helpers/cli-async.js';
 
 /**
  * Golden files in test/output (Observable Framework style): a mismatch writes `<name>-changed`
@@ -36,9 +37,12 @@ function roundNumbers(svg: string): string {
 
 describe('report goldens on the sample capture', () => {
   const html = join(tmp.dir, 'r.html');
-  const run = cli(['report', 'samples/real-capture-1', '-o', html], { env: ENV });
+  let run: CliRun;
+  beforeAll(async () => {
+    run = await cliAsync(['report', 'samples/real-capture-1', '-o', html], { env: ENV });
+  });
 
-  it('static SVG of every chart', () => {
+  it('static SVG of every chart', async () => {
     expect(run.status, run.stderr).toBe(0);
     const text = readFileSync(html, 'utf8');
     const svgs = [...text.matchAll(/<div class="chart-static">(<svg[\s\S]*?<\/svg>)<\/div>/g)].map(
@@ -48,14 +52,14 @@ describe('report goldens on the sample capture', () => {
     svgs.forEach((svg, i) => golden(`sample-chart-${i + 1}.svg`, `${roundNumbers(svg)}\n`));
   });
 
-  it('Markdown report', () => {
-    const md = cli(['report', 'samples/real-capture-1', '--format', 'md'], { env: ENV });
+  it('Markdown report', async () => {
+    const md = await cliAsync(['report', 'samples/real-capture-1', '--format', 'md'], { env: ENV });
     expect(md.status, md.stderr).toBe(0);
     golden('sample-report.md', md.stdout);
   });
 
-  it('Markdown of the counter-pitfall notebook', () => {
-    const md = cli(
+  it('Markdown of the counter-pitfall notebook', async () => {
+    const md = await cliAsync(
       ['report', 'samples/real-capture-1', '--notebook', 'notebooks/counter-pitfall.md', '--format', 'md'],
       {
         env: ENV,
@@ -65,9 +69,9 @@ describe('report goldens on the sample capture', () => {
     golden('counter-pitfall.md', md.stdout);
   });
 
-  it('same inputs and SOURCE_DATE_EPOCH give the same bytes', () => {
+  it('same inputs and SOURCE_DATE_EPOCH give the same bytes', async () => {
     const again = join(tmp.dir, 'r2.html');
-    expect(cli(['report', 'samples/real-capture-1', '-o', again], { env: ENV }).status).toBe(0);
+    expect((await cliAsync(['report', 'samples/real-capture-1', '-o', again], { env: ENV })).status).toBe(0);
     expect(readFileSync(again).equals(readFileSync(html))).toBe(true);
   });
 });
