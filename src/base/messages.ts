@@ -97,10 +97,70 @@ export const badPid = (text: string) => `--pid: "${text}" is not a process id`;
 export const badPoolOption = (text: string) => `--pool: "${text}" is empty`;
 
 // Text formats: prom-text, vm-jsonl, promtool-dump, grafana-csv; exports
+export const textUnexpected = (found: string, expected: string) =>
+  `unexpected ${found}, expected ${expected}`;
+export const textBadEscape = () => 'bad escape sequence in a label value';
+export const textUnterminated = () => 'label value has no closing quote';
+export const textDuplicateName = () => 'the metric name is given twice';
+export const textDuplicateLabel = (name: string) => `label "${name}" is given twice`;
+export const textBadValue = (text: string) => `cannot read sample value "${text}" as a number`;
+export const textBadTimestamp = (text: string) => `cannot read sample timestamp "${text}"`;
+export const textBadType = (type: string) =>
+  `unknown metric type "${type}" (expected counter, gauge, histogram, summary, untyped or an OpenMetrics type)`;
+export const textBadComment = (detail: string) => `bad metadata line: ${detail}`;
+export const textAfterEof = () => 'data after "# EOF"';
+export const textNoTimestamp = () =>
+  'sample has no timestamp and the file name is not a unix-ms time (e.g. 1795793149305.prom); give --start';
+export const textNoSamples = () => 'no samples in the file';
+export const dumpStaleMarkers = (count: number) =>
+  `${count} NaN samples read as staleness markers (promtool prints both as NaN; stored as NULL)`;
+export const dumpHistograms = (count: number) =>
+  `${count} native histogram samples skipped (float samples only)`;
+export const vmBadLine = (detail: string) => `not a VictoriaMetrics export line: ${detail}`;
+export const vmLengthMismatch = (values: number, timestamps: number) =>
+  `"values" has ${values} entries but "timestamps" has ${timestamps}`;
+export const csvNoTimeColumn = () => 'no time column (expected a first column named "Time" or similar)';
+export const csvBadTime = (text: string) => `cannot read "${text}" as a time`;
+export const csvBadValue = (text: string) => `cannot read "${text}" as a number (with an optional unit)`;
+export const csvLocalTime = (zone: string) =>
+  `times in the file carry no zone; read as ${zone} (give TZ=... to change)`;
+export const exportFormat = (format: string) =>
+  `unknown export format "${format}" (one of parquet, arrow, csv)`;
+export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
 // PromQL (src/promql/)
 
 // Models and report (src/models/, src/report/)
+export const notebookUnclosedFence = () => 'code block is never closed (missing ```)';
+export const notebookUnknownBlock = (kind: string, known: readonly string[]) =>
+  `unknown block type "${kind}" (one of ${known.join(', ')})`;
+export const notebookMissingName = (kind: string) =>
+  `a \`\`\`${kind} block needs a name, e.g. \`\`\`${kind} pool_cpu`;
+export const notebookBadName = (name: string) =>
+  `"${name}" is not a valid query name (letters, digits and _, not starting with a digit)`;
+export const notebookDuplicateName = (name: string, line: number) =>
+  `query "${name}" is already defined at line ${line}`;
+export const notebookUnknownQuery = (name: string, known: readonly string[]) =>
+  `unknown query "${name}" (defined: ${known.length > 0 ? known.join(', ') : 'none'})`;
+export const notebookSqlFailed = (name: string, reason: string) =>
+  `query "${name}" failed: ${firstLine(reason)}`;
+export const notebookBadSpec = (reason: string) => `Vega-Lite block: ${firstLine(reason)}`;
+export const notebookSpecNeedsData = () =>
+  'Vega-Lite block: set "data": {"name": "<query>"} to the name of a sql block';
+export const notebookNotFound = (path: string) => `${path}: no such notebook`;
+export const reportUnknownBaseline = (name: string, known: readonly string[]) =>
+  `--baseline: no deployment "${name}" (deployments: ${known.join(', ')})`;
+export const reportNoDeployments = () =>
+  'the database holds no deployment with process, process-tree or container data to report on';
+export const reportNoSubfolders = (path: string) =>
+  `${path}: no subfolders; one-shot report expects one subfolder per deployment (or use --db)`;
+export const reportDbAndPaths = () => 'give either --db or input folders, not both';
+export const reportNothingToRead = () => 'give an input folder (one subfolder per deployment) or --db <file>';
+export const badSourceDateEpoch = (text: string) =>
+  `SOURCE_DATE_EPOCH: "${text}" is not a whole number of unix seconds`;
+export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
+export const reportSkipped = (path: string, tried: readonly string[]) =>
+  `${path}: skipped (${undetectedFormat(tried)})`;
 export const poolScrapeGaps = (count: number, longestSeconds: number) =>
   `${count} scrape gap(s) longer than 3 scrape intervals while processes were alive (longest ${longestSeconds.toFixed(1)} s); figures over those stretches are interpolated`;
 export const poolShortPhase = (name: string, seconds: number) =>

@@ -6,10 +6,22 @@ import type { ImportContext, Importer } from './importer.js';
 import { procfs } from './procfs.js';
 import { promJson } from './prom-json.js';
 import { psrecord } from './psrecord.js';
+import { grafanaCsv } from './grafana-csv.js';
+import { promText } from './prom-text.js';
+import { promtoolDump } from './promtool-dump.js';
+import { vmJsonl } from './vm-jsonl.js';
 import { listFiles, openSource, sha256Of, type Source } from './source.js';
 
 /** Every importer, in the order detection tries them (most specific first). */
-export const IMPORTERS: readonly Importer[] = [promJson, procfs, psrecord];
+export const IMPORTERS: readonly Importer[] = [
+  promJson,
+  vmJsonl,
+  promtoolDump,
+  procfs,
+  psrecord,
+  promText,
+  grafanaCsv,
+];
 
 export const FORMATS: readonly string[] = IMPORTERS.map((i) => i.format);
 
