@@ -188,7 +188,6 @@ export const poolUnknownDeployment = (option: string, name: string, known: reado
 export const poolBadPhase = (text: string) =>
   `--phase: cannot read "${text}" (expected [deployment/]name=start..end, times absolute or durations from the deployment's start)`;
 export const poolEmptyPhase = (text: string) => `--phase: "${text}" ends before it starts`;
-export const poolNoDeployments = () => 'the database holds no deployment with process data to report on';
 
 // pull (src/pull/)
 export const pullBadHeader = () =>

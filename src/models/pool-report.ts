@@ -8,7 +8,7 @@
  *   4. order by baseline and compute the deltas
  * Field by field, with units and formulas: docs/report-json.md.
  */
-import { CliError, UsageError } from '../base/errors.js';
+import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { parseDurationMs, parseTimeArg } from '../base/time.js';
 import type { TraceDatabase } from '../store/database.js';
@@ -123,7 +123,8 @@ export interface DeploymentReport {
   };
   phases: PhaseReport[];
   sources: SourceAgreement[];
-  warnings: string[];
+  /** Data-quality findings: `check` names the kind (scrape_gaps, short_phase, missing_pss, ...), `message` words it. */
+  quality: { check: string; message: string }[];
   /** Relative change against the baseline per numeric field (dotted path); null for the baseline itself. */
   delta: Record<string, number | null> | null;
   /** Absolute change against the baseline, same keys. */
@@ -163,7 +164,7 @@ export async function buildPoolReport(
   const imported = await importOrder(db);
   await loadPoolModels(db, parameters(imported, options));
   const spans = await db.rowsJS('SELECT deployment, start_ts, end_ts FROM pool_span ORDER BY deployment');
-  if (spans.length === 0) throw new CliError(msg.poolNoDeployments());
+  if (spans.length === 0) return { baseline: options.baseline ?? imported[0] ?? '', deployments: [] };
 
   const byName = async (sql: string) => groupBy(await db.rowsJS(sql), 'deployment');
   const steady = await byName('SELECT * FROM pool_steady_stats');
@@ -246,7 +247,7 @@ export async function buildPoolReport(
         rel_diff_median: num(a.rel_diff_median),
         rel_diff_p95: num(a.rel_diff_p95),
       })),
-      warnings: (quality.get(name) ?? []).map(qualityMessage),
+      quality: (quality.get(name) ?? []).map((q) => ({ check: String(q.check), message: qualityMessage(q) })),
       delta: null,
       delta_absolute: null,
     };
@@ -313,7 +314,10 @@ export function applyBaseline(
     }
     const ratio = base.steady.seconds > 0 ? d.steady.seconds / base.steady.seconds : 1;
     if (ratio > 1.25 || ratio < 0.8)
-      d.warnings.push(msg.poolTimeRangeMismatch(d.steady.seconds, base.name, base.steady.seconds));
+      d.quality.push({
+        check: 'time_range_mismatch',
+        message: msg.poolTimeRangeMismatch(d.steady.seconds, base.name, base.steady.seconds),
+      });
   }
   return { baseline: chosen, deployments: ordered };
 }

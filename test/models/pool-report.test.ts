@@ -118,7 +118,7 @@ describe('pool models on a whole-tree recording without PSS', () => {
     expect(d.memory.pss_bytes).toBeNull();
     expect(d.memory.pss_available).toBe(false);
     expect(d.memory.rss_bytes).toBe(300 * MB);
-    expect(d.warnings.some((w) => w.includes('no PSS'))).toBe(true);
+    expect(d.quality.map((q) => q.check)).toContain('missing_pss');
     expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);
     expect(d.phases[1]!.cpu.cores_mean!).toBeCloseTo(1.2, 6);
   });
