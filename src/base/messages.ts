@@ -85,17 +85,21 @@ export const promqlBadNumber = (text: string) => `cannot read ${JSON.stringify(t
 export const promqlBadDuration = (text: string) => `cannot read ${JSON.stringify(text)} as a duration`;
 export const promqlEmptySelector = () => 'vector selector must contain at least one non-empty matcher';
 export const promqlTwoNames = () => 'metric name given twice in a selector';
-export const promqlBadRegex = (re: string, reason: string) => `invalid regular expression ${JSON.stringify(re)}: ${reason}`;
+export const promqlBadRegex = (re: string, reason: string) =>
+  `invalid regular expression ${JSON.stringify(re)}: ${reason}`;
 export const promqlArgType = (func: string, expected: string, got: string) =>
   `expected type ${expected} in call to function "${func}", got ${got}`;
 export const promqlArgCount = (func: string, expected: number, got: number) =>
   `expected ${expected} argument(s) in call to "${func}", got ${got}`;
-export const promqlAggType = (got: string) => `expected type instant vector in aggregation expression, got ${got}`;
+export const promqlAggType = (got: string) =>
+  `expected type instant vector in aggregation expression, got ${got}`;
 export const promqlBinaryType = () => 'binary expression must contain only scalar and instant vector types';
 export const promqlMatchingScalar = () => 'vector matching only allowed between instant vectors';
-export const promqlOffsetTarget = () => 'offset modifier must be preceded by an instant vector selector or range vector selector';
+export const promqlOffsetTarget = () =>
+  'offset modifier must be preceded by an instant vector selector or range vector selector';
 export const promqlRangeTarget = () => 'ranges only allowed for vector selectors';
-export const promqlUnaryType = () => 'unary expression only allowed on expressions of type scalar or instant vector';
+export const promqlUnaryType = () =>
+  'unary expression only allowed on expressions of type scalar or instant vector';
 export const promqlStepTooSmall = () => 'zero or negative query resolution step widths are not accepted';
 export const promqlEndBeforeStart = () => 'end timestamp must not be before start time';
 export const promqlTooManyPoints = (points: number) =>

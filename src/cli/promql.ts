@@ -47,7 +47,12 @@ export function registerPromql(program: Command): void {
         : { time: parseTimeArg(options.time!, '--time') };
       const db = await TraceDatabase.open(options.db, { readOnly: true });
       try {
-        const result = await evaluatePromql(db, { query: expr, semantics, deployment: options.deployment, ...times });
+        const result = await evaluatePromql(db, {
+          query: expr,
+          semantics,
+          deployment: options.deployment,
+          ...times,
+        });
         process.stdout.write(formatResult(result) + '\n');
       } finally {
         db.close();

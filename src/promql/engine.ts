@@ -2,6 +2,8 @@ import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { loadModels } from '../models/load.js';
 import type { TraceDatabase } from '../store/database.js';
+import { typeOf } from './ast.js';
+import { PromqlUnsupportedError } from './errors.js';
 import { parsePromql } from './parser.js';
 import { planQuery } from './planner.js';
 import { semanticsRules, type Semantics } from './semantics.js';
@@ -39,6 +41,8 @@ const MAX_POINTS = 11_000;
 
 export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest): Promise<PromqlResult> {
   const expr = parsePromql(request.query);
+  if (typeOf(expr) === 'matrix')
+    throw new PromqlUnsupportedError(request.query, expr.pos, 'range vector as the result');
   const instant = request.time !== undefined;
   const startMs = instant ? request.time! : request.start!;
   const endMs = instant ? request.time! : request.end!;
@@ -63,7 +67,10 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
   let current: PromqlSeries | undefined;
   let currentKey = '';
   for (const row of rows) {
-    const labels = (row.labels as { key: string; value: string }[]).map((l): [string, string] => [l.key, l.value]);
+    const labels = (row.labels as { key: string; value: string }[]).map((l): [string, string] => [
+      l.key,
+      l.value,
+    ]);
     const key = JSON.stringify(labels);
     if (!current || key !== currentKey) {
       current = { labels, points: [] };
@@ -75,7 +82,8 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
     if (current.points.at(-1)?.t === t) throw new CliError(msg.promqlDuplicateSeries(formatLabels(labels)));
     current.points.push({ t, v: Number(row.value) });
   }
-  const resultType = plan.resultType === 'scalar' ? (instant ? 'scalar' : 'matrix') : instant ? 'vector' : 'matrix';
+  const resultType =
+    plan.resultType === 'scalar' ? (instant ? 'scalar' : 'matrix') : instant ? 'vector' : 'matrix';
   return { resultType, series };
 }
 

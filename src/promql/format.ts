@@ -66,7 +66,10 @@ export function formatResult(result: PromqlResult): string {
     body = `[${result.series.map((s) => `{"metric":${metricJson(s.labels)},"value":${pointJson(s.points[0]!.t, s.points[0]!.v)}}`).join(',')}]`;
   } else {
     body = `[${result.series
-      .map((s) => `{"metric":${metricJson(s.labels)},"values":[${s.points.map((p) => pointJson(p.t, p.v)).join(',')}]}`)
+      .map(
+        (s) =>
+          `{"metric":${metricJson(s.labels)},"values":[${s.points.map((p) => pointJson(p.t, p.v)).join(',')}]}`,
+      )
       .join(',')}]`;
   }
   return `{"status":"success","data":{"resultType":"${result.resultType}","result":${body}}}`;

@@ -12,7 +12,7 @@ export interface Token {
 
 const OPERATORS = ['==', '!=', '=~', '!~', '<=', '>=', '<', '>', '=', '+', '-', '*', '/', '%', '^'];
 const PUNCTUATION = '(){}[],@:';
-const DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+(?![A-Za-z0-9_:])/;
+const DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+(?![A-Za-z0-9_])/;
 const NUMBER_RE = /^(0[xX][0-9a-fA-F]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)/;
 const IDENT_RE = /^[A-Za-z_:][A-Za-z0-9_:]*/;
 
@@ -43,7 +43,9 @@ export function tokenize(query: string): Token[] {
       i += number[0].length;
       continue;
     }
-    const ident = IDENT_RE.exec(rest);
+    // In `[5m:1m]` the colon separates durations (a subquery); elsewhere it may start a metric name.
+    const afterDuration = ch === ':' && tokens.at(-1)?.kind === 'duration';
+    const ident = afterDuration ? null : IDENT_RE.exec(rest);
     if (ident) {
       tokens.push({ kind: 'ident', text: ident[0], pos: i });
       i += ident[0].length;

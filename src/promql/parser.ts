@@ -60,7 +60,8 @@ class Parser {
   parseQuery(): Expr {
     const expr = this.parseExpr(0);
     const t = this.peek();
-    if (t.kind !== 'eof') throw this.syntax(t, msg.promqlUnexpected(t.text, 'end of expression or an operator'));
+    if (t.kind !== 'eof')
+      throw this.syntax(t, msg.promqlUnexpected(t.text, 'end of expression or an operator'));
     return expr;
   }
 
@@ -97,7 +98,10 @@ class Parser {
   private binaryOperator(): string | undefined {
     const t = this.peek();
     if (t.kind === 'op' && precedence(t.text) > 0) return t.text;
-    if (t.kind === 'ident' && (SET_OPERATORS.includes(t.text.toLowerCase()) || t.text.toLowerCase() === 'atan2'))
+    if (
+      t.kind === 'ident' &&
+      (SET_OPERATORS.includes(t.text.toLowerCase()) || t.text.toLowerCase() === 'atan2')
+    )
       return t.text.toLowerCase();
     return undefined;
   }
@@ -147,7 +151,14 @@ class Parser {
     if (matching.explicit && (lt === 'scalar' || rt === 'scalar'))
       throw this.syntax(opToken, msg.promqlMatchingScalar());
     if (!ARITHMETIC.includes(op)) throw this.unsupported(opToken, `operator ${op}`);
-    return { type: 'binary', op, lhs, rhs, matching: { on: matching.on, labels: matching.labels }, pos: opToken.pos };
+    return {
+      type: 'binary',
+      op,
+      lhs,
+      rhs,
+      matching: { on: matching.on, labels: matching.labels },
+      pos: opToken.pos,
+    };
   }
 
   private parseUnary(): Expr {
@@ -158,7 +169,8 @@ class Parser {
       const expr = this.parseExpr(precedence('^'));
       const type = typeOf(expr);
       if (type !== 'scalar' && type !== 'vector') throw this.syntax(t, msg.promqlUnaryType());
-      if (expr.type === 'number') return { ...expr, value: t.text === '-' ? -expr.value : expr.value, pos: t.pos };
+      if (expr.type === 'number')
+        return { ...expr, value: t.text === '-' ? -expr.value : expr.value, pos: t.pos };
       return { type: 'unary', op: t.text, expr, pos: t.pos };
     }
     return this.parsePostfix(this.parsePrimary());
@@ -186,7 +198,8 @@ class Parser {
         }
         const offset = sign * this.parseDuration();
         if (expr.type === 'vector') expr = { ...expr, offsetMs: expr.offsetMs + offset };
-        else if (expr.type === 'matrix') expr = { ...expr, vector: { ...expr.vector, offsetMs: expr.vector.offsetMs + offset } };
+        else if (expr.type === 'matrix')
+          expr = { ...expr, vector: { ...expr.vector, offsetMs: expr.vector.offsetMs + offset } };
         else throw this.syntax(t, msg.promqlOffsetTarget());
         continue;
       }
@@ -207,14 +220,21 @@ class Parser {
       if (ms !== undefined) return ms;
     }
     if (t.kind === 'op' && t.text === '(') throw this.unsupported(t, 'duration expression');
-    throw this.syntax(t, t.kind === 'eof' ? msg.promqlUnexpected('', 'a duration') : msg.promqlBadDuration(t.text));
+    throw this.syntax(
+      t,
+      t.kind === 'eof' ? msg.promqlUnexpected('', 'a duration') : msg.promqlBadDuration(t.text),
+    );
   }
 
   private parsePrimary(): Expr {
     const t = this.peek();
     if (t.kind === 'number') {
       this.next();
-      return { type: 'number', value: parseNumber(t.text, () => this.syntax(t, msg.promqlBadNumber(t.text))), pos: t.pos };
+      return {
+        type: 'number',
+        value: parseNumber(t.text, () => this.syntax(t, msg.promqlBadNumber(t.text))),
+        pos: t.pos,
+      };
     }
     if (t.kind === 'duration') throw this.unsupported(t, 'duration literal as a number');
     if (t.kind === 'string') throw this.unsupported(t, 'string literal');
@@ -296,7 +316,8 @@ class Parser {
     this.expectOp(')', '")" or ","');
     if (args.length !== 1) throw this.syntax(t, msg.promqlArgCount(name, 1, args.length));
     const arg = args[0]!;
-    if (arg.type !== 'matrix') throw this.syntax(t, msg.promqlArgType(name, 'range vector', typeName(typeOf(arg))));
+    if (arg.type !== 'matrix')
+      throw this.syntax(t, msg.promqlArgType(name, 'range vector', typeName(typeOf(arg))));
     return { type: 'call', func: name as RangeFunction, arg, pos: t.pos };
   }
 
@@ -311,10 +332,14 @@ class Parser {
         if (l.kind !== 'ident') throw this.syntax(l, msg.promqlUnexpected(l.text, 'a label name'));
         const opToken = this.next();
         if (opToken.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(opToken.text))
-          throw this.syntax(opToken, msg.promqlUnexpected(opToken.text, 'a label matching operator (=, !=, =~, !~)'));
+          throw this.syntax(
+            opToken,
+            msg.promqlUnexpected(opToken.text, 'a label matching operator (=, !=, =~, !~)'),
+          );
         const v = this.next();
         if (v.kind !== 'string') throw this.syntax(v, msg.promqlUnexpected(v.text, 'a quoted label value'));
-        if (l.text === '__name__' && name !== undefined && opToken.text === '=') throw this.syntax(l, msg.promqlTwoNames());
+        if (l.text === '__name__' && name !== undefined && opToken.text === '=')
+          throw this.syntax(l, msg.promqlTwoNames());
         matchers.push({ name: l.text, op: opToken.text as MatchOp, value: v.value! });
         if (!this.isOp(',')) break;
         this.next();

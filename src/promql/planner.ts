@@ -84,7 +84,10 @@ class Planner {
         if (inner.kind === 'scalar') return { kind: 'scalar', sql: `(-${inner.sql})` };
         return {
           kind: 'vector',
-          cte: this.add('neg', `SELECT t, promql_drop_name(labels) AS labels, -value AS value, ord FROM ${inner.cte}`),
+          cte: this.add(
+            'neg',
+            `SELECT t, promql_drop_name(labels) AS labels, -value AS value, ord FROM ${inner.cte}`,
+          ),
         };
       }
       case 'binary':
@@ -177,8 +180,8 @@ JOIN ${series} s USING (series_id)`,
     // Go's min/max skip NaN unless every input is NaN (`if group.value > s.V || math.IsNaN(group.value)`).
     const agg = {
       sum,
-      // 3.x: Kahan sum divided by the count; 2.42: incremental mean.
-      avg: kahan ? `${sum} / count(*)` : `promql_incremental_mean(${ordered})`,
+      // 3.x: Kahan sum divided by the count, incremental once it overflows; 2.42: incremental mean.
+      avg: kahan ? `promql_avg_kahan(${ordered})` : `promql_incremental_mean(${ordered})`,
       count: 'count(*)::DOUBLE',
       min: `coalesce(min(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
       max: `coalesce(max(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
@@ -194,7 +197,8 @@ GROUP BY t, grouping`,
   private binary(b: Binary): Node {
     const lhs = this.compile(b.lhs);
     const rhs = this.compile(b.rhs);
-    if (lhs.kind === 'scalar' && rhs.kind === 'scalar') return { kind: 'scalar', sql: arithmetic(b.op, lhs.sql, rhs.sql) };
+    if (lhs.kind === 'scalar' && rhs.kind === 'scalar')
+      return { kind: 'scalar', sql: arithmetic(b.op, lhs.sql, rhs.sql) };
     if (lhs.kind === 'vector' && rhs.kind === 'scalar') {
       return {
         kind: 'vector',
@@ -218,7 +222,9 @@ GROUP BY t, grouping`,
     // __name__ (or only the on(...) labels, or without the ignoring(...) ones), and the result
     // carries exactly that key (resultMetric for CardOneToOne).
     const names = `${listLiteral(b.matching.labels)}::VARCHAR[]`;
-    const key = b.matching.on ? `promql_keep_labels(labels, ${names})` : `promql_drop_labels(labels, ${names})`;
+    const key = b.matching.on
+      ? `promql_keep_labels(labels, ${names})`
+      : `promql_drop_labels(labels, ${names})`;
     return {
       kind: 'vector',
       cte: this.add(
