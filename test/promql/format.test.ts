@@ -36,9 +36,9 @@ describe("Prometheus' API formatting", () => {
     expect(formatResult({ resultType: 'matrix', series })).toBe(
       '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"x"},"values":[[1,"2"]]}]}}',
     );
-    expect(formatResult({ resultType: 'scalar', series: [{ labels: [], points: [{ t: 1500, v: NaN }] }] })).toBe(
-      '{"status":"success","data":{"resultType":"scalar","result":[1.500,"NaN"]}}',
-    );
+    expect(
+      formatResult({ resultType: 'scalar', series: [{ labels: [], points: [{ t: 1500, v: NaN }] }] }),
+    ).toBe('{"status":"success","data":{"resultType":"scalar","result":[1.500,"NaN"]}}');
     expect(formatResult({ resultType: 'matrix', series: [] })).toBe(
       '{"status":"success","data":{"resultType":"matrix","result":[]}}',
     );

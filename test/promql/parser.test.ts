@@ -37,7 +37,11 @@ describe('PromQL parser', () => {
 
   it('reads aggregations with the grouping before or after, and operator precedence', () => {
     expect(parsePromql('sum by (mode) (x)')).toMatchObject({ op: 'sum', grouping: ['mode'], without: false });
-    expect(parsePromql('max(x) without (a, b)')).toMatchObject({ op: 'max', grouping: ['a', 'b'], without: true });
+    expect(parsePromql('max(x) without (a, b)')).toMatchObject({
+      op: 'max',
+      grouping: ['a', 'b'],
+      without: true,
+    });
     const e = parsePromql('1 + 2 * 3 ^ 2 ^ 0.5');
     expect(e).toMatchObject({ op: '+', rhs: { op: '*', rhs: { op: '^', rhs: { op: '^' } } } });
     expect(parsePromql('-2 ^ 2')).toMatchObject({ type: 'unary', op: '-', expr: { op: '^' } });

@@ -36,8 +36,11 @@ beforeAll(() => {
 }, 300_000);
 
 function manifest(mode: string): ReferenceFile[] {
-  return (JSON.parse(readFileSync(join(CAPTURE, 'reference', mode, 'queries.json'), 'utf8')) as { files: ReferenceFile[] })
-    .files;
+  return (
+    JSON.parse(readFileSync(join(CAPTURE, 'reference', mode, 'queries.json'), 'utf8')) as {
+      files: ReferenceFile[];
+    }
+  ).files;
 }
 
 function relativeError(a: number, b: number): number {
@@ -75,7 +78,10 @@ describe('PromQL on the real capture equals Prometheus 2.42', () => {
               `${where} series ${i}`,
             ).toEqual(e.values!.map(([t]) => Math.round(t * 1000)));
             e.values!.forEach(([, v], k) => {
-              expect(relativeError(got[k]!.v, promNumber(v)), `${where} series ${i} point ${k}`).toBeLessThanOrEqual(1e-9);
+              expect(
+                relativeError(got[k]!.v, promNumber(v)),
+                `${where} series ${i} point ${k}`,
+              ).toBeLessThanOrEqual(1e-9);
             });
           });
         }
