@@ -63,25 +63,25 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
   });
   await loadModels(db);
   const rows = await db.rowsJS(plan.sql);
-  const series: PromqlSeries[] = [];
-  let current: PromqlSeries | undefined;
-  let currentKey = '';
+  // Rows come grouped by label set (matrix) or one per series (vector), so a map keeps order.
+  const byLabels = new Map<string, PromqlSeries>();
   for (const row of rows) {
     const labels = (row.labels as { key: string; value: string }[]).map((l): [string, string] => [
       l.key,
       l.value,
     ]);
     const key = JSON.stringify(labels);
-    if (!current || key !== currentKey) {
+    let current = byLabels.get(key);
+    if (!current) {
       current = { labels, points: [] };
-      currentKey = key;
-      series.push(current);
+      byLabels.set(key, current);
     }
     const t = Number(row.t);
     // Two samples of one label set at one step: Prometheus refuses such a vector (engine.go).
     if (current.points.at(-1)?.t === t) throw new CliError(msg.promqlDuplicateSeries(formatLabels(labels)));
     current.points.push({ t, v: Number(row.value) });
   }
+  const series = [...byLabels.values()];
   const resultType =
     plan.resultType === 'scalar' ? (instant ? 'scalar' : 'matrix') : instant ? 'vector' : 'matrix';
   return { resultType, series };
