@@ -2,7 +2,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CliError, InputError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
@@ -66,29 +66,33 @@ export async function openSource(path: string): Promise<Source> {
     gzip,
     head: Buffer.alloc(0),
     open: () => {
-      let raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-      if (source.onRead) raw = countBytes(raw, source.onRead);
-      if (!gzip) return raw;
-      const gunzip = createGunzip({ chunkSize: 1 << 20 });
-      raw.on('error', (e) => gunzip.destroy(e));
-      return raw.pipe(gunzip);
+      const stages: (Readable | Transform)[] = [createReadStream(path, { highWaterMark: 1 << 20 })];
+      if (source.onRead) stages.push(countBytes(source.onRead));
+      if (gzip) stages.push(createGunzip({ chunkSize: 1 << 20 }));
+      // An error can arrive after the reader stopped (the importer rejected the content, then
+      // gunzip finds the stream truncated): without a listener left it would crash the process.
+      // Errors before that are not lost: a stream keeps its error and the reader's iterator throws it.
+      for (const stage of stages) stage.on('error', ignoreLateError);
+      if (stages.length === 1) return stages[0]!;
+      // pipeline() forwards an error of any stage to the reader of the last one and destroys the others.
+      return pipeline(stages, ignoreLateError) as unknown as Readable;
     },
   };
   source.head = await readHead(source);
   return source;
 }
 
-/** Passes a stream through unchanged, reporting the running byte count (never switching it to flowing mode early). */
-function countBytes(stream: Readable, report: (bytes: number) => void): Readable {
+function ignoreLateError(): void {}
+
+/** Passes bytes through unchanged, reporting the running count (never switching the stream to flowing mode early). */
+function countBytes(report: (bytes: number) => void): Transform {
   let done = 0;
-  const counter = new Transform({
+  return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       report((done += chunk.length));
       callback(null, chunk);
     },
   });
-  stream.on('error', (e) => counter.destroy(e));
-  return stream.pipe(counter);
 }
 
 async function readHead(source: FileSource): Promise<Buffer> {
