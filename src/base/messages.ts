@@ -28,6 +28,8 @@ export const jsonUnexpected = (found: string, expected: string) =>
 export const jsonTruncated = (expected: string) => `file ends early, expected ${expected}`;
 export const jsonTrailing = () => 'unexpected data after the end of the JSON document';
 export const jsonTooDeep = (limit: number) => `JSON nested deeper than ${limit} levels`;
+export const jsonTokenTooLong = (limit: number) =>
+  `a JSON string or number longer than ${limit} bytes (see docs/limits.md)`;
 
 // Prometheus API bodies
 export const promApiError = (errorType: string, error: string) =>

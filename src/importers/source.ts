@@ -5,10 +5,11 @@ import { join, relative } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CliError, InputError } from '../base/errors.js';
+import { PROBE_BYTES } from '../base/limits.js';
 import * as msg from '../base/messages.js';
 
-/** How many decompressed bytes detect() may look at. */
-export const PROBE_BYTES = 64 * 1024;
+/** How many decompressed bytes detect() may look at (src/base/limits.ts). */
+export { PROBE_BYTES };
 
 /** One input as importers see it: a file (decompressed transparently) or a folder. */
 export type Source = FileSource | DirSource;
