@@ -18,7 +18,15 @@ export interface CliRun {
 /** Runs the built CLI (bin/trace-analyze.js) as a user would; `npm test` builds dist/ first. */
 export function cli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; input?: string; timeout?: number } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    input?: string;
+    timeout?: number;
+    /** Run as another user (tests of file permissions when the tests run as root). */
+    uid?: number;
+    gid?: number;
+  } = {},
 ): CliRun {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/trace-analyze.js'), ...args], {
     cwd: options.cwd ?? ROOT,
@@ -26,6 +34,8 @@ export function cli(
     input: options.input,
     encoding: 'utf8',
     timeout: options.timeout ?? 120_000,
+    uid: options.uid,
+    gid: options.gid,
     maxBuffer: 256 * 1024 * 1024,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
