@@ -4,6 +4,7 @@ import * as msg from '../base/messages.js';
 import { parseTimeArg } from '../base/time.js';
 import { FORMATS, importPath } from '../importers/index.js';
 import { TraceDatabase } from '../store/database.js';
+import { terminalSafe } from './output.js';
 import { progressLine } from './progress.js';
 
 export function registerImport(program: Command): void {
@@ -28,7 +29,7 @@ export function registerImport(program: Command): void {
         const db = await TraceDatabase.open(options.db, { create: true });
         try {
           for (const path of paths) {
-            const progress = progressLine(path);
+            const progress = progressLine(terminalSafe(path));
             try {
               const { outcomes, skipped } = await importPath(db, path, {
                 deployment: options.deployment,
@@ -39,16 +40,20 @@ export function registerImport(program: Command): void {
               progress.done();
               for (const o of outcomes) {
                 const r = o.result;
+                // Paths and warnings carry text from the input: escaped, never raw to the terminal.
                 process.stderr.write(
-                  r.status === 'noop'
-                    ? `${msg.importNoop(o.path, options.deployment, r.importId)}\n`
-                    : `${msg.importDone(o.path, o.format, r.series, r.samples, options.deployment)}\n`,
+                  terminalSafe(
+                    r.status === 'noop'
+                      ? `${msg.importNoop(o.path, options.deployment, r.importId)}\n`
+                      : `${msg.importDone(o.path, o.format, r.series, r.samples, options.deployment)}\n`,
+                  ),
                 );
                 if (r.status === 'imported')
-                  for (const w of r.warnings) process.stderr.write(`  warning: ${w}\n`);
+                  for (const w of r.warnings)
+                    process.stderr.write(`  warning: ${terminalSafe(w).replace(/\n/g, '\\n')}\n`);
               }
               for (const s of skipped)
-                process.stderr.write(`${s}: skipped (${msg.undetectedFormat(FORMATS)})\n`);
+                process.stderr.write(terminalSafe(`${s}: skipped (${msg.undetectedFormat(FORMATS)})\n`));
             } finally {
               progress.done();
             }

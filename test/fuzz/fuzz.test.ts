@@ -2,7 +2,8 @@
  * Fuzzing every importer in IMPORTERS: mutations of real inputs and generated inputs with
  * hostile content (see harness.ts for the rules checked). `npm test` runs FUZZ_RUNS=150 inputs
  * per format; `npm run fuzz` runs 10,000 (FUZZ_RUNS=n npm run fuzz for any other count;
- * FUZZ_SEED=n replays a run, fast-check prints the seed and path of any failure).
+ * FUZZ_SEED=n replays a run, fast-check prints the seed and path of any failure; FUZZ_FORMATS=a,b
+ * limits a run to some formats).
  */
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -75,9 +76,11 @@ describe('fuzzing every importer', () => {
     expect(Object.keys(FUZZ_SPECS).sort()).toEqual(IMPORTERS.map((i) => i.format).sort());
   });
 
+  // FUZZ_FORMATS=a,b runs only those formats (to split a long run over several processes).
+  const only = process.env.FUZZ_FORMATS?.split(',').map((f) => f.trim());
   for (const importer of IMPORTERS) {
     const format = importer.format;
-    it(
+    it.skipIf(only !== undefined && !only.includes(format))(
       `${format}: ${RUNS} inputs exit 0 or 1 within ${TIME_BOUND_MS / 1000} s, the database unchanged on failure; ${CLI_RUNS} through the CLI`,
       async () => {
         const spec = FUZZ_SPECS[format];
