@@ -21,6 +21,10 @@ export const undetectedFormat = (tried: readonly string[]) =>
   `format not recognised (tried ${tried.join(', ')}); name it with --format`;
 export const notGzip = () => 'gzip data is corrupt or truncated';
 export const emptyInput = () => 'the file is empty';
+export const inputTooLarge = (limit: string) =>
+  `decompressed content is larger than ${limit} (a gzip bomb?); raise the limit with --max-bytes`;
+export const badByteSize = (option: string, text: string) =>
+  `${option}: cannot read "${text}" as a size (expected bytes, or e.g. 64MiB, 8GiB)`;
 
 // JSON
 export const jsonUnexpected = (found: string, expected: string) =>

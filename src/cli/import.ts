@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import { DEFAULT_LIMITS, formatBytes, parseByteSize, type InputLimits } from '../base/limits.js';
 import { parseTimeArg } from '../base/time.js';
 import { FORMATS, importPath } from '../importers/index.js';
 import { TraceDatabase } from '../store/database.js';
@@ -16,16 +17,35 @@ export function registerImport(program: Command): void {
     .requiredOption('--deployment <name>', 'deployment the data belongs to (e.g. gunicorn-preload)')
     .option('--format <fmt>', `input format: auto, ${FORMATS.join(', ')}`, 'auto')
     .option('--start <time>', 'absolute start for inputs with relative times (RFC 3339 or unix seconds)')
+    .option(
+      '--max-bytes <size>',
+      `most bytes one gzip input may decompress to (default ${formatBytes(DEFAULT_LIMITS.maxInputBytes)})`,
+    )
+    .option(
+      '--max-entry-bytes <size>',
+      `largest archive member read (default ${formatBytes(DEFAULT_LIMITS.maxEntryBytes)})`,
+    )
     .action(
       async (
         paths: string[],
-        options: { db: string; deployment: string; format: string; start?: string },
+        options: {
+          db: string;
+          deployment: string;
+          format: string;
+          start?: string;
+          maxBytes?: string;
+          maxEntryBytes?: string;
+        },
       ) => {
         if (options.format !== 'auto' && !FORMATS.includes(options.format)) {
           throw new UsageError(msg.unknownFormat('--format', options.format, ['auto', ...FORMATS]));
         }
         if (options.deployment.trim() === '') throw new UsageError(msg.missingOption('--deployment'));
         const start = options.start === undefined ? undefined : parseTimeArg(options.start, '--start');
+        const limits: InputLimits = {
+          maxInputBytes: sizeOption(options.maxBytes, '--max-bytes', DEFAULT_LIMITS.maxInputBytes),
+          maxEntryBytes: sizeOption(options.maxEntryBytes, '--max-entry-bytes', DEFAULT_LIMITS.maxEntryBytes),
+        };
         const db = await TraceDatabase.open(options.db, { create: true });
         try {
           for (const path of paths) {
@@ -35,6 +55,7 @@ export function registerImport(program: Command): void {
                 deployment: options.deployment,
                 format: options.format,
                 start,
+                limits,
                 progress: progress.update,
               });
               progress.done();
@@ -63,4 +84,11 @@ export function registerImport(program: Command): void {
         }
       },
     );
+}
+
+function sizeOption(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) throw new UsageError(msg.badByteSize(option, text));
+  return bytes;
 }

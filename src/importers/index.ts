@@ -74,7 +74,12 @@ async function importSource(
     const total = source.size;
     source.onRead = (done) => progress(done, total);
   }
-  const context: ImportContext = { deployment: options.deployment, start: options.start };
+  if (source.kind === 'file' && options.limits) source.maxBytes = options.limits.maxInputBytes;
+  const context: ImportContext = {
+    deployment: options.deployment,
+    start: options.start,
+    limits: options.limits,
+  };
   const result = await loadImport(
     db,
     { deployment: options.deployment, path: source.path, format: importer.format, sha256 },

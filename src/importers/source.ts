@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CliError, InputError } from '../base/errors.js';
-import { PROBE_BYTES } from '../base/limits.js';
+import { DEFAULT_MAX_INPUT_BYTES, PROBE_BYTES, formatBytes } from '../base/limits.js';
 import * as msg from '../base/messages.js';
 
 /** How many decompressed bytes detect() may look at (src/base/limits.ts). */
@@ -27,6 +27,8 @@ export interface FileSource {
   open(): Readable;
   /** Called with the count of raw (compressed) bytes read so far, for progress display. */
   onRead?: (bytes: number) => void;
+  /** Most bytes gzip content may decompress to (DEFAULT_MAX_INPUT_BYTES unless raised). */
+  maxBytes?: number;
 }
 
 export interface DirSource {
@@ -69,7 +71,10 @@ export async function openSource(path: string): Promise<Source> {
     open: () => {
       const stages: (Readable | Transform)[] = [createReadStream(path, { highWaterMark: 1 << 20 })];
       if (source.onRead) stages.push(countBytes(source.onRead));
-      if (gzip) stages.push(createGunzip({ chunkSize: 1 << 20 }));
+      if (gzip) {
+        stages.push(createGunzip({ chunkSize: 1 << 20 }));
+        stages.push(limitBytes(path, source.maxBytes ?? DEFAULT_MAX_INPUT_BYTES));
+      }
       // An error can arrive after the reader stopped (the importer rejected the content, then
       // gunzip finds the stream truncated): without a listener left it would crash the process.
       // Errors before that are not lost: a stream keeps its error and the reader's iterator throws it.
@@ -84,6 +89,19 @@ export async function openSource(path: string): Promise<Source> {
 }
 
 function ignoreLateError(): void {}
+
+/** Passes decompressed bytes through until there are more than `limit`: then a positioned InputError. */
+function limitBytes(path: string, limit: number): Transform {
+  let done = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      done += chunk.length;
+      if (done > limit)
+        callback(new InputError(path, { offset: limit }, msg.inputTooLarge(formatBytes(limit))));
+      else callback(null, chunk);
+    },
+  });
+}
 
 /** Passes bytes through unchanged, reporting the running count (never switching the stream to flowing mode early). */
 function countBytes(report: (bytes: number) => void): Transform {
