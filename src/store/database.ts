@@ -11,6 +11,19 @@ export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 const CATALOG_SQL = readSql('store/catalog.sql');
 const CATALOG_SHA = createHash('sha256').update(CATALOG_SQL).digest('hex');
 
+/**
+ * Read-only opens (query, report) may be of a database file from elsewhere: its views and
+ * macros must not reach local files, the network or extensions, and SQL cannot turn that back
+ * on (docs/security.md). DuckDB's own temporary files still work.
+ */
+const READ_ONLY_CONFIG: Record<string, string> = {
+  access_mode: 'READ_ONLY',
+  enable_external_access: 'false',
+  autoload_known_extensions: 'false',
+  autoinstall_known_extensions: 'false',
+  lock_configuration: 'true',
+};
+
 export interface OpenOptions {
   readOnly?: boolean;
   /** Create the file when missing (import does; report and query do not). */
@@ -37,7 +50,7 @@ export class TraceDatabase {
     const readOnly = options.readOnly ?? false;
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+      instance = await DuckDBInstance.create(path, readOnly ? READ_ONLY_CONFIG : {});
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       if (/Could not set lock|Conflicting lock/i.test(reason)) throw new CliError(msg.dbLocked(path));
