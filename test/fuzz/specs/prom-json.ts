@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
+import { METADATA_KEY } from '../../../src/importers/prom-json.js';
 import { CAPTURE, MODES } from '../../helpers/cli.js';
 import { hostileText, promName } from '../hostile.js';
 import type { FuzzInput, FuzzSpec } from '../spec.js';
@@ -46,15 +47,39 @@ export const promJsonSpec: FuzzSpec = {
     .record({
       body,
       warnings: fc.option(fc.array(hostileText, { maxLength: 2 }), { nil: undefined }),
+      // What `trace-analyze pull` stores next to the body: TYPE, HELP and UNIT per metric family.
+      metadata: fc.option(
+        fc.dictionary(
+          fc.oneof(promName, hostileText),
+          fc.array(
+            fc.record({
+              type: fc.oneof(
+                fc.constantFrom('counter', 'gauge', 'histogram', 'summary', 'unknown'),
+                hostileText,
+              ),
+              help: hostileText,
+              unit: hostileText,
+            }),
+            { maxLength: 2 },
+          ),
+          { maxKeys: 3 },
+        ),
+        { nil: undefined },
+      ),
       indent: fc.constantFrom(0, 0, 1, 2),
     })
-    .map(({ body, warnings, indent }) => ({
+    .map(({ body, warnings, metadata, indent }) => ({
       input: {
         kind: 'file',
         name: 'generated.json',
         bytes: Buffer.from(
           JSON.stringify(
-            { status: 'success', data: body.data, ...(warnings ? { warnings } : {}) },
+            {
+              status: 'success',
+              ...(metadata ? { [METADATA_KEY]: metadata } : {}),
+              data: body.data,
+              ...(warnings ? { warnings } : {}),
+            },
             null,
             indent,
           ),
