@@ -4,7 +4,7 @@ import type { TraceDatabase } from '../store/database.js';
 import { loadImport, type ImportResult } from '../store/loader.js';
 import type { ImportContext, Importer } from './importer.js';
 import { promJson } from './prom-json.js';
-import { listFiles, openSource, sha256Of, type Source } from './source.js';
+import { ioError, listFiles, openSource, sha256Of, type Source } from './source.js';
 
 /** Every importer, in the order detection tries them (most specific first). */
 export const IMPORTERS: readonly Importer[] = [promJson];
@@ -80,10 +80,16 @@ async function importSource(
     start: options.start,
     limits: options.limits,
   };
-  const result = await loadImport(
-    db,
-    { deployment: options.deployment, path: source.path, format: importer.format, sha256 },
-    importer.parse(source, context),
-  );
+  let result: ImportResult;
+  try {
+    result = await loadImport(
+      db,
+      { deployment: options.deployment, path: source.path, format: importer.format, sha256 },
+      importer.parse(source, context),
+    );
+  } catch (e) {
+    // A read that fails midway (a file removed, a disk error) is the input's problem, named as such.
+    throw ioError(source.path, e);
+  }
   return { path: source.path, format: importer.format, result };
 }

@@ -41,14 +41,40 @@ export interface DirSource {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/**
+ * An error of the file system (a file or folder that vanished, is unreadable, ...) as a CliError
+ * naming the path; anything else is returned unchanged.
+ */
+export function ioError(path: string, e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof CliError || typeof err?.code !== 'string' || typeof err.syscall !== 'string') return e;
+  const where = err.path ?? path;
+  if (err.code === 'ENOENT') return new CliError(msg.fileNotFound(where));
+  return new CliError(msg.cannotRead(where, ERRNO_TEXT[err.code] ?? err.code));
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a folder',
+  ENOTDIR: 'not a folder',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+  ENAMETOOLONG: 'name too long',
+};
+
 export async function openSource(path: string): Promise<Source> {
-  let info: Stats;
   try {
-    info = await stat(path);
+    return await openSourceUnchecked(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(msg.fileNotFound(path));
-    throw new CliError(msg.cannotRead(path, (e as Error).message));
+    throw ioError(path, e);
   }
+}
+
+async function openSourceUnchecked(path: string): Promise<Source> {
+  const info: Stats = await stat(path);
   if (info.isDirectory()) {
     return { kind: 'dir', path, mtimeMs: info.mtimeMs, entries: (await readdir(path)).sort() };
   }
@@ -160,6 +186,14 @@ export async function readSmallFile(path: string): Promise<Buffer> {
  * of every regular file below it (relative path and bytes, in sorted order; links not followed).
  */
 export async function sha256Of(source: Source): Promise<string> {
+  try {
+    return await sha256Unchecked(source);
+  } catch (e) {
+    throw ioError(source.path, e);
+  }
+}
+
+async function sha256Unchecked(source: Source): Promise<string> {
   const hash = createHash('sha256');
   if (source.kind === 'file') {
     for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 }))
@@ -177,6 +211,14 @@ export async function sha256Of(source: Source): Promise<string> {
 
 /** Every regular file below a folder, sorted; symbolic links and special files are skipped. */
 export async function listFiles(dir: string): Promise<string[]> {
+  try {
+    return await listFilesUnchecked(dir);
+  } catch (e) {
+    throw ioError(dir, e);
+  }
+}
+
+async function listFilesUnchecked(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for (const name of (await readdir(d)).sort()) {

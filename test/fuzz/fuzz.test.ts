@@ -12,7 +12,7 @@ import { IMPORTERS } from '../../src/importers/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { CliFuzzTarget, FuzzTarget, TIME_BOUND_MS, cliRuns, fuzzRuns } from './harness.js';
 import { applyMutation, mutation, wrap, wrapping, type Mutation, type Wrapping } from './mutate.js';
-import type { FuzzInput, FuzzSpec } from './spec.js';
+import type { FuzzInput, FuzzSpec, ValidInput } from './spec.js';
 import { FUZZ_SPECS } from './specs/index.js';
 
 const RUNS = fuzzRuns();
@@ -26,7 +26,7 @@ afterAll(tmp.cleanup);
 
 interface Case {
   /** A real seed (index) or a generated valid input. */
-  base: { seed: number } | { generated: { input: FuzzInput; samples: number } };
+  base: { seed: number } | { generated: ValidInput };
   mutations: Mutation[];
   wrapping: Wrapping;
   /** Detect the format (auto) instead of naming it. */

@@ -5,10 +5,10 @@ export type FuzzInput =
   | { kind: 'file'; name: string; bytes: Buffer }
   | { kind: 'dir'; name: string; files: Record<string, Buffer> };
 
-/** A generated input the importer must accept, with the number of samples it holds. */
+/** A generated input the importer must accept, with the number of samples it holds (when known). */
 export interface ValidInput {
   input: FuzzInput;
-  samples: number;
+  samples?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,3 +113,34 @@ async function hashOf(path: string): Promise<string> {
     db.close();
   }
 }
+
+describe('file system errors', () => {
+  // Found by hand while fuzzing permissions: EACCES escaped as an internal error.
+  it('an unreadable file or folder is a one-line error naming it, not an internal error', () => {
+    const root = join(tmp.dir, 'perm');
+    const inputs = join(root, 'in');
+    mkdirSync(join(inputs, 'locked'), { recursive: true });
+    copyFileSync(join(CAPTURE, 'reference/gunicorn/pss_sum.json'), join(inputs, 'unreadable.json'));
+    chmodSync(join(inputs, 'locked'), 0o000);
+    chmodSync(join(inputs, 'unreadable.json'), 0o000);
+    chmodSync(tmp.dir, 0o755);
+    chmodSync(root, 0o777);
+    // root reads everything, so as root the CLI runs as nobody.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    try {
+      const db = join(root, 'p.duckdb');
+      const folder = cli(['import', inputs, '--db', db, '--deployment', 'd'], asUser);
+      expect(folder.status).toBe(1);
+      expect(folder.stderr).toBe(
+        `trace-analyze: ${msg.cannotRead(join(inputs, 'locked'), 'permission denied')}\n`,
+      );
+      const file = join(inputs, 'unreadable.json');
+      const single = cli(['import', file, '--db', db, '--deployment', 'd'], asUser);
+      expect(single.status).toBe(1);
+      expect(single.stderr).toBe(`trace-analyze: ${msg.cannotRead(file, 'permission denied')}\n`);
+    } finally {
+      chmodSync(join(inputs, 'locked'), 0o755);
+      chmodSync(tmp.dir, 0o700);
+    }
+  });
+});
