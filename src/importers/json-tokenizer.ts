@@ -91,6 +91,13 @@ export class JsonTokenizer {
           let j = i;
           while (j < n) {
             const c = chunk[j]!;
+            if (c < 0x20) {
+              // RFC 8259: control characters in a string must be escaped.
+              throw new JsonSyntaxError(
+                msg.jsonUnexpected(describe(c), 'a character of a string (controls must be escaped)'),
+                this.base + j,
+              );
+            }
             if (this.escaped) this.escaped = false;
             else if (c === BACKSLASH) {
               this.escaped = true;

@@ -120,7 +120,7 @@ describe('hostile content', () => {
 
   it('error messages escape what they quote from the input and the command line', () => {
     const file = join(tmp.dir, 'bad\u001b]0;pwned\u0007.json');
-    writeFileSync(file, '{"status":"success","data":{"resultType":"\u001b[2Jstring","result":[]}}');
+    writeFileSync(file, '{"status":"success","data":{"resultType":"\\u001b[2Jstring","result":[]}}');
     const bad = cli(['import', file, '--db', DB, '--deployment', 'd']);
     expect(bad.status).toBe(1);
     expect(hasRawControl(bad.stderr)).toBe(false);

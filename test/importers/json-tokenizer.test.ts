@@ -124,3 +124,14 @@ describe('JsonTokenizer limits (docs/limits.md)', () => {
     expect(() => t.write(Buffer.alloc(1 << 20, 0x65))).toThrow(/unexpected "truee/);
   });
 });
+
+describe('JsonTokenizer strictness (found by test/fuzz)', () => {
+  it('rejects raw control characters inside strings, as JSON.parse does', () => {
+    for (const c of ['\n', '\r', '\t', '\u0000', '\u001b']) {
+      const text = `{"a":"x${c}y"}`;
+      expect(() => JSON.parse(text)).toThrow();
+      expect(() => tokenize(text, [5]), JSON.stringify(c)).toThrow(JsonSyntaxError);
+    }
+    expect(tokenize('{"a":"x\\ny\\u001b"}', [])).toEqual({ a: 'x\ny\u001b' });
+  });
+});
