@@ -73,8 +73,66 @@ export const duplicateSamples = (count: number) =>
 // Sections below are filled by the capability that owns them; keep each area's messages together.
 
 // psrecord and /proc snapshots (src/importers/psrecord.ts, procfs.ts), processes and collect
+export const psrecordNotFile = () => 'a psrecord log is a file, not a folder';
+export const psrecordNoHeader = () =>
+  'no psrecord header (expected "# Elapsed time   CPU (%) ..." or "elapsed_time,...")';
+export const psrecordNoElapsed = () => 'the psrecord header has no elapsed-time column';
+export const psrecordColumns = (expected: number, found: number) =>
+  `expected ${expected} columns as in the header, found ${found}`;
+export const psrecordBadNumber = (text: string) => `cannot read "${text}" as a number`;
+export const psrecordUnknownColumn = (name: string) => `psrecord column "${name}" is not known; not imported`;
+export const psrecordStartFromMtime = (iso: string) =>
+  `no --start given: the log's start (${iso}) is its modification time minus its duration; give --start for exact times`;
+export const procfsBadStat = (detail: string) => `cannot read /proc stat line: ${detail}`;
+export const procfsNoMeta = (snapshot: string) =>
+  `snapshot ${snapshot} has no meta file with clk_tck and pagesize; assumed 100 and 4096`;
+export const procfsNoBtime = (snapshot: string) =>
+  `snapshot ${snapshot} has no proc/stat with btime; process start times unknown there (identity is the pid alone)`;
+export const procfsSplitSnapshot = (snapshot: string) =>
+  `the entries of snapshot ${snapshot} are not together in the archive (expected one folder after another)`;
+export const tarCorrupt = (detail: string) => `tar archive is corrupt: ${detail}`;
+export const tarTruncated = () => 'tar archive ends inside an entry';
+export const tarEntryTooLarge = (name: string, limit: number) =>
+  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry)`;
+export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <command...> (one of them)';
+export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
+export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>
+  `${dir}: wrote ${snapshots} snapshots in ${wallSeconds.toFixed(1)} s; the recorder used ${cpuSeconds.toFixed(2)} s of CPU (${((100 * cpuSeconds) / Math.max(wallSeconds, 1e-9)).toFixed(2)} % of one core)`;
+export const collectNotLinux = () => 'collect reads /proc, which this system does not have';
+export const badPid = (text: string) => `--pid: "${text}" is not a process id`;
+export const badPoolOption = (text: string) => `--pool: "${text}" is empty`;
 
 // Text formats: prom-text, vm-jsonl, promtool-dump, grafana-csv; exports
+export const textUnexpected = (found: string, expected: string) =>
+  `unexpected ${found}, expected ${expected}`;
+export const textBadEscape = () => 'bad escape sequence in a label value';
+export const textUnterminated = () => 'label value has no closing quote';
+export const textDuplicateName = () => 'the metric name is given twice';
+export const textDuplicateLabel = (name: string) => `label "${name}" is given twice`;
+export const textBadValue = (text: string) => `cannot read sample value "${text}" as a number`;
+export const textBadTimestamp = (text: string) => `cannot read sample timestamp "${text}"`;
+export const textBadType = (type: string) =>
+  `unknown metric type "${type}" (expected counter, gauge, histogram, summary, untyped or an OpenMetrics type)`;
+export const textBadComment = (detail: string) => `bad metadata line: ${detail}`;
+export const textAfterEof = () => 'data after "# EOF"';
+export const textNoTimestamp = () =>
+  'sample has no timestamp and the file name is not a unix-ms time (e.g. 1795793149305.prom); give --start';
+export const textNoSamples = () => 'no samples in the file';
+export const dumpStaleMarkers = (count: number) =>
+  `${count} NaN samples read as staleness markers (promtool prints both as NaN; stored as NULL)`;
+export const dumpHistograms = (count: number) =>
+  `${count} native histogram samples skipped (float samples only)`;
+export const vmBadLine = (detail: string) => `not a VictoriaMetrics export line: ${detail}`;
+export const vmLengthMismatch = (values: number, timestamps: number) =>
+  `"values" has ${values} entries but "timestamps" has ${timestamps}`;
+export const csvNoTimeColumn = () => 'no time column (expected a first column named "Time" or similar)';
+export const csvBadTime = (text: string) => `cannot read "${text}" as a time`;
+export const csvBadValue = (text: string) => `cannot read "${text}" as a number (with an optional unit)`;
+export const csvLocalTime = (zone: string) =>
+  `times in the file carry no zone; read as ${zone} (give TZ=... to change)`;
+export const exportFormat = (format: string) =>
+  `unknown export format "${format}" (one of parquet, arrow, csv)`;
+export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
 // PromQL (src/promql/)
 

@@ -25,6 +25,14 @@ export function registerImport(program: Command): void {
       '--max-entry-bytes <size>',
       `largest archive member read (default ${formatBytes(DEFAULT_LIMITS.maxEntryBytes)})`,
     )
+    .option(
+      '--pool <name>',
+      'pool of every process this import adds (default: the server tree, or the pod/instance label)',
+    )
+    .option(
+      '--pid-label <label>',
+      'label that carries a process id in Prometheus data (default pid; groupname "comm:pid" is read too)',
+    )
     .action(
       async (
         paths: string[],
@@ -35,12 +43,16 @@ export function registerImport(program: Command): void {
           start?: string;
           maxBytes?: string;
           maxEntryBytes?: string;
+          pool?: string;
+          pidLabel?: string;
         },
       ) => {
         if (options.format !== 'auto' && !FORMATS.includes(options.format)) {
           throw new UsageError(msg.unknownFormat('--format', options.format, ['auto', ...FORMATS]));
         }
         if (options.deployment.trim() === '') throw new UsageError(msg.missingOption('--deployment'));
+        if (options.pool !== undefined && options.pool.trim() === '')
+          throw new UsageError(msg.badPoolOption(options.pool));
         const start = options.start === undefined ? undefined : parseTimeArg(options.start, '--start');
         const limits: InputLimits = {
           maxInputBytes: sizeOption(options.maxBytes, '--max-bytes', DEFAULT_LIMITS.maxInputBytes),
@@ -56,6 +68,8 @@ export function registerImport(program: Command): void {
                 format: options.format,
                 start,
                 limits,
+                pool: options.pool,
+                pidLabel: options.pidLabel,
                 progress: progress.update,
               });
               progress.done();
