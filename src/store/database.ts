@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { CliError } from '../base/errors.js';
@@ -12,17 +13,26 @@ const CATALOG_SQL = readSql('store/catalog.sql');
 const CATALOG_SHA = createHash('sha256').update(CATALOG_SQL).digest('hex');
 
 /**
- * Read-only opens (query, report) may be of a database file from elsewhere: its views and
- * macros must not reach local files, the network or extensions, and SQL cannot turn that back
- * on (docs/security.md). DuckDB's own temporary files still work.
+ * Read-only opens (query, report, export) may be of a database file from elsewhere: its views
+ * and macros must not reach local files, the network or extensions, and SQL cannot turn that
+ * back on (docs/security.md). DuckDB's own temporary files still work; `allowedDirectories`
+ * (export's --out) stay reachable.
  */
 const READ_ONLY_CONFIG: Record<string, string> = {
   access_mode: 'READ_ONLY',
-  enable_external_access: 'false',
   autoload_known_extensions: 'false',
   autoinstall_known_extensions: 'false',
-  lock_configuration: 'true',
 };
+
+/** DuckDB takes these only at run time, in this order (allowed folders before access is turned off). */
+function sandboxSql(directories: readonly string[]): string {
+  const quoted = directories.map((d) => `'${resolve(d).replace(/'/g, "''")}${sep}'`);
+  return [
+    ...(quoted.length > 0 ? [`SET allowed_directories = [${quoted.join(', ')}]`] : []),
+    'SET enable_external_access = false',
+    'SET lock_configuration = true',
+  ].join(';\n');
+}
 
 export interface OpenOptions {
   readOnly?: boolean;
@@ -30,6 +40,8 @@ export interface OpenOptions {
   create?: boolean;
   /** Apply migrations only up to this version (tests of the migration path). */
   upToVersion?: number;
+  /** Read-only opens: folders SQL may still read and write (export --out); nothing else is reachable. */
+  allowedDirectories?: readonly string[];
 }
 
 export type Row = Record<string, DuckDBValue>;
@@ -57,6 +69,7 @@ export class TraceDatabase {
       throw new CliError(msg.dbOpenFailed(path, msg.firstLine(reason)));
     }
     const connection = await instance.connect();
+    if (readOnly && !memory) await connection.run(sandboxSql(options.allowedDirectories ?? []));
     const db = new TraceDatabase(path, readOnly, instance, connection);
     try {
       await db.migrate(options.upToVersion ?? SCHEMA_VERSION);

@@ -50,6 +50,26 @@ describe('a hostile database file, opened read-only', () => {
     expect(existsSync(join(tmp.dir, 'other.duckdb'))).toBe(false);
   });
 
+  it('export writes its --out folder, and a view still cannot read outside it', () => {
+    const out = join(tmp.dir, 'export');
+    const leak = cli([
+      'export',
+      '--db',
+      DB,
+      '--out',
+      out,
+      '--format',
+      'csv',
+      '--query',
+      'SELECT * FROM leak',
+    ]);
+    expect(leak.status).toBe(1);
+    expect(leak.stdout + leak.stderr).not.toContain(SECRET_TEXT);
+    const ok = cli(['export', '--db', DB, '--out', out, '--format', 'csv', '--query', 'SELECT 1 AS x']);
+    expect(ok.stderr).toContain(join(out, 'query.csv'));
+    expect(ok.status).toBe(0);
+  });
+
   it('the canonical tables still answer', () => {
     const r = cli(['query', '--db', DB, '--format', 'json', 'SELECT count(*) AS n FROM samples']);
     expect(r.status, r.stderr).toBe(0);
