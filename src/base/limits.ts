@@ -14,6 +14,9 @@ export const MAX_JSON_DEPTH = 256;
 /** JSON: longest single token (a string or number), in bytes; one label value or metric name. */
 export const MAX_TOKEN_BYTES = 16 * 1024 * 1024;
 
+/** Text formats: longest line, in characters (a line of a scrape or a dump is well under 1 KiB). */
+export const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
 /**
  * Sample timestamps: unix milliseconds must be integers JavaScript holds exactly (|ts| < 2^53,
  * about 285,000 years either side of 1970); anything beyond is bad input, never wrapped.

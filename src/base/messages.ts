@@ -23,6 +23,7 @@ export const notGzip = () => 'gzip data is corrupt or truncated';
 export const emptyInput = () => 'the file is empty';
 export const inputTooLarge = (limit: string) =>
   `decompressed content is larger than ${limit} (a gzip bomb?); raise the limit with --max-bytes`;
+export const lineTooLong = (limit: number) => `a line longer than ${limit} characters (see docs/limits.md)`;
 export const badByteSize = (option: string, text: string) =>
   `${option}: cannot read "${text}" as a size (expected bytes, or e.g. 64MiB, 8GiB)`;
 

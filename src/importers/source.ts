@@ -42,12 +42,15 @@ export interface DirSource {
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /**
- * An error of the file system (a file or folder that vanished, is unreadable, ...) as a CliError
- * naming the path; anything else is returned unchanged.
+ * An error of the file system (a file or folder that vanished, is unreadable, ...) or of gzip
+ * decompression as a CliError naming the path; anything else is returned unchanged.
  */
 export function ioError(path: string, e: unknown): unknown {
   const err = e as NodeJS.ErrnoException;
-  if (e instanceof CliError || typeof err?.code !== 'string' || typeof err.syscall !== 'string') return e;
+  if (e instanceof CliError || typeof err?.code !== 'string') return e;
+  // zlib's errors (Z_BUF_ERROR: truncated, Z_DATA_ERROR: corrupt), whichever importer was reading.
+  if (err.code.startsWith('Z_')) return new InputError(path, undefined, msg.notGzip());
+  if (typeof err.syscall !== 'string') return e;
   const where = err.path ?? path;
   if (err.code === 'ENOENT') return new CliError(msg.fileNotFound(where));
   return new CliError(msg.cannotRead(where, ERRNO_TEXT[err.code] ?? err.code));
