@@ -88,8 +88,9 @@ describe('fuzzing every importer', () => {
         const seeds = spec!.seeds();
         expect(seeds.length).toBeGreaterThan(0);
         const dir = join(tmp.dir, format);
-        const target = await FuzzTarget.create(format, seeds[0]!, dir);
-        const cliTarget = await CliFuzzTarget.create(format, seeds[0]!, join(dir, 'cli'));
+        const baseline = spec!.baseline?.() ?? seeds[0]!;
+        const target = await FuzzTarget.create(format, baseline, dir);
+        const cliTarget = await CliFuzzTarget.create(format, baseline, join(dir, 'cli'));
         const every = CLI_RUNS > 0 ? Math.max(1, Math.floor(RUNS / CLI_RUNS)) : Infinity;
         const tally = { imported: 0, noop: 0, failed: 0, cli: 0 };
         let index = 0;

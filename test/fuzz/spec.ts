@@ -19,6 +19,8 @@ export interface FuzzSpec {
   format: string;
   /** Real inputs of the format (small ones, so thousands of mutations run in minutes). */
   seeds(): FuzzInput[];
+  /** What the database holds before each input (default: the first seed); small keeps resets cheap. */
+  baseline?(): FuzzInput;
   /** Generated inputs that must import cleanly (hostile strings and odd values included). */
   valid: fc.Arbitrary<ValidInput>;
 }
