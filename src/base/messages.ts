@@ -94,7 +94,8 @@ export const procfsSplitSnapshot = (snapshot: string) =>
 export const tarCorrupt = (detail: string) => `tar archive is corrupt: ${detail}`;
 export const tarTruncated = () => 'tar archive ends inside an entry';
 export const tarEntryTooLarge = (name: string, limit: number) =>
-  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry)`;
+  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry; raise it with --max-entry-bytes)`;
+export const tarDuplicateEntry = (name: string) => `tar entry "${name}" appears twice (which one is meant?)`;
 export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <command...> (one of them)';
 export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
 export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>
