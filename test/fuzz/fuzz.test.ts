@@ -60,7 +60,9 @@ function build(c: Case, seeds: FuzzInput[]): { input: FuzzInput; intact: boolean
       c.wrapping,
       c.salt,
     );
-  const intact = c.mutations.length === 0 && (c.wrapping === 'plain' || c.wrapping === 'gzip');
+  // A gzip file is still the same input; one gzipped file inside a folder is not.
+  const intact =
+    c.mutations.length === 0 && (c.wrapping === 'plain' || (c.wrapping === 'gzip' && base.kind === 'file'));
   if (base.kind === 'file') return { input: { ...base, bytes: mutate(base.bytes) }, intact, samples };
   const names = Object.keys(base.files).sort();
   const victim = names[c.salt % names.length]!;
