@@ -137,8 +137,78 @@ export const exportFormat = (format: string) =>
 export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
 // PromQL (src/promql/)
+type QueryPos = { line: number; column: number };
+export const promqlSyntax = (pos: QueryPos, detail: string) =>
+  `PromQL syntax error at ${pos.line}:${pos.column}: ${detail}`;
+export const promqlUnsupported = (pos: QueryPos, construct: string) =>
+  `unsupported PromQL at ${pos.line}:${pos.column}: ${construct} is outside the supported subset (see docs/promql.md)`;
+export const promqlUnexpectedChar = (ch: string) => `unexpected character ${JSON.stringify(ch)}`;
+export const promqlBadEscape = (ch: string) => `unknown escape sequence \\${ch}`;
+export const promqlUnterminatedString = () => 'unterminated quoted string';
+export const promqlUnexpected = (found: string, expected: string) =>
+  `unexpected ${found === '' ? 'end of input' : JSON.stringify(found)}, expected ${expected}`;
+export const promqlBadNumber = (text: string) => `cannot read ${JSON.stringify(text)} as a number`;
+export const promqlBadDuration = (text: string) => `cannot read ${JSON.stringify(text)} as a duration`;
+export const promqlEmptySelector = () => 'vector selector must contain at least one non-empty matcher';
+export const promqlTwoNames = () => 'metric name given twice in a selector';
+export const promqlBadRegex = (re: string, reason: string) =>
+  `invalid regular expression ${JSON.stringify(re)}: ${reason}`;
+export const promqlArgType = (func: string, expected: string, got: string) =>
+  `expected type ${expected} in call to function "${func}", got ${got}`;
+export const promqlArgCount = (func: string, expected: number, got: number) =>
+  `expected ${expected} argument(s) in call to "${func}", got ${got}`;
+export const promqlAggType = (got: string) =>
+  `expected type instant vector in aggregation expression, got ${got}`;
+export const promqlBinaryType = () => 'binary expression must contain only scalar and instant vector types';
+export const promqlMatchingScalar = () => 'vector matching only allowed between instant vectors';
+export const promqlOffsetTarget = () =>
+  'offset modifier must be preceded by an instant vector selector or range vector selector';
+export const promqlRangeTarget = () => 'ranges only allowed for vector selectors';
+export const promqlUnaryType = () =>
+  'unary expression only allowed on expressions of type scalar or instant vector';
+export const promqlStepTooSmall = () => 'zero or negative query resolution step widths are not accepted';
+export const promqlEndBeforeStart = () => 'end timestamp must not be before start time';
+export const promqlTooManyPoints = (points: number) =>
+  `exceeded maximum resolution of 11,000 points per timeseries (${points}); try decreasing the query resolution (--step)`;
+export const promqlTimeOptions = () => 'give either --time, or --start, --end and --step';
+export const promqlUnknownSemantics = (text: string, known: readonly string[]) =>
+  `--semantics: unknown "${text}" (one of ${known.join(', ')})`;
+export const promqlDuplicateSeries = (labels: string) =>
+  `vector cannot contain metrics with the same labelset ${labels}`;
+export const promqlManyToMany = (side: string) =>
+  `found duplicate series for the match group on the ${side} hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side`;
 
 // Models and report (src/models/, src/report/)
+export const notebookUnclosedFence = () => 'code block is never closed (missing ```)';
+export const notebookUnknownBlock = (kind: string, known: readonly string[]) =>
+  `unknown block type "${kind}" (one of ${known.join(', ')})`;
+export const notebookMissingName = (kind: string) =>
+  `a \`\`\`${kind} block needs a name, e.g. \`\`\`${kind} pool_cpu`;
+export const notebookBadName = (name: string) =>
+  `"${name}" is not a valid query name (letters, digits and _, not starting with a digit)`;
+export const notebookDuplicateName = (name: string, line: number) =>
+  `query "${name}" is already defined at line ${line}`;
+export const notebookUnknownQuery = (name: string, known: readonly string[]) =>
+  `unknown query "${name}" (defined: ${known.length > 0 ? known.join(', ') : 'none'})`;
+export const notebookSqlFailed = (name: string, reason: string) =>
+  `query "${name}" failed: ${firstLine(reason)}`;
+export const notebookBadSpec = (reason: string) => `Vega-Lite block: ${firstLine(reason)}`;
+export const notebookSpecNeedsData = () =>
+  'Vega-Lite block: set "data": {"name": "<query>"} to the name of a sql block';
+export const notebookNotFound = (path: string) => `${path}: no such notebook`;
+export const reportUnknownBaseline = (name: string, known: readonly string[]) =>
+  `--baseline: no deployment "${name}" (deployments: ${known.join(', ')})`;
+export const reportNoDeployments = () =>
+  'the database holds no deployment with process, process-tree or container data to report on';
+export const reportNoSubfolders = (path: string) =>
+  `${path}: no subfolders; one-shot report expects one subfolder per deployment (or use --db)`;
+export const reportDbAndPaths = () => 'give either --db or input folders, not both';
+export const reportNothingToRead = () => 'give an input folder (one subfolder per deployment) or --db <file>';
+export const badSourceDateEpoch = (text: string) =>
+  `SOURCE_DATE_EPOCH: "${text}" is not a whole number of unix seconds`;
+export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
+export const reportSkipped = (path: string, tried: readonly string[]) =>
+  `${path}: skipped (${undetectedFormat(tried)})`;
 
 // pull (src/pull/)
 export const pullBadHeader = () =>
