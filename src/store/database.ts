@@ -14,8 +14,8 @@ const CATALOG_SHA = createHash('sha256').update(CATALOG_SQL).digest('hex');
 
 /**
  * Read-only opens (query, report, export) may be of a database file from elsewhere: its views
- * and macros must not reach local files, the network or extensions, and SQL cannot turn that
- * back on (docs/security.md). DuckDB's own temporary files still work; `allowedDirectories`
+ * and macros must not reach local files, the network or extensions, and DuckDB does not let
+ * SQL turn that back on (docs/security.md). DuckDB's own temporary files still work; `allowedDirectories`
  * (export's --out) stay reachable.
  */
 const READ_ONLY_CONFIG: Record<string, string> = {
@@ -29,8 +29,9 @@ function sandboxSql(directories: readonly string[]): string {
   const quoted = directories.map((d) => `'${resolve(d).replace(/'/g, "''")}${sep}'`);
   return [
     ...(quoted.length > 0 ? [`SET allowed_directories = [${quoted.join(', ')}]`] : []),
+    // DuckDB refuses to turn this back on while the database is open; the configuration is not
+    // locked, because the report tunes settings such as threads at run time.
     'SET enable_external_access = false',
-    'SET lock_configuration = true',
   ].join(';\n');
 }
 
