@@ -1,6 +1,6 @@
 /**
  * Fuzzing every importer in IMPORTERS: mutations of real inputs and generated inputs with
- * hostile content (see harness.ts for the rules checked). `npm test` runs FUZZ_RUNS=150 inputs
+ * hostile content (see harness.ts for the rules checked). `npm test` runs FUZZ_RUNS=200 inputs
  * per format; `npm run fuzz` runs 10,000 (FUZZ_RUNS=n npm run fuzz for any other count;
  * FUZZ_SEED=n replays a run, fast-check prints the seed and path of any failure; FUZZ_FORMATS=a,b
  * limits a run to some formats).
@@ -18,8 +18,8 @@ import { FUZZ_SPECS } from './specs/index.js';
 const RUNS = fuzzRuns();
 const CLI_RUNS = cliRuns();
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-/** Per-format budget: every input within the bound, plus database resets; vitest's own timeout. */
-const TEST_TIMEOUT = 120_000 + RUNS * 1_000;
+/** vitest's timeout per format: generous (a shared machine under load), as each input has its own bound. */
+const TEST_TIMEOUT = 300_000 + RUNS * 5_000;
 
 const tmp = tempDir('trace-analyze-fuzz-');
 afterAll(tmp.cleanup);

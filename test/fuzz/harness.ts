@@ -26,8 +26,8 @@ export const DEPLOYMENT = 'fuzz';
 
 /** Counts from the environment: FUZZ_RUNS inputs per format (npm run fuzz sets 10,000). */
 export function fuzzRuns(): number {
-  const n = Number(process.env.FUZZ_RUNS ?? 150);
-  return Number.isInteger(n) && n > 0 ? n : 150;
+  const n = Number(process.env.FUZZ_RUNS ?? 200);
+  return Number.isInteger(n) && n > 0 ? n : 200;
 }
 
 /** Inputs per format that also run through the CLI as a child process. */
