@@ -175,3 +175,102 @@ export function writeSnapshots(dir: string, snapshots: SynthSnapshot[]): Map<str
   }
   return files;
 }
+
+export const MiB = 1024 * 1024;
+
+/** One second of the pool-under-quota scenario: cores per worker and the CFS outcome. */
+interface Second {
+  workerCores: number;
+  throttledPeriods: number;
+  throttledSeconds: number;
+}
+
+/**
+ * Four spawn workers and a master in a container with a 2-CPU quota and a 1 GiB memory limit,
+ * a snapshot every second for `seconds` s from t0: startup (0–8 s, each worker re-imports at
+ * half a core, so the pool sits at the quota and nearly every period is throttled), idle
+ * (8–20 s), load (20–35 s, 1.6 cores, 3 of 10 periods throttled), idle to the end. One OOM kill
+ * at 30 s. Returns the snapshots and the raw cgroup counters of each.
+ */
+export function poolUnderQuota(t0: number, seconds = 40): { snapshots: SynthSnapshot[]; raws: CgroupRaw[] } {
+  const second = (k: number): Second => {
+    if (k < 8) return { workerCores: 0.5, throttledPeriods: 9, throttledSeconds: 1.2 };
+    if (k >= 20 && k < 35) return { workerCores: 0.4, throttledPeriods: 3, throttledSeconds: 0.1 };
+    return { workerCores: 0.02, throttledPeriods: 0, throttledSeconds: 0 };
+  };
+  const masterCores = 0.01;
+  const startTicks = (t0 / 1000 - BTIME) * CLK_TCK - 50; // the master started half a second before t0
+  const snapshots: SynthSnapshot[] = [];
+  const raws: CgroupRaw[] = [];
+  const ticks = new Map<number, number>([100, 101, 102, 103, 104].map((p) => [p, 0]));
+  let usage = 3_000_000; // what the container used before the recording
+  let periods = 100;
+  let throttled = 40;
+  let throttledUsec = 2_000_000;
+  for (let k = 0; k < seconds; k++) {
+    if (k > 0) {
+      const s = second(k - 1);
+      ticks.set(100, ticks.get(100)! + masterCores * CLK_TCK);
+      for (const pid of [101, 102, 103, 104]) ticks.set(pid, ticks.get(pid)! + s.workerCores * CLK_TCK);
+      usage += Math.round((masterCores + 4 * s.workerCores) * 1e6);
+      periods += 10;
+      throttled += s.throttledPeriods;
+      throttledUsec += Math.round(s.throttledSeconds * 1e6);
+    }
+    const working = 600 * MiB + k * 2 * MiB;
+    const inactive = 50 * MiB;
+    raws.push({
+      usageUsec: usage,
+      userUsec: Math.round(usage * 0.8),
+      systemUsec: usage - Math.round(usage * 0.8),
+      nrPeriods: periods,
+      nrThrottled: throttled,
+      throttledUsec,
+      quotaUs: 200_000,
+      periodUs: 100_000,
+      memoryCurrent: working + inactive,
+      memoryMax: 1024 * MiB,
+      anon: working - 30 * MiB,
+      file: 80 * MiB,
+      activeFile: 30 * MiB,
+      inactiveFile: inactive,
+      fileMapped: 10 * MiB,
+      oom: k >= 30 ? 1 : 0,
+      oomKill: k >= 30 ? 1 : 0,
+      eventsMax: k >= 30 ? 3 : 0,
+      eventsHigh: 0,
+      cpuSomeUsec: 1000 * k,
+      cpuFullUsec: 500 * k,
+      memSomeUsec: 0,
+      memFullUsec: 0,
+    });
+    const proc = (
+      pid: number,
+      ppid: number,
+      rssMiB: number,
+      pssMiB: number,
+      ussMiB: number,
+      start: number,
+    ): SynthProc => ({
+      pid,
+      ppid,
+      comm: 'python3',
+      utime: Math.round(ticks.get(pid)! * 0.8),
+      stime: Math.round(ticks.get(pid)! * 0.2),
+      starttime: start,
+      rssKb: rssMiB * 1024,
+      pssKb: pssMiB * 1024,
+      ussKb: ussMiB * 1024,
+    });
+    snapshots.push({
+      ts: t0 + k * 1000,
+      cgroupPath: '/kubepods/pod-web/web',
+      cgroup: raws[k],
+      procs: [
+        proc(100, 1, 60, 50, 40, startTicks),
+        ...[101, 102, 103, 104].map((pid) => proc(pid, 100, 130, 120, 110, startTicks + 40)),
+      ],
+    });
+  }
+  return { snapshots, raws };
+}
