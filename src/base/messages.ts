@@ -132,6 +132,36 @@ export const exportWrote = (path: string, rows: number) => `${path}: wrote ${row
 // PromQL (src/promql/)
 
 // Models and report (src/models/, src/report/)
+export const notebookUnclosedFence = () => 'code block is never closed (missing ```)';
+export const notebookUnknownBlock = (kind: string, known: readonly string[]) =>
+  `unknown block type "${kind}" (one of ${known.join(', ')})`;
+export const notebookMissingName = (kind: string) =>
+  `a \`\`\`${kind} block needs a name, e.g. \`\`\`${kind} pool_cpu`;
+export const notebookBadName = (name: string) =>
+  `"${name}" is not a valid query name (letters, digits and _, not starting with a digit)`;
+export const notebookDuplicateName = (name: string, line: number) =>
+  `query "${name}" is already defined at line ${line}`;
+export const notebookUnknownQuery = (name: string, known: readonly string[]) =>
+  `unknown query "${name}" (defined: ${known.length > 0 ? known.join(', ') : 'none'})`;
+export const notebookSqlFailed = (name: string, reason: string) =>
+  `query "${name}" failed: ${firstLine(reason)}`;
+export const notebookBadSpec = (reason: string) => `Vega-Lite block: ${firstLine(reason)}`;
+export const notebookSpecNeedsData = () =>
+  'Vega-Lite block: set "data": {"name": "<query>"} to the name of a sql block';
+export const notebookNotFound = (path: string) => `${path}: no such notebook`;
+export const reportUnknownBaseline = (name: string, known: readonly string[]) =>
+  `--baseline: no deployment "${name}" (deployments: ${known.join(', ')})`;
+export const reportNoDeployments = () =>
+  'the database holds no deployment with process, process-tree or container data to report on';
+export const reportNoSubfolders = (path: string) =>
+  `${path}: no subfolders; one-shot report expects one subfolder per deployment (or use --db)`;
+export const reportDbAndPaths = () => 'give either --db or input folders, not both';
+export const reportNothingToRead = () => 'give an input folder (one subfolder per deployment) or --db <file>';
+export const badSourceDateEpoch = (text: string) =>
+  `SOURCE_DATE_EPOCH: "${text}" is not a whole number of unix seconds`;
+export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
+export const reportSkipped = (path: string, tried: readonly string[]) =>
+  `${path}: skipped (${undetectedFormat(tried)})`;
 
 // pull (src/pull/)
 export const pullBadHeader = () =>

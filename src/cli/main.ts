@@ -6,11 +6,19 @@ import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerPull } from './pull.js';
 import { registerQuery } from './query.js';
+import { registerReport } from './report.js';
 import { terminalSafe } from './output.js';
 import { VERSION } from './version.js';
 
 /** Each subcommand adds itself to the program (one file per command in src/cli/). */
-const COMMANDS = [registerImport, registerQuery, registerExport, registerCollect, registerPull];
+const COMMANDS = [
+  registerImport,
+  registerQuery,
+  registerReport,
+  registerExport,
+  registerCollect,
+  registerPull,
+];
 
 export function buildProgram(): Command {
   const program = new Command('trace-analyze')

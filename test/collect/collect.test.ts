@@ -68,7 +68,7 @@ describe('trace-analyze collect', () => {
     // Wait (bounded) until two snapshots are complete, so the signal lands on a running recorder
     // however loaded the machine is.
     const complete = () => (existsSync(out) ? readdirSync(out).filter((n) => /^\d{13}$/.test(n)).length : 0);
-    for (const deadline = Date.now() + 30_000; complete() < 2 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; complete() < 2 && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const exited = new Promise<number | null>((resolve) => recorder.on('exit', resolve));

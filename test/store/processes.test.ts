@@ -93,3 +93,50 @@ describe('processes from Prometheus data (process-exporter groupname "comm:pid")
     db.close();
   });
 });
+
+describe('one process seen by /proc snapshots and by process-exporter', () => {
+  for (const order of ['snapshots first', 'exporter first']) {
+    it(`is one process, whichever is imported first (${order})`, async () => {
+      const mode = 'gunicorn';
+      const files = [
+        join(CAPTURE, 'procsnap', `procsnap-${mode}.tar.gz`),
+        join(CAPTURE, 'prometheus', mode, 'raw_samples.json.gz'),
+      ];
+      if (order === 'exporter first') files.reverse();
+      const db = await TraceDatabase.open(':memory:');
+      try {
+        for (const f of files) await importPath(db, f, { deployment: mode });
+        const procs = await db.rowsJS(`SELECT pid, ppid, role, pool FROM processes ORDER BY pid`);
+        const master = event(mode, 'server_launch')!.pid!;
+        const workers = [
+          ...event(mode, 'workers_before_load')!.pids!,
+          ...event(mode, 'replacement_worker_seen')!.pids!,
+        ];
+        // one row per real process, with the tree's parent and pool
+        expect(procs.map((p) => p.pid)).toEqual([master, ...workers].sort((a, b) => a - b));
+        expect(new Set(procs.map((p) => p.pool))).toEqual(new Set([`gunicorn:${master}`]));
+        for (const p of procs) expect(p.role).toBe(p.pid === master ? 'master' : 'worker');
+        // the exporter's per-group series now name the snapshot's process keys
+        const orphans = await db.rowsJS(
+          `SELECT count(*)::INTEGER AS n FROM series s
+           WHERE s.process_key IS NOT NULL AND s.process_key NOT IN (SELECT process_key FROM processes)`,
+        );
+        expect(orphans[0]!.n).toBe(0);
+        const perProcess = await db.rowsJS(
+          `SELECT p.pid, count(DISTINCT s.metric) FILTER (WHERE s.metric LIKE 'namedprocess_%')::INTEGER AS exporter,
+                  count(DISTINCT s.metric) FILTER (WHERE s.metric LIKE 'process_%')::INTEGER AS procfs
+           FROM processes p JOIN series s USING (process_key) GROUP BY p.pid`,
+        );
+        for (const r of perProcess) {
+          expect(r.exporter, `pid ${r.pid}`).toBeGreaterThan(0);
+          expect(r.procfs, `pid ${r.pid}`).toBeGreaterThan(0);
+        }
+        expect(await db.rowsJS(`SELECT ended_pid FROM process_restarts`)).toEqual([
+          { ended_pid: event(mode, 'sigkill_worker')!.pid! },
+        ]);
+      } finally {
+        db.close();
+      }
+    });
+  }
+});
