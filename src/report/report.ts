@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import { containerFindings, containerReports } from '../models/container-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { buildChart, type Chart } from './chart.js';
 import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js';
@@ -61,6 +62,8 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     importOrder,
     options.baseline,
   );
+  const containers = await containerReports(db);
+  for (const d of deployments) d.containers = containers.get(d.name) ?? [];
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
@@ -68,7 +71,10 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     generated_at: options.generatedAt.toISOString(),
     baseline,
     deployments,
-    findings: findings(deployments),
+    findings: [
+      ...findings(deployments),
+      ...deployments.flatMap((d) => containerFindings(d.name, d.containers)),
+    ],
     warnings: await reportWarnings(db),
     inputs: await reportInputs(db),
   };
