@@ -180,7 +180,7 @@ describe('real cgroup v2 files recorded by collect and procsnap.sh', () => {
     `a child cgroup's cpu.stat is recorded and imported as container_cpu_usage_seconds_total${realWhy ? ` (skipped: ${realWhy})` : ''}`,
     async () => {
       const cg = childCgroup('trace-analyze-usage') as { dir: string; path: string };
-      const child = await busyChildIn(cg, 6);
+      const child = await busyChildIn(cg, 60); // ended in finally; long enough for a slow start of the recorders
       try {
         const out = join(tmp.dir, 'real-usage');
         const r = cli([
@@ -196,7 +196,7 @@ describe('real cgroup v2 files recorded by collect and procsnap.sh', () => {
         ]);
         expect(r.status).toBe(0);
         const sh = join(tmp.dir, 'real-usage-sh');
-        const s = spawnSync('sh', [join(ROOT, 'scripts/procsnap.sh'), String(child.pid), sh, '0.3', '1'], {
+        const s = spawnSync('sh', [join(ROOT, 'scripts/procsnap.sh'), String(child.pid), sh, '0.3', '2'], {
           encoding: 'utf8',
           timeout: 30_000,
         });
@@ -204,7 +204,7 @@ describe('real cgroup v2 files recorded by collect and procsnap.sh', () => {
 
         for (const dir of [out, sh]) {
           const cpuStat = recorded(dir, 'cpu.stat');
-          expect(cpuStat.size).toBeGreaterThanOrEqual(3);
+          expect(cpuStat.size).toBeGreaterThanOrEqual(2); // two give an increase; a loaded machine may allow no more
           for (const snap of cpuStat.keys())
             expect(readFileSync(join(dir, String(snap), 'meta'), 'utf8')).toContain(`\ncgroup=${cg.path}\n`);
           const db = await TraceDatabase.open(':memory:');
@@ -223,7 +223,11 @@ describe('real cgroup v2 files recorded by collect and procsnap.sh', () => {
             { pid: String(child.pid) },
           );
           expect(grew).toBeGreaterThan(0.2);
-          expect(Math.abs(grew - Number(cpu[0]!.grew))).toBeLessThan(0.1);
+          // (within a snapshot the process's stat is read before the cgroup's cpu.stat, and a loaded
+          // machine may pause the recorder between the two while the child keeps running)
+          const processGrew = Number(cpu[0]!.grew);
+          expect(Math.abs(grew - processGrew)).toBeLessThan(Math.max(0.15, 0.2 * processGrew));
+          expect(grew).toBeLessThanOrEqual((ts.at(-1)! - ts[0]!) / 1000 + 0.05); // one thread: at most one core
           db.close();
         }
       } finally {
@@ -239,7 +243,7 @@ describe('real cgroup v2 files recorded by collect and procsnap.sh', () => {
     async () => {
       const cg = childCgroup('trace-analyze-quota') as { dir: string; path: string };
       writeFileSync(join(cg.dir, 'cpu.max'), '20000 100000'); // 0.2 of a core
-      const child = await busyChildIn(cg, 6);
+      const child = await busyChildIn(cg, 60); // ended in finally; long enough for a slow start of the recorders
       try {
         const out = join(tmp.dir, 'real-quota');
         const r = cli([

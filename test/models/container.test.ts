@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listSql } from '../../src/base/sql-files.js';
+import { loadContainerModels } from '../../src/models/container-report.js';
 import { importPath } from '../../src/importers/index.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { type CgroupRaw, MiB, poolUnderQuota, writeSnapshots } from '../helpers/cgroup-synth.js';
@@ -13,7 +13,7 @@ afterAll(tmp.cleanup);
 const T0 = 1_800_000_200_000;
 
 async function withModels(db: TraceDatabase): Promise<TraceDatabase> {
-  for (const model of listSql('models')) await db.connection.run(model.sql);
+  await loadContainerModels(db);
   return db;
 }
 
