@@ -130,6 +130,46 @@ export const exportFormat = (format: string) =>
 export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
 // PromQL (src/promql/)
+type QueryPos = { line: number; column: number };
+export const promqlSyntax = (pos: QueryPos, detail: string) =>
+  `PromQL syntax error at ${pos.line}:${pos.column}: ${detail}`;
+export const promqlUnsupported = (pos: QueryPos, construct: string) =>
+  `unsupported PromQL at ${pos.line}:${pos.column}: ${construct} is outside the supported subset (see docs/promql.md)`;
+export const promqlUnexpectedChar = (ch: string) => `unexpected character ${JSON.stringify(ch)}`;
+export const promqlBadEscape = (ch: string) => `unknown escape sequence \\${ch}`;
+export const promqlUnterminatedString = () => 'unterminated quoted string';
+export const promqlUnexpected = (found: string, expected: string) =>
+  `unexpected ${found === '' ? 'end of input' : JSON.stringify(found)}, expected ${expected}`;
+export const promqlBadNumber = (text: string) => `cannot read ${JSON.stringify(text)} as a number`;
+export const promqlBadDuration = (text: string) => `cannot read ${JSON.stringify(text)} as a duration`;
+export const promqlEmptySelector = () => 'vector selector must contain at least one non-empty matcher';
+export const promqlTwoNames = () => 'metric name given twice in a selector';
+export const promqlBadRegex = (re: string, reason: string) =>
+  `invalid regular expression ${JSON.stringify(re)}: ${reason}`;
+export const promqlArgType = (func: string, expected: string, got: string) =>
+  `expected type ${expected} in call to function "${func}", got ${got}`;
+export const promqlArgCount = (func: string, expected: number, got: number) =>
+  `expected ${expected} argument(s) in call to "${func}", got ${got}`;
+export const promqlAggType = (got: string) =>
+  `expected type instant vector in aggregation expression, got ${got}`;
+export const promqlBinaryType = () => 'binary expression must contain only scalar and instant vector types';
+export const promqlMatchingScalar = () => 'vector matching only allowed between instant vectors';
+export const promqlOffsetTarget = () =>
+  'offset modifier must be preceded by an instant vector selector or range vector selector';
+export const promqlRangeTarget = () => 'ranges only allowed for vector selectors';
+export const promqlUnaryType = () =>
+  'unary expression only allowed on expressions of type scalar or instant vector';
+export const promqlStepTooSmall = () => 'zero or negative query resolution step widths are not accepted';
+export const promqlEndBeforeStart = () => 'end timestamp must not be before start time';
+export const promqlTooManyPoints = (points: number) =>
+  `exceeded maximum resolution of 11,000 points per timeseries (${points}); try decreasing the query resolution (--step)`;
+export const promqlTimeOptions = () => 'give either --time, or --start, --end and --step';
+export const promqlUnknownSemantics = (text: string, known: readonly string[]) =>
+  `--semantics: unknown "${text}" (one of ${known.join(', ')})`;
+export const promqlDuplicateSeries = (labels: string) =>
+  `vector cannot contain metrics with the same labelset ${labels}`;
+export const promqlManyToMany = (side: string) =>
+  `found duplicate series for the match group on the ${side} hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side`;
 
 // Models and report (src/models/, src/report/)
 export const notebookUnclosedFence = () => 'code block is never closed (missing ```)';

@@ -5,6 +5,7 @@ import { registerCollect } from './collect.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerPull } from './pull.js';
+import { registerPromql } from './promql.js';
 import { registerQuery } from './query.js';
 import { registerReport } from './report.js';
 import { terminalSafe } from './output.js';
@@ -14,6 +15,7 @@ import { VERSION } from './version.js';
 const COMMANDS = [
   registerImport,
   registerQuery,
+  registerPromql,
   registerReport,
   registerExport,
   registerCollect,
