@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { containerFindings, containerReports } from '../models/container-report.js';
+import { buildPoolReport, type PhaseSpec, type ReadySpec } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { buildChart, type Chart } from './chart.js';
 import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js';
@@ -19,6 +20,7 @@ import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { parseNotebook, type Notebook } from './notebook.js';
+import { mergePoolReport } from './pool.js';
 import {
   applyBaseline,
   deploymentSummaries,
@@ -37,6 +39,10 @@ export interface ReportOptions {
   format: ReportFormat;
   notebookPath?: string;
   baseline?: string;
+  /** --ready: when the pools were ready (else detected from CPU). */
+  ready?: ReadySpec[];
+  /** --phase: phases given instead of detected. */
+  phases?: PhaseSpec[];
   title?: string;
   version: string;
   /** When the report is made (SOURCE_DATE_EPOCH when set, for reproducible bytes). */
@@ -62,6 +68,13 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     importOrder,
     options.baseline,
   );
+  const warnings = await reportWarnings(db);
+  mergePoolReport(
+    deployments,
+    warnings,
+    await buildPoolReport(db, { baseline, ready: options.ready, phases: options.phases }),
+  );
+  // after the pool models: the containers' figures by the pool's phases read their views
   const containers = await containerReports(db);
   for (const d of deployments) d.containers = containers.get(d.name) ?? [];
   const results = await runNotebook(db, notebook);
@@ -75,7 +88,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
       ...findings(deployments),
       ...deployments.flatMap((d) => containerFindings(d.name, d.containers)),
     ],
-    warnings: await reportWarnings(db),
+    warnings,
     inputs: await reportInputs(db),
   };
   const charts = new Map<number, Chart>();
