@@ -10,16 +10,34 @@ afterAll(tmp.cleanup);
 
 const T0 = 1_800_000_300_000;
 
+interface WindowJson {
+  name?: string;
+  cpu_seconds: number;
+  periods: number;
+  throttled_periods: number;
+  throttled_fraction: number;
+  throttled_seconds: number;
+}
+
 interface ContainerJson {
   container: string;
+  pool: { workers: number; workers_per_quota_core: number; pss_peak_bytes: number };
   cpu: { quota_cores: number; quota_source: string; seconds: number; cores_peak: number };
   throttling: {
     periods: number;
     throttled_periods: number;
     throttled_fraction: number;
     throttled_seconds: number;
+    startup: WindowJson;
+    after_startup: WindowJson;
+    phases: WindowJson[];
   };
-  memory: { limit_bytes: number; working_set_peak_bytes: number; headroom_bytes: number };
+  memory: {
+    limit_bytes: number;
+    working_set_peak_bytes: number;
+    headroom_bytes: number;
+    headroom_after_pool_pss_bytes: number;
+  };
   oom_kills: number;
 }
 
@@ -47,11 +65,18 @@ beforeAll(async () => {
     join(root, 'plain'),
     scenario.snapshots.map((s) => ({ ...s, cgroup: undefined, cgroupPath: undefined })),
   );
-  const json = await cliAsync(['report', root, '--format', 'json']);
+  // startup ends at 8 s and the load phase runs 20–35 s after t0 (times as unix seconds)
+  const pool = [
+    '--ready',
+    String((T0 + 8000) / 1000),
+    '--phase',
+    `load=${(T0 + 20_000) / 1000}..${(T0 + 35_000) / 1000}`,
+  ];
+  const json = await cliAsync(['report', root, '--format', 'json', ...pool]);
   expect(json.status, json.stderr).toBe(0);
   report = JSON.parse(json.stdout) as JsonReport;
   const out = join(tmp.dir, 'r.html');
-  const h = await cliAsync(['report', root, '-o', out]);
+  const h = await cliAsync(['report', root, '-o', out, ...pool]);
   expect(h.status, h.stderr).toBe(0);
   html = readFileSync(out, 'utf8');
 }, 240_000);
@@ -83,14 +108,52 @@ describe('report: containers next to the pool', () => {
     expect(c.oom_kills).toBe(last.oomKill - first.oomKill);
   });
 
+  it('JSON: throttling per phase (startup separately) and the pool against the quota and limit', () => {
+    const c = report.deployments.find((d) => d.name === 'quota')!.containers[0]!;
+    const window = (w: WindowJson, a: number, b: number) => {
+      const x = raws[a]!;
+      const y = raws[b]!;
+      expect(w.cpu_seconds).toBeCloseTo((y.usageUsec - x.usageUsec) / 1e6, 9);
+      expect(w.periods).toBeCloseTo(y.nrPeriods! - x.nrPeriods!, 9);
+      expect(w.throttled_periods).toBeCloseTo(y.nrThrottled! - x.nrThrottled!, 9);
+      expect(w.throttled_fraction).toBeCloseTo(
+        (y.nrThrottled! - x.nrThrottled!) / (y.nrPeriods! - x.nrPeriods!),
+        12,
+      );
+      expect(w.throttled_seconds).toBeCloseTo((y.throttledUsec! - x.throttledUsec!) / 1e6, 9);
+    };
+    window(c.throttling.startup, 0, 8);
+    window(c.throttling.after_startup, 8, raws.length - 1);
+    expect(c.throttling.phases.map((p) => p.name)).toEqual(['load']);
+    window(c.throttling.phases[0]!, 20, 35);
+    expect(c.pool.workers).toBe(4);
+    expect(c.pool.workers_per_quota_core).toBe(2);
+    expect(c.pool.pss_peak_bytes).toBe((50 + 4 * 120) * MiB);
+    expect(c.memory.headroom_after_pool_pss_bytes).toBe(700 * MiB - (50 + 4 * 120) * MiB);
+  });
+
   it('findings: the quota saturated at peak, low memory headroom, OOM kills — with their numbers', () => {
     const ids = report.findings.filter((f) => f.deployment === 'quota').map((f) => f.id);
-    expect(ids).toEqual(expect.arrayContaining(['quota-saturated', 'memory-headroom-low', 'oom-kills']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'quota-saturated',
+        'throttling-in-startup',
+        'memory-headroom-low',
+        'oom-kills',
+      ]),
+    );
+    const startup = report.findings.find((f) => f.id === 'throttling-in-startup')!;
+    expect(startup.values.startup_throttled_fraction).toBeCloseTo(
+      (raws[8]!.nrThrottled! - raws[0]!.nrThrottled!) / (raws[8]!.nrPeriods! - raws[0]!.nrPeriods!),
+      12,
+    );
     expect(
       report.findings.filter((f) => f.deployment === 'plain' && /quota|oom|headroom/.test(f.id)),
     ).toEqual([]);
     const saturated = report.findings.find((f) => f.id === 'quota-saturated')!;
-    const peak = Math.max(...raws.slice(1).map((r, i) => (r.usageUsec - raws[i]!.usageUsec) / 1e6));
+    // the container's peak over one second, or the pool's (master + 4 workers at half a core) when higher
+    const containerPeak = Math.max(...raws.slice(1).map((r, i) => (r.usageUsec - raws[i]!.usageUsec) / 1e6));
+    const peak = Math.max(containerPeak, 0.01 + 4 * 0.5);
     expect(saturated.values.cores_peak).toBeCloseTo(peak, 9);
     expect(saturated.values.quota_cores).toBe(2);
     expect(saturated.text).toContain(`${peak.toFixed(2)} cores of its 2.00-core CPU quota`);
@@ -104,6 +167,12 @@ describe('report: containers next to the pool', () => {
     const fraction = (last.nrThrottled! - first.nrThrottled!) / (last.nrPeriods! - first.nrPeriods!);
     expect(section).toContain(`<td class="num">${Math.round(fraction * 1000) / 1000}</td>`);
     expect(section).toContain(`<td class="num">${(last.throttledUsec! - first.throttledUsec!) / 1e6}</td>`);
+    // the per-phase table: startup throttled in 72 of its 80 periods
+    const startupFraction =
+      (raws[8]!.nrThrottled! - first.nrThrottled!) / (raws[8]!.nrPeriods! - first.nrPeriods!);
+    expect(section).toMatch(
+      new RegExp(`<td>startup</td>(<td[^>]*>[^<]*</td>){2}<td class="num">${startupFraction}</td>`),
+    );
   });
 });
 
