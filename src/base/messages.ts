@@ -91,6 +91,7 @@ export const procfsNoBtime = (snapshot: string) =>
   `snapshot ${snapshot} has no proc/stat with btime; process start times unknown there (identity is the pid alone)`;
 export const procfsSplitSnapshot = (snapshot: string) =>
   `the entries of snapshot ${snapshot} are not together in the archive (expected one folder after another)`;
+export const cgroupBadFile = (detail: string) => `cannot read cgroup file: ${detail}`;
 export const tarCorrupt = (detail: string) => `tar archive is corrupt: ${detail}`;
 export const tarTruncated = () => 'tar archive ends inside an entry';
 export const tarEntryTooLarge = (name: string, limit: number) =>
