@@ -20,7 +20,11 @@ export interface ImportMeta {
   /** The path as the user gave it (recorded in imports.path). */
   path: string;
   format: string;
-  sha256: string;
+  /**
+   * sha256 of the content, or its promise: a large file is hashed on another thread while the
+   * import goes on, and the import turns into a no-op as soon as the hash names an earlier one.
+   */
+  sha256: string | Promise<string>;
 }
 
 export type ImportResult =
@@ -44,21 +48,43 @@ export async function loadImport(
   meta: ImportMeta,
   batches: AsyncIterable<ImportBatch>,
 ): Promise<ImportResult> {
-  const previous = await db.rows(
-    `SELECT import_id FROM imports WHERE deployment = $d AND sha256 = $h ORDER BY import_id LIMIT 1`,
-    { d: meta.deployment, h: meta.sha256 },
-  );
-  if (previous.length > 0) return { status: 'noop', importId: Number(previous[0]!.import_id) };
+  if (typeof meta.sha256 === 'string') {
+    const previous = await previousImport(db, meta.deployment, meta.sha256);
+    if (previous !== undefined) return { status: 'noop', importId: previous };
+  }
+  try {
+    return await db.transaction(async () => {
+      const writer = await ImportWriter.begin(db, meta);
+      try {
+        for await (const batch of batches) await writer.add(batch);
+        return await writer.finish();
+      } finally {
+        await writer.cleanUp();
+      }
+    });
+  } catch (e) {
+    if (e instanceof AlreadyImported) return { status: 'noop', importId: e.importId };
+    throw e;
+  }
+}
 
-  return db.transaction(async () => {
-    const writer = await ImportWriter.begin(db, meta);
-    try {
-      for await (const batch of batches) await writer.add(batch);
-      return await writer.finish();
-    } finally {
-      await writer.cleanUp();
-    }
-  });
+async function previousImport(
+  db: TraceDatabase,
+  deployment: string,
+  sha256: string,
+): Promise<number | undefined> {
+  const rows = await db.rows(
+    `SELECT import_id FROM imports WHERE deployment = $d AND sha256 = $h ORDER BY import_id LIMIT 1`,
+    { d: deployment, h: sha256 },
+  );
+  return rows.length > 0 ? Number(rows[0]!.import_id) : undefined;
+}
+
+/** Thrown inside the transaction when the content turns out to be imported already: rolls back to a no-op. */
+class AlreadyImported extends Error {
+  constructor(readonly importId: number) {
+    super(`already imported as import ${importId}`);
+  }
 }
 
 /** Refs below this are mapped to series ids through a dense array; others through a Map. */
@@ -81,6 +107,9 @@ class ImportWriter {
   private stageFiles = 0;
   /** The INSERT of the last staging file handed to DuckDB (one at a time on the connection). */
   private inserting: Promise<void> = Promise.resolve();
+  /** The content hash once known, and whether the no-op check has run on it. */
+  private sha256: string | null = null;
+  private sha256Checked = false;
 
   private constructor(
     private readonly db: TraceDatabase,
@@ -88,7 +117,17 @@ class ImportWriter {
     private readonly importId: number,
     private readonly existing: Map<string, number>,
     private nextSeriesId: number,
-  ) {}
+  ) {
+    if (typeof meta.sha256 === 'string') {
+      this.sha256 = meta.sha256;
+      this.sha256Checked = true; // loadImport checked it before the transaction
+    } else {
+      meta.sha256.then(
+        (hex) => (this.sha256 = hex),
+        () => undefined, // reported by finish(), which awaits it
+      );
+    }
+  }
 
   static async begin(db: TraceDatabase, meta: ImportMeta): Promise<ImportWriter> {
     const [ids] = await db.rowsJS(
@@ -115,6 +154,7 @@ class ImportWriter {
    * importer goes on parsing (src/store/sample-stage.ts, docs/performance.md).
    */
   async add(batch: ImportBatch): Promise<void> {
+    if (!this.sha256Checked && this.sha256 !== null) await this.checkNotImported(this.sha256);
     for (const def of batch.series) this.declare(def);
     for (const p of batch.processes ?? []) this.mergeProcess(p);
     if (batch.warnings) this.warnings.push(...batch.warnings);
@@ -212,7 +252,17 @@ class ImportWriter {
     known.cmdline ??= p.cmdline;
   }
 
+  /** Ends the import as a no-op when identical content is already in the deployment. */
+  private async checkNotImported(sha256: string): Promise<void> {
+    this.sha256Checked = true;
+    await this.inserting; // one statement at a time on the connection
+    const previous = await previousImport(this.db, this.meta.deployment, sha256);
+    if (previous !== undefined) throw new AlreadyImported(previous);
+  }
+
   async finish(): Promise<ImportResult> {
+    const sha256 = await this.meta.sha256;
+    if (!this.sha256Checked) await this.checkNotImported(sha256);
     if (this.stage) await this.insertStage();
     await this.inserting;
     await this.writeSeries();
@@ -225,7 +275,7 @@ class ImportWriter {
         deployment: this.meta.deployment,
         path: this.meta.path,
         format: this.meta.format,
-        sha: this.meta.sha256,
+        sha: sha256,
         series: this.touched.size,
         samples: this.samples,
         warnings: JSON.stringify(this.warnings),
