@@ -75,6 +75,32 @@ export const duplicateSamples = (count: number) =>
 // Models and report (src/models/, src/report/)
 
 // pull (src/pull/)
+export const pullBadHeader = () =>
+  '--header: expected "Name: value" (a header name, a colon, then the value)';
+export const pullBadUrl = (text: string) => `--url: cannot read "${text}" as an http(s) URL`;
+export const pullBadWindow = () => '--end must be after --start';
+export const pullOutOrDb = () => 'give either --out <file.json> or --db <file.duckdb> --deployment <name>';
+export const pullServerError = (url: string, status: number, errorType: string, error: string) =>
+  `${url}: Prometheus answered ${status} (${errorType}): ${error}`;
+export const pullHttpError = (url: string, status: number, body: string) =>
+  `${url}: HTTP ${status}${body ? `: ${body}` : ''}`;
+export const pullNetworkError = (url: string, reason: string, attempts: number) =>
+  `${url}: request failed after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason})`;
+export const pullNotApi = (url: string, detail: string) =>
+  `${url}: not a Prometheus API response (${detail}); is --url the server's base URL?`;
+export const pullChunkTooSmall = (url: string, error: string) =>
+  `${url}: the server refuses even a one-second chunk: ${error}`;
+export const pullNoMetadata = (reason: string) =>
+  `no metric metadata from /api/v1/metadata (${reason}); kinds come from metric names`;
+export const cannotWrite = (path: string, reason: string) => `${path}: cannot write (${reason})`;
+export const pullBadRetries = (text: string) =>
+  `--retries: expected a whole number from 0 to 10, got "${text}"`;
+export const pullDone = (series: number, samples: number, chunks: number, target: string) =>
+  `pulled ${samples} samples in ${series} series (${chunks} chunk${chunks === 1 ? '' : 's'}) into ${target}`;
+export const pullProgress = (done: number, total: number, samples: number) =>
+  `pull: chunk ${done} of ${total}, ${samples} samples`;
+export const pullChunkHalved = (fromMs: number, toMs: number) =>
+  `the server's limits refused a ${(toMs - fromMs) / 1000}s chunk; halving it`;
 
 // Query
 export const sqlFailed = (reason: string) => `query failed: ${firstLine(reason)}`;

@@ -17,7 +17,7 @@ const DURATION_PART_RE = /(\d+)(ms|s|m|h|d|w|y)/g;
 export function parseDurationMs(text: string): number | undefined {
   if (!DURATION_RE.test(text)) return undefined;
   let total = 0;
-  for (const m of text.matchAll(DURATION_PART_RE)) total += Number(m[2]) * DURATION_UNITS[m[3]!]!;
+  for (const m of text.matchAll(DURATION_PART_RE)) total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
   return total;
 }
 

@@ -2,12 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { registerImport } from './import.js';
+import { registerPull } from './pull.js';
 import { registerQuery } from './query.js';
 import { terminalSafe } from './output.js';
 import { VERSION } from './version.js';
 
 /** Each subcommand adds itself to the program (one file per command in src/cli/). */
-const COMMANDS = [registerImport, registerQuery];
+const COMMANDS = [registerImport, registerQuery, registerPull];
 
 export function buildProgram(): Command {
   const program = new Command('trace-analyze')

@@ -4,8 +4,15 @@ import { secondsTextToMs } from '../base/time.js';
 import { SampleBuffer, emptySamples, type ImportBatch, type SeriesDef } from '../store/batch.js';
 import type { Importer } from './importer.js';
 import { JsonSyntaxError, JsonTokenizer, type ArrayScanner, type JsonHandler } from './json-tokenizer.js';
-import { kindFromName } from './kind.js';
+import { seriesMetadata, type MetadataMap } from './metadata.js';
 import type { Source } from './source.js';
+
+/**
+ * The top-level key under which `trace-analyze pull` stores the /api/v1/metadata of the pulled
+ * metrics (same shape as that endpoint's `data`), before `data`, so the importer knows each
+ * family's TYPE, HELP and UNIT when a series arrives. Prometheus clients ignore unknown keys.
+ */
+export const METADATA_KEY = 'trace_analyze_metadata';
 
 /**
  * prom-json: bodies of Prometheus' HTTP API (/api/v1/query and /api/v1/query_range):
@@ -68,6 +75,9 @@ type Frame =
   | 'values' // series.values
   | 'pair' // [ts, "value"] inside values, series.value or a scalar result
   | 'warnings'
+  | 'meta' // the METADATA_KEY object
+  | 'metaList' // the entries of one metric family
+  | 'metaEntry' // one { type, help, unit } entry
   | 'skip'; // anything we do not read (histograms, stats, unknown keys)
 
 /** Interprets the token stream of one API body; see the Prometheus HTTP API docs for the shape. */
@@ -95,6 +105,8 @@ class PromBodyReader implements JsonHandler {
   private sawData = false;
   /** A scalar result is itself one [ts, "value"] pair: data.result is read as the pair. */
   private scalar = false;
+  private readonly metadata: MetadataMap = Object.create(null) as MetadataMap;
+  private metaFamily = '';
 
   ready(): boolean {
     return this.samples.full;
@@ -142,7 +154,12 @@ class PromBodyReader implements JsonHandler {
       this.beginSeries();
       this.frames.push('series');
     } else if (top === 'series' && key === 'metric') this.frames.push('metric');
-    else this.frames.push('skip');
+    else if (top === 'root' && key === METADATA_KEY) this.frames.push('meta');
+    else if (top === 'metaList' && !Object.hasOwn(this.metadata, this.metaFamily)) {
+      // Only a family's first entry is used (Prometheus lists each distinct entry once; they rarely differ).
+      this.metadata[this.metaFamily] = [{ type: '' }];
+      this.frames.push('metaEntry');
+    } else this.frames.push('skip');
   }
 
   openArray(): ArrayScanner | void {
@@ -154,7 +171,10 @@ class PromBodyReader implements JsonHandler {
       if (this.seriesDeclared) return this.scanPairs;
     } else if ((top === 'series' && key === 'value') || top === 'values') this.beginPair();
     else if (top === 'root' && (key === 'warnings' || key === 'infos')) this.frames.push('warnings');
-    else {
+    else if (top === 'meta' && key !== null) {
+      this.metaFamily = key;
+      this.frames.push('metaList');
+    } else {
       if (top === 'series' && (key === 'histograms' || key === 'histogram')) this.skippedHistograms++;
       this.frames.push('skip');
     }
@@ -203,6 +223,11 @@ class PromBodyReader implements JsonHandler {
       case 'warnings':
         this.warnings.push(msg.promWarning(value));
         return;
+      case 'metaEntry': {
+        const entry = this.metadata[this.metaFamily]![0]!;
+        if (key === 'type' || key === 'help' || key === 'unit') entry[key] = value;
+        return;
+      }
       default:
         return;
     }
@@ -263,7 +288,8 @@ class PromBodyReader implements JsonHandler {
   private declareSeries(metric: string): void {
     const labels = { ...this.labels };
     delete labels.__name__;
-    this.newSeries.push({ ref: this.seriesRef, metric, labels, kind: kindFromName(metric) });
+    const { kind, help, unit } = seriesMetadata(metric, this.metadata);
+    this.newSeries.push({ ref: this.seriesRef, metric, labels, kind, help, unit });
     this.seriesDeclared = true;
     for (const [ts, v] of this.deferred) this.samples.push(this.seriesRef, ts, v);
     this.deferred = [];

@@ -11,7 +11,14 @@ class Builder implements JsonHandler {
     const top = this.stack[this.stack.length - 1];
     if (top === undefined) this.result = v;
     else if (Array.isArray(top)) top.push(v);
-    else top[this.keys[this.keys.length - 1]!] = v;
+    // defineProperty, as JSON.parse does: assigning to a "__proto__" key would set the prototype instead.
+    else
+      Object.defineProperty(top, this.keys[this.keys.length - 1]!, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   openObject(): void {
     const o = {};
