@@ -67,12 +67,140 @@ export const duplicateSamples = (count: number) =>
 // Sections below are filled by the capability that owns them; keep each area's messages together.
 
 // psrecord and /proc snapshots (src/importers/psrecord.ts, procfs.ts), processes and collect
+export const psrecordNotFile = () => 'a psrecord log is a file, not a folder';
+export const psrecordNoHeader = () =>
+  'no psrecord header (expected "# Elapsed time   CPU (%) ..." or "elapsed_time,...")';
+export const psrecordNoElapsed = () => 'the psrecord header has no elapsed-time column';
+export const psrecordColumns = (expected: number, found: number) =>
+  `expected ${expected} columns as in the header, found ${found}`;
+export const psrecordBadNumber = (text: string) => `cannot read "${text}" as a number`;
+export const psrecordUnknownColumn = (name: string) => `psrecord column "${name}" is not known; not imported`;
+export const psrecordStartFromMtime = (iso: string) =>
+  `no --start given: the log's start (${iso}) is its modification time minus its duration; give --start for exact times`;
+export const procfsBadStat = (detail: string) => `cannot read /proc stat line: ${detail}`;
+export const procfsNoMeta = (snapshot: string) =>
+  `snapshot ${snapshot} has no meta file with clk_tck and pagesize; assumed 100 and 4096`;
+export const procfsNoBtime = (snapshot: string) =>
+  `snapshot ${snapshot} has no proc/stat with btime; process start times unknown there (identity is the pid alone)`;
+export const procfsSplitSnapshot = (snapshot: string) =>
+  `the entries of snapshot ${snapshot} are not together in the archive (expected one folder after another)`;
+export const tarCorrupt = (detail: string) => `tar archive is corrupt: ${detail}`;
+export const tarTruncated = () => 'tar archive ends inside an entry';
+export const tarEntryTooLarge = (name: string, limit: number) =>
+  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry)`;
+export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <command...> (one of them)';
+export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
+export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>
+  `${dir}: wrote ${snapshots} snapshots in ${wallSeconds.toFixed(1)} s; the recorder used ${cpuSeconds.toFixed(2)} s of CPU (${((100 * cpuSeconds) / Math.max(wallSeconds, 1e-9)).toFixed(2)} % of one core)`;
+export const collectNotLinux = () => 'collect reads /proc, which this system does not have';
+export const badPid = (text: string) => `--pid: "${text}" is not a process id`;
+export const badPoolOption = (text: string) => `--pool: "${text}" is empty`;
 
 // Text formats: prom-text, vm-jsonl, promtool-dump, grafana-csv; exports
+export const textUnexpected = (found: string, expected: string) =>
+  `unexpected ${found}, expected ${expected}`;
+export const textBadEscape = () => 'bad escape sequence in a label value';
+export const textUnterminated = () => 'label value has no closing quote';
+export const textDuplicateName = () => 'the metric name is given twice';
+export const textDuplicateLabel = (name: string) => `label "${name}" is given twice`;
+export const textBadValue = (text: string) => `cannot read sample value "${text}" as a number`;
+export const textBadTimestamp = (text: string) => `cannot read sample timestamp "${text}"`;
+export const textBadType = (type: string) =>
+  `unknown metric type "${type}" (expected counter, gauge, histogram, summary, untyped or an OpenMetrics type)`;
+export const textBadComment = (detail: string) => `bad metadata line: ${detail}`;
+export const textAfterEof = () => 'data after "# EOF"';
+export const textNoTimestamp = () =>
+  'sample has no timestamp and the file name is not a unix-ms time (e.g. 1795793149305.prom); give --start';
+export const textNoSamples = () => 'no samples in the file';
+export const dumpStaleMarkers = (count: number) =>
+  `${count} NaN samples read as staleness markers (promtool prints both as NaN; stored as NULL)`;
+export const dumpHistograms = (count: number) =>
+  `${count} native histogram samples skipped (float samples only)`;
+export const vmBadLine = (detail: string) => `not a VictoriaMetrics export line: ${detail}`;
+export const vmLengthMismatch = (values: number, timestamps: number) =>
+  `"values" has ${values} entries but "timestamps" has ${timestamps}`;
+export const csvNoTimeColumn = () => 'no time column (expected a first column named "Time" or similar)';
+export const csvBadTime = (text: string) => `cannot read "${text}" as a time`;
+export const csvBadValue = (text: string) => `cannot read "${text}" as a number (with an optional unit)`;
+export const csvLocalTime = (zone: string) =>
+  `times in the file carry no zone; read as ${zone} (give TZ=... to change)`;
+export const exportFormat = (format: string) =>
+  `unknown export format "${format}" (one of parquet, arrow, csv)`;
+export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
 // PromQL (src/promql/)
+type QueryPos = { line: number; column: number };
+export const promqlSyntax = (pos: QueryPos, detail: string) =>
+  `PromQL syntax error at ${pos.line}:${pos.column}: ${detail}`;
+export const promqlUnsupported = (pos: QueryPos, construct: string) =>
+  `unsupported PromQL at ${pos.line}:${pos.column}: ${construct} is outside the supported subset (see docs/promql.md)`;
+export const promqlUnexpectedChar = (ch: string) => `unexpected character ${JSON.stringify(ch)}`;
+export const promqlBadEscape = (ch: string) => `unknown escape sequence \\${ch}`;
+export const promqlUnterminatedString = () => 'unterminated quoted string';
+export const promqlUnexpected = (found: string, expected: string) =>
+  `unexpected ${found === '' ? 'end of input' : JSON.stringify(found)}, expected ${expected}`;
+export const promqlBadNumber = (text: string) => `cannot read ${JSON.stringify(text)} as a number`;
+export const promqlBadDuration = (text: string) => `cannot read ${JSON.stringify(text)} as a duration`;
+export const promqlEmptySelector = () => 'vector selector must contain at least one non-empty matcher';
+export const promqlTwoNames = () => 'metric name given twice in a selector';
+export const promqlBadRegex = (re: string, reason: string) =>
+  `invalid regular expression ${JSON.stringify(re)}: ${reason}`;
+export const promqlArgType = (func: string, expected: string, got: string) =>
+  `expected type ${expected} in call to function "${func}", got ${got}`;
+export const promqlArgCount = (func: string, expected: number, got: number) =>
+  `expected ${expected} argument(s) in call to "${func}", got ${got}`;
+export const promqlAggType = (got: string) =>
+  `expected type instant vector in aggregation expression, got ${got}`;
+export const promqlBinaryType = () => 'binary expression must contain only scalar and instant vector types';
+export const promqlMatchingScalar = () => 'vector matching only allowed between instant vectors';
+export const promqlOffsetTarget = () =>
+  'offset modifier must be preceded by an instant vector selector or range vector selector';
+export const promqlRangeTarget = () => 'ranges only allowed for vector selectors';
+export const promqlUnaryType = () =>
+  'unary expression only allowed on expressions of type scalar or instant vector';
+export const promqlStepTooSmall = () => 'zero or negative query resolution step widths are not accepted';
+export const promqlEndBeforeStart = () => 'end timestamp must not be before start time';
+export const promqlTooManyPoints = (points: number) =>
+  `exceeded maximum resolution of 11,000 points per timeseries (${points}); try decreasing the query resolution (--step)`;
+export const promqlTimeOptions = () => 'give either --time, or --start, --end and --step';
+export const promqlUnknownSemantics = (text: string, known: readonly string[]) =>
+  `--semantics: unknown "${text}" (one of ${known.join(', ')})`;
+export const promqlDuplicateSeries = (labels: string) =>
+  `vector cannot contain metrics with the same labelset ${labels}`;
+export const promqlManyToMany = (side: string) =>
+  `found duplicate series for the match group on the ${side} hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side`;
 
 // Models and report (src/models/, src/report/)
+export const notebookUnclosedFence = () => 'code block is never closed (missing ```)';
+export const notebookUnknownBlock = (kind: string, known: readonly string[]) =>
+  `unknown block type "${kind}" (one of ${known.join(', ')})`;
+export const notebookMissingName = (kind: string) =>
+  `a \`\`\`${kind} block needs a name, e.g. \`\`\`${kind} pool_cpu`;
+export const notebookBadName = (name: string) =>
+  `"${name}" is not a valid query name (letters, digits and _, not starting with a digit)`;
+export const notebookDuplicateName = (name: string, line: number) =>
+  `query "${name}" is already defined at line ${line}`;
+export const notebookUnknownQuery = (name: string, known: readonly string[]) =>
+  `unknown query "${name}" (defined: ${known.length > 0 ? known.join(', ') : 'none'})`;
+export const notebookSqlFailed = (name: string, reason: string) =>
+  `query "${name}" failed: ${firstLine(reason)}`;
+export const notebookBadSpec = (reason: string) => `Vega-Lite block: ${firstLine(reason)}`;
+export const notebookSpecNeedsData = () =>
+  'Vega-Lite block: set "data": {"name": "<query>"} to the name of a sql block';
+export const notebookNotFound = (path: string) => `${path}: no such notebook`;
+export const reportUnknownBaseline = (name: string, known: readonly string[]) =>
+  `--baseline: no deployment "${name}" (deployments: ${known.join(', ')})`;
+export const reportNoDeployments = () =>
+  'the database holds no deployment with process, process-tree or container data to report on';
+export const reportNoSubfolders = (path: string) =>
+  `${path}: no subfolders; one-shot report expects one subfolder per deployment (or use --db)`;
+export const reportDbAndPaths = () => 'give either --db or input folders, not both';
+export const reportNothingToRead = () => 'give an input folder (one subfolder per deployment) or --db <file>';
+export const badSourceDateEpoch = (text: string) =>
+  `SOURCE_DATE_EPOCH: "${text}" is not a whole number of unix seconds`;
+export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
+export const reportSkipped = (path: string, tried: readonly string[]) =>
+  `${path}: skipped (${undetectedFormat(tried)})`;
 
 // pull (src/pull/)
 export const pullBadHeader = () =>

@@ -15,15 +15,32 @@ export function registerImport(program: Command): void {
     .requiredOption('--deployment <name>', 'deployment the data belongs to (e.g. gunicorn-preload)')
     .option('--format <fmt>', `input format: auto, ${FORMATS.join(', ')}`, 'auto')
     .option('--start <time>', 'absolute start for inputs with relative times (RFC 3339 or unix seconds)')
+    .option(
+      '--pool <name>',
+      'pool of every process this import adds (default: the server tree, or the pod/instance label)',
+    )
+    .option(
+      '--pid-label <label>',
+      'label that carries a process id in Prometheus data (default pid; groupname "comm:pid" is read too)',
+    )
     .action(
       async (
         paths: string[],
-        options: { db: string; deployment: string; format: string; start?: string },
+        options: {
+          db: string;
+          deployment: string;
+          format: string;
+          start?: string;
+          pool?: string;
+          pidLabel?: string;
+        },
       ) => {
         if (options.format !== 'auto' && !FORMATS.includes(options.format)) {
           throw new UsageError(msg.unknownFormat('--format', options.format, ['auto', ...FORMATS]));
         }
         if (options.deployment.trim() === '') throw new UsageError(msg.missingOption('--deployment'));
+        if (options.pool !== undefined && options.pool.trim() === '')
+          throw new UsageError(msg.badPoolOption(options.pool));
         const start = options.start === undefined ? undefined : parseTimeArg(options.start, '--start');
         const db = await TraceDatabase.open(options.db, { create: true });
         try {
@@ -34,6 +51,8 @@ export function registerImport(program: Command): void {
                 deployment: options.deployment,
                 format: options.format,
                 start,
+                pool: options.pool,
+                pidLabel: options.pidLabel,
                 progress: progress.update,
               });
               progress.done();

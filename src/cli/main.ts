@@ -1,14 +1,26 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import { registerCollect } from './collect.js';
+import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerPull } from './pull.js';
+import { registerPromql } from './promql.js';
 import { registerQuery } from './query.js';
+import { registerReport } from './report.js';
 import { terminalSafe } from './output.js';
 import { VERSION } from './version.js';
 
 /** Each subcommand adds itself to the program (one file per command in src/cli/). */
-const COMMANDS = [registerImport, registerQuery, registerPull];
+const COMMANDS = [
+  registerImport,
+  registerQuery,
+  registerPromql,
+  registerReport,
+  registerExport,
+  registerCollect,
+  registerPull,
+];
 
 export function buildProgram(): Command {
   const program = new Command('trace-analyze')

@@ -3,11 +3,25 @@ import * as msg from '../base/messages.js';
 import type { TraceDatabase } from '../store/database.js';
 import { loadImport, type ImportResult } from '../store/loader.js';
 import type { ImportContext, Importer } from './importer.js';
+import { procfs } from './procfs.js';
 import { promJson } from './prom-json.js';
+import { psrecord } from './psrecord.js';
+import { grafanaCsv } from './grafana-csv.js';
+import { promText } from './prom-text.js';
+import { promtoolDump } from './promtool-dump.js';
+import { vmJsonl } from './vm-jsonl.js';
 import { listFiles, openSource, sha256Of, type Source } from './source.js';
 
 /** Every importer, in the order detection tries them (most specific first). */
-export const IMPORTERS: readonly Importer[] = [promJson];
+export const IMPORTERS: readonly Importer[] = [
+  promJson,
+  vmJsonl,
+  promtoolDump,
+  procfs,
+  psrecord,
+  promText,
+  grafanaCsv,
+];
 
 export const FORMATS: readonly string[] = IMPORTERS.map((i) => i.format);
 
@@ -25,6 +39,10 @@ export function detect(source: Source): Importer | undefined {
 export interface ImportOptions extends ImportContext {
   /** A format name, or 'auto' (default) to detect it. */
   format?: string;
+  /** --pool: the pool of every process the import adds. */
+  pool?: string;
+  /** --pid-label: the label that carries a pid. */
+  pidLabel?: string;
   /** Called with (bytes read, total bytes) while a file is read. */
   progress?: (done: number, total: number) => void;
 }
@@ -79,7 +97,14 @@ async function importSource(
   const context: ImportContext = { deployment: options.deployment, start: options.start };
   const result = await loadImport(
     db,
-    { deployment: options.deployment, path: source.path, format: importer.format, sha256 },
+    {
+      deployment: options.deployment,
+      path: source.path,
+      format: importer.format,
+      sha256,
+      pool: options.pool,
+      pidLabel: options.pidLabel,
+    },
     importer.parse(source, context),
   );
   return { path: source.path, format: importer.format, result };

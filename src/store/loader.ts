@@ -6,6 +6,7 @@ import * as msg from '../base/messages.js';
 import { readSql } from '../base/sql-files.js';
 import type { ImportBatch, ProcessRecord, SeriesDef } from './batch.js';
 import type { TraceDatabase } from './database.js';
+import { assignProcesses } from './processes.js';
 import { SampleStageFile, STAGE_ROW_GROUP } from './sample-stage.js';
 
 const INSERT_STAGE_SQL = readSql('store/insert-stage.sql');
@@ -25,6 +26,10 @@ export interface ImportMeta {
    * import goes on, and the import turns into a no-op as soon as the hash names an earlier one.
    */
   sha256: string | Promise<string>;
+  /** --pool: the pool of every process this import adds. */
+  pool?: string;
+  /** --pid-label: the label that carries a pid in series that belong to one process. */
+  pidLabel?: string;
 }
 
 export type ImportResult =
@@ -267,6 +272,12 @@ class ImportWriter {
     await this.inserting;
     await this.writeSeries();
     await this.writeProcesses();
+    await assignProcesses(this.db, {
+      deployment: this.meta.deployment,
+      importId: this.importId,
+      pidLabel: this.meta.pidLabel,
+      pool: this.meta.pool,
+    });
     if (this.preexisting.size > 0) await this.checkDuplicates();
     await this.db.run(
       `INSERT INTO imports VALUES ($id, $deployment, $path, $format, $sha, $series, $samples, now()::TIMESTAMP, $warnings::VARCHAR[])`,
@@ -347,6 +358,7 @@ class ImportWriter {
         start: p.startTs,
         first: p.firstSeen,
         last: p.lastSeen,
+        pool: this.meta.pool ?? null,
       };
       const found = await this.db.rows(`SELECT 1 FROM processes WHERE deployment = $d AND process_key = $k`, {
         d: params.d,
@@ -354,15 +366,15 @@ class ImportWriter {
       });
       if (found.length === 0) {
         await this.db.run(
-          `INSERT INTO processes (deployment, process_key, pid, ppid, comm, cmdline, start_ts, first_seen, last_seen)
-           VALUES ($d, $k, $pid, $ppid, $comm, $cmdline, $start, $first, $last)`,
+          `INSERT INTO processes (deployment, process_key, pid, ppid, comm, cmdline, start_ts, first_seen, last_seen, pool)
+           VALUES ($d, $k, $pid, $ppid, $comm, $cmdline, $start, $first, $last, $pool)`,
           params,
         );
       } else {
         await this.db.run(
           `UPDATE processes SET first_seen = least(first_seen, $first), last_seen = greatest(last_seen, $last),
                   ppid = coalesce(ppid, $ppid), comm = coalesce(comm, $comm), cmdline = coalesce(cmdline, $cmdline),
-                  start_ts = coalesce(start_ts, $start), pid = $pid
+                  start_ts = coalesce(start_ts, $start), pid = $pid, pool = coalesce($pool, pool)
            WHERE deployment = $d AND process_key = $k`,
           params,
         );

@@ -85,6 +85,11 @@ function openMetrics(series: GeneratedSeries[]): string {
 }
 
 /** What a scrape target exposes, so /api/v1/metadata knows the families' TYPE, HELP and UNIT. */
+interface PromBody {
+  status: string;
+  data: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] };
+}
+
 const EXPOSITION = `# TYPE ta_requests counter
 # HELP ta_requests Requests served.
 ta_requests_total{instance="a"} 1
@@ -310,6 +315,48 @@ describe.skipIf(!HAVE_PROMETHEUS)(SUITE, () => {
     const again = cli([...args, '--db', db, '--deployment', 'live']);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toContain('identical content already imported');
+  });
+
+  it('promql over the pulled data prints what the live server answers for the same queries', async () => {
+    const db = join(tmp.dir, 'direct.duckdb'); // pulled by the test above
+    const [from, to] = [(START + 30 * 60_000) / 1000, (END - 30 * 60_000) / 1000];
+    for (const query of [
+      'rate(ta_requests_total[5m])',
+      'sum(increase(ta_requests_total[10m]))',
+      'irate(ta_requests_total[1m])',
+      'sum by (instance) (rate(ta_requests_total[2m])) * 60',
+      'ta_inflight',
+      'ta_latency_seconds_sum / ta_latency_seconds_count',
+    ]) {
+      const ours = cli([
+        'promql',
+        query,
+        '--db',
+        db,
+        '--start',
+        String(from),
+        '--end',
+        String(to),
+        '--step',
+        '5m',
+        '--semantics',
+        'prometheus-2.42',
+      ]);
+      expect(ours.status, ours.stderr).toBe(0);
+      const params = new URLSearchParams({ query, start: String(from), end: String(to), step: '300' });
+      const server = (await (
+        await fetch(`${prometheus!.url}/api/v1/query_range?${params}`)
+      ).json()) as PromBody;
+      // Our series carry the import's deployment label (aggregations drop it, as they drop every
+      // label not kept by `by`); the server's never do.
+      const body = JSON.parse(ours.stdout) as PromBody;
+      for (const r of body.data.result) {
+        expect([undefined, 'live']).toContain(r.metric.deployment);
+        delete r.metric.deployment;
+      }
+      expect(server.data.result.length, query).toBeGreaterThan(0);
+      expect(body, query).toEqual(server);
+    }
   });
 
   it('two selectors that overlap still give each sample once (written gzip-compressed for a .gz name)', async () => {

@@ -1,0 +1,110 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { CliError, UsageError } from '../base/errors.js';
+import * as msg from '../base/messages.js';
+import { FORMATS, importPath } from '../importers/index.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
+import { TraceDatabase } from '../store/database.js';
+import { VERSION } from './version.js';
+
+interface ReportCliOptions {
+  db?: string;
+  output?: string;
+  baseline?: string;
+  format: string;
+  title?: string;
+  notebook?: string;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'write the deployment comparison (HTML, Markdown or JSON) from a database or, in one shot, from folders',
+    )
+    .argument(
+      '[folders...]',
+      'one shot: each subfolder of a folder is a deployment; every file inside is imported',
+    )
+    .option('--db <file>', 'report on this database (opened read-only)')
+    .option('-o, --output <file>', 'write the report here (default: standard output)')
+    .option('--baseline <name>', 'deployment the others are compared with (default: the first imported)')
+    .option('--format <fmt>', 'html, md or json', 'html')
+    .option('--title <text>', 'title of the report (default: the notebook title)')
+    .option('--notebook <file>', 'render this notebook instead of notebooks/deployment-comparison.md')
+    .action(async (folders: string[], options: ReportCliOptions) => {
+      if (!(REPORT_FORMATS as readonly string[]).includes(options.format))
+        throw new UsageError(msg.unknownFormat('--format', options.format, REPORT_FORMATS));
+      if (options.db !== undefined && folders.length > 0) throw new UsageError(msg.reportDbAndPaths());
+      if (options.db === undefined && folders.length === 0) throw new UsageError(msg.reportNothingToRead());
+      const generatedAt = sourceDateEpoch() ?? new Date();
+      const render = (db: TraceDatabase) =>
+        renderReport(db, {
+          format: options.format as ReportFormat,
+          notebookPath: options.notebook,
+          baseline: options.baseline,
+          title: options.title,
+          version: VERSION,
+          generatedAt,
+        });
+      let text: string;
+      if (options.db !== undefined) {
+        const db = await TraceDatabase.open(options.db, { readOnly: true });
+        try {
+          text = await render(db);
+        } finally {
+          db.close();
+        }
+      } else {
+        text = await oneShot(folders, render);
+      }
+      if (options.output === undefined) process.stdout.write(text);
+      else {
+        writeFileSync(options.output, text);
+        process.stderr.write(`${msg.reportWritten(options.output, Buffer.byteLength(text))}\n`);
+      }
+    });
+}
+
+/** Imports each subfolder of each folder as a deployment into a temporary database, deleted afterwards. */
+async function oneShot(folders: string[], render: (db: TraceDatabase) => Promise<string>): Promise<string> {
+  const deployments: { name: string; path: string }[] = [];
+  for (const folder of folders) {
+    let entries: string[];
+    try {
+      if (!statSync(folder).isDirectory()) throw new CliError(msg.reportNoSubfolders(folder));
+      entries = readdirSync(folder).sort();
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError(msg.fileNotFound(folder));
+    }
+    const subfolders = entries.filter((e) => !e.startsWith('.') && statSync(join(folder, e)).isDirectory());
+    if (subfolders.length === 0) throw new CliError(msg.reportNoSubfolders(folder));
+    for (const name of subfolders) deployments.push({ name: basename(name), path: join(folder, name) });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'trace-analyze-report-'));
+  try {
+    const db = await TraceDatabase.open(join(dir, 'report.duckdb'), { create: true });
+    try {
+      for (const d of deployments) {
+        const { skipped } = await importPath(db, d.path, { deployment: d.name, format: 'auto' });
+        for (const s of skipped) process.stderr.write(`${msg.reportSkipped(s, FORMATS)}\n`);
+      }
+      return await render(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** SOURCE_DATE_EPOCH (reproducible-builds.org): the report's time, so equal inputs give equal bytes. */
+function sourceDateEpoch(): Date | undefined {
+  const text = process.env.SOURCE_DATE_EPOCH;
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(msg.badSourceDateEpoch(text));
+  return new Date(Number(text) * 1000);
+}

@@ -1,0 +1,131 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { parseProcStat } from '../importers/procfs-files.js';
+
+/**
+ * One /proc snapshot in the layout of DESIGN.md (what the procfs importer reads):
+ *   <out>/<unix_ms>/meta, <out>/<unix_ms>/proc/{stat,meminfo,uptime},
+ *   <out>/<unix_ms>/proc/<pid>/{stat,status,smaps_rollup,cmdline,io}
+ * for a root pid and all its descendants. Files are byte-for-byte copies; a file that cannot
+ * be read (process gone, permission) is left out, never written empty. The snapshot is
+ * written under a hidden name and renamed when complete, so a reader (or an interrupted run)
+ * never sees half a snapshot.
+ */
+
+const PROCESS_FILES = ['stat', 'status', 'smaps_rollup', 'cmdline', 'io'] as const;
+const HOST_FILES = ['stat', 'meminfo', 'uptime'] as const;
+
+export interface HostFacts {
+  hostname: string;
+  clkTck: number;
+  pageSize: number;
+}
+
+/** CLK_TCK and the page size from getconf; else Linux's fixed USER_HZ (100) and the kernel's page size of this process. */
+export function hostFacts(proc = '/proc'): HostFacts {
+  const getconf = (name: string): number | undefined => {
+    try {
+      const v = Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim());
+      return v > 0 ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const kernelPage = () => {
+    try {
+      const m = /^KernelPageSize:\s+(\d+) kB/m.exec(readFileSync(join(proc, 'self/smaps'), 'utf8'));
+      return m ? Number(m[1]) * 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    hostname: hostname(),
+    clkTck: getconf('CLK_TCK') ?? 100,
+    pageSize: getconf('PAGESIZE') ?? kernelPage() ?? 4096,
+  };
+}
+
+/** The root and every descendant alive now, from one pass over /proc/<pid>/stat. */
+export function processTree(root: number, proc = '/proc'): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync(proc)) {
+    if (!/^\d+$/.test(name)) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(proc, name, 'stat'), 'utf8');
+    } catch {
+      continue; // gone since the listing
+    }
+    const stat = parseProcStat(text);
+    if (typeof stat === 'string') continue;
+    const list = children.get(stat.ppid) ?? [];
+    list.push(stat.pid);
+    children.set(stat.ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  const seen = new Set<number>();
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** Whether the process exists and is not a zombie. */
+export function isAlive(pid: number, proc = '/proc'): boolean {
+  try {
+    const stat = parseProcStat(readFileSync(join(proc, String(pid), 'stat'), 'utf8'));
+    return typeof stat !== 'string' && stat.state !== 'Z' && stat.state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Copies a file the way `cat` does (bytes as read), or nothing when it cannot be read. */
+function copyIfReadable(from: string, to: string): void {
+  try {
+    // /proc files report size 0, so read them rather than copy by size
+    writeFileSync(to, readFileSync(from));
+  } catch {
+    rmSync(to, { force: true });
+  }
+}
+
+/** Takes one snapshot of `root` and its descendants into `<out>/<unix_ms>`; returns that folder. */
+export async function takeSnapshot(
+  out: string,
+  root: number,
+  facts: HostFacts,
+  proc = '/proc',
+): Promise<string> {
+  const start = Date.now();
+  const partial = join(out, `.${start}.partial`);
+  mkdirSync(join(partial, 'proc'), { recursive: true });
+  for (const pid of processTree(root, proc)) {
+    const dir = join(partial, 'proc', String(pid));
+    mkdirSync(dir, { recursive: true });
+    for (const f of PROCESS_FILES) copyIfReadable(join(proc, String(pid), f), join(dir, f));
+    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true }); // vanished meanwhile
+  }
+  for (const f of HOST_FILES) copyIfReadable(join(proc, f), join(partial, 'proc', f));
+  const meta = [
+    `hostname=${facts.hostname}`,
+    `clk_tck=${facts.clkTck}`,
+    `pagesize=${facts.pageSize}`,
+    `master_pid=${root}`,
+    `snapshot_start_unix_ms=${start}`,
+    `snapshot_end_unix_ms=${Date.now()}`,
+    'recorder=trace-analyze collect',
+  ];
+  writeFileSync(join(partial, 'meta'), `${meta.join('\n')}\n`);
+  const final = join(out, String(start));
+  renameSync(partial, final);
+  return final;
+}

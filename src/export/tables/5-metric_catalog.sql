@@ -1,0 +1,2 @@
+-- The metric catalog as exported (trace-analyze export).
+SELECT * FROM metric_catalog ORDER BY ALL

@@ -1,0 +1,265 @@
+import type { Aggregate, ArithmeticOp, Binary, Call, Expr, LabelMatcher, VectorSelector } from './ast.js';
+import { LOOKBACK_MS, type SemanticsRules } from './semantics.js';
+
+/** Where and how a query is evaluated: steps start, start + step, ... <= end (integer ms). */
+export interface EvalContext {
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+  rules: SemanticsRules;
+  /** Restrict every selector to this deployment (--deployment). */
+  deployment?: string;
+  /** Add each series' deployment as label `deployment` (DESIGN.md); off only for Prometheus' own test data. */
+  deploymentLabel: boolean;
+}
+
+/**
+ * The compiled query: one SQL statement returning (t, labels, value) rows ordered by series then
+ * time, labels being a sorted list of {key, value}. For a scalar expression labels is empty.
+ */
+export interface Plan {
+  sql: string;
+  resultType: 'vector' | 'scalar';
+}
+
+/**
+ * A compiled sub-expression: an instant vector is a CTE of (t, labels, value, ord), ord being the
+ * position Prometheus gives the sample in its vector (the selector's series order, carried
+ * through functions and operators, the first member for an aggregation group); a scalar is an
+ * SQL expression.
+ */
+type Node = { kind: 'vector'; cte: string } | { kind: 'scalar'; sql: string };
+
+/**
+ * Compiles a PromQL syntax tree to one DuckDB statement (parse → plan → SQL; the SQL models in
+ * src/models/ do the per-window arithmetic). Every step of a range query is evaluated in the same
+ * set-based statement.
+ */
+export function planQuery(expr: Expr, ctx: EvalContext): Plan {
+  const planner = new Planner(ctx);
+  const root = planner.compile(expr);
+  const ctes = planner.ctes.map(([name, sql]) => `${name} AS (\n${sql}\n)`).join(',\n');
+  if (root.kind === 'scalar') {
+    const sql = `SELECT unnest(range(${ctx.startMs}::BIGINT, ${ctx.endMs + 1}::BIGINT, ${ctx.stepMs}::BIGINT)) AS t,
+       []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, ${root.sql} AS value ORDER BY t`;
+    return { sql: ctes ? `WITH ${ctes}\n${sql}` : sql, resultType: 'scalar' };
+  }
+  // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)); an instant
+  // query's vector keeps evaluation order.
+  const order = ctx.startMs === ctx.endMs ? 'ord, labels' : 'labels, t';
+  return {
+    sql: `WITH ${ctes}\nSELECT t, labels, value FROM ${root.cte} ORDER BY ${order}`,
+    resultType: 'vector',
+  };
+}
+
+class Planner {
+  readonly ctes: [string, string][] = [];
+  private counter = 0;
+
+  constructor(private readonly ctx: EvalContext) {}
+
+  private add(prefix: string, sql: string): string {
+    const name = `${prefix}${++this.counter}`;
+    this.ctes.push([name, sql]);
+    return name;
+  }
+
+  compile(e: Expr): Node {
+    switch (e.type) {
+      case 'number':
+        return { kind: 'scalar', sql: doubleLiteral(e.value) };
+      case 'vector':
+        return { kind: 'vector', cte: this.instantSelector(e) };
+      case 'matrix':
+        // The parser only lets a range selector appear as a range function's argument.
+        throw new Error('planner bug: bare range selector');
+      case 'call':
+        return { kind: 'vector', cte: this.rangeFunction(e) };
+      case 'aggregate':
+        return { kind: 'vector', cte: this.aggregate(e) };
+      case 'unary': {
+        const inner = this.compile(e.expr);
+        if (e.op === '+') return inner;
+        if (inner.kind === 'scalar') return { kind: 'scalar', sql: `(-${inner.sql})` };
+        return {
+          kind: 'vector',
+          cte: this.add(
+            'neg',
+            `SELECT t, promql_drop_name(labels) AS labels, -value AS value, ord FROM ${inner.cte}`,
+          ),
+        };
+      }
+      case 'binary':
+        return this.binary(e);
+    }
+  }
+
+  /** The series a selector matches, with their PromQL label sets. */
+  private selectorSeries(v: VectorSelector): string {
+    const where = v.matchers.map((m) => this.matcherSql(m));
+    if (this.ctx.deployment !== undefined) where.push(`deployment = ${stringLiteral(this.ctx.deployment)}`);
+    return this.add(
+      'series',
+      `SELECT series_id, labels FROM promql_series(${this.ctx.deploymentLabel})
+WHERE ${where.join('\n  AND ')}`,
+    );
+  }
+
+  private matcherSql(m: LabelMatcher): string {
+    const value = `promql_label(labels, ${stringLiteral(m.name)})`;
+    // Prometheus anchors label regexes: ^(?:re)$ (2.x), ^(?s:re)$ (3.x); RE2 in both.
+    const re = stringLiteral(this.ctx.rules.regexDotAll ? `(?s:${m.value})` : `(?:${m.value})`);
+    switch (m.op) {
+      case '=':
+        return `${value} = ${stringLiteral(m.value)}`;
+      case '!=':
+        return `${value} <> ${stringLiteral(m.value)}`;
+      case '=~':
+        return `regexp_full_match(${value}, ${re})`;
+      case '!~':
+        return `NOT regexp_full_match(${value}, ${re})`;
+    }
+  }
+
+  private seriesIds(series: string): string {
+    return `(SELECT coalesce(list(series_id), []::INTEGER[]) FROM ${series})`;
+  }
+
+  private steps(): string {
+    const { startMs, endMs, stepMs } = this.ctx;
+    return `${startMs}::BIGINT, ${endMs}::BIGINT, ${stepMs}::BIGINT`;
+  }
+
+  private instantSelector(v: VectorSelector): string {
+    const series = this.selectorSeries(v);
+    return this.add(
+      'sel',
+      `SELECT i.t, s.labels, i.value, s.labels AS ord
+FROM promql_instant(${this.seriesIds(series)}, ${this.steps()}, ${v.offsetMs}::BIGINT, ${LOOKBACK_MS}::BIGINT, ${this.ctx.rules.leftOpen}) i
+JOIN ${series} s USING (series_id)`,
+    );
+  }
+
+  private rangeFunction(c: Call): string {
+    const m = c.arg;
+    const series = this.selectorSeries(m.vector);
+    const clampFirst = this.ctx.rules.clampFirst;
+    const rate = (isCounter: boolean, isRate: boolean) =>
+      `promql_extrapolated_rate(n, first_ts, first_value, last_ts, last_value, correction,
+                                range_start, range_end, range_ms, ${isCounter}, ${isRate}, ${clampFirst})`;
+    const value = {
+      rate: rate(true, true),
+      increase: rate(true, false),
+      delta: rate(false, false),
+      irate: 'promql_instant_value(n, last_ts, last_value, prev_ts, prev_value, true)',
+      idelta: 'promql_instant_value(n, last_ts, last_value, prev_ts, prev_value, false)',
+      resets: 'resets::DOUBLE',
+      changes: 'changes::DOUBLE',
+    }[c.func];
+    return this.add(
+      c.func,
+      `SELECT * FROM (
+  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.labels AS ord
+  FROM promql_range_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}) w
+  JOIN ${series} s USING (series_id)
+) WHERE value IS NOT NULL`,
+    );
+  }
+
+  private aggregate(a: Aggregate): string {
+    const inner = this.compile(a.expr);
+    if (inner.kind !== 'vector') throw new Error('planner bug: aggregation over a scalar');
+    const names = `${listLiteral(a.grouping)}::VARCHAR[]`;
+    const group = a.without ? `promql_drop_labels(labels, ${names})` : `promql_keep_labels(labels, ${names})`;
+    const kahan = this.ctx.rules.kahanSum;
+    // Sums fold the group's values in Prometheus' input order (040-aggregations.sql), so results
+    // match to the last bit.
+    const ordered = 'list(value ORDER BY ord)';
+    const sum = kahan ? `promql_kahan_sum(${ordered})` : `promql_plain_sum(${ordered})`;
+    // Go's min/max skip NaN unless every input is NaN (`if group.value > s.V || math.IsNaN(group.value)`).
+    const agg = {
+      sum,
+      // 3.x: Kahan sum divided by the count, incremental once it overflows; 2.42: incremental mean.
+      avg: kahan ? `promql_avg_kahan(${ordered})` : `promql_incremental_mean(${ordered})`,
+      count: 'count(*)::DOUBLE',
+      min: `coalesce(min(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
+      max: `coalesce(max(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
+    }[a.op];
+    return this.add(
+      a.op,
+      `SELECT t, grouping AS labels, ${agg} AS value, min(ord) AS ord
+FROM (SELECT t, ${group} AS grouping, value, ord FROM ${inner.cte})
+GROUP BY t, grouping`,
+    );
+  }
+
+  private binary(b: Binary): Node {
+    const lhs = this.compile(b.lhs);
+    const rhs = this.compile(b.rhs);
+    if (lhs.kind === 'scalar' && rhs.kind === 'scalar')
+      return { kind: 'scalar', sql: arithmetic(b.op, lhs.sql, rhs.sql) };
+    if (lhs.kind === 'vector' && rhs.kind === 'scalar') {
+      return {
+        kind: 'vector',
+        cte: this.add(
+          'op',
+          `SELECT t, promql_drop_name(labels) AS labels, ${arithmetic(b.op, 'value', rhs.sql)} AS value, ord FROM ${lhs.cte}`,
+        ),
+      };
+    }
+    if (lhs.kind === 'scalar' && rhs.kind === 'vector') {
+      return {
+        kind: 'vector',
+        cte: this.add(
+          'op',
+          `SELECT t, promql_drop_name(labels) AS labels, ${arithmetic(b.op, lhs.sql, 'value')} AS value, ord FROM ${rhs.cte}`,
+        ),
+      };
+    }
+    if (lhs.kind !== 'vector' || rhs.kind !== 'vector') throw new Error('planner bug: operand kinds');
+    // One-to-one matching (Prometheus engine.go VectorBinop): the match key is the label set without
+    // __name__ (or only the on(...) labels, or without the ignoring(...) ones), and the result
+    // carries exactly that key (resultMetric for CardOneToOne).
+    const names = `${listLiteral(b.matching.labels)}::VARCHAR[]`;
+    const key = b.matching.on
+      ? `promql_keep_labels(labels, ${names})`
+      : `promql_drop_labels(labels, ${names})`;
+    return {
+      kind: 'vector',
+      cte: this.add(
+        'op',
+        `SELECT l.t, l.k AS labels, ${arithmetic(b.op, 'l.value', 'r.value')} AS value, l.ord
+FROM (SELECT t, ${key} AS k, value, ord FROM ${lhs.cte}) l
+JOIN (SELECT t, ${key} AS k, value FROM ${rhs.cte}) r ON l.t = r.t AND l.k = r.k`,
+      ),
+    };
+  }
+}
+
+/** Go float64 arithmetic in DuckDB (IEEE division: 1/0 is +Inf; % is math.Mod; ^ is math.Pow). */
+function arithmetic(op: ArithmeticOp, a: string, b: string): string {
+  switch (op) {
+    case '%':
+      return `fmod(${a}, ${b})`;
+    case '^':
+      return `pow(${a}, ${b})`;
+    default:
+      return `(${a} ${op} ${b})`;
+  }
+}
+
+export function doubleLiteral(v: number): string {
+  if (Number.isNaN(v)) return `'nan'::DOUBLE`;
+  if (v === Infinity) return `'inf'::DOUBLE`;
+  if (v === -Infinity) return `'-inf'::DOUBLE`;
+  return `'${Object.is(v, -0) ? '-0.0' : String(v)}'::DOUBLE`;
+}
+
+export function stringLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function listLiteral(items: string[]): string {
+  return `[${items.map(stringLiteral).join(', ')}]`;
+}

@@ -1,0 +1,102 @@
+/**
+ * The report pipeline, one step per file, in this order:
+ *   notebook.ts  parse the notebook (prose, named sql blocks, vega-lite and section blocks)
+ *   execute.ts   create the base views (sql/*.sql), run the notebook's queries as temp views
+ *   summary.ts   the numbers per deployment and their deltas against the baseline
+ *   findings.ts  plain-language findings from those numbers
+ *   chart.ts     each vega-lite block with its query's rows inline → Vega → static SVG
+ *   html.ts | markdown.ts | JSON    assemble the output
+ * Nothing is written to the database: every view is temporary.
+ */
+import { readFileSync } from 'node:fs';
+import { CliError } from '../base/errors.js';
+import * as msg from '../base/messages.js';
+import type { TraceDatabase } from '../store/database.js';
+import { buildChart, type Chart } from './chart.js';
+import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js';
+import { findings } from './findings.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+import { parseNotebook, type Notebook } from './notebook.js';
+import {
+  applyBaseline,
+  deploymentSummaries,
+  reportInputs,
+  reportWarnings,
+  type ReportSummary,
+} from './summary.js';
+
+export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** The default report is itself a notebook. */
+export const DEFAULT_NOTEBOOK = new URL('../../notebooks/deployment-comparison.md', import.meta.url);
+
+export interface ReportOptions {
+  format: ReportFormat;
+  notebookPath?: string;
+  baseline?: string;
+  title?: string;
+  version: string;
+  /** When the report is made (SOURCE_DATE_EPOCH when set, for reproducible bytes). */
+  generatedAt: Date;
+}
+
+export interface BuiltReport {
+  notebook: Notebook;
+  summary: ReportSummary;
+  results: Map<string, Rows>;
+  /** Charts by the index of their block in the notebook. */
+  charts: Map<number, Chart>;
+}
+
+export async function buildReport(db: TraceDatabase, options: ReportOptions): Promise<BuiltReport> {
+  const notebook = loadNotebook(options.notebookPath);
+  await createBaseViews(db);
+  const importOrder = (
+    await queryRows(db, 'SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)')
+  ).map((r) => String(r.deployment));
+  const { baseline, deployments } = applyBaseline(
+    await deploymentSummaries(db),
+    importOrder,
+    options.baseline,
+  );
+  const results = await runNotebook(db, notebook);
+  const summary: ReportSummary = {
+    tool: { name: 'trace-analyze', version: options.version },
+    title: options.title ?? notebook.title ?? 'Deployment comparison',
+    generated_at: options.generatedAt.toISOString(),
+    baseline,
+    deployments,
+    findings: findings(deployments),
+    warnings: await reportWarnings(db),
+    inputs: await reportInputs(db),
+  };
+  const charts = new Map<number, Chart>();
+  if (options.format === 'html') {
+    for (const [i, block] of notebook.blocks.entries()) {
+      if (block.kind !== 'vega-lite') continue;
+      charts.set(i, await buildChart(notebook.path, block.line, block.spec, results.get(block.query) ?? []));
+    }
+  }
+  return { notebook, summary, results, charts };
+}
+
+export async function renderReport(db: TraceDatabase, options: ReportOptions): Promise<string> {
+  const report = await buildReport(db, options);
+  if (options.format === 'json') return `${JSON.stringify(report.summary, null, 2)}\n`;
+  if (options.format === 'md') return renderMarkdown(report);
+  return renderHtml(report);
+}
+
+function loadNotebook(path: string | undefined): Notebook {
+  const file = path ?? DEFAULT_NOTEBOOK;
+  const name = path ?? 'notebooks/deployment-comparison.md';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CliError(msg.notebookNotFound(name));
+  }
+  return parseNotebook(name, text);
+}

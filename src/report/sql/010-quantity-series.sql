@@ -1,0 +1,22 @@
+-- Which series give which quantity in each deployment: every series joined to the metric catalog
+-- by metric name and label filter (a filter value '' means "label absent", as PromQL's {mode=""}).
+-- When several sources give one quantity in a deployment, the lowest catalog priority wins.
+-- `process` names the process a series belongs to: its process_key, else the exporter's
+-- per-process label (process-exporter's groupname, /proc's pid).
+CREATE OR REPLACE TEMP VIEW report_quantity_series AS
+WITH matched AS (
+    SELECT s.series_id, s.deployment, s.metric, s.labels, s.process_key,
+           c.source, c.quantity, c.unit, c.scale, c.scope, c.priority
+    FROM series s
+    JOIN metric_catalog c ON c.metric = s.metric
+    WHERE coalesce(list_bool_and(list_transform(map_entries(c.label_filter),
+                                                e -> coalesce(s.labels[e.key], '') = e.value)), true)
+), best AS (
+    SELECT deployment, quantity, min(priority) AS priority FROM matched GROUP BY ALL
+)
+SELECT m.series_id, m.deployment, m.metric, m.source, m.quantity, m.unit, m.scale, m.scope,
+       CASE WHEN m.scope = 'process'
+            THEN coalesce(m.process_key, m.labels['groupname'], m.labels['pid'], m.metric)
+            ELSE m.scope END AS process
+FROM matched m
+JOIN best b USING (deployment, quantity, priority);

@@ -1,0 +1,28 @@
+-- Data-quality warnings: what an importer recorded, quantities a deployment lacks, and gaps
+-- in a process's CPU counter longer than 3 times its median scrape interval.
+CREATE OR REPLACE TEMP VIEW report_warnings AS
+WITH recorded AS (
+    SELECT deployment, path || ': ' || unnest(warnings) AS message FROM imports
+), wanted(quantity, meaning) AS (
+    VALUES ('cpu_seconds', 'per-process CPU seconds'), ('rss_bytes', 'per-process RSS'),
+           ('pss_bytes', 'per-process PSS (RSS sums double-count shared pages)'),
+           ('uss_bytes', 'per-process USS (private memory, needed for the shared fraction)')
+), missing AS (
+    SELECT d.deployment, 'no ' || w.meaning || ' in this deployment''s data' AS message
+    FROM report_deployment_span d CROSS JOIN wanted w
+    WHERE NOT EXISTS (SELECT 1 FROM report_quantity_series q
+                      WHERE q.deployment = d.deployment AND q.quantity = w.quantity AND q.scope = 'process')
+), intervals AS (
+    SELECT deployment, process, series_id, prev_ts, ts, ts - prev_ts AS gap_ms,
+           median(ts - prev_ts) OVER (PARTITION BY series_id) AS typical_ms
+    FROM report_cpu_increase
+), gaps AS (
+    SELECT deployment, 'scrape gap of ' || round(max(gap_ms) / 1000, 1) || ' s in the CPU counter of '
+           || process || ' (typical interval ' || round(any_value(typical_ms) / 1000, 1) || ' s)' AS message
+    FROM intervals WHERE gap_ms > 3 * typical_ms
+    GROUP BY deployment, process
+)
+SELECT deployment, message FROM recorded
+UNION ALL SELECT deployment, message FROM missing
+UNION ALL SELECT deployment, message FROM gaps
+ORDER BY deployment, message;

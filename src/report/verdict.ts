@@ -1,0 +1,47 @@
+import { fixed, mib, percent } from './format.js';
+import { pick, type ReportSummary } from './summary.js';
+
+/** One row of the verdict table: a summary field, how to show it. Issue-6 models add rows here. */
+interface VerdictRow {
+  label: string;
+  field: string;
+  format: (value: number | null) => string;
+}
+
+const ROWS: VerdictRow[] = [
+  { label: 'processes seen', field: 'processes', format: (v) => fixed(v, 0) },
+  { label: 'CPU-seconds over the window', field: 'cpu.seconds', format: (v) => fixed(v, 1, ' s') },
+  { label: 'CPU cores, mean over the window', field: 'cpu.window_cores_mean', format: (v) => fixed(v, 2) },
+  { label: 'CPU cores, p95 of 5 s buckets', field: 'cpu.window_cores_p95', format: (v) => fixed(v, 2) },
+  { label: 'RSS sum, peak', field: 'memory.peak.rss_bytes', format: mib },
+  { label: 'PSS sum, peak', field: 'memory.peak.pss_bytes', format: mib },
+  { label: 'USS sum, peak', field: 'memory.peak.uss_bytes', format: mib },
+  {
+    label: 'RSS sum / PSS sum at the PSS peak',
+    field: 'memory.rss_over_pss',
+    format: (v) => fixed(v, 2, '×'),
+  },
+];
+
+export interface TextTable {
+  header: string[];
+  rows: string[][];
+}
+
+/** Metrics as rows, deployments as columns (baseline first); each cell is the value and its delta. */
+export function verdictTable(summary: ReportSummary): TextTable {
+  const header = [
+    'metric',
+    ...summary.deployments.map((d) => (d.name === summary.baseline ? `${d.name} (baseline)` : d.name)),
+  ];
+  const rows = ROWS.map((row) => [
+    row.label,
+    ...summary.deployments.map((d) => {
+      const value = row.format(pick(d, row.field));
+      if (d.delta === null) return value;
+      const change = d.delta[row.field] ?? null;
+      return change === null ? value : `${value} (${percent(change)})`;
+    }),
+  ]);
+  return { header, rows };
+}

@@ -1,0 +1,230 @@
+import { chmodSync, mkdirSync, readFileSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as msg from '../../src/base/messages.js';
+import { MODES, ROOT, tempDir } from '../helpers/cli.js';
+import { cliAsync } from '../helpers/cli-async.js';
+import { promNumber, readPromBody, type PromSeries } from '../helpers/prom.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+const SAMPLES = join(ROOT, 'samples/real-capture-1');
+const DB = join(tmp.dir, 'sample.duckdb');
+
+interface JsonReport {
+  title: string;
+  baseline: string;
+  deployments: {
+    name: string;
+    start: number;
+    cpu: { seconds: number };
+    memory: {
+      peak: { rss_bytes: number; pss_bytes: number; uss_bytes: number | null };
+      rss_over_pss: number;
+    };
+    delta: Record<string, number | null> | null;
+  }[];
+  findings: { id: string; deployment: string; text: string; values: Record<string, number | null> }[];
+  inputs: { deployment: string; path: string; format: string; sha256: string }[];
+}
+
+beforeAll(async () => {
+  for (const mode of MODES) {
+    const r = await cliAsync(['import', join(SAMPLES, mode), '--db', DB, '--deployment', mode]);
+    expect(r.status, r.stderr).toBe(0);
+  }
+  chmodSync(DB, 0o444); // report must work on a file it may not write
+  dbSha = sha256(DB);
+});
+afterAll(() => {
+  // Every report in this file ran against DB: it must be byte-for-byte unchanged.
+  expect(sha256(DB)).toBe(dbSha);
+});
+
+let dbSha = '';
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+async function jsonReport(args: string[]): Promise<JsonReport> {
+  const r = await cliAsync(['report', ...args, '--format', 'json']);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as JsonReport;
+}
+
+/** The raw samples of one deployment, read with JSON.parse (independent of the importer and the SQL). */
+function raw(mode: string): PromSeries[] {
+  return readPromBody(join(SAMPLES, mode, 'raw_samples.json.gz')).result as PromSeries[];
+}
+
+describe('trace-analyze report --format json on the sample capture', () => {
+  const report = () => jsonReport(['--db', DB]);
+
+  it('CPU-seconds per deployment equal the reset-aware increases summed in plain JS', async () => {
+    const json = await report();
+    for (const mode of MODES) {
+      let total = 0;
+      for (const s of raw(mode).filter(
+        (s) => s.metric.__name__ === 'namedprocess_namegroup_cpu_seconds_total',
+      )) {
+        const v = s.values!.map(([, x]) => promNumber(x));
+        for (let i = 1; i < v.length; i++) total += v[i]! >= v[i - 1]! ? v[i]! - v[i - 1]! : v[i]!;
+      }
+      const d = json.deployments.find((x) => x.name === mode)!;
+      expect(d.cpu.seconds).toBeCloseTo(total, 9);
+    }
+  });
+
+  it('peak PSS and RSS sums equal a plain-JS sum of the last value per 5 s bucket', async () => {
+    const json = await report();
+    for (const mode of MODES) {
+      const series = raw(mode).filter((s) => s.metric.__name__?.startsWith('namedprocess_namegroup_'));
+      const d = json.deployments.find((x) => x.name === mode)!;
+      const startMs = Math.min(
+        ...series
+          .filter((s) =>
+            /^namedprocess_namegroup_(cpu_seconds_total|memory_bytes|num_threads|num_procs)$/.test(
+              s.metric.__name__!,
+            ),
+          )
+          .map((s) => Math.round(s.values![0]![0] * 1000)),
+      );
+      expect(d.start * 1000).toBe(startMs);
+      const peak = (memtype: string) => {
+        const sums = new Map<number, number>();
+        for (const s of series.filter(
+          (s) => s.metric.__name__ === 'namedprocess_namegroup_memory_bytes' && s.metric.memtype === memtype,
+        )) {
+          const last = new Map<number, number>();
+          for (const [t, x] of s.values!)
+            last.set(Math.floor((Math.round(t * 1000) - startMs) / 5000), promNumber(x));
+          for (const [b, x] of last) sums.set(b, (sums.get(b) ?? 0) + x);
+        }
+        return Math.max(...sums.values());
+      };
+      expect(d.memory.peak.pss_bytes).toBe(peak('proportionalResident'));
+      expect(d.memory.peak.rss_bytes).toBe(peak('resident'));
+      expect(d.memory.peak.uss_bytes).toBeNull(); // process-exporter has no USS: reported missing, not zero
+    }
+  });
+
+  it('baseline: first imported by default, --baseline picks another, deltas are relative to it', async () => {
+    const json = await report();
+    expect(json.baseline).toBe('gunicorn-preload');
+    expect(json.deployments[0]!.name).toBe('gunicorn-preload');
+    expect(json.deployments[0]!.delta).toBeNull();
+    const other = await jsonReport(['--db', DB, '--baseline', 'uvicorn-spawn']);
+    expect(other.deployments.map((d) => d.name)).toEqual(['uvicorn-spawn', 'gunicorn-preload', 'gunicorn']);
+    const base = other.deployments[0]!;
+    for (const d of other.deployments.slice(1))
+      expect(d.delta!['memory.peak.pss_bytes']).toBeCloseTo(
+        (d.memory.peak.pss_bytes - base.memory.peak.pss_bytes) / base.memory.peak.pss_bytes,
+        12,
+      );
+    const bad = await cliAsync(['report', '--db', DB, '--baseline', 'nope']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      msg.reportUnknownBaseline('nope', ['gunicorn', 'gunicorn-preload', 'uvicorn-spawn']),
+    );
+  });
+
+  it("findings carry the JSON's numbers, and the Markdown and HTML show the same findings", async () => {
+    const json = await report();
+    expect(json.findings.length).toBeGreaterThan(3);
+    for (const f of json.findings) {
+      const d = json.deployments.find((x) => x.name === f.deployment)!;
+      if (f.id === 'pss-vs-baseline') expect(f.values.pss_bytes).toBe(d.memory.peak.pss_bytes);
+      if (f.id === 'cpu-vs-baseline') expect(f.values.cpu_seconds).toBe(d.cpu.seconds);
+      if (f.id === 'rss-overstates') expect(f.values.rss_over_pss).toBe(d.memory.rss_over_pss);
+    }
+    const md = await cliAsync(['report', '--db', DB, '--format', 'md']);
+    const html = await cliAsync(['report', '--db', DB]);
+    for (const f of json.findings) {
+      expect(md.stdout).toContain(f.text);
+      expect(html.stdout).toContain(f.text.replace(/'/g, '&#39;'));
+    }
+  });
+
+  it('--title sets the title, escaped in the HTML', async () => {
+    const html = await cliAsync(['report', '--db', DB, '--title', 'Q3 <migration> & "review"']);
+    expect(html.status, html.stderr).toBe(0);
+    expect(html.stdout).toContain('<title>Q3 &#60;migration&#62; &#38; &#34;review&#34;</title>');
+    expect((await jsonReport(['--db', DB, '--title', 'T'])).title).toBe('T');
+  });
+
+  it('inputs name every file with its sha256 and format', async () => {
+    const json = await report();
+    expect(json.inputs).toHaveLength(3);
+    for (const i of json.inputs) {
+      const sha = createHash('sha256').update(readFileSync(i.path)).digest('hex');
+      expect(i.sha256).toBe(sha);
+      expect(i.format).toBe('prom-json');
+    }
+  });
+});
+
+describe('trace-analyze report: one shot, files and errors', () => {
+  it('imports every subfolder into a temporary database and deletes it afterwards', async () => {
+    const capture = join(tmp.dir, 'capture');
+    mkdirSync(join(capture, 'b-spawn'), { recursive: true });
+    mkdirSync(join(capture, 'a-fork'), { recursive: true });
+    copyFileSync(join(SAMPLES, 'uvicorn-spawn/raw_samples.json.gz'), join(capture, 'b-spawn/raw.json.gz'));
+    copyFileSync(join(SAMPLES, 'gunicorn/raw_samples.json.gz'), join(capture, 'a-fork/raw.json.gz'));
+    writeFileSync(join(capture, 'a-fork/notes.txt'), 'not data\n');
+    const scratch = join(tmp.dir, 'scratch');
+    mkdirSync(scratch);
+    const r = await cliAsync(['report', capture, '--format', 'json'], { env: { TMPDIR: scratch } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(msg.reportSkipped(join(capture, 'a-fork/notes.txt'), ['prom-json']));
+    const json = JSON.parse(r.stdout) as JsonReport;
+    expect(json.deployments.map((d) => d.name)).toEqual(['a-fork', 'b-spawn']);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('usage errors exit 2; a folder without subfolders exits 1 naming it', async () => {
+    expect((await cliAsync(['report'])).status).toBe(2);
+    expect((await cliAsync(['report', SAMPLES, '--db', DB])).status).toBe(2);
+    expect((await cliAsync(['report', '--db', DB, '--format', 'pdf'])).status).toBe(2);
+    const flat = await cliAsync(['report', join(SAMPLES, 'gunicorn')]);
+    expect(flat.status).toBe(1);
+    expect(flat.stderr).toContain(msg.reportNoSubfolders(join(SAMPLES, 'gunicorn')));
+    expect((await cliAsync(['report', '--db', join(tmp.dir, 'missing.duckdb')])).status).toBe(1);
+  });
+
+  it('a broken notebook fails with its file, the block line and the reason', async () => {
+    const nb = join(tmp.dir, 'broken.md');
+    writeFileSync(
+      nb,
+      '# Broken\n\ntext\n\n```sql good\nSELECT 1 AS x\n```\n\n```sql bad\nSELECT nope FROM nowhere\n```\n',
+    );
+    const r = await cliAsync(['report', '--db', DB, '--notebook', nb]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`^trace-analyze: ${nb.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9: query "bad" failed: `),
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    writeFileSync(
+      nb,
+      '# Broken\n\n```sql good\nSELECT 1 AS x\n```\n\n```vega-lite\n{"data": {"name": "gone"}, "mark": "point"}\n```\n',
+    );
+    const u = await cliAsync(['report', '--db', DB, '--notebook', nb]);
+    expect(u.status).toBe(1);
+    expect(u.stderr).toContain(`${nb}:7: ${msg.notebookUnknownQuery('gone', ['good'])}`);
+  });
+
+  it('renders the counter-pitfall notebook', async () => {
+    const r = await cliAsync([
+      'report',
+      '--db',
+      DB,
+      '--notebook',
+      'notebooks/counter-pitfall.md',
+      '--format',
+      'md',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('sum then rate (wrong)');
+    expect(r.stdout).toContain('rate then sum (correct)');
+  });
+});

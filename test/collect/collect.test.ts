@@ -1,0 +1,172 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as msg from '../../src/base/messages.js';
+import { importPath } from '../../src/importers/index.js';
+import { TraceDatabase } from '../../src/store/database.js';
+import { cli, ROOT, tempDir } from '../helpers/cli.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+/** Every entry of a recording is a complete snapshot folder: a unix-ms name holding meta and proc/stat. */
+function snapshotsOf(dir: string): string[] {
+  const names = readdirSync(dir);
+  expect(names.filter((n) => !/^\d{13}$/.test(n))).toEqual([]);
+  for (const n of names) {
+    expect(existsSync(join(dir, n, 'meta'))).toBe(true);
+    expect(existsSync(join(dir, n, 'proc', 'stat'))).toBe(true);
+  }
+  return names;
+}
+
+async function processesOf(dir: string) {
+  const db = await TraceDatabase.open(':memory:');
+  const { outcomes } = await importPath(db, dir, { deployment: 'rec' });
+  expect(outcomes.map((o) => o.format)).toEqual(['procfs']);
+  const rows = await db.rowsJS(`SELECT pid, ppid, comm, cmdline, role FROM processes ORDER BY role, pid`);
+  db.close();
+  return rows;
+}
+
+const TREE = ['sh', '-c', 'sleep 1.2 & sleep 1.2 & wait'];
+
+describe('trace-analyze collect', () => {
+  it('records a command it starts, with its children, until it ends', async () => {
+    const out = join(tmp.dir, 'cmd');
+    const r = cli(['collect', '--out', out, '--interval', '200ms', '--', ...TREE]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(`^${out}: wrote \\d+ snapshots in [\\d.]+ s; the recorder used [\\d.]+ s of CPU`),
+    );
+    expect(snapshotsOf(out).length).toBeGreaterThanOrEqual(3);
+    const procs = await processesOf(out);
+    expect(procs.map((p) => [p.comm, p.role])).toEqual([
+      ['sh', 'master'],
+      ['sleep', 'worker'],
+      ['sleep', 'worker'],
+    ]);
+    expect(procs[0]!.cmdline).toBe('sh -c sleep 1.2 & sleep 1.2 & wait');
+  });
+
+  it('Ctrl-C (SIGINT) finishes the snapshot in progress and stops cleanly', async () => {
+    const target = spawn('sleep', ['30']);
+    const out = join(tmp.dir, 'sigint');
+    const recorder = spawn(process.execPath, [
+      join(ROOT, 'bin/trace-analyze.js'),
+      'collect',
+      '--pid',
+      String(target.pid),
+      '--out',
+      out,
+      '--interval',
+      '100ms',
+    ]);
+    let stderr = '';
+    recorder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Wait (bounded) until two snapshots are complete, so the signal lands on a running recorder
+    // however loaded the machine is.
+    const complete = () => (existsSync(out) ? readdirSync(out).filter((n) => /^\d{13}$/.test(n)).length : 0);
+    for (const deadline = Date.now() + 30_000; complete() < 2 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const exited = new Promise<number | null>((resolve) => recorder.on('exit', resolve));
+    recorder.kill('SIGINT');
+    const code = await exited;
+    target.kill();
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/wrote \d+ snapshots/);
+    const snaps = snapshotsOf(out);
+    expect(snaps.length).toBeGreaterThanOrEqual(2);
+    const procs = await processesOf(out);
+    expect(procs).toEqual([
+      { pid: target.pid, ppid: process.pid, comm: 'sleep', cmdline: 'sleep 30', role: 'master' },
+    ]);
+  });
+
+  it('--duration stops the recording', () => {
+    const target = spawn('sleep', ['30']);
+    const out = join(tmp.dir, 'duration');
+    const started = Date.now();
+    const r = cli([
+      'collect',
+      '--pid',
+      String(target.pid),
+      '--out',
+      out,
+      '--interval',
+      '100ms',
+      '--duration',
+      '600ms',
+    ]);
+    target.kill();
+    expect(r.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const n = snapshotsOf(out).length;
+    expect(n).toBeGreaterThanOrEqual(3);
+    expect(n).toBeLessThanOrEqual(7);
+  });
+
+  it('--duration also ends a command collect started', () => {
+    const out = join(tmp.dir, 'cmd-duration');
+    const started = Date.now();
+    const r = cli([
+      'collect',
+      '--out',
+      out,
+      '--interval',
+      '100ms',
+      '--duration',
+      '500ms',
+      '--',
+      'sleep',
+      '30',
+    ]);
+    expect(r.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(snapshotsOf(out).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('usage errors exit 2, a missing process exits 1, and nothing is written', () => {
+    const out = join(tmp.dir, 'never');
+    const neither = cli(['collect', '--out', out]);
+    expect(neither.status).toBe(2);
+    expect(neither.stderr).toContain(msg.collectNeedsTarget());
+    const both = cli(['collect', '--pid', '1', '--out', out, '--', 'true']);
+    expect(both.status).toBe(2);
+    const badInterval = cli(['collect', '--pid', '1', '--out', out, '--interval', 'soon']);
+    expect(badInterval.status).toBe(2);
+    const missing = cli(['collect', '--pid', '999999999', '--out', out]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(msg.collectNoProcess(999999999));
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('scripts/procsnap.sh', () => {
+  it('writes the same layout, which imports with the same roles', async () => {
+    const out = join(tmp.dir, 'sh');
+    const target = spawn(TREE[0]!, TREE.slice(1));
+    const r = spawnSync('sh', [join(ROOT, 'scripts/procsnap.sh'), String(target.pid), out, '0.2'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    expect(snapshotsOf(out).length).toBeGreaterThanOrEqual(3);
+    const procs = await processesOf(out);
+    expect(procs.map((p) => [p.comm, p.role])).toEqual([
+      ['sh', 'master'],
+      ['sleep', 'worker'],
+      ['sleep', 'worker'],
+    ]);
+  });
+
+  it('rejects a bad pid with exit 2', () => {
+    const r = spawnSync('sh', [join(ROOT, 'scripts/procsnap.sh'), 'abc', join(tmp.dir, 'x')], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(existsSync(join(tmp.dir, 'x'))).toBe(false);
+  });
+});
