@@ -7,9 +7,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writePromJson } from './generate.js';
+import { writeProcSnapshots, writePromJson } from './generate.js';
 import { measure, type Measurement } from './measure.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -18,6 +19,8 @@ const PYTHON = '/usr/bin/python3';
 const START_MS = 1_700_000_000_000;
 const INTERVAL_MS = 1000;
 export const SCALING = [1e6, 2e6, 5e6, 10e6, 20e6];
+/** The question of issue 8: CPU per process group, rate per series then summed, over the whole range. */
+export const POOL_RATE_QUERY = 'sum by (groupname) (rate(namedprocess_namegroup_cpu_seconds_total[1m]))';
 
 export interface BenchOptions {
   samples: number;
@@ -29,6 +32,8 @@ export interface BenchOptions {
   scaling: number[];
   /** Step of the range query over the whole range. */
   step: string;
+  /** The /proc snapshot set: snapshots (one a second) of a master and this many workers; 0 snapshots for none. */
+  procfs: { snapshots: number; workers: number };
   log: (line: string) => void;
 }
 
@@ -44,6 +49,8 @@ export interface BenchRow {
 export interface BenchResult {
   rows: BenchRow[];
   scaling: BenchRow[];
+  /** 1-minute load average before and after the measurements (the machine may be shared). */
+  load: [number, number];
   table: string;
 }
 
@@ -67,6 +74,20 @@ export async function promInput(dataDir: string, shape: { series: number; points
   if (existsSync(path)) return path;
   const partial = `${path}.partial`;
   await writePromJson(partial, { ...shape, startMs: START_MS, intervalMs: INTERVAL_MS });
+  renameSync(partial, path);
+  return path;
+}
+
+/** Generates a /proc snapshot set unless it is already there (written under a temporary name first). */
+export async function procfsInput(
+  dataDir: string,
+  shape: { snapshots: number; workers: number },
+): Promise<string> {
+  const path = join(dataDir, `procfs-${shape.snapshots}x${shape.workers}`);
+  if (existsSync(path)) return path;
+  const partial = `${path}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  await writeProcSnapshots(partial, { ...shape, startMs: START_MS, intervalMs: INTERVAL_MS });
   renameSync(partial, path);
   return path;
 }
@@ -119,9 +140,67 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const file = await promInput(options.dataDir, shape);
   const db = join(runDir, 'ours.duckdb');
   const rows: BenchRow[] = [];
+  const loadBefore = loadavg()[0]!;
 
   log('measuring: our import');
   rows.push(await ourImport(file, db, samples));
+
+  // The pool CPU question over the whole range, as a user would ask it after the import.
+  const startS = START_MS / 1000;
+  const endS = (START_MS + shape.points * INTERVAL_MS) / 1000;
+  log('measuring: our promql query');
+  const promql = await measure(process.execPath, [
+    CLI,
+    'promql',
+    POOL_RATE_QUERY,
+    '--db',
+    db,
+    '--start',
+    String(startS),
+    '--end',
+    String(endS),
+    '--step',
+    options.step,
+  ]);
+  const body = promql.exitCode === 0 ? (JSON.parse(promql.stdout) as { data: { result: unknown[] } }) : null;
+  rows.push(
+    check({
+      id: 'promql',
+      label: 'ours: promql pool rate',
+      samples,
+      m: promql,
+      detail: body ? { series: body.data.result.length } : undefined,
+    }),
+  );
+  log('measuring: our report');
+  const report = join(runDir, 'report.html');
+  rmSync(report, { force: true });
+  const r = await measure(process.execPath, [CLI, 'report', '--db', db, '-o', report]);
+  rows.push(check({ id: 'report', label: 'ours: report (HTML)', samples, m: r }));
+
+  if (options.procfs.snapshots > 0) {
+    const dir = await procfsInput(options.dataDir, options.procfs);
+    log(`measuring: our import of ${options.procfs.snapshots} /proc snapshots`);
+    const m = await measure(process.execPath, [
+      CLI,
+      'import',
+      dir,
+      '--db',
+      freshPath(join(runDir, 'procfs.duckdb')),
+      '--deployment',
+      'bench',
+    ]);
+    // "imported N samples in M series (procfs)": the importer's own count.
+    const count = /imported (\d+) samples/.exec(m.stderr);
+    rows.push(
+      check({
+        id: 'procfs',
+        label: `ours: import /proc (${options.procfs.snapshots} snapshots)`,
+        samples: count ? Number(count[1]) : 0,
+        m,
+      }),
+    );
+  }
 
   if (options.baselines) {
     log('measuring: DuckDB read_json');
@@ -164,8 +243,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   rmSync(join(runDir, 'scaling.duckdb'), { force: true });
 
-  const table = renderTable(rows, scaling);
-  return { rows, scaling, table };
+  const load: [number, number] = [loadBefore, loadavg()[0]!];
+  const table = `${renderTable(rows, scaling)}\n\n${machineLine(load)}`;
+  return { rows, scaling, load, table };
+}
+
+/** What the figures were measured on, and how busy it was (wall times mean little on a loaded machine). */
+export function machineLine(load: [number, number]): string {
+  const cores = cpus();
+  return (
+    `machine: ${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `node ${process.version}; 1-minute load average ${load[0].toFixed(2)} before, ${load[1].toFixed(2)} after`
+  );
 }
 
 function stepSeconds(step: string): number {
@@ -214,30 +303,36 @@ export function renderTable(rows: BenchRow[], scaling: BenchRow[]): string {
     ['import + promql vs pandas', ['import', 'promql'], 'pandas'],
   ];
   const ratios: string[][] = [];
+  const ratio = (ours: number, base: number, word: string) =>
+    `${(ours / base).toFixed(3)} (${(base / ours).toFixed(1)}× ${word})`;
   for (const [label, ours, baseline] of pairs) {
     const base = byId.get(baseline);
     const mine = ours.map((id) => byId.get(id));
     if (!base || mine.some((r) => r === undefined)) continue;
-    const wall = mine.reduce((s, r) => s + r!.m.wallMs, 0);
+    const wall = mine.reduce((sum, r) => sum + r!.m.wallMs, 0);
+    const cpu = mine.every((r) => r!.m.cpuMs !== null) ? mine.reduce((sum, r) => sum + r!.m.cpuMs!, 0) : null;
     const rss = Math.max(...mine.map((r) => r!.m.peakRssBytes));
     ratios.push([
       label,
-      `wall ${(wall / base.m.wallMs).toFixed(3)} (${(base.m.wallMs / wall).toFixed(1)}× faster)`,
-      `peak RSS ${(rss / base.m.peakRssBytes).toFixed(3)} (${(base.m.peakRssBytes / rss).toFixed(1)}× less)`,
+      ratio(wall, base.m.wallMs, 'faster'),
+      cpu === null || base.m.cpuMs === null ? '-' : ratio(cpu, base.m.cpuMs, 'less'),
+      ratio(rss, base.m.peakRssBytes, 'less'),
     ]);
   }
-  if (ratios.length > 0) lines.push('', 'ours : baseline', pad([['pair', 'time', 'memory'], ...ratios]));
+  if (ratios.length > 0)
+    lines.push('', 'ours : baseline', pad([['pair', 'wall', 'cpu', 'peak RSS'], ...ratios]));
   if (scaling.length > 0) {
     lines.push(
       '',
       'scaling of our import',
       pad([
-        ['samples', 'wall', 'cpu', 'µs/1k samples', 'peak RSS'],
+        ['samples', 'wall', 'cpu', 'wall µs/sample', 'cpu µs/sample', 'peak RSS'],
         ...scaling.map((r) => [
           String(r.samples),
           seconds(r.m.wallMs),
           seconds(r.m.cpuMs),
-          ((r.m.wallMs * 1000) / (r.samples / 1000) / 1000).toFixed(1),
+          ((r.m.wallMs * 1000) / r.samples).toFixed(3),
+          r.m.cpuMs === null ? '-' : ((r.m.cpuMs * 1000) / r.samples).toFixed(3),
           mib(r.m.peakRssBytes),
         ]),
       ]),

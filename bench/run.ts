@@ -5,6 +5,7 @@
  *   npm run bench -- --samples 5M         # another size
  *   npm run bench -- --scaling            # plus our import at 1M, 2M, 5M, 10M, 20M
  *   npm run bench -- --no-baselines       # ours only
+ *   npm run bench -- --procfs-snapshots 0 # no /proc snapshot set (default 1800 snapshots × 16 workers)
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
       scaling: { type: 'boolean', default: false },
       'no-baselines': { type: 'boolean', default: false },
       step: { type: 'string', default: '60s' },
+      'procfs-snapshots': { type: 'string', default: '1800' },
+      'procfs-workers': { type: 'string', default: '16' },
     },
   });
   const samples = parseCount(values.samples!);
@@ -29,6 +32,10 @@ async function main(): Promise<void> {
     baselines: !values['no-baselines'],
     scaling: values.scaling ? SCALING.filter((s) => s <= samples) : [],
     step: values.step!,
+    procfs: {
+      snapshots: parseCount(values['procfs-snapshots']!),
+      workers: parseCount(values['procfs-workers']!),
+    },
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${result.table}\n`);

@@ -3,7 +3,7 @@
 -- When several sources give one quantity in a deployment, the lowest catalog priority wins.
 -- `process` names the process a series belongs to: its process_key, else the exporter's
 -- per-process label (process-exporter's groupname, /proc's pid).
-CREATE OR REPLACE TEMP VIEW report_quantity_series AS
+CREATE OR REPLACE TEMP TABLE report_quantity_series AS
 WITH matched AS (
     SELECT s.series_id, s.deployment, s.metric, s.labels, s.process_key,
            c.source, c.quantity, c.unit, c.scale, c.scope, c.priority
@@ -19,4 +19,5 @@ SELECT m.series_id, m.deployment, m.metric, m.source, m.quantity, m.unit, m.scal
             THEN coalesce(m.process_key, m.labels['groupname'], m.labels['pid'], m.metric)
             ELSE m.scope END AS process
 FROM matched m
-JOIN best b USING (deployment, quantity, priority);
+JOIN best b USING (deployment, quantity, priority)
+ORDER BY m.series_id;
