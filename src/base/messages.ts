@@ -201,6 +201,33 @@ export const badSourceDateEpoch = (text: string) =>
 export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
 export const reportSkipped = (path: string, tried: readonly string[]) =>
   `${path}: skipped (${undetectedFormat(tried)})`;
+export const poolScrapeGaps = (count: number, longestSeconds: number) =>
+  `${count} scrape gap(s) longer than 3 scrape intervals while processes were alive (longest ${longestSeconds.toFixed(1)} s); figures over those stretches are interpolated`;
+export const poolShortPhase = (name: string, seconds: number) =>
+  `phase "${name}" lasts ${seconds.toFixed(1)} s, less than 4 scrape intervals: its rates rest on too few samples`;
+export const poolMissingPss = (sources: string) =>
+  `no PSS for this deployment (memory from ${sources}): its RSS sums count shared pages once per process and are not comparable with PSS sums`;
+export const poolMissingUss = (sources: string) =>
+  `no USS for this deployment (memory from ${sources}): private vs shared memory per worker is unknown`;
+export const poolPidChurn = (exits: number) =>
+  `${exits} worker(s) exited while the deployment ran (new pids, new series); their CPU counts for the time they ran`;
+export const poolCounterResets = (count: number) =>
+  `${count} per-process CPU counter reset(s) without a process restart: one series may be mixing several processes (e.g. a load balancer in front of /metrics)`;
+export const poolUnknownKind = (count: number, metrics: string) =>
+  `${count} CPU series of unknown kind (${metrics}) were treated as counters because the metric catalog names them so`;
+export const poolSourceDisagreement = (what: string, relDiff: number) =>
+  `sources disagree on ${what}: median relative difference ${(relDiff * 100).toFixed(1)} %`;
+export const poolNoStartup = () =>
+  'startup not detected: some worker never went below the settle threshold (give --ready <time>)';
+export const poolTimeRangeMismatch = (seconds: number, baseline: string, baselineSeconds: number) =>
+  `observed for ${seconds.toFixed(0)} s in steady state, baseline "${baseline}" for ${baselineSeconds.toFixed(0)} s: the deployments' time ranges differ by more than 25 %`;
+export const poolUnknownBaseline = (name: string, known: readonly string[]) =>
+  `--baseline: no deployment named "${name}" (known: ${known.join(', ')})`;
+export const poolUnknownDeployment = (option: string, name: string, known: readonly string[]) =>
+  `${option}: no deployment named "${name}" (known: ${known.join(', ')})`;
+export const poolBadPhase = (text: string) =>
+  `--phase: cannot read "${text}" (expected [deployment/]name=start..end, times absolute or durations from the deployment's start)`;
+export const poolEmptyPhase = (text: string) => `--phase: "${text}" ends before it starts`;
 
 // pull (src/pull/)
 export const pullBadHeader = () =>

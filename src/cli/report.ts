@@ -7,6 +7,7 @@ import * as msg from '../base/messages.js';
 import { FORMATS, importPath } from '../importers/index.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
 import { TraceDatabase } from '../store/database.js';
+import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
 import { VERSION } from './version.js';
 
 interface ReportCliOptions {
@@ -16,6 +17,8 @@ interface ReportCliOptions {
   format: string;
   title?: string;
   notebook?: string;
+  ready: string[];
+  phase: string[];
 }
 
 export function registerReport(program: Command): void {
@@ -34,17 +37,33 @@ export function registerReport(program: Command): void {
     .option('--format <fmt>', 'html, md or json', 'html')
     .option('--title <text>', 'title of the report (default: the notebook title)')
     .option('--notebook <file>', 'render this notebook instead of notebooks/deployment-comparison.md')
+    .option(
+      '--ready <[deployment/]time>',
+      'when the pool was ready (absolute, or a duration after the deployment start); repeatable',
+      collect,
+      [],
+    )
+    .option(
+      '--phase <[deployment/]name=start..end>',
+      'a phase instead of the detected idle/load phases (times absolute or durations after the start); repeatable',
+      collect,
+      [],
+    )
     .action(async (folders: string[], options: ReportCliOptions) => {
       if (!(REPORT_FORMATS as readonly string[]).includes(options.format))
         throw new UsageError(msg.unknownFormat('--format', options.format, REPORT_FORMATS));
       if (options.db !== undefined && folders.length > 0) throw new UsageError(msg.reportDbAndPaths());
       if (options.db === undefined && folders.length === 0) throw new UsageError(msg.reportNothingToRead());
       const generatedAt = sourceDateEpoch() ?? new Date();
+      const ready = options.ready.map(parseReadyOption);
+      const phases = options.phase.map(parsePhaseOption);
       const render = (db: TraceDatabase) =>
         renderReport(db, {
           format: options.format as ReportFormat,
           notebookPath: options.notebook,
           baseline: options.baseline,
+          ready,
+          phases,
           title: options.title,
           version: VERSION,
           generatedAt,

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import { buildPoolReport, type PhaseSpec, type ReadySpec } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { buildChart, type Chart } from './chart.js';
 import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js';
@@ -18,6 +19,7 @@ import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { parseNotebook, type Notebook } from './notebook.js';
+import { mergePoolReport } from './pool.js';
 import {
   applyBaseline,
   deploymentSummaries,
@@ -36,6 +38,10 @@ export interface ReportOptions {
   format: ReportFormat;
   notebookPath?: string;
   baseline?: string;
+  /** --ready: when the pools were ready (else detected from CPU). */
+  ready?: ReadySpec[];
+  /** --phase: phases given instead of detected. */
+  phases?: PhaseSpec[];
   title?: string;
   version: string;
   /** When the report is made (SOURCE_DATE_EPOCH when set, for reproducible bytes). */
@@ -61,6 +67,12 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     importOrder,
     options.baseline,
   );
+  const warnings = await reportWarnings(db);
+  mergePoolReport(
+    deployments,
+    warnings,
+    await buildPoolReport(db, { baseline, ready: options.ready, phases: options.phases }),
+  );
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
@@ -69,7 +81,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     baseline,
     deployments,
     findings: findings(deployments),
-    warnings: await reportWarnings(db),
+    warnings,
     inputs: await reportInputs(db),
   };
   const charts = new Map<number, Chart>();

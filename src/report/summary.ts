@@ -1,5 +1,6 @@
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import type { DeploymentReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
 
@@ -27,7 +28,7 @@ export interface ReportSummary {
   }[];
 }
 
-export interface DeploymentSummary {
+export interface DeploymentSummary extends Partial<PoolFields> {
   name: string;
   start: number;
   end: number;
@@ -38,15 +39,21 @@ export interface DeploymentSummary {
     window_cores_mean: number | null;
     window_cores_p95: number | null;
     window_cores_max: number | null;
-  };
+  } & Partial<DeploymentReport['cpu']>;
   memory: {
     peak: { rss_bytes: number | null; pss_bytes: number | null; uss_bytes: number | null };
     rss_bytes_at_pss_peak: number | null;
     rss_over_pss: number | null;
-  };
+  } & Partial<DeploymentReport['memory']>;
   /** Relative change against the baseline per numeric field (dotted path), null for the baseline. */
   delta: Record<string, number | null> | null;
 }
+
+/** What the pool models (src/models/pool-report.ts) add to a deployment; merged in by src/report/pool.ts. */
+export type PoolFields = Pick<
+  DeploymentReport,
+  'workers' | 'restarts' | 'workers_lost' | 'startup' | 'steady' | 'phases' | 'sources' | 'delta_absolute'
+>;
 
 export interface Finding {
   id: string;

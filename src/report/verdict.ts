@@ -1,7 +1,7 @@
 import { fixed, mib, percent } from './format.js';
 import { pick, type ReportSummary } from './summary.js';
 
-/** One row of the verdict table: a summary field, how to show it. Issue-6 models add rows here. */
+/** One row of the verdict table: a summary field, how to show it. */
 interface VerdictRow {
   label: string;
   field: string;
@@ -9,6 +9,23 @@ interface VerdictRow {
 }
 
 const ROWS: VerdictRow[] = [
+  // pool models (src/models/pool-report.ts): steady state = after startup settled
+  { label: 'workers (pool size)', field: 'workers', format: (v) => fixed(v, 0) },
+  { label: 'worker restarts', field: 'restarts', format: (v) => fixed(v, 0) },
+  { label: 'workers lost', field: 'workers_lost', format: (v) => fixed(v, 0) },
+  { label: 'startup until all workers settled', field: 'startup.seconds', format: (v) => fixed(v, 1, ' s') },
+  {
+    label: 'startup CPU-seconds per worker',
+    field: 'startup.cpu_seconds_per_worker',
+    format: (v) => fixed(v, 2, ' s'),
+  },
+  { label: 'CPU cores, mean over the steady state', field: 'cpu.cores_mean', format: (v) => fixed(v, 2) },
+  { label: 'CPU cores, p95 over the steady state', field: 'cpu.cores_p95', format: (v) => fixed(v, 2) },
+  { label: 'RSS sum, steady-state median', field: 'memory.rss_bytes', format: mib },
+  { label: 'PSS sum, steady-state median', field: 'memory.pss_bytes', format: mib },
+  { label: 'USS sum, steady-state median', field: 'memory.uss_bytes', format: mib },
+  { label: 'PSS per live worker', field: 'memory.per_worker.pss_bytes', format: mib },
+  // the report's whole-window figures
   { label: 'processes seen', field: 'processes', format: (v) => fixed(v, 0) },
   { label: 'CPU-seconds over the window', field: 'cpu.seconds', format: (v) => fixed(v, 1, ' s') },
   { label: 'CPU cores, mean over the window', field: 'cpu.window_cores_mean', format: (v) => fixed(v, 2) },

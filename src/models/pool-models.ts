@@ -1,0 +1,57 @@
+import { listSql } from '../base/sql-files.js';
+import type { TraceDatabase } from '../store/database.js';
+
+/** A time given on the command line: unix ms, or ms after the deployment's start. */
+export interface PoolTime {
+  ms: number;
+  relative: boolean;
+}
+
+/** The parameters of the pool models (src/models/pool/100-params.sql); a null deployment means every one. */
+export interface PoolParameters {
+  ready: { deployment: string | null; time: PoolTime }[];
+  phases: { deployment: string | null; name: string; start: PoolTime; end: PoolTime }[];
+}
+
+/**
+ * Loads the pool models, src/models/pool/*.sql in name order, for one report. The first file
+ * creates the parameter tables, which are filled before the others run. Each file's views are
+ * then materialized at once: every view is replaced by a view over a temporary table of its
+ * rows. DuckDB binds a view's whole tree of views when it is created and inlines views where
+ * they are used, so the nested pool views would otherwise cost seconds to create and
+ * recompute their lower layers at every use. The definitions stay the SQL files' (they run
+ * as they are in DuckDB's own CLI); nothing is written to the database file.
+ * These models are not among src/models/*.sql, which every query loads: they are made for
+ * the report, once per run.
+ */
+export async function loadPoolModels(db: TraceDatabase, parameters: PoolParameters): Promise<void> {
+  const [params, ...models] = listSql('models/pool');
+  await db.connection.run(params!.sql);
+  await db.run('DELETE FROM pool_ready');
+  await db.run('DELETE FROM pool_phase_override');
+  for (const r of parameters.ready)
+    await db.run('INSERT INTO pool_ready VALUES ($d, $t, $rel)', {
+      d: r.deployment,
+      t: r.time.ms,
+      rel: r.time.relative,
+    });
+  for (const p of parameters.phases)
+    await db.run('INSERT INTO pool_phase_override VALUES ($d, $n, $s, $srel, $e, $erel)', {
+      d: p.deployment,
+      n: p.name,
+      s: p.start.ms,
+      srel: p.start.relative,
+      e: p.end.ms,
+      erel: p.end.relative,
+    });
+  for (const model of models) {
+    await db.connection.run(model.sql);
+    for (const [, name] of model.sql.matchAll(VIEW_RE)) {
+      await db.run(`CREATE OR REPLACE TEMP TABLE "${name}__rows" AS SELECT * FROM "${name}"`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW "${name}" AS SELECT * FROM "${name}__rows"`);
+    }
+  }
+}
+
+/** The views a model file creates, in its order. */
+const VIEW_RE = /^CREATE OR REPLACE TEMP VIEW (\w+) AS/gm;

@@ -1,0 +1,26 @@
+-- Parameters of the pool models (src/models/pool/*.sql). src/models/pool-report.ts fills them
+-- from the report options before the later files read them; empty tables mean "detect".
+-- Times are unix ms, or ms after the deployment's start when *_relative.
+--   pool_phase_override: --phase [deployment/]name=start..end
+--   pool_ready:          --ready [deployment/]time
+-- deployment NULL applies to every deployment.
+CREATE TEMP TABLE IF NOT EXISTS pool_phase_override (
+    deployment     VARCHAR,
+    name           VARCHAR NOT NULL,
+    start_ts       BIGINT  NOT NULL,
+    start_relative BOOLEAN NOT NULL,
+    end_ts         BIGINT  NOT NULL,
+    end_relative   BOOLEAN NOT NULL
+);
+
+CREATE TEMP TABLE IF NOT EXISTS pool_ready (
+    deployment VARCHAR,
+    ready_ts   BIGINT  NOT NULL,
+    relative   BOOLEAN NOT NULL
+);
+
+-- Thresholds of the detections below, in one place (documented in docs/report-json.md).
+CREATE OR REPLACE TEMP MACRO pool_settle_cores() AS 0.05;        -- a process below this CPU level has settled
+CREATE OR REPLACE TEMP MACRO pool_first_sample_window_ms() AS 5000; -- a counter first seen this soon after its process started counts from 0
+CREATE OR REPLACE TEMP MACRO pool_same_process_ms() AS 2000;     -- two sources' start times of one pid within this are one process
+CREATE OR REPLACE TEMP MACRO pool_min_phase_buckets() AS 5;      -- shorter CPU level changes are noise, not a phase

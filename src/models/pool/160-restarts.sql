@@ -1,0 +1,48 @@
+-- Worker exits, replacements and losses. A worker exited early when its last live sample came
+-- before the deployment's end by more than three scrape intervals (at least 3 s): workers of a
+-- graceful stop end with their master and are not exits. A replacement is a worker first seen
+-- alive after an early exit. restarts = exits that got a replacement; workers_lost = the rest.
+CREATE OR REPLACE TEMP VIEW pool_worker_exits AS
+SELECT l.deployment, l.process, l.pid, l.alive_from, l.alive_to
+FROM pool_lifetimes l
+JOIN pool_grid g USING (deployment)
+WHERE l.role = 'worker'
+  AND l.alive_to < g.end_ts - greatest(3000, 3 * coalesce(g.scrape_interval_ms, 1000));
+
+CREATE OR REPLACE TEMP VIEW pool_worker_replacements AS
+SELECT l.deployment, l.process, l.pid, l.alive_from, l.alive_to
+FROM pool_lifetimes l
+WHERE l.role = 'worker'
+  AND l.alive_from > (SELECT min(e.alive_to) FROM pool_worker_exits e WHERE e.deployment = l.deployment);
+
+-- The pool size: the largest number of workers alive at once (checked at every worker's first live sample).
+CREATE OR REPLACE TEMP VIEW pool_restarts AS
+WITH peak AS (
+    SELECT a.deployment, max((SELECT count(*) FROM pool_lifetimes b
+                               WHERE b.deployment = a.deployment AND b.role = 'worker'
+                                 AND b.alive_from <= a.alive_from AND b.alive_to >= a.alive_from)) AS workers
+    FROM pool_lifetimes a
+    WHERE a.role = 'worker'
+    GROUP BY a.deployment
+), exits AS (
+    SELECT deployment, count(*) AS exits FROM pool_worker_exits GROUP BY ALL
+), repl AS (
+    SELECT deployment, count(*) AS replacements FROM pool_worker_replacements GROUP BY ALL
+), resets AS (
+    -- a counter that went down while its process lived on: samples of different processes
+    -- under one series (e.g. a load balancer in front of /metrics), not a restart
+    SELECT deployment, count(*) FILTER (WHERE reset) AS counter_resets FROM pool_cpu_increments GROUP BY ALL
+)
+SELECT s.deployment,
+       coalesce(p.workers, 0) AS workers,
+       least(coalesce(e.exits, 0), coalesce(r.replacements, 0)) AS restarts,
+       coalesce(e.exits, 0) - least(coalesce(e.exits, 0), coalesce(r.replacements, 0)) AS workers_lost,
+       coalesce(e.exits, 0) AS worker_exits,
+       coalesce(r.replacements, 0) AS replacements,
+       coalesce(x.counter_resets, 0) AS counter_resets,
+       (SELECT count(*) FROM pool_lifetimes l WHERE l.deployment = s.deployment) AS processes
+FROM pool_span s
+LEFT JOIN peak p USING (deployment)
+LEFT JOIN exits e USING (deployment)
+LEFT JOIN repl r USING (deployment)
+LEFT JOIN resets x USING (deployment);

@@ -1,0 +1,167 @@
+-- Steady state: after the pool settled, until the deployment's end.
+CREATE OR REPLACE TEMP VIEW pool_steady AS
+SELECT d.deployment, coalesce(s.settled_ts, d.start_ts) AS start_ts, d.end_ts
+FROM pool_span d
+JOIN pool_startup s USING (deployment);
+
+-- Phases detected from the deployment's CPU level over the steady state's buckets: with low and
+-- high the 10th and 90th percentiles of its cores, a bucket is load when it is above their
+-- midpoint — provided high is at least 0.1 cores above low and twice as high (else all is
+-- idle). Runs shorter than pool_min_phase_buckets() are noise and join their neighbours.
+CREATE OR REPLACE TEMP VIEW pool_detected_phases AS
+WITH steady_cpu AS (
+    SELECT c.deployment, c.bucket, c.bucket_start, c.bucket_end, c.cores
+    FROM pool_cpu c
+    JOIN pool_steady s USING (deployment)
+    WHERE c.bucket_start >= s.start_ts AND c.bucket_end <= s.end_ts
+), levels AS (
+    SELECT deployment, quantile_cont(cores, 0.1) AS low, quantile_cont(cores, 0.9) AS high
+    FROM steady_cpu GROUP BY ALL
+), marked AS (
+    SELECT c.*, (l.high - l.low >= 0.1 AND l.high >= 2 * l.low AND c.cores >= (l.low + l.high) / 2) AS is_load
+    FROM steady_cpu c JOIN levels l USING (deployment)
+), runs AS (
+    SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
+    FROM marked
+), smoothed AS (
+    SELECT deployment, bucket, bucket_start, bucket_end,
+           CASE WHEN count(*) OVER (PARTITION BY deployment, is_load, run) < pool_min_phase_buckets()
+                THEN NOT is_load ELSE is_load END AS is_load
+    FROM runs
+), runs2 AS (
+    SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
+    FROM smoothed
+), phases AS (
+    SELECT deployment, is_load, min(bucket_start) AS start_ts, max(bucket_end) AS end_ts
+    FROM runs2 GROUP BY deployment, is_load, run
+)
+-- the first phase starts when the steady state does, the last ends with the deployment
+SELECT p.deployment, CASE WHEN p.is_load THEN 'load' ELSE 'idle' END AS name,
+       CASE WHEN p.start_ts = min(p.start_ts) OVER w THEN least(p.start_ts, s.start_ts) ELSE p.start_ts END AS start_ts,
+       CASE WHEN p.end_ts = max(p.end_ts) OVER w THEN greatest(p.end_ts, s.end_ts) ELSE p.end_ts END AS end_ts,
+       false AS overridden
+FROM phases p
+JOIN pool_steady s USING (deployment)
+WINDOW w AS (PARTITION BY p.deployment);
+
+-- Phases as given with --phase replace the detected ones of that deployment.
+CREATE OR REPLACE TEMP VIEW pool_phases AS
+WITH given AS (
+    SELECT d.deployment, o.name,
+           CASE WHEN o.start_relative THEN d.start_ts + o.start_ts ELSE o.start_ts END AS start_ts,
+           CASE WHEN o.end_relative THEN d.start_ts + o.end_ts ELSE o.end_ts END AS end_ts
+    FROM pool_span d
+    JOIN pool_phase_override o ON o.deployment = d.deployment OR o.deployment IS NULL
+)
+SELECT deployment, name, start_ts, end_ts, true AS overridden FROM given WHERE end_ts > start_ts
+UNION ALL
+SELECT * FROM pool_detected_phases
+WHERE deployment NOT IN (SELECT deployment FROM given);
+
+-- Statistics per phase. cores_mean is exact (CPU seconds in the phase, increases split at its
+-- edges, over its duration); p50/p95/max are over the buckets inside it; memory sums and
+-- workers alive are medians over those buckets.
+CREATE OR REPLACE TEMP VIEW pool_phase_stats AS
+WITH cpu AS (
+    SELECT p.deployment, p.start_ts, p.name,
+           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, p.start_ts, p.end_ts)) AS cpu_seconds
+    FROM pool_phases p
+    JOIN pool_cpu_increments i ON i.deployment = p.deployment AND i.to_ts > p.start_ts AND i.from_ts < p.end_ts
+    GROUP BY ALL
+), buckets AS (
+    SELECT p.deployment, p.start_ts, p.name,
+           avg(c.cores) AS bucket_cores_mean,
+           quantile_cont(c.cores, 0.5) AS cores_p50,
+           quantile_cont(c.cores, 0.95) AS cores_p95,
+           max(c.cores) AS cores_max,
+           avg(c.user_cores) AS user_cores_mean,
+           avg(c.system_cores) AS system_cores_mean,
+           avg(c.master_cores) AS master_cores_mean,
+           avg(c.worker_cores) AS worker_cores_mean,
+           avg(c.helper_cores) AS helper_cores_mean
+    FROM pool_phases p
+    JOIN pool_cpu c ON c.deployment = p.deployment AND c.bucket_start >= p.start_ts AND c.bucket_end <= p.end_ts
+    GROUP BY ALL
+), mem AS (
+    SELECT p.deployment, p.start_ts, p.name,
+           median(m.rss_bytes) AS rss_bytes,
+           median(m.pss_bytes) AS pss_bytes,
+           median(m.uss_bytes) AS uss_bytes,
+           median(m.worker_shared_fraction) AS worker_shared_fraction,
+           median(m.rss_overcount) AS rss_overcount
+    FROM pool_phases p
+    JOIN pool_memory m ON m.deployment = p.deployment AND m.bucket_start >= p.start_ts AND m.bucket_end <= p.end_ts
+    GROUP BY ALL
+), alive AS (
+    SELECT p.deployment, p.start_ts, p.name, median(a.workers_alive) AS workers_alive
+    FROM pool_phases p
+    JOIN pool_workers_alive a ON a.deployment = p.deployment
+    JOIN pool_buckets b ON b.deployment = a.deployment AND b.bucket = a.bucket
+     AND b.bucket_start >= p.start_ts AND b.bucket_end <= p.end_ts
+    GROUP BY ALL
+)
+SELECT p.deployment, p.name, p.start_ts, p.end_ts, p.overridden,
+       (p.end_ts - p.start_ts) / 1000 AS seconds,
+       coalesce(cpu.cpu_seconds / nullif((p.end_ts - p.start_ts) / 1000, 0), b.bucket_cores_mean) AS cores_mean,
+       b.cores_p50, b.cores_p95, b.cores_max,
+       b.user_cores_mean, b.system_cores_mean, b.master_cores_mean, b.worker_cores_mean, b.helper_cores_mean,
+       m.rss_bytes, m.pss_bytes, m.uss_bytes, m.worker_shared_fraction, m.rss_overcount,
+       a.workers_alive
+FROM pool_phases p
+LEFT JOIN cpu USING (deployment, start_ts, name)
+LEFT JOIN buckets b USING (deployment, start_ts, name)
+LEFT JOIN mem m USING (deployment, start_ts, name)
+LEFT JOIN alive a USING (deployment, start_ts, name);
+
+-- The steady state's figures (the verdict table): CPU cores (mean exact, p95 over buckets),
+-- memory sums (medians over buckets) and the same per live worker (median over buckets of the
+-- sum divided by the workers alive in that bucket).
+CREATE OR REPLACE TEMP VIEW pool_steady_stats AS
+WITH cpu AS (
+    SELECT s.deployment,
+           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, s.start_ts, s.end_ts)) AS cpu_seconds
+    FROM pool_steady s
+    JOIN pool_cpu_increments i ON i.deployment = s.deployment AND i.to_ts > s.start_ts AND i.from_ts < s.end_ts
+    GROUP BY ALL
+), buckets AS (
+    SELECT s.deployment,
+           avg(c.cores) AS bucket_cores_mean,
+           quantile_cont(c.cores, 0.5) AS cores_p50,
+           quantile_cont(c.cores, 0.95) AS cores_p95,
+           max(c.cores) AS cores_max,
+           avg(c.user_cores) AS user_cores_mean,
+           avg(c.system_cores) AS system_cores_mean,
+           avg(c.master_cores) AS master_cores_mean,
+           avg(c.worker_cores) AS worker_cores_mean,
+           avg(c.helper_cores) AS helper_cores_mean
+    FROM pool_steady s
+    JOIN pool_cpu c ON c.deployment = s.deployment AND c.bucket_start >= s.start_ts AND c.bucket_end <= s.end_ts
+    GROUP BY ALL
+), mem AS (
+    SELECT s.deployment,
+           median(m.rss_bytes) AS rss_bytes,
+           median(m.pss_bytes) AS pss_bytes,
+           median(m.uss_bytes) AS uss_bytes,
+           median(m.rss_bytes / nullif(a.workers_alive, 0)) AS rss_bytes_per_worker,
+           median(m.pss_bytes / nullif(a.workers_alive, 0)) AS pss_bytes_per_worker,
+           median(m.uss_bytes / nullif(a.workers_alive, 0)) AS uss_bytes_per_worker,
+           median(m.worker_rss_bytes / nullif(a.workers_alive, 0)) AS worker_rss_bytes,
+           median(m.worker_pss_bytes / nullif(a.workers_alive, 0)) AS worker_pss_bytes,
+           median(m.worker_uss_bytes / nullif(a.workers_alive, 0)) AS worker_uss_bytes,
+           median(m.worker_shared_fraction) AS worker_shared_fraction,
+           median(m.rss_overcount) AS rss_overcount,
+           median(a.workers_alive) AS workers_alive
+    FROM pool_steady s
+    JOIN pool_memory m ON m.deployment = s.deployment AND m.bucket_start >= s.start_ts AND m.bucket_end <= s.end_ts
+    JOIN pool_workers_alive a ON a.deployment = m.deployment AND a.bucket = m.bucket
+    GROUP BY ALL
+)
+SELECT s.deployment, s.start_ts, s.end_ts, (s.end_ts - s.start_ts) / 1000 AS seconds,
+       coalesce(c.cpu_seconds / nullif((s.end_ts - s.start_ts) / 1000, 0), b.bucket_cores_mean) AS cores_mean,
+       b.cores_p50, b.cores_p95, b.cores_max, b.user_cores_mean, b.system_cores_mean,
+       b.master_cores_mean, b.worker_cores_mean, b.helper_cores_mean,
+       m.* EXCLUDE (deployment)
+FROM pool_steady s
+LEFT JOIN cpu c USING (deployment)
+LEFT JOIN buckets b USING (deployment)
+LEFT JOIN mem m USING (deployment);

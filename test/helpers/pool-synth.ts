@@ -1,0 +1,213 @@
+import { processKey, type ImportBatch, type ProcessRecord, type SeriesDef } from '../../src/store/batch.js';
+import { loadImport } from '../../src/store/loader.js';
+import type { TraceDatabase } from '../../src/store/database.js';
+
+/**
+ * Synthetic worker pools with known truth: each process's CPU rate is a step function of time
+ * and its memory is constant, so every figure the models give has an exact expected value
+ * computed here from the definitions (not from the models' SQL).
+ */
+export interface SynthProcess {
+  pid: number;
+  ppid: number;
+  role: 'master' | 'worker' | 'helper';
+  /** ms since the deployment's t0 */
+  start: number;
+  end: number;
+  /** CPU rate in cores as [from, to, cores] pieces, ms since t0; 0 elsewhere. */
+  cpu: [number, number, number][];
+  rss: number;
+  pss: number;
+  uss: number;
+}
+
+export const T0 = 1_800_000_000_000;
+export const MB = 1024 * 1024;
+/** Share of CPU time spent in user mode (the rest is system). */
+export const USER_SHARE = 0.8;
+
+/** CPU seconds a process used between two times (ms since t0): the integral of its rate. */
+export function cpuBetween(p: SynthProcess, a: number, b: number): number {
+  let s = 0;
+  for (const [from, to, cores] of p.cpu) {
+    const lo = Math.max(from, a, p.start);
+    const hi = Math.min(to, b, p.end);
+    if (hi > lo) s += ((hi - lo) / 1000) * cores;
+  }
+  return s;
+}
+
+/** A prefork-like pool: master, three workers, one killed at 100 s and replaced at 101.5 s; load 30–90 s. */
+export function preforkPool(): SynthProcess[] {
+  const worker = (pid: number, start: number, end: number): SynthProcess => ({
+    pid,
+    ppid: 100,
+    role: 'worker',
+    start,
+    end,
+    cpu: [
+      [start, start + 1500, 1], // importing the app
+      [start + 1500, 30_000, 0.01],
+      [30_000, 90_000, 0.5],
+      [90_000, end, 0.01],
+    ],
+    rss: 120 * MB,
+    pss: 70 * MB,
+    uss: 50 * MB,
+  });
+  const replacement = worker(104, 101_500, 120_000);
+  replacement.cpu = [
+    [101_500, 103_000, 1],
+    [103_000, 120_000, 0.01],
+  ];
+  return [
+    {
+      pid: 100,
+      ppid: 1,
+      role: 'master',
+      start: 0,
+      end: 120_000,
+      cpu: [
+        [0, 1000, 1],
+        [1000, 120_000, 0.002],
+      ],
+      rss: 100 * MB,
+      pss: 60 * MB,
+      uss: 40 * MB,
+    },
+    worker(101, 1000, 120_000),
+    worker(102, 1000, 100_000),
+    worker(103, 1000, 120_000),
+    replacement,
+  ];
+}
+
+/** Sample times of a process: every second of t0 from its start on, with a small deterministic jitter. */
+function sampleTimes(p: SynthProcess): number[] {
+  const times: number[] = [];
+  for (let k = Math.ceil(p.start / 1000); k * 1000 <= p.end; k++) {
+    const jitter = ((k * 7919 + p.pid * 31) % 7) - 3; // -3..3 ms
+    const t = Math.min(Math.max(k * 1000 + jitter, p.start), p.end);
+    if (t > p.start) times.push(t);
+  }
+  return times;
+}
+
+/** Imports a pool as /proc snapshots would give it (format procfs: per-process series with pid labels). */
+export async function importProcfsPool(
+  db: TraceDatabase,
+  deployment: string,
+  pool: SynthProcess[],
+): Promise<void> {
+  const series: SeriesDef[] = [];
+  const ref: number[] = [];
+  const ts: number[] = [];
+  const value: number[] = [];
+  const processes: ProcessRecord[] = [];
+  for (const p of pool) {
+    const key = processKey(p.pid, T0 + p.start);
+    const def = (metric: string, labels: Record<string, string>, kind: 'counter' | 'gauge') => {
+      const s: SeriesDef = {
+        ref: series.length,
+        metric,
+        labels: { pid: String(p.pid), ...labels },
+        kind,
+        processKey: key,
+      };
+      series.push(s);
+      return s.ref;
+    };
+    const user = def('process_cpu_seconds_total', { mode: 'user' }, 'counter');
+    const system = def('process_cpu_seconds_total', { mode: 'system' }, 'counter');
+    const rss = def('process_resident_memory_bytes', {}, 'gauge');
+    const pss = def('process_pss_bytes', {}, 'gauge');
+    const uss = def('process_uss_bytes', {}, 'gauge');
+    const times = sampleTimes(p);
+    for (const t of times) {
+      const cpu = cpuBetween(p, p.start, t);
+      for (const [r, v] of [
+        [user, cpu * USER_SHARE],
+        [system, cpu * (1 - USER_SHARE)],
+        [rss, p.rss],
+        [pss, p.pss],
+        [uss, p.uss],
+      ] as const) {
+        ref.push(r);
+        ts.push(T0 + t);
+        value.push(v);
+      }
+    }
+    processes.push({
+      processKey: key,
+      pid: p.pid,
+      ppid: p.ppid,
+      comm: 'python3',
+      cmdline: p.role === 'master' ? 'python3 -m server' : 'python3 worker',
+      startTs: T0 + p.start,
+      firstSeen: T0 + times[0]!,
+      lastSeen: T0 + times.at(-1)!,
+    });
+  }
+  const batch: ImportBatch = {
+    series,
+    samples: {
+      length: ts.length,
+      ref: Int32Array.from(ref),
+      ts: Float64Array.from(ts),
+      value: Float64Array.from(value),
+    },
+    processes,
+  };
+  await loadImport(
+    db,
+    { deployment, path: `synthetic/${deployment}`, format: 'procfs', sha256: `synth-${deployment}` },
+    once(batch),
+  );
+  // Roles are the synthetic truth (how roles are derived is the process importers' concern).
+  for (const p of pool)
+    await db.run(`UPDATE processes SET role = $r, pool = 'synthetic' WHERE deployment = $d AND pid = $p`, {
+      r: p.role,
+      d: deployment,
+      p: p.pid,
+    });
+}
+
+/** Imports a whole-tree psrecord-like recording: CPU cores and RSS of the tree every 500 ms. */
+export async function importTreeRecording(
+  db: TraceDatabase,
+  deployment: string,
+  cores: (t: number) => number,
+  rss: number,
+  durationMs: number,
+): Promise<void> {
+  const series: SeriesDef[] = [
+    { ref: 0, metric: 'process_tree_cpu_cores', labels: {}, kind: 'gauge' },
+    { ref: 1, metric: 'process_tree_resident_memory_bytes', labels: {}, kind: 'gauge' },
+  ];
+  const ref: number[] = [];
+  const ts: number[] = [];
+  const value: number[] = [];
+  for (let t = 0; t <= durationMs; t += 500) {
+    ref.push(0, 1);
+    ts.push(T0 + t, T0 + t);
+    value.push(cores(t), rss);
+  }
+  const batch: ImportBatch = {
+    series,
+    samples: {
+      length: ts.length,
+      ref: Int32Array.from(ref),
+      ts: Float64Array.from(ts),
+      value: Float64Array.from(value),
+    },
+  };
+  await loadImport(
+    db,
+    { deployment, path: `synthetic/${deployment}.csv`, format: 'psrecord', sha256: `synth-${deployment}` },
+    once(batch),
+  );
+}
+
+async function* once(batch: ImportBatch): AsyncGenerator<ImportBatch> {
+  yield batch;
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPoolReport, relativeChange, type DeploymentReport } from '../../src/models/pool-report.js';
+import { TraceDatabase } from '../../src/store/database.js';
+import {
+  MB,
+  T0,
+  USER_SHARE,
+  cpuBetween,
+  importProcfsPool,
+  importTreeRecording,
+  preforkPool,
+} from '../helpers/pool-synth.js';
+
+// Synthetic pools with known truth (test/helpers/pool-synth.ts): every expectation below comes
+// from the generator's own rate and memory definitions, not from the models' SQL.
+const pool = preforkPool();
+const treeCores = (t: number) => (t >= 30_000 && t < 90_000 ? 1.2 : 0.05);
+
+let db: TraceDatabase;
+beforeAll(async () => {
+  db = await TraceDatabase.open(':memory:');
+  await importProcfsPool(db, 'prefork', pool);
+  await importTreeRecording(db, 'tree-only', treeCores, 300 * MB, 120_000);
+});
+afterAll(() => db.close());
+
+async function report(options: Parameters<typeof buildPoolReport>[1] = {}) {
+  return buildPoolReport(db, options);
+}
+const byName = (deployments: DeploymentReport[], name: string) => deployments.find((d) => d.name === name)!;
+
+describe('pool models on a synthetic prefork pool', () => {
+  it('counts the pool size, the restart and no lost worker', async () => {
+    const d = byName((await report()).deployments, 'prefork');
+    expect(d.workers).toBe(3);
+    expect(d.restarts).toBe(1);
+    expect(d.workers_lost).toBe(0);
+    expect(d.processes).toBe(5);
+  });
+
+  it('gives CPU per phase as the sum of per-process rates, exited workers included', async () => {
+    const d = byName(
+      (await report({ phases: [{ name: 'load', start: '30s', end: '90s', text: 'load=30s..90s' }] }))
+        .deployments,
+      'prefork',
+    );
+    expect(d.phases).toHaveLength(1);
+    const load = d.phases[0]!;
+    expect(load.start).toBe((T0 + 30_000) / 1000);
+    const expected = pool.reduce((s, p) => s + cpuBetween(p, 30_000, 90_000), 0) / 60;
+    expect(load.cpu.cores_mean!).toBeCloseTo(expected, 3);
+    expect(load.cpu.user_cores_mean! / load.cpu.cores_mean!).toBeCloseTo(USER_SHARE, 2);
+    expect(load.workers_alive).toBe(3);
+    expect(load.memory.rss_bytes).toBe(100 * MB + 3 * 120 * MB);
+    expect(load.memory.pss_bytes).toBe(60 * MB + 3 * 70 * MB);
+    expect(load.memory.uss_bytes).toBe(40 * MB + 3 * 50 * MB);
+    expect(load.memory.rss_overcount!).toBeCloseTo(460 / 270, 9);
+    expect(load.memory.worker_shared_fraction!).toBeCloseTo(1 - 150 / 360, 9);
+  });
+
+  it('detects idle, load and idle from the CPU level', async () => {
+    const d = byName((await report()).deployments, 'prefork');
+    expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);
+    const load = d.phases[1]!;
+    expect(Math.abs(load.start - (T0 + 30_000) / 1000)).toBeLessThanOrEqual(1);
+    expect(Math.abs(load.end - (T0 + 90_000) / 1000)).toBeLessThanOrEqual(1);
+    expect(load.cpu.cores_p95!).toBeCloseTo(1.502, 2);
+    expect(d.phases[2]!.workers_alive).toBe(3);
+  });
+
+  it('measures startup per worker and for the pool', async () => {
+    const d = byName((await report()).deployments, 'prefork');
+    // workers import for 1.5 s from 1 s: the first whole quiet second starts at 3 s
+    expect(d.startup.seconds).toBe(3);
+    const initial = d.startup.workers.filter((w) => !w.replacement);
+    expect(initial.map((w) => w.pid)).toEqual([101, 102, 103]);
+    const expected = cpuBetween(pool[1]!, 0, 3000);
+    expect(d.startup.cpu_seconds_per_worker!).toBeCloseTo(expected, 2);
+    expect(initial[0]!.start_delay_seconds).toBe(1);
+    expect(initial[0]!.memory.pss_bytes).toBe(70 * MB);
+    const replacement = d.startup.workers.find((w) => w.replacement)!;
+    expect(replacement.pid).toBe(104);
+    expect(replacement.cpu_seconds).toBeCloseTo(cpuBetween(pool[4]!, 0, replacement.settled! * 1000 - T0), 2);
+  });
+
+  it('honours --ready for startup', async () => {
+    const d = byName(
+      (await report({ ready: [{ deployment: 'prefork', time: '10s' }] })).deployments,
+      'prefork',
+    );
+    expect(d.startup.seconds).toBe(10);
+    expect(d.startup.from_ready).toBe(true);
+    expect(d.startup.cpu_seconds_per_worker!).toBeCloseTo(cpuBetween(pool[1]!, 0, 10_000), 2);
+    expect(d.startup.cpu_seconds!).toBeCloseTo(
+      pool.reduce((s, p) => s + cpuBetween(p, 0, 10_000), 0),
+      2,
+    );
+  });
+
+  it('gives steady-state CPU and memory medians, per worker too', async () => {
+    const d = byName((await report()).deployments, 'prefork');
+    const a = (T0 + 3000) / 1000;
+    expect(d.steady.start).toBe(a);
+    const expected = pool.reduce((s, p) => s + cpuBetween(p, 3000, 120_000), 0) / 117;
+    expect(d.cpu.cores_mean!).toBeCloseTo(expected, 2);
+    expect(d.memory.rss_bytes).toBe(460 * MB);
+    expect(d.memory.per_worker.rss_bytes).toBeCloseTo((460 * MB) / 3, 0);
+    expect(d.memory.worker.uss_bytes).toBe(50 * MB);
+    expect(d.memory.worker.shared_bytes).toBe(70 * MB);
+    expect(d.memory.pss_available).toBe(true);
+  });
+});
+
+describe('pool models on a whole-tree recording without PSS', () => {
+  it('takes CPU and RSS from the tree and flags the missing PSS', async () => {
+    const d = byName((await report()).deployments, 'tree-only');
+    expect(d.workers).toBe(0);
+    expect(d.memory.pss_bytes).toBeNull();
+    expect(d.memory.pss_available).toBe(false);
+    expect(d.memory.rss_bytes).toBe(300 * MB);
+    expect(d.quality.map((q) => q.check)).toContain('missing_pss');
+    expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);
+    expect(d.phases[1]!.cpu.cores_mean!).toBeCloseTo(1.2, 6);
+  });
+});
+
+describe('comparison', () => {
+  it('puts the first imported deployment first as baseline, with relative deltas', async () => {
+    const r = await report();
+    expect(r.baseline).toBe('prefork');
+    expect(r.deployments[0]!.delta).toBeNull();
+    const other = r.deployments[1]!;
+    expect(other.delta!['memory.rss_bytes']).toBeCloseTo((300 - 460) / 460, 9);
+    expect(other.delta_absolute!['memory.rss_bytes']).toBe(300 * MB - 460 * MB);
+  });
+
+  it('honours --baseline and rejects an unknown one', async () => {
+    expect((await report({ baseline: 'tree-only' })).deployments[0]!.name).toBe('tree-only');
+    await expect(report({ baseline: 'nope' })).rejects.toThrow(/--baseline: no deployment named "nope"/);
+  });
+
+  it('computes relative changes', () => {
+    expect(relativeChange(3, 2)).toBe(0.5);
+    expect(relativeChange(0, 0)).toBe(0);
+    expect(relativeChange(1, 0)).toBeNull();
+    expect(relativeChange(null, 1)).toBeNull();
+  });
+});
