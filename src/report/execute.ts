@@ -12,22 +12,15 @@ export type Rows = Record<string, Value>[];
 export const BASE_VIEWS = listSql('report/sql');
 
 /**
- * Base tables whose rows do not depend on the order of evaluation (row-wise values, min and max,
- * no float sums) and that are written in a fixed order: built with every thread.
- */
-const PARALLEL_SAFE = new Set(['010-quantity-series.sql', '020-deployment-span.sql', '030-cpu-increase.sql']);
-
-/**
- * Creates the base views as temporary views and tables (the heavy ones are computed once, not
- * once per query that reads them): nothing is written to the database file.
+ * Creates the base views as temporary views and tables (the heavy ones, such as the CPU increase
+ * of every sample interval, are computed once instead of once per query that reads them):
+ * nothing is written to the database file.
  */
 export async function createBaseViews(db: TraceDatabase): Promise<void> {
-  // After the parallel-safe tables, one thread: parallel aggregation sums floats in a varying
-  // order, and equal inputs must give equal report bytes.
-  for (const view of BASE_VIEWS) {
-    if (!PARALLEL_SAFE.has(view.name)) await db.run('SET threads = 1');
-    await db.run(view.sql);
-  }
+  // One thread: parallel aggregation sums floats in a varying order, and equal inputs must give
+  // equal report bytes.
+  await db.run('SET threads = 1');
+  for (const view of BASE_VIEWS) await db.run(view.sql);
 }
 
 /**

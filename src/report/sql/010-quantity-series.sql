@@ -19,5 +19,4 @@ SELECT m.series_id, m.deployment, m.metric, m.source, m.quantity, m.unit, m.scal
             THEN coalesce(m.process_key, m.labels['groupname'], m.labels['pid'], m.metric)
             ELSE m.scope END AS process
 FROM matched m
-JOIN best b USING (deployment, quantity, priority)
-ORDER BY m.series_id;
+JOIN best b USING (deployment, quantity, priority);

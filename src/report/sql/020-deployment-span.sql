@@ -6,5 +6,4 @@ SELECT q.deployment, min(s.ts) AS start_ts, max(s.ts) AS end_ts
 FROM report_quantity_series q
 JOIN samples s USING (series_id)
 WHERE q.scope <> 'host' AND s.value IS NOT NULL
-GROUP BY ALL
-ORDER BY q.deployment;
+GROUP BY ALL;

@@ -14,5 +14,4 @@ WITH ordered AS (
 SELECT deployment, process, series_id, prev_ts, ts,
        CASE WHEN value >= prev_value THEN value - prev_value ELSE value END AS cpu_seconds
 FROM ordered
-WHERE prev_ts IS NOT NULL
-ORDER BY series_id, ts;
+WHERE prev_ts IS NOT NULL;

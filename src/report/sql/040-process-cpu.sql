@@ -7,12 +7,10 @@ SELECT i.deployment, i.process,
        sum(i.cpu_seconds) / 5 AS cores
 FROM report_cpu_increase i
 JOIN report_deployment_span d USING (deployment)
-GROUP BY ALL
-ORDER BY ALL;
+GROUP BY ALL;
 
 -- The pool: the sum over processes of each process's own cores (rate then sum).
 CREATE OR REPLACE TEMP TABLE report_pool_cpu AS
 SELECT deployment, t_seconds, bucket_ts, sum(cores) AS cores, count(*) AS processes
 FROM report_process_cpu
-GROUP BY ALL
-ORDER BY ALL;
+GROUP BY ALL;
