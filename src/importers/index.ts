@@ -86,7 +86,9 @@ async function importSource(
   importer: Importer,
   options: ImportOptions,
 ): Promise<ImportOutcome> {
-  const sha256 = await sha256Of(source);
+  // Not awaited: the loader checks for an identical earlier import once the hash is known.
+  const sha256 = sha256Of(source);
+  sha256.catch(() => undefined); // the loader awaits it; this only keeps an early failure from counting as unhandled
   if (source.kind === 'file' && options.progress) {
     const { progress } = options;
     const total = source.size;

@@ -1,6 +1,7 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { join, relative } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -190,6 +191,8 @@ export async function readSmallFile(path: string): Promise<Buffer> {
  */
 export async function sha256Of(source: Source): Promise<string> {
   try {
+    if (source.kind === 'file' && source.size >= HASH_ON_THREAD_BYTES)
+      return await sha256OnThread(source.path);
     return await sha256Unchecked(source);
   } catch (e) {
     throw ioError(source.path, e);
@@ -210,6 +213,35 @@ async function sha256Unchecked(source: Source): Promise<string> {
     hash.update('\0');
   }
   return hash.digest('hex');
+}
+
+/** Files at least this large are hashed on a worker thread, while the import itself goes on. */
+const HASH_ON_THREAD_BYTES = 16 * 1024 * 1024;
+
+/** The worker's code (CommonJS, evaluated): the same hash as sha256Of, reported as hex or as an error message. */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+const hash = createHash('sha256');
+createReadStream(workerData, { highWaterMark: 1 << 20 })
+  .on('data', (chunk) => hash.update(chunk))
+  .on('end', () => parentPort.postMessage({ hex: hash.digest('hex') }))
+  .on('error', (e) => parentPort.postMessage({ error: e.message }));
+`;
+
+/** sha256 of a large file computed on a worker thread (sha256 of 1 GB is seconds of CPU). */
+function sha256OnThread(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(HASH_WORKER, { eval: true, workerData: path });
+    worker.unref(); // a failed import does not wait for the hash
+    worker.once('message', (m: { hex?: string; error?: string }) => {
+      if (m.hex !== undefined) resolve(m.hex);
+      else reject(new CliError(msg.cannotRead(path, m.error ?? 'read failed')));
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
 }
 
 /** Every regular file below a folder, sorted; symbolic links and special files are skipped. */

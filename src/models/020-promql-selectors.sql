@@ -73,3 +73,47 @@ FROM q
 ASOF JOIN pts l ON l.series_id = q.series_id AND l.ts <= q.range_end
 ASOF JOIN pts f ON f.series_id = q.series_id AND f.ts >= q.range_start + CASE WHEN left_open THEN 1 ELSE 0 END
 WHERE f.rn <= l.rn;
+
+-- The same windows when no sample can fall in two of them: range <= step with left-open windows,
+-- range < step with closed ones (a range query at a step of at least its range, the usual
+-- dashboard query). Each sample then belongs to at most one step, found by arithmetic, so the
+-- windows come from one sort (for the previous sample) and one hash aggregation instead of
+-- running totals and two ASOF joins over every sample: seconds instead of minutes at 20M samples
+-- (docs/performance.md). A reset or change counts when the previous sample is in the same window.
+-- DuckDB's NaN comparisons differ from Go's only for `value < NaN` (true in DuckDB), hence the
+-- isnan test; `<>` already treats NaN = NaN as Go's funcChanges does.
+CREATE OR REPLACE TEMP MACRO promql_single_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS TABLE
+WITH lagged AS (
+    SELECT series_id, ts, value,
+           lag(ts) OVER w AS prev_ts,
+           lag(value) OVER w AS prev_value
+    FROM samples
+    WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+      AND ts >= start_ms - offset_ms - range_ms AND ts <= end_ms - offset_ms
+    WINDOW w AS (PARTITION BY series_id ORDER BY ts)
+), stepped AS (
+    -- k: the first step at or after the sample, ceil((ts + offset - start) / step). DuckDB's //
+    -- truncates, so the numerator is kept positive: ts >= start - offset - range > start - offset - 2 step.
+    SELECT *, (ts + offset_ms - start_ms - 1 + 2 * step_ms) // step_ms - 1 AS k
+    FROM lagged
+), placed AS (
+    SELECT *, start_ms + k * step_ms - offset_ms - range_ms AS range_start
+    FROM stepped
+    WHERE k >= 0 AND start_ms + k * step_ms <= end_ms
+)
+SELECT series_id, start_ms + k * step_ms AS t, range_start, range_start + range_ms AS range_end,
+       range_ms AS range_ms,
+       count(*) AS n,
+       min(ts) AS first_ts, arg_min(value, ts) AS first_value,
+       max(ts) AS last_ts, arg_max(value, ts) AS last_value,
+       -- The sample before the last, when it is inside the window (irate and idelta need n >= 2).
+       CASE WHEN count(*) >= 2 THEN arg_max(prev_ts, ts) END AS prev_ts,
+       CASE WHEN count(*) >= 2 THEN arg_max(prev_value, ts) END AS prev_value,
+       count(*) FILTER (WHERE inside AND value < prev_value AND NOT isnan(prev_value)) AS resets,
+       count(*) FILTER (WHERE inside AND value <> prev_value) AS changes,
+       coalesce(sum(prev_value) FILTER (WHERE inside AND value < prev_value AND NOT isnan(prev_value)), 0.0) AS correction
+FROM (
+    SELECT *, prev_ts >= range_start + CASE WHEN left_open THEN 1 ELSE 0 END AS inside
+    FROM placed
+    WHERE ts >= range_start + CASE WHEN left_open THEN 1 ELSE 0 END)
+GROUP BY series_id, k, range_start;

@@ -101,7 +101,10 @@ class Planner {
     if (this.ctx.deployment !== undefined) where.push(`deployment = ${stringLiteral(this.ctx.deployment)}`);
     return this.add(
       'series',
-      `SELECT series_id, labels FROM promql_series(${this.ctx.deploymentLabel})
+      // ord: the rank of the label set among all series, so ordering by it is ordering by labels
+      // (labels.Compare) while sorting integers instead of label lists (docs/performance.md).
+      `SELECT series_id, labels, ord FROM (
+  SELECT *, dense_rank() OVER (ORDER BY labels) AS ord FROM promql_series(${this.ctx.deploymentLabel}))
 WHERE ${where.join('\n  AND ')}`,
     );
   }
@@ -135,7 +138,7 @@ WHERE ${where.join('\n  AND ')}`,
     const series = this.selectorSeries(v);
     return this.add(
       'sel',
-      `SELECT i.t, s.labels, i.value, s.labels AS ord
+      `SELECT i.t, s.labels, i.value, s.ord AS ord
 FROM promql_instant(${this.seriesIds(series)}, ${this.steps()}, ${v.offsetMs}::BIGINT, ${LOOKBACK_MS}::BIGINT, ${this.ctx.rules.leftOpen}) i
 JOIN ${series} s USING (series_id)`,
     );
@@ -160,11 +163,22 @@ JOIN ${series} s USING (series_id)`,
     return this.add(
       c.func,
       `SELECT * FROM (
-  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.labels AS ord
-  FROM promql_range_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}) w
+  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.ord AS ord
+  FROM ${this.windowsMacro(m.rangeMs)}(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}) w
   JOIN ${series} s USING (series_id)
 ) WHERE value IS NOT NULL`,
     );
+  }
+
+  /**
+   * promql_single_windows when no sample can fall in two windows (a step of at least the range),
+   * else promql_range_windows; both give the same rows (test/promql/windows.test.ts).
+   */
+  private windowsMacro(rangeMs: number): string {
+    const { startMs, endMs, stepMs, rules } = this.ctx;
+    if (startMs === endMs) return 'promql_range_windows'; // an instant query: one window
+    const disjoint = rules.leftOpen ? rangeMs <= stepMs : rangeMs < stepMs;
+    return disjoint ? 'promql_single_windows' : 'promql_range_windows';
   }
 
   private aggregate(a: Aggregate): string {

@@ -11,10 +11,14 @@ export type Rows = Record<string, Value>[];
 /** The report's base views (src/report/sql/, in file order), shown in the method section. */
 export const BASE_VIEWS = listSql('report/sql');
 
-/** Creates the base views as temporary views: nothing is written to the database file. */
+/**
+ * Creates the base views as temporary views and tables (the heavy ones, such as the CPU increase
+ * of every sample interval, are computed once instead of once per query that reads them):
+ * nothing is written to the database file.
+ */
 export async function createBaseViews(db: TraceDatabase): Promise<void> {
   // One thread: parallel aggregation sums floats in a varying order, and equal inputs must give
-  // equal report bytes (the report's data is small next to an import).
+  // equal report bytes.
   await db.run('SET threads = 1');
   for (const view of BASE_VIEWS) await db.run(view.sql);
 }

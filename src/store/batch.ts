@@ -114,9 +114,12 @@ export class SampleBuffer {
       ts: this.ts.subarray(0, this.length),
       value: this.value.subarray(0, this.length),
     };
-    this.ref = new Int32Array(this.batchSize);
-    this.ts = new Float64Array(this.batchSize);
-    this.value = new Float64Array(this.batchSize);
+    // The next batch starts at the size this one reached, so a producer that overshoots the
+    // batch size (a whole input chunk at a time) does not pay for growing every batch.
+    const capacity = this.ref.length;
+    this.ref = new Int32Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.value = new Float64Array(capacity);
     this.length = 0;
     return out;
   }

@@ -1,40 +1,31 @@
-import {
-  BIGINT,
-  DOUBLE,
-  DuckDBDataChunk,
-  INTEGER,
-  type DuckDBAppender,
-  type DuckDBBigIntVector,
-  type DuckDBDoubleVector,
-  type DuckDBIntegerVector,
-} from '@duckdb/node-api';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { type DuckDBAppender } from '@duckdb/node-api';
 import * as msg from '../base/messages.js';
+import { readSql } from '../base/sql-files.js';
 import type { ImportBatch, ProcessRecord, SeriesDef } from './batch.js';
-import { isStaleNaN } from './batch.js';
 import type { TraceDatabase } from './database.js';
 import { assignProcesses } from './processes.js';
+import { SampleStageFile, STAGE_ROW_GROUP } from './sample-stage.js';
 
-const SAMPLE_TYPES = [INTEGER, BIGINT, DOUBLE];
-/** DuckDB's standard vector size: the most rows one data chunk holds. */
-const CHUNK_ROWS = 2048;
-
+const INSERT_STAGE_SQL = readSql('store/insert-stage.sql');
 /**
- * The JS-side typed array behind a fixed-width vector (flush() copies it to the engine). It is a
- * private field of @duckdb/node-api, whose version is pinned exactly; test/store/loader tests
- * fail loudly if an upgrade renames it.
+ * Rows per staging file. DuckDB inserts one file (on its own threads) while the importer parses
+ * the next, so parsing and inserting overlap; the last file is the part that does not.
  */
-function itemsOf<T>(vector: object): T {
-  const items = (vector as { items?: T }).items;
-  if (!items) throw new Error('@duckdb/node-api vectors no longer expose items; see src/store/loader.ts');
-  return items;
-}
+export const STAGE_FILE_ROWS = 8 * STAGE_ROW_GROUP;
 
 export interface ImportMeta {
   deployment: string;
   /** The path as the user gave it (recorded in imports.path). */
   path: string;
   format: string;
-  sha256: string;
+  /**
+   * sha256 of the content, or its promise: a large file is hashed on another thread while the
+   * import goes on, and the import turns into a no-op as soon as the hash names an earlier one.
+   */
+  sha256: string | Promise<string>;
   /** --pool: the pool of every process this import adds. */
   pool?: string;
   /** --pid-label: the label that carries a pid in series that belong to one process. */
@@ -62,28 +53,68 @@ export async function loadImport(
   meta: ImportMeta,
   batches: AsyncIterable<ImportBatch>,
 ): Promise<ImportResult> {
-  const previous = await db.rows(
-    `SELECT import_id FROM imports WHERE deployment = $d AND sha256 = $h ORDER BY import_id LIMIT 1`,
-    { d: meta.deployment, h: meta.sha256 },
-  );
-  if (previous.length > 0) return { status: 'noop', importId: Number(previous[0]!.import_id) };
-
-  return db.transaction(async () => {
-    const writer = await ImportWriter.begin(db, meta);
-    for await (const batch of batches) await writer.add(batch);
-    return writer.finish();
-  });
+  if (typeof meta.sha256 === 'string') {
+    const previous = await previousImport(db, meta.deployment, meta.sha256);
+    if (previous !== undefined) return { status: 'noop', importId: previous };
+  }
+  try {
+    return await db.transaction(async () => {
+      const writer = await ImportWriter.begin(db, meta);
+      try {
+        for await (const batch of batches) await writer.add(batch);
+        return await writer.finish();
+      } finally {
+        await writer.cleanUp();
+      }
+    });
+  } catch (e) {
+    if (e instanceof AlreadyImported) return { status: 'noop', importId: e.importId };
+    throw e;
+  }
 }
+
+async function previousImport(
+  db: TraceDatabase,
+  deployment: string,
+  sha256: string,
+): Promise<number | undefined> {
+  const rows = await db.rows(
+    `SELECT import_id FROM imports WHERE deployment = $d AND sha256 = $h ORDER BY import_id LIMIT 1`,
+    { d: deployment, h: sha256 },
+  );
+  return rows.length > 0 ? Number(rows[0]!.import_id) : undefined;
+}
+
+/** Thrown inside the transaction when the content turns out to be imported already: rolls back to a no-op. */
+class AlreadyImported extends Error {
+  constructor(readonly importId: number) {
+    super(`already imported as import ${importId}`);
+  }
+}
+
+/** Refs below this are mapped to series ids through a dense array; others through a Map. */
+const DENSE_REFS = 1 << 22;
 
 /** Writes one import; only used inside loadImport's transaction. */
 class ImportWriter {
   private readonly seriesIds = new Map<number, number>();
+  /** seriesIds for small refs (0 = not declared; series ids start at 1). */
+  private idByRef = new Int32Array(1024);
+  private ids = new Int32Array(0);
   private readonly touched = new Set<number>();
   private readonly preexisting = new Set<number>();
   private readonly newSeries: { id: number; def: SeriesDef }[] = [];
   private readonly processes = new Map<string, ProcessRecord>();
   private readonly warnings: string[] = [];
   private samples = 0;
+  private stageDir: string | null = null;
+  private stage: SampleStageFile | null = null;
+  private stageFiles = 0;
+  /** The INSERT of the last staging file handed to DuckDB (one at a time on the connection). */
+  private inserting: Promise<void> = Promise.resolve();
+  /** The content hash once known, and whether the no-op check has run on it. */
+  private sha256: string | null = null;
+  private sha256Checked = false;
 
   private constructor(
     private readonly db: TraceDatabase,
@@ -91,8 +122,17 @@ class ImportWriter {
     private readonly importId: number,
     private readonly existing: Map<string, number>,
     private nextSeriesId: number,
-    private readonly appender: DuckDBAppender,
-  ) {}
+  ) {
+    if (typeof meta.sha256 === 'string') {
+      this.sha256 = meta.sha256;
+      this.sha256Checked = true; // loadImport checked it before the transaction
+    } else {
+      meta.sha256.then(
+        (hex) => (this.sha256 = hex),
+        () => undefined, // reported by finish(), which awaits it
+      );
+    }
+  }
 
   static async begin(db: TraceDatabase, meta: ImportMeta): Promise<ImportWriter> {
     const [ids] = await db.rowsJS(
@@ -111,53 +151,74 @@ class ImportWriter {
       keys.forEach((k, i) => (labels[k] = values[i]!));
       existing.set(seriesKey(r.metric as string, labels), Number(r.series_id));
     }
-    const appender = await db.connection.createAppender('samples');
-    return new ImportWriter(db, meta, Number(ids!.import_id), existing, Number(ids!.series_id), appender);
+    return new ImportWriter(db, meta, Number(ids!.import_id), existing, Number(ids!.series_id));
   }
 
+  /**
+   * Samples go to Parquet staging files that DuckDB inserts with all its threads while the
+   * importer goes on parsing (src/store/sample-stage.ts, docs/performance.md).
+   */
   async add(batch: ImportBatch): Promise<void> {
+    if (!this.sha256Checked && this.sha256 !== null) await this.checkNotImported(this.sha256);
     for (const def of batch.series) this.declare(def);
     for (const p of batch.processes ?? []) this.mergeProcess(p);
     if (batch.warnings) this.warnings.push(...batch.warnings);
-    const { ref, ts, value, length } = batch.samples;
-    // Samples reach DuckDB as data chunks of the engine's vector size, written straight into the
-    // vectors' typed arrays: a handful of native calls per 2048 rows instead of four per row.
-    for (let start = 0; start < length; start += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, length - start);
-      const chunk = DuckDBDataChunk.create(SAMPLE_TYPES, rows);
-      const ids = chunk.getColumnVector(0) as DuckDBIntegerVector;
-      const times = chunk.getColumnVector(1) as DuckDBBigIntVector;
-      const values = chunk.getColumnVector(2) as DuckDBDoubleVector;
-      const idItems = itemsOf<Int32Array>(ids);
-      const timeItems = itemsOf<BigInt64Array>(times);
-      const valueItems = itemsOf<Float64Array>(values);
-      const timeWords = new Uint32Array(timeItems.buffer, timeItems.byteOffset, rows * 2);
-      valueItems.set(value.subarray(start, start + rows));
-      for (let i = 0; i < rows; i++) {
-        const id = this.seriesIds.get(ref[start + i]!);
-        if (id === undefined)
-          throw new Error(`importer bug: sample names undeclared series ref ${ref[start + i]}`);
-        idItems[i] = id;
-        const t = ts[start + i]!;
-        if (t >= 0 && t < 2 ** 53) {
-          // Little-endian int64 from two 32-bit words, without a BigInt per row.
-          timeWords[2 * i] = t % 4294967296;
-          timeWords[2 * i + 1] = Math.floor(t / 4294967296);
-        } else {
-          // BigInt64Array would silently wrap a value beyond int64: importers must check their range.
-          if (!Number.isSafeInteger(t))
-            throw new Error(`importer bug: timestamp ${t} is not an integer of ms`);
-          timeItems[i] = BigInt(t);
-        }
-        if (Number.isNaN(valueItems[i]!) && isStaleNaN(valueItems[i]!)) values.setItem(i, null);
-      }
-      for (const id of new Set(idItems)) this.touched.add(id);
-      ids.flush();
-      times.flush();
-      values.flush();
-      this.appender.appendDataChunk(chunk);
+    const { ts, value, length } = batch.samples;
+    const ids = this.seriesIdsOf(batch.samples.ref, length);
+    let i = 0;
+    while (i < length) {
+      const stage = this.stage ?? this.openStage();
+      const n = Math.min(length - i, STAGE_FILE_ROWS - stage.rows);
+      stage.append(ids.subarray(i, i + n), ts.subarray(i, i + n), value.subarray(i, i + n));
+      i += n;
+      if (stage.rows === STAGE_FILE_ROWS) await this.insertStage();
     }
     this.samples += length;
+  }
+
+  private seriesIdsOf(ref: Int32Array, length: number): Int32Array {
+    if (this.ids.length < length) this.ids = new Int32Array(length);
+    const ids = this.ids;
+    const dense = this.idByRef;
+    for (let i = 0; i < length; i++) {
+      const r = ref[i]!;
+      let id = r >= 0 && r < dense.length ? dense[r]! : 0;
+      if (id === 0) {
+        const found = this.seriesIds.get(r);
+        if (found === undefined) throw new Error(`importer bug: sample names undeclared series ref ${r}`);
+        id = found;
+      }
+      ids[i] = id;
+    }
+    return ids.subarray(0, length);
+  }
+
+  private openStage(): SampleStageFile {
+    this.stageDir ??= mkdtempSync(join(stageParent(this.db.path), `.${basename(this.db.path)}.import-`));
+    this.stage = new SampleStageFile(join(this.stageDir, `samples-${++this.stageFiles}.parquet`));
+    return this.stage;
+  }
+
+  /** Completes the open staging file and hands it to DuckDB once the previous one is in. */
+  private async insertStage(): Promise<void> {
+    const stage = this.stage!;
+    this.stage = null;
+    stage.close();
+    await this.inserting;
+    const insert = this.db
+      .run(INSERT_STAGE_SQL, { path: stage.path })
+      .finally(() => rmSync(stage.path, { force: true }));
+    insert.catch(() => undefined); // awaited later; this only keeps it from counting as unhandled
+    this.inserting = insert;
+  }
+
+  /** Removes staging files whatever happened; waits for DuckDB to be done with them first. */
+  async cleanUp(): Promise<void> {
+    this.stage?.discard();
+    this.stage = null;
+    await this.inserting.catch(() => undefined);
+    if (this.stageDir) rmSync(this.stageDir, { recursive: true, force: true });
+    this.stageDir = null;
   }
 
   private declare(def: SeriesDef): void {
@@ -172,6 +233,14 @@ class ImportWriter {
       this.preexisting.add(id);
     }
     this.seriesIds.set(def.ref, id);
+    if (def.ref >= 0 && def.ref < DENSE_REFS) {
+      if (def.ref >= this.idByRef.length) {
+        const grown = new Int32Array(Math.min(DENSE_REFS, Math.max(def.ref + 1, this.idByRef.length * 2)));
+        grown.set(this.idByRef);
+        this.idByRef = grown;
+      }
+      this.idByRef[def.ref] = id;
+    }
     this.touched.add(id);
   }
 
@@ -188,9 +257,19 @@ class ImportWriter {
     known.cmdline ??= p.cmdline;
   }
 
+  /** Ends the import as a no-op when identical content is already in the deployment. */
+  private async checkNotImported(sha256: string): Promise<void> {
+    this.sha256Checked = true;
+    await this.inserting; // one statement at a time on the connection
+    const previous = await previousImport(this.db, this.meta.deployment, sha256);
+    if (previous !== undefined) throw new AlreadyImported(previous);
+  }
+
   async finish(): Promise<ImportResult> {
-    this.appender.flushSync();
-    this.appender.closeSync();
+    const sha256 = await this.meta.sha256;
+    if (!this.sha256Checked) await this.checkNotImported(sha256);
+    if (this.stage) await this.insertStage();
+    await this.inserting;
     await this.writeSeries();
     await this.writeProcesses();
     await assignProcesses(this.db, {
@@ -207,7 +286,7 @@ class ImportWriter {
         deployment: this.meta.deployment,
         path: this.meta.path,
         format: this.meta.format,
-        sha: this.meta.sha256,
+        sha: sha256,
         series: this.touched.size,
         samples: this.samples,
         warnings: JSON.stringify(this.warnings),
@@ -313,4 +392,14 @@ class ImportWriter {
     const n = Number(row?.n ?? 0);
     if (n > 0) this.warnings.push(msg.duplicateSamples(n));
   }
+}
+
+/**
+ * Staging files go next to the database (as DuckDB's own .wal and .tmp do), so nothing is written
+ * outside the paths the user gave; an in-memory database, or a folder whose name read_parquet
+ * would take for a glob pattern, uses the system temp folder instead.
+ */
+function stageParent(dbPath: string): string {
+  const dir = dirname(dbPath);
+  return dbPath === ':memory:' || /[*?[]/.test(dir) ? tmpdir() : dir;
 }

@@ -3,7 +3,7 @@
 -- When several sources give one quantity in a deployment, the lowest catalog priority wins.
 -- `process` names the process a series belongs to: comm:pid from the processes table, else the
 -- exporter's per-process label (process-exporter's groupname, /proc's pid).
-CREATE OR REPLACE TEMP VIEW report_quantity_series AS
+CREATE OR REPLACE TEMP TABLE report_quantity_series AS
 WITH matched AS (
     SELECT s.series_id, s.deployment, s.metric, s.labels, s.process_key,
            c.source, c.quantity, c.unit, c.scale, c.scope, c.priority

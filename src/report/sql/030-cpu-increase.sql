@@ -2,7 +2,7 @@
 -- as Prometheus' increase(): a value below the previous one means the counter restarted from 0,
 -- so the whole new value is the increase. Per process first, then summed: never sum then rate.
 -- NULL values (staleness markers) and NaN are skipped.
-CREATE OR REPLACE TEMP VIEW report_cpu_increase AS
+CREATE OR REPLACE TEMP TABLE report_cpu_increase AS
 WITH ordered AS (
     SELECT q.deployment, q.process, q.series_id, s.ts, s.value * q.scale AS value,
            lag(s.ts) OVER w AS prev_ts, lag(s.value * q.scale) OVER w AS prev_value

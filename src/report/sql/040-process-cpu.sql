@@ -1,6 +1,6 @@
 -- CPU cores per process in 5-second buckets of time since the deployment's start:
 -- the CPU seconds of every interval that ends inside the bucket, divided by 5 s.
-CREATE OR REPLACE TEMP VIEW report_process_cpu AS
+CREATE OR REPLACE TEMP TABLE report_process_cpu AS
 SELECT i.deployment, i.process,
        (i.ts - d.start_ts) // 5000 * 5 AS t_seconds,
        d.start_ts + (i.ts - d.start_ts) // 5000 * 5000 AS bucket_ts,
@@ -10,7 +10,7 @@ JOIN report_deployment_span d USING (deployment)
 GROUP BY ALL;
 
 -- The pool: the sum over processes of each process's own cores (rate then sum).
-CREATE OR REPLACE TEMP VIEW report_pool_cpu AS
+CREATE OR REPLACE TEMP TABLE report_pool_cpu AS
 SELECT deployment, t_seconds, bucket_ts, sum(cores) AS cores, count(*) AS processes
 FROM report_process_cpu
 GROUP BY ALL;

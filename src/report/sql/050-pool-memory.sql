@@ -1,7 +1,7 @@
 -- Memory of the pool in 5-second buckets of time since the deployment's start: per series the
 -- last value in the bucket (memory is a gauge), summed over processes, per quantity.
 -- A process whose series ended (stale or no more samples) no longer counts.
-CREATE OR REPLACE TEMP VIEW report_pool_memory AS
+CREATE OR REPLACE TEMP TABLE report_pool_memory AS
 WITH last_in_bucket AS (
     SELECT q.deployment, q.quantity, q.series_id,
            (s.ts - d.start_ts) // 5000 AS bucket,

@@ -12,10 +12,11 @@ WITH recorded AS (
     FROM report_deployment_span d CROSS JOIN wanted w
     WHERE NOT EXISTS (SELECT 1 FROM report_quantity_series q
                       WHERE q.deployment = d.deployment AND q.quantity = w.quantity AND q.scope = 'process')
+), typical AS (
+    SELECT series_id, median(ts - prev_ts) AS typical_ms FROM report_cpu_increase GROUP BY series_id
 ), intervals AS (
-    SELECT deployment, process, series_id, prev_ts, ts, ts - prev_ts AS gap_ms,
-           median(ts - prev_ts) OVER (PARTITION BY series_id) AS typical_ms
-    FROM report_cpu_increase
+    SELECT deployment, process, series_id, prev_ts, ts, ts - prev_ts AS gap_ms, typical_ms
+    FROM report_cpu_increase JOIN typical USING (series_id)
 ), gaps AS (
     SELECT deployment, 'scrape gap of ' || round(max(gap_ms) / 1000, 1) || ' s in the CPU counter of '
            || process || ' (typical interval ' || round(any_value(typical_ms) / 1000, 1) || ' s)' AS message

@@ -28,13 +28,22 @@ CREATE OR REPLACE TEMP TABLE found AS
 WITH has_procs AS (
     SELECT DISTINCT pool, pid FROM temp.labelled WHERE metric = 'namedprocess_namegroup_num_procs'
 ),
+-- First and last sample per series (and where the value is above 0, for num_procs), so the
+-- samples are read once per series, not joined row by row to their process (20M samples: seconds).
+per_series AS (
+    SELECT p.series_id, min(p.ts) AS first_ts, max(p.ts) AS last_ts,
+           min(p.ts) FILTER (WHERE p.value > 0) AS first_running, max(p.ts) FILTER (WHERE p.value > 0) AS last_running
+    FROM samples p
+    WHERE p.series_id IN (SELECT series_id FROM temp.labelled) AND p.value IS NOT NULL
+    GROUP BY p.series_id
+),
 alive AS (
-    SELECT l.pool, l.pid, p.ts
-    FROM temp.labelled l JOIN samples p ON p.series_id = l.series_id
-    WHERE p.value IS NOT NULL
-      AND (CASE WHEN (l.pool, l.pid) IN (SELECT (pool, pid) FROM has_procs)
-                THEN l.metric = 'namedprocess_namegroup_num_procs' AND p.value > 0
-                ELSE true END)
+    SELECT l.pool, l.pid,
+           CASE WHEN h.pid IS NULL THEN s.first_ts WHEN l.metric = 'namedprocess_namegroup_num_procs' THEN s.first_running END AS first_ts,
+           CASE WHEN h.pid IS NULL THEN s.last_ts WHEN l.metric = 'namedprocess_namegroup_num_procs' THEN s.last_running END AS last_ts
+    FROM temp.labelled l
+    JOIN per_series s USING (series_id)
+    LEFT JOIN has_procs h ON h.pool IS NOT DISTINCT FROM l.pool AND h.pid = l.pid
 ),
 started AS (
     SELECT l.pool, l.pid, min(round(p.value * 1000))::BIGINT AS start_ts
@@ -47,7 +56,8 @@ names AS (
     SELECT pool, pid, min(comm) AS comm FROM temp.labelled GROUP BY ALL
 ),
 seen AS (
-    SELECT pool, pid, min(ts) AS first_seen, max(ts) AS last_seen FROM alive GROUP BY ALL
+    SELECT pool, pid, min(first_ts) AS first_seen, max(last_ts) AS last_seen
+    FROM alive WHERE first_ts IS NOT NULL GROUP BY ALL
 )
 SELECT n.pool, n.pid, n.comm, st.start_ts,
        CASE WHEN st.start_ts IS NULL THEN n.pid::VARCHAR ELSE n.pid::VARCHAR || '@' || st.start_ts::VARCHAR END AS process_key,

@@ -1,0 +1,342 @@
+/**
+ * The benchmark harness behind `npm run bench` (bench/run.ts): generates the inputs (once, into bench/data/), then measures in one run, on
+ * the same files: our import, the pool rate query and the report, and the baselines a user would
+ * otherwise reach for (DuckDB's read_json, a pandas script). Prints one table with the ratios.
+ *
+ * Every contender runs as a child process, measured by bench/measure.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeProcSnapshots, writePromJson } from './generate.js';
+import { measure, type Measurement } from './measure.js';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CLI = join(ROOT, 'bin/trace-analyze.js');
+const PYTHON = '/usr/bin/python3';
+const START_MS = 1_700_000_000_000;
+const INTERVAL_MS = 1000;
+export const SCALING = [1e6, 2e6, 5e6, 10e6, 20e6];
+/** The question of issue 8: CPU per process group, rate per series then summed, over the whole range. */
+export const POOL_RATE_QUERY = 'sum by (groupname) (rate(namedprocess_namegroup_cpu_seconds_total[1m]))';
+
+export interface BenchOptions {
+  samples: number;
+  series: number;
+  /** Where inputs are generated (kept between runs) and databases written (replaced each run). */
+  dataDir: string;
+  baselines: boolean;
+  /** Sizes for the scaling run of our import; empty for none. */
+  scaling: number[];
+  /** Step of the range query over the whole range. */
+  step: string;
+  /** The /proc snapshot set: snapshots (one a second) of a master and this many workers; 0 snapshots for none. */
+  procfs: { snapshots: number; workers: number };
+  log: (line: string) => void;
+}
+
+export interface BenchRow {
+  id: string;
+  label: string;
+  samples: number;
+  m: Measurement;
+  /** Extra figures a contender reports about itself (its own phase timings). */
+  detail?: Record<string, number>;
+}
+
+export interface BenchResult {
+  rows: BenchRow[];
+  scaling: BenchRow[];
+  /** 1-minute load average before and after the measurements (the machine may be shared). */
+  load: [number, number];
+  table: string;
+}
+
+/** "20M", "500k", "1e6", "20000000" → a count. */
+export function parseCount(text: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmM]?)$/.exec(text.trim());
+  if (!m) throw new Error(`cannot read "${text}" as a count (e.g. 20M, 500k)`);
+  const scale = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[2] as '' | 'k' | 'K' | 'm' | 'M'];
+  return Math.round(Number(m[1]) * scale);
+}
+
+export function shapeFor(samples: number, series: number): { series: number; points: number } {
+  const s = Math.max(1, Math.min(series, Math.floor(samples / 2)));
+  return { series: s, points: Math.max(2, Math.round(samples / s)) };
+}
+
+/** Generates the prom-json body for a size unless it is already there (written under a temporary name first). */
+export async function promInput(dataDir: string, shape: { series: number; points: number }): Promise<string> {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, `prom-${shape.series}x${shape.points}.json`);
+  if (existsSync(path)) return path;
+  const partial = `${path}.partial`;
+  await writePromJson(partial, { ...shape, startMs: START_MS, intervalMs: INTERVAL_MS });
+  renameSync(partial, path);
+  return path;
+}
+
+/** Generates a /proc snapshot set unless it is already there (written under a temporary name first). */
+export async function procfsInput(
+  dataDir: string,
+  shape: { snapshots: number; workers: number },
+): Promise<string> {
+  const path = join(dataDir, `procfs-${shape.snapshots}x${shape.workers}`);
+  if (existsSync(path)) return path;
+  const partial = `${path}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  await writeProcSnapshots(partial, { ...shape, startMs: START_MS, intervalMs: INTERVAL_MS });
+  renameSync(partial, path);
+  return path;
+}
+
+function freshPath(path: string): string {
+  rmSync(path, { force: true });
+  rmSync(`${path}.wal`, { force: true });
+  return path;
+}
+
+function check(row: BenchRow): BenchRow {
+  if (row.m.exitCode !== 0) {
+    throw new Error(
+      `${row.label} failed (exit ${row.m.exitCode}): ${row.m.stderr.trim().split('\n').at(-1) ?? ''}`,
+    );
+  }
+  return row;
+}
+
+async function ourImport(file: string, db: string, samples: number): Promise<BenchRow> {
+  const m = await measure(process.execPath, [
+    CLI,
+    'import',
+    file,
+    '--db',
+    freshPath(db),
+    '--deployment',
+    'bench',
+  ]);
+  return check({ id: 'import', label: 'ours: import', samples, m });
+}
+
+function hasPandas(): boolean {
+  if (!existsSync(PYTHON)) return false;
+  try {
+    execFileSync(PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { log } = options;
+  const runDir = join(options.dataDir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  const shape = shapeFor(options.samples, options.series);
+  const samples = shape.series * shape.points;
+  log(`input: ${shape.series} series × ${shape.points} points = ${samples} samples`);
+  const file = await promInput(options.dataDir, shape);
+  const db = join(runDir, 'ours.duckdb');
+  const rows: BenchRow[] = [];
+  const loadBefore = loadavg()[0]!;
+
+  log('measuring: our import');
+  rows.push(await ourImport(file, db, samples));
+
+  // The pool CPU question over the whole range, as a user would ask it after the import.
+  const startS = START_MS / 1000;
+  const endS = (START_MS + shape.points * INTERVAL_MS) / 1000;
+  log('measuring: our promql query');
+  const promql = await measure(process.execPath, [
+    CLI,
+    'promql',
+    POOL_RATE_QUERY,
+    '--db',
+    db,
+    '--start',
+    String(startS),
+    '--end',
+    String(endS),
+    '--step',
+    options.step,
+  ]);
+  const body = promql.exitCode === 0 ? (JSON.parse(promql.stdout) as { data: { result: unknown[] } }) : null;
+  rows.push(
+    check({
+      id: 'promql',
+      label: 'ours: promql pool rate',
+      samples,
+      m: promql,
+      detail: body ? { series: body.data.result.length } : undefined,
+    }),
+  );
+  log('measuring: our report');
+  const report = join(runDir, 'report.html');
+  rmSync(report, { force: true });
+  const r = await measure(process.execPath, [CLI, 'report', '--db', db, '-o', report]);
+  rows.push(check({ id: 'report', label: 'ours: report (HTML)', samples, m: r }));
+
+  if (options.procfs.snapshots > 0) {
+    const dir = await procfsInput(options.dataDir, options.procfs);
+    log(`measuring: our import of ${options.procfs.snapshots} /proc snapshots`);
+    const m = await measure(process.execPath, [
+      CLI,
+      'import',
+      dir,
+      '--db',
+      freshPath(join(runDir, 'procfs.duckdb')),
+      '--deployment',
+      'bench',
+    ]);
+    // "imported N samples in M series (procfs)": the importer's own count.
+    const count = /imported (\d+) samples/.exec(m.stderr);
+    rows.push(
+      check({
+        id: 'procfs',
+        label: `ours: import /proc (${options.procfs.snapshots} snapshots)`,
+        samples: count ? Number(count[1]) : 0,
+        m,
+      }),
+    );
+  }
+
+  if (options.baselines) {
+    log('measuring: DuckDB read_json');
+    const m = await measure(process.execPath, [
+      join(ROOT, 'bench/duckdb-baseline.mjs'),
+      file,
+      freshPath(join(runDir, 'read-json.duckdb')),
+    ]);
+    rows.push(
+      check({ id: 'read_json', label: 'DuckDB read_json: load', samples, m, detail: lastJson(m.stdout) }),
+    );
+    if (hasPandas()) {
+      log('measuring: pandas');
+      const p = await measure(PYTHON, [
+        join(ROOT, 'bench/pandas_baseline.py'),
+        file,
+        '--step',
+        String(stepSeconds(options.step)),
+      ]);
+      rows.push(
+        check({
+          id: 'pandas',
+          label: 'pandas: load + rate + sum',
+          samples,
+          m: p,
+          detail: lastJson(p.stdout),
+        }),
+      );
+    } else {
+      log(`pandas baseline skipped: ${PYTHON} has no pandas (Debian: apt-get install python3-pandas)`);
+    }
+  }
+
+  const scaling: BenchRow[] = [];
+  for (const size of options.scaling) {
+    const s = shapeFor(size, options.series);
+    log(`scaling: our import of ${s.series * s.points} samples`);
+    const input = await promInput(options.dataDir, s);
+    scaling.push(await ourImport(input, join(runDir, 'scaling.duckdb'), s.series * s.points));
+  }
+  rmSync(join(runDir, 'scaling.duckdb'), { force: true });
+
+  const load: [number, number] = [loadBefore, loadavg()[0]!];
+  const table = `${renderTable(rows, scaling)}\n\n${machineLine(load)}`;
+  return { rows, scaling, load, table };
+}
+
+/** What the figures were measured on, and how busy it was (wall times mean little on a loaded machine). */
+export function machineLine(load: [number, number]): string {
+  const cores = cpus();
+  return (
+    `machine: ${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `node ${process.version}; 1-minute load average ${load[0].toFixed(2)} before, ${load[1].toFixed(2)} after`
+  );
+}
+
+function stepSeconds(step: string): number {
+  const m = /^(\d+)([smh])$/.exec(step);
+  if (!m) throw new Error(`--step: expected e.g. 60s, 1m (got "${step}")`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
+}
+
+function lastJson(stdout: string): Record<string, number> | undefined {
+  const line = stdout.trim().split('\n').at(-1);
+  if (!line?.startsWith('{')) return undefined;
+  return JSON.parse(line) as Record<string, number>;
+}
+
+const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`);
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const rate = (samples: number, ms: number) => `${(samples / (ms / 1000) / 1e6).toFixed(2)} M/s`;
+
+function pad(cells: string[][]): string {
+  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+  return cells
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+    )
+    .join('\n');
+}
+
+/** The figures, then ours : baseline for each pair that answers the same question. */
+export function renderTable(rows: BenchRow[], scaling: BenchRow[]): string {
+  const lines: string[] = [];
+  lines.push(
+    pad([
+      ['contender', 'wall', 'cpu', 'peak RSS', 'samples/s'],
+      ...rows.map((r) => [
+        r.label,
+        seconds(r.m.wallMs),
+        seconds(r.m.cpuMs),
+        mib(r.m.peakRssBytes),
+        rate(r.samples, r.m.wallMs),
+      ]),
+    ]),
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const pairs: [string, string[], string][] = [
+    ['import vs DuckDB read_json', ['import'], 'read_json'],
+    ['import + promql vs pandas', ['import', 'promql'], 'pandas'],
+  ];
+  const ratios: string[][] = [];
+  const ratio = (ours: number, base: number, word: string) =>
+    `${(ours / base).toFixed(3)} (${(base / ours).toFixed(1)}× ${word})`;
+  for (const [label, ours, baseline] of pairs) {
+    const base = byId.get(baseline);
+    const mine = ours.map((id) => byId.get(id));
+    if (!base || mine.some((r) => r === undefined)) continue;
+    const wall = mine.reduce((sum, r) => sum + r!.m.wallMs, 0);
+    const cpu = mine.every((r) => r!.m.cpuMs !== null) ? mine.reduce((sum, r) => sum + r!.m.cpuMs!, 0) : null;
+    const rss = Math.max(...mine.map((r) => r!.m.peakRssBytes));
+    ratios.push([
+      label,
+      ratio(wall, base.m.wallMs, 'faster'),
+      cpu === null || base.m.cpuMs === null ? '-' : ratio(cpu, base.m.cpuMs, 'less'),
+      ratio(rss, base.m.peakRssBytes, 'less'),
+    ]);
+  }
+  if (ratios.length > 0)
+    lines.push('', 'ours : baseline', pad([['pair', 'wall', 'cpu', 'peak RSS'], ...ratios]));
+  if (scaling.length > 0) {
+    lines.push(
+      '',
+      'scaling of our import',
+      pad([
+        ['samples', 'wall', 'cpu', 'wall µs/sample', 'cpu µs/sample', 'peak RSS'],
+        ...scaling.map((r) => [
+          String(r.samples),
+          seconds(r.m.wallMs),
+          seconds(r.m.cpuMs),
+          ((r.m.wallMs * 1000) / r.samples).toFixed(3),
+          r.m.cpuMs === null ? '-' : ((r.m.cpuMs * 1000) / r.samples).toFixed(3),
+          mib(r.m.peakRssBytes),
+        ]),
+      ]),
+    );
+  }
+  return lines.join('\n');
+}

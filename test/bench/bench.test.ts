@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCount, renderTable, runBench, shapeFor } from '../../bench/harness.js';
+import { tempDir } from '../helpers/cli.js';
+
+// A smoke run of `npm run bench` at a tiny size so the harness cannot rot. Benchmarks are not
+// tests: nothing here looks at a duration, only that every contender ran and answered.
+describe('bench harness (smoke run, tiny sizes)', () => {
+  const { dir, cleanup } = tempDir('trace-analyze-bench-');
+  afterAll(cleanup);
+
+  it('reads sizes as a user writes them', () => {
+    expect(parseCount('20M')).toBe(20_000_000);
+    expect(parseCount('500k')).toBe(500_000);
+    expect(parseCount('1e6')).toBe(1_000_000);
+    expect(() => parseCount('lots')).toThrow(/cannot read "lots"/);
+    expect(shapeFor(20_000_000, 1000)).toEqual({ series: 1000, points: 20_000 });
+    expect(shapeFor(40, 1000)).toEqual({ series: 20, points: 2 });
+  });
+
+  it('measures our import and the baselines on the same generated file and prints the ratios', async () => {
+    const lines: string[] = [];
+    const result = await runBench({
+      samples: 2000,
+      series: 8,
+      dataDir: dir,
+      baselines: true,
+      scaling: [400, 2000],
+      step: '60s',
+      procfs: { snapshots: 5, workers: 2 },
+      log: (line) => lines.push(line),
+    });
+    expect(existsSync(`${dir}/prom-8x250.json`)).toBe(true);
+    const ids = result.rows.map((r) => r.id);
+    expect(ids).toEqual(expect.arrayContaining(['import', 'promql', 'report', 'procfs', 'read_json']));
+    for (const row of result.rows.filter((r) => r.id !== 'procfs')) {
+      expect(row.m.exitCode).toBe(0);
+      expect(row.samples).toBe(2000);
+      expect(row.m.peakRssBytes).toBeGreaterThan(0);
+    }
+    // The pool rate answers one series per process (groupname): 8 series are 2 processes.
+    expect(result.rows.find((r) => r.id === 'promql')!.detail!.series).toBe(2);
+    // 5 snapshots of 3 processes: 14 per-process series each, plus host CPU and memory.
+    expect(result.rows.find((r) => r.id === 'procfs')!.samples).toBeGreaterThan(5 * 3 * 14);
+    // Both DuckDB and pandas read every sample of the file (pandas keeps the CPU counters: half).
+    expect(result.rows.find((r) => r.id === 'read_json')!.detail!.samples).toBe(2000);
+    const pandas = result.rows.find((r) => r.id === 'pandas');
+    if (pandas) expect(pandas.detail!.samples).toBe(1000);
+    expect(result.scaling.map((r) => r.samples)).toEqual([400, 2000]);
+    expect(result.table).toMatch(/ours: import/);
+    expect(result.table).toMatch(/import vs DuckDB read_json +[\d.]+ \([\d.]+× faster\)/);
+    expect(result.table).toMatch(/machine: \d+ × .*load average/);
+    expect(result.table).toMatch(/scaling of our import/);
+    expect(renderTable(result.rows, [])).not.toMatch(/scaling/);
+  }, 180_000);
+});
