@@ -24,6 +24,8 @@ export interface PromqlRequest {
   deployment?: string;
   /** Default true: every series carries its deployment as label `deployment`. */
   deploymentLabel?: boolean;
+  /** How range functions find their windows (planner.ts EvalContext); tests force each way. */
+  gridWindowsPerSample?: number;
 }
 
 export interface PromqlSeries {
@@ -60,6 +62,7 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
     rules: semanticsRules(request.semantics),
     deployment: request.deployment,
     deploymentLabel: request.deploymentLabel ?? true,
+    gridWindowsPerSample: request.gridWindowsPerSample,
   });
   await loadModels(db);
   const rows = await db.rowsJS(plan.sql);

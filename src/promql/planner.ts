@@ -11,7 +11,16 @@ export interface EvalContext {
   deployment?: string;
   /** Add each series' deployment as label `deployment` (DESIGN.md); off only for Prometheus' own test data. */
   deploymentLabel: boolean;
+  /**
+   * Range functions use promql_grid_windows (one sort, hash aggregates) when a sample falls in at
+   * most this many steps' windows, else promql_range_windows (ASOF joins, cost independent of the
+   * overlap). Default GRID_WINDOWS_PER_SAMPLE; tests set 0 or Infinity to check both agree.
+   */
+  gridWindowsPerSample?: number;
 }
+
+/** Above this many windows per sample, copying samples into windows costs more than ASOF joins. */
+export const GRID_WINDOWS_PER_SAMPLE = 4;
 
 /**
  * The compiled query: one SQL statement returning (t, labels, value) rows ordered by series then
@@ -24,7 +33,8 @@ export interface Plan {
 
 /**
  * A compiled sub-expression: an instant vector is a CTE of (t, labels, value, ord), ord being the
- * position Prometheus gives the sample in its vector (the selector's series order, carried
+ * position Prometheus gives the sample in its vector (the selector's series order: the rank of
+ * the series' label set among the selected ones, an integer so sorting on it is cheap; carried
  * through functions and operators, the first member for an aggregation group); a scalar is an
  * SQL expression.
  */
@@ -101,7 +111,8 @@ class Planner {
     if (this.ctx.deployment !== undefined) where.push(`deployment = ${stringLiteral(this.ctx.deployment)}`);
     return this.add(
       'series',
-      `SELECT series_id, labels FROM promql_series(${this.ctx.deploymentLabel})
+      `SELECT series_id, labels, dense_rank() OVER (ORDER BY labels) AS ord
+FROM promql_series(${this.ctx.deploymentLabel})
 WHERE ${where.join('\n  AND ')}`,
     );
   }
@@ -131,11 +142,18 @@ WHERE ${where.join('\n  AND ')}`,
     return `${startMs}::BIGINT, ${endMs}::BIGINT, ${stepMs}::BIGINT`;
   }
 
+  /** How many steps' windows one sample can fall in: at most one per step inside the range. */
+  private windowsPerSample(rangeMs: number): number {
+    const { startMs, endMs, stepMs, rules } = this.ctx;
+    const steps = Math.floor((endMs - startMs) / stepMs) + 1;
+    return Math.min(steps, Math.floor((rangeMs - (rules.leftOpen ? 1 : 0)) / stepMs) + 1);
+  }
+
   private instantSelector(v: VectorSelector): string {
     const series = this.selectorSeries(v);
     return this.add(
       'sel',
-      `SELECT i.t, s.labels, i.value, s.labels AS ord
+      `SELECT i.t, s.labels, i.value, s.ord
 FROM promql_instant(${this.seriesIds(series)}, ${this.steps()}, ${v.offsetMs}::BIGINT, ${LOOKBACK_MS}::BIGINT, ${this.ctx.rules.leftOpen}) i
 JOIN ${series} s USING (series_id)`,
     );
@@ -157,11 +175,16 @@ JOIN ${series} s USING (series_id)`,
       resets: 'resets::DOUBLE',
       changes: 'changes::DOUBLE',
     }[c.func];
+    const perSample = this.windowsPerSample(m.rangeMs);
+    const windows =
+      perSample <= (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)
+        ? `promql_grid_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}, ${perSample})`
+        : `promql_range_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen})`;
     return this.add(
       c.func,
       `SELECT * FROM (
-  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.labels AS ord
-  FROM promql_range_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}) w
+  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.ord
+  FROM ${windows} w
   JOIN ${series} s USING (series_id)
 ) WHERE value IS NOT NULL`,
     );
