@@ -24,7 +24,9 @@ export const GRID_WINDOWS_PER_SAMPLE = 4;
 
 /**
  * The compiled query: one SQL statement returning (t, labels, value) rows ordered by series then
- * time, labels being a sorted list of {key, value}. For a scalar expression labels is empty.
+ * time, labels being a sorted list of {key, value}. For a scalar expression labels is empty. A
+ * range query's vector rows also carry sid, the label set's number, and labels only on the first
+ * row of each label set (NULL on the others).
  */
 export interface Plan {
   sql: string;
@@ -54,11 +56,24 @@ export function planQuery(expr: Expr, ctx: EvalContext): Plan {
        []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, ${root.sql} AS value ORDER BY t`;
     return { sql: ctes ? `WITH ${ctes}\n${sql}` : sql, resultType: 'scalar' };
   }
-  // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)); an instant
-  // query's vector keeps evaluation order.
-  const order = ctx.startMs === ctx.endMs ? 'ord, labels' : 'labels, t';
+  // An instant query's vector keeps evaluation order.
+  if (ctx.startMs === ctx.endMs)
+    return {
+      sql: `WITH ${ctes}\nSELECT t, labels, value FROM ${root.cte} ORDER BY ord, labels`,
+      resultType: 'vector',
+    };
+  // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)). Each label set is
+  // numbered (sid) and sent once, on its first row: converting it for every point costs more
+  // than the query.
   return {
-    sql: `WITH ${ctes}\nSELECT t, labels, value FROM ${root.cte} ORDER BY ${order}`,
+    sql: `WITH ${ctes},
+result AS (SELECT t, labels, value FROM ${root.cte}),
+label_sets AS (
+  SELECT labels, min(t) AS first_t, row_number() OVER (ORDER BY labels) AS sid FROM result GROUP BY labels
+)
+SELECT r.t, k.sid, CASE WHEN r.t = k.first_t THEN k.labels END AS labels, r.value
+FROM result r JOIN label_sets k ON r.labels = k.labels
+ORDER BY k.sid, r.t`,
     resultType: 'vector',
   };
 }
