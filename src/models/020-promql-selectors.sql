@@ -74,46 +74,62 @@ ASOF JOIN pts l ON l.series_id = q.series_id AND l.ts <= q.range_end
 ASOF JOIN pts f ON f.series_id = q.series_id AND f.ts >= q.range_start + CASE WHEN left_open THEN 1 ELSE 0 END
 WHERE f.rn <= l.rn;
 
--- The same windows when no sample can fall in two of them: range <= step with left-open windows,
--- range < step with closed ones (a range query at a step of at least its range, the usual
--- dashboard query). Each sample then belongs to at most one step, found by arithmetic, so the
--- windows come from one sort (for the previous sample) and one hash aggregation instead of
--- running totals and two ASOF joins over every sample: seconds instead of minutes at 20M samples
--- (docs/performance.md). A reset or change counts when the previous sample is in the same window.
--- DuckDB's NaN comparisons differ from Go's only for `value < NaN` (true in DuckDB), hence the
--- isnan test; `<>` already treats NaN = NaN as Go's funcChanges does.
-CREATE OR REPLACE TEMP MACRO promql_single_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS TABLE
-WITH lagged AS (
+-- The same windows as promql_range_windows, computed without ASOF joins when each sample falls in
+-- few windows (the planner's choice): steps are a regular grid t_k = start_ms + k * step_ms, so the
+-- windows holding a sample at ts are k_lo..k_hi by integer arithmetic. Each sample, with its
+-- predecessor from one sort per series, is copied into its windows (at most max_per_sample) and the
+-- windows are plain hash aggregates. Only samples that can fall in some window are read.
+-- A pair (previous, current) counts for resets, changes and the counter correction when both are
+-- in the window; the current one is, so the previous one is when prev_ts >= the window's start.
+CREATE OR REPLACE TEMP MACRO promql_grid_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
+                                                 max_per_sample) AS TABLE
+WITH bounds AS (
+    SELECT CASE WHEN left_open THEN 1 ELSE 0 END AS adj,
+           (end_ms - start_ms) // step_ms AS last_k,
+           -- Adding `shift` steps keeps the numerator of k_lo non-negative, so // is a floor.
+           range_ms // step_ms + 2 AS shift
+), p AS (
     SELECT series_id, ts, value,
            lag(ts) OVER w AS prev_ts,
            lag(value) OVER w AS prev_value
     FROM samples
     WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
-      AND ts >= start_ms - offset_ms - range_ms AND ts <= end_ms - offset_ms
+      AND ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
+      AND ts <= end_ms - offset_ms
     WINDOW w AS (PARTITION BY series_id ORDER BY ts)
-), stepped AS (
-    -- k: the first step at or after the sample, ceil((ts + offset - start) / step). DuckDB's //
-    -- truncates, so the numerator is kept positive: ts >= start - offset - range > start - offset - 2 step.
-    SELECT *, (ts + offset_ms - start_ms - 1 + 2 * step_ms) // step_ms - 1 AS k
-    FROM lagged
+), flagged AS (
+    SELECT series_id, ts, value, prev_ts, prev_value,
+           -- funcResets / counter correction: `if current < prev`
+           coalesce(NOT isnan(value) AND NOT isnan(prev_value) AND value < prev_value, false) AS is_reset,
+           -- funcChanges: `if current != prev && !(math.IsNaN(current) && math.IsNaN(prev))`
+           coalesce(NOT (isnan(value) AND isnan(prev_value))
+                    AND (isnan(value) OR isnan(prev_value) OR value <> prev_value), false) AS is_change,
+           -- first window whose end (t - offset) is at or after ts
+           (ts + offset_ms - start_ms + b.shift * step_ms + step_ms - 1) // step_ms - b.shift AS k_lo,
+           -- last window whose start (t - offset - range, + 1 when left open) is at or before ts
+           (ts + offset_ms + range_ms - b.adj - start_ms) // step_ms AS k_hi,
+           b.adj, b.last_k
+    FROM p, bounds b
 ), placed AS (
-    SELECT *, start_ms + k * step_ms - offset_ms - range_ms AS range_start
-    FROM stepped
-    WHERE k >= 0 AND start_ms + k * step_ms <= end_ms
-)
-SELECT series_id, start_ms + k * step_ms AS t, range_start, range_start + range_ms AS range_end,
-       range_ms AS range_ms,
-       count(*) AS n,
-       min(ts) AS first_ts, arg_min(value, ts) AS first_value,
-       max(ts) AS last_ts, arg_max(value, ts) AS last_value,
-       -- The sample before the last, when it is inside the window (irate and idelta need n >= 2).
-       CASE WHEN count(*) >= 2 THEN arg_max(prev_ts, ts) END AS prev_ts,
-       CASE WHEN count(*) >= 2 THEN arg_max(prev_value, ts) END AS prev_value,
-       count(*) FILTER (WHERE inside AND value < prev_value AND NOT isnan(prev_value)) AS resets,
-       count(*) FILTER (WHERE inside AND value <> prev_value) AS changes,
-       coalesce(sum(prev_value) FILTER (WHERE inside AND value < prev_value AND NOT isnan(prev_value)), 0.0) AS correction
-FROM (
-    SELECT *, prev_ts >= range_start + CASE WHEN left_open THEN 1 ELSE 0 END AS inside
+    SELECT f.*, greatest(f.k_lo, 0) + d.i AS k
+    FROM flagged f, range(0, max_per_sample) d(i)
+    WHERE greatest(f.k_lo, 0) + d.i <= least(f.k_hi, f.last_k)
+), w AS (
+    SELECT series_id, k,
+           count(*) AS n,
+           min(ts) AS first_ts, arg_min(value, ts) AS first_value,
+           max(ts) AS last_ts, arg_max(value, ts) AS last_value,
+           arg_max(prev_ts, ts) AS prev_ts, arg_max(prev_value, ts) AS prev_value,
+           count(*) FILTER (WHERE is_reset AND prev_ts >= start_ms + k * step_ms - offset_ms - range_ms + adj) AS resets,
+           count(*) FILTER (WHERE is_change AND prev_ts >= start_ms + k * step_ms - offset_ms - range_ms + adj) AS changes,
+           sum(prev_value) FILTER (WHERE is_reset AND prev_ts >= start_ms + k * step_ms - offset_ms - range_ms + adj) AS correction
     FROM placed
-    WHERE ts >= range_start + CASE WHEN left_open THEN 1 ELSE 0 END)
-GROUP BY series_id, k, range_start;
+    GROUP BY series_id, k
+)
+SELECT series_id, start_ms + k * step_ms AS t,
+       start_ms + k * step_ms - offset_ms - range_ms AS range_start,
+       start_ms + k * step_ms - offset_ms AS range_end,
+       range_ms::BIGINT AS range_ms, n, first_ts, first_value, last_ts, last_value, prev_ts, prev_value,
+       resets, changes,
+       CASE WHEN resets = 0 THEN 0.0 ELSE correction END AS correction
+FROM w;

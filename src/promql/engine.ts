@@ -24,6 +24,8 @@ export interface PromqlRequest {
   deployment?: string;
   /** Default true: every series carries its deployment as label `deployment`. */
   deploymentLabel?: boolean;
+  /** How range functions find their windows (planner.ts EvalContext); tests force each way. */
+  gridWindowsPerSample?: number;
 }
 
 export interface PromqlSeries {
@@ -60,25 +62,29 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
     rules: semanticsRules(request.semantics),
     deployment: request.deployment,
     deploymentLabel: request.deploymentLabel ?? true,
+    gridWindowsPerSample: request.gridWindowsPerSample,
   });
   await loadModels(db);
   const rows = await db.rowsJS(plan.sql);
-  // Rows come grouped by label set (matrix) or one per series (vector), so a map keeps order.
-  const byLabels = new Map<string, PromqlSeries>();
+  // Rows come grouped by label set (matrix, numbered by sid, labels on the first row of each) or
+  // one per series (vector), so a map keeps order.
+  const byLabels = new Map<string | number, PromqlSeries>();
   for (const row of rows) {
-    const labels = (row.labels as { key: string; value: string }[]).map((l): [string, string] => [
-      l.key,
-      l.value,
-    ]);
-    const key = JSON.stringify(labels);
+    const labels =
+      row.labels === null
+        ? undefined
+        : (row.labels as { key: string; value: string }[]).map((l): [string, string] => [l.key, l.value]);
+    const key = row.sid === undefined ? JSON.stringify(labels) : Number(row.sid);
     let current = byLabels.get(key);
     if (!current) {
+      if (!labels) throw new Error('promql bug: a label set without its labels');
       current = { labels, points: [] };
       byLabels.set(key, current);
     }
     const t = Number(row.t);
     // Two samples of one label set at one step: Prometheus refuses such a vector (engine.go).
-    if (current.points.at(-1)?.t === t) throw new CliError(msg.promqlDuplicateSeries(formatLabels(labels)));
+    if (current.points.at(-1)?.t === t)
+      throw new CliError(msg.promqlDuplicateSeries(formatLabels(current.labels)));
     current.points.push({ t, v: Number(row.value) });
   }
   const series = [...byLabels.values()];

@@ -11,11 +11,22 @@ export interface EvalContext {
   deployment?: string;
   /** Add each series' deployment as label `deployment` (DESIGN.md); off only for Prometheus' own test data. */
   deploymentLabel: boolean;
+  /**
+   * Range functions use promql_grid_windows (one sort, hash aggregates) when a sample falls in at
+   * most this many steps' windows, else promql_range_windows (ASOF joins, cost independent of the
+   * overlap). Default GRID_WINDOWS_PER_SAMPLE; tests set 0 or Infinity to check both agree.
+   */
+  gridWindowsPerSample?: number;
 }
+
+/** Above this many windows per sample, copying samples into windows costs more than ASOF joins. */
+export const GRID_WINDOWS_PER_SAMPLE = 4;
 
 /**
  * The compiled query: one SQL statement returning (t, labels, value) rows ordered by series then
- * time, labels being a sorted list of {key, value}. For a scalar expression labels is empty.
+ * time, labels being a sorted list of {key, value}. For a scalar expression labels is empty. A
+ * range query's vector rows also carry sid, the label set's number, and labels only on the first
+ * row of each label set (NULL on the others).
  */
 export interface Plan {
   sql: string;
@@ -24,7 +35,8 @@ export interface Plan {
 
 /**
  * A compiled sub-expression: an instant vector is a CTE of (t, labels, value, ord), ord being the
- * position Prometheus gives the sample in its vector (the selector's series order, carried
+ * position Prometheus gives the sample in its vector (the selector's series order: the rank of
+ * the series' label set among the selected ones, an integer so sorting on it is cheap; carried
  * through functions and operators, the first member for an aggregation group); a scalar is an
  * SQL expression.
  */
@@ -44,11 +56,24 @@ export function planQuery(expr: Expr, ctx: EvalContext): Plan {
        []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, ${root.sql} AS value ORDER BY t`;
     return { sql: ctes ? `WITH ${ctes}\n${sql}` : sql, resultType: 'scalar' };
   }
-  // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)); an instant
-  // query's vector keeps evaluation order.
-  const order = ctx.startMs === ctx.endMs ? 'ord, labels' : 'labels, t';
+  // An instant query's vector keeps evaluation order.
+  if (ctx.startMs === ctx.endMs)
+    return {
+      sql: `WITH ${ctes}\nSELECT t, labels, value FROM ${root.cte} ORDER BY ord, labels`,
+      resultType: 'vector',
+    };
+  // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)). Each label set is
+  // numbered (sid) and sent once, on its first row: converting it for every point costs more
+  // than the query.
   return {
-    sql: `WITH ${ctes}\nSELECT t, labels, value FROM ${root.cte} ORDER BY ${order}`,
+    sql: `WITH ${ctes},
+result AS (SELECT t, labels, value FROM ${root.cte}),
+label_sets AS (
+  SELECT labels, min(t) AS first_t, row_number() OVER (ORDER BY labels) AS sid FROM result GROUP BY labels
+)
+SELECT r.t, k.sid, CASE WHEN r.t = k.first_t THEN k.labels END AS labels, r.value
+FROM result r JOIN label_sets k ON r.labels = k.labels
+ORDER BY k.sid, r.t`,
     resultType: 'vector',
   };
 }
@@ -101,10 +126,8 @@ class Planner {
     if (this.ctx.deployment !== undefined) where.push(`deployment = ${stringLiteral(this.ctx.deployment)}`);
     return this.add(
       'series',
-      // ord: the rank of the label set among all series, so ordering by it is ordering by labels
-      // (labels.Compare) while sorting integers instead of label lists (docs/performance.md).
-      `SELECT series_id, labels, ord FROM (
-  SELECT *, dense_rank() OVER (ORDER BY labels) AS ord FROM promql_series(${this.ctx.deploymentLabel}))
+      `SELECT series_id, labels, dense_rank() OVER (ORDER BY labels) AS ord
+FROM promql_series(${this.ctx.deploymentLabel})
 WHERE ${where.join('\n  AND ')}`,
     );
   }
@@ -134,11 +157,18 @@ WHERE ${where.join('\n  AND ')}`,
     return `${startMs}::BIGINT, ${endMs}::BIGINT, ${stepMs}::BIGINT`;
   }
 
+  /** How many steps' windows one sample can fall in: at most one per step inside the range. */
+  private windowsPerSample(rangeMs: number): number {
+    const { startMs, endMs, stepMs, rules } = this.ctx;
+    const steps = Math.floor((endMs - startMs) / stepMs) + 1;
+    return Math.min(steps, Math.floor((rangeMs - (rules.leftOpen ? 1 : 0)) / stepMs) + 1);
+  }
+
   private instantSelector(v: VectorSelector): string {
     const series = this.selectorSeries(v);
     return this.add(
       'sel',
-      `SELECT i.t, s.labels, i.value, s.ord AS ord
+      `SELECT i.t, s.labels, i.value, s.ord
 FROM promql_instant(${this.seriesIds(series)}, ${this.steps()}, ${v.offsetMs}::BIGINT, ${LOOKBACK_MS}::BIGINT, ${this.ctx.rules.leftOpen}) i
 JOIN ${series} s USING (series_id)`,
     );
@@ -160,25 +190,19 @@ JOIN ${series} s USING (series_id)`,
       resets: 'resets::DOUBLE',
       changes: 'changes::DOUBLE',
     }[c.func];
+    const perSample = this.windowsPerSample(m.rangeMs);
+    const windows =
+      perSample <= (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)
+        ? `promql_grid_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}, ${perSample})`
+        : `promql_range_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen})`;
     return this.add(
       c.func,
       `SELECT * FROM (
-  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.ord AS ord
-  FROM ${this.windowsMacro(m.rangeMs)}(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}) w
+  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.ord
+  FROM ${windows} w
   JOIN ${series} s USING (series_id)
 ) WHERE value IS NOT NULL`,
     );
-  }
-
-  /**
-   * promql_single_windows when no sample can fall in two windows (a step of at least the range),
-   * else promql_range_windows; both give the same rows (test/promql/windows.test.ts).
-   */
-  private windowsMacro(rangeMs: number): string {
-    const { startMs, endMs, stepMs, rules } = this.ctx;
-    if (startMs === endMs) return 'promql_range_windows'; // an instant query: one window
-    const disjoint = rules.leftOpen ? rangeMs <= stepMs : rangeMs < stepMs;
-    return disjoint ? 'promql_single_windows' : 'promql_range_windows';
   }
 
   private aggregate(a: Aggregate): string {

@@ -20,10 +20,23 @@ import { parseScript, type Command, type SeriesValues } from './promqltest.js';
  * relative); everything else is skipped with the reason, grouped.
  */
 
-const VERSIONS: { dir: string; semantics: Semantics }[] = [
+/**
+ * windows: the planner's gridWindowsPerSample. By default instant queries and range queries whose
+ * windows overlap little take promql_grid_windows, the others promql_range_windows (ASOF joins);
+ * 0 and Infinity force one way for every query, so both stay exact (test/promql/windows.test.ts
+ * compares the two on random data).
+ */
+const VERSIONS: { dir: string; semantics: Semantics; windows?: number }[] = [
   { dir: 'prometheus-3.14', semantics: 'prometheus-3' },
   { dir: 'prometheus-2.42', semantics: 'prometheus-2.42' },
+  { dir: 'prometheus-3.14', semantics: 'prometheus-3', windows: 0 },
+  { dir: 'prometheus-2.42', semantics: 'prometheus-2.42', windows: Infinity },
 ];
+
+function windowsLabel(windows: number | undefined): string {
+  if (windows === undefined) return '';
+  return windows === 0 ? ', range windows by ASOF joins only' : ', range windows on the step grid only';
+}
 
 type Eval = Extract<Command, { kind: 'eval' }>;
 
@@ -34,14 +47,14 @@ interface Tally {
 }
 
 describe('PromQL conformance (Prometheus test files)', () => {
-  for (const { dir, semantics } of VERSIONS) {
-    it(`${dir} with --semantics ${semantics}: every in-scope case passes`, async () => {
+  for (const { dir, semantics, windows } of VERSIONS) {
+    it(`${dir} with --semantics ${semantics}${windowsLabel(windows)}: every in-scope case passes`, async () => {
       const tally: Tally = { passed: 0, failed: [], skipped: new Map() };
       const folder = join(FIXTURES, 'conformance', dir);
       for (const file of readdirSync(folder)
         .filter((f) => f.endsWith('.test'))
         .sort()) {
-        await runFile(join(folder, file), file, semantics, tally);
+        await runFile(join(folder, file), file, semantics, windows, tally);
       }
       const skipped = [...tally.skipped.values()].reduce((a, b) => a + b, 0);
       const reasons = [...tally.skipped.entries()]
@@ -49,7 +62,7 @@ describe('PromQL conformance (Prometheus test files)', () => {
         .map(([reason, n]) => `  ${n} × ${reason}`);
       console.log(
         [
-          `${dir} (--semantics ${semantics})`,
+          `${dir} (--semantics ${semantics}${windowsLabel(windows)})`,
           `conformance: ${tally.passed} passed, ${tally.failed.length} failed, ${skipped} skipped`,
           'skipped because:',
           ...reasons,
@@ -62,7 +75,13 @@ describe('PromQL conformance (Prometheus test files)', () => {
   }
 });
 
-async function runFile(path: string, file: string, semantics: Semantics, tally: Tally): Promise<void> {
+async function runFile(
+  path: string,
+  file: string,
+  semantics: Semantics,
+  windows: number | undefined,
+  tally: Tally,
+): Promise<void> {
   const commands = parseScript(readFileSync(path, 'utf8'));
   let db: TraceDatabase | undefined;
   let histograms: Record<string, string>[] = [];
@@ -89,7 +108,7 @@ async function runFile(path: string, file: string, semantics: Semantics, tally: 
           histograms.push({ __name__: s.metric, ...s.labels });
       } else {
         db ??= await TraceDatabase.open(':memory:');
-        const reason = await runEval(db, cmd, semantics, histograms);
+        const reason = await runEval(db, cmd, semantics, windows, histograms);
         const where = `${file}:${cmd.line} ${cmd.query}`;
         if (reason === 'passed') tally.passed++;
         else if (reason.startsWith('skip: ')) {
@@ -137,6 +156,7 @@ async function runEval(
   db: TraceDatabase,
   cmd: Eval,
   semantics: Semantics,
+  windows: number | undefined,
   histograms: Record<string, string>[],
 ): Promise<string> {
   if (cmd.stringResult) return 'skip: string result';
@@ -155,6 +175,7 @@ async function runEval(
       query: cmd.query,
       semantics,
       deploymentLabel: false,
+      gridWindowsPerSample: windows,
       ...(cmd.instant ? { time: cmd.startMs } : { start: cmd.startMs, end: cmd.endMs, step: cmd.stepMs }),
     });
   } catch (e) {
