@@ -22,7 +22,7 @@ import {
   parseProcStat,
 } from './procfs-files.js';
 import type { DirSource, FileSource, Source } from './source.js';
-import { readTar, tarNamesInHead } from './tar.js';
+import { DEFAULT_TAR_LIMITS, readTar, tarNamesInHead } from './tar.js';
 
 /**
  * /proc snapshots (DESIGN.md layout), from a folder or a tar archive (gzip or not) read as a
@@ -97,9 +97,11 @@ export const procfs: Importer = {
   },
 
   async *parse(source: Source, context: ImportContext): AsyncIterable<ImportBatch> {
-    void context;
     const builder = new SnapshotImport();
-    const snapshots = source.kind === 'dir' ? folderSnapshots(source) : archiveSnapshots(source);
+    const snapshots =
+      source.kind === 'dir'
+        ? folderSnapshots(source)
+        : archiveSnapshots(source, context.limits?.maxEntryBytes ?? DEFAULT_TAR_LIMITS.maxEntryBytes);
     for await (const snapshot of snapshots) {
       builder.add(snapshot);
       if (builder.samples.length > 60_000) yield builder.batch();
@@ -140,12 +142,14 @@ async function* folderSnapshots(source: DirSource): AsyncIterable<Snapshot> {
   }
 }
 
-async function* archiveSnapshots(source: FileSource): AsyncIterable<Snapshot> {
+async function* archiveSnapshots(source: FileSource, maxEntryBytes: number): AsyncIterable<Snapshot> {
   let current: Snapshot | undefined;
   const done = new Set<string>();
   const stream = source.open();
   try {
-    for await (const entry of readTar(stream, source.path, (name) => layoutMatch(name) !== undefined)) {
+    const accept = (name: string) => layoutMatch(name) !== undefined;
+    const limits = { ...DEFAULT_TAR_LIMITS, maxEntryBytes };
+    for await (const entry of readTar(stream, source.path, accept, limits)) {
       if (!entry.data) continue;
       const where = layoutMatch(entry.name)!;
       if (!current || current.name !== where.snapshot) {
@@ -167,6 +171,10 @@ async function* archiveSnapshots(source: FileSource): AsyncIterable<Snapshot> {
           where: (file) => `${source.path} (entry ${prefix}/${file})`,
         };
       }
+      // A second member of the same name would silently replace the first (tar extracts the
+      // last one): an archive that says two things about one file is refused.
+      if (current.files.has(where.file))
+        throw new InputError(source.path, { offset: entry.offset }, msg.tarDuplicateEntry(entry.name));
       current.files.set(where.file, entry.data);
     }
   } catch (e) {
