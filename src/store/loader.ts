@@ -164,7 +164,7 @@ class ImportWriter {
     for (const p of batch.processes ?? []) this.mergeProcess(p);
     if (batch.warnings) this.warnings.push(...batch.warnings);
     const { ts, value, length } = batch.samples;
-    const ids = this.seriesIdsOf(batch.samples.ref, length);
+    const ids = this.seriesIdsOf(batch.samples.ref, ts, length);
     let i = 0;
     while (i < length) {
       const stage = this.stage ?? this.openStage();
@@ -176,11 +176,15 @@ class ImportWriter {
     this.samples += length;
   }
 
-  private seriesIdsOf(ref: Int32Array, length: number): Int32Array {
+  /** Series ids of the samples' refs; also checks the timestamps (ms as integers: BIGINT in SQL). */
+  private seriesIdsOf(ref: Int32Array, ts: Float64Array, length: number): Int32Array {
     if (this.ids.length < length) this.ids = new Int32Array(length);
     const ids = this.ids;
     const dense = this.idByRef;
     for (let i = 0; i < length; i++) {
+      // Importers must check their range; a cast to BIGINT would round or fail without naming the input.
+      if (!Number.isSafeInteger(ts[i]!))
+        throw new Error(`importer bug: timestamp ${ts[i]} is not an integer of ms`);
       const r = ref[i]!;
       let id = r >= 0 && r < dense.length ? dense[r]! : 0;
       if (id === 0) {
