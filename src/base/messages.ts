@@ -176,6 +176,8 @@ export const notebookUnknownBlock = (kind: string, known: readonly string[]) =>
   `unknown block type "${kind}" (one of ${known.join(', ')})`;
 export const notebookMissingName = (kind: string) =>
   `a \`\`\`${kind} block needs a name, e.g. \`\`\`${kind} pool_cpu`;
+export const notebookReservedName = (name: string) =>
+  `query name "${name}" is a table of the database; a query of that name would hide it (choose another name)`;
 export const notebookBadName = (name: string) =>
   `"${name}" is not a valid query name (letters, digits and _, not starting with a digit)`;
 export const notebookDuplicateName = (name: string, line: number) =>

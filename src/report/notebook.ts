@@ -75,6 +75,7 @@ export function parseNotebook(path: string, text: string): Notebook {
     if (kind === 'sql' || kind === 'table') {
       if (name === '') throw new InputError(path, where, msg.notebookMissingName(kind));
       if (!NAME.test(name)) throw new InputError(path, where, msg.notebookBadName(name));
+      if (RESERVED.has(name.toLowerCase())) throw new InputError(path, where, msg.notebookReservedName(name));
     }
     if (kind === 'sql') {
       const previous = defined.get(name);
@@ -99,6 +100,17 @@ export function parseNotebook(path: string, text: string): Notebook {
   flushProse();
   return { path, title, blocks };
 }
+
+/** Canonical tables and views: a query of that name would shadow them for every later query. */
+const RESERVED = new Set([
+  'imports',
+  'series',
+  'samples',
+  'processes',
+  'metric_catalog',
+  'process_restarts',
+  'schema_meta',
+]);
 
 function requireQuery(path: string, line: number, name: string, defined: Map<string, number>): void {
   if (!defined.has(name))

@@ -67,6 +67,8 @@ describe('notebook parsing', () => {
     expect(e.message).toBe(`nb.md:2: ${msg.notebookUnclosedFence()}`);
     e = parseError('```sql 1a\nSELECT 1\n```\n');
     expect(e.message).toBe(`nb.md:1: ${msg.notebookBadName('1a')}`);
+    e = parseError('text\n```sql processes\nSELECT 1\n```\n');
+    expect(e.message).toBe(`nb.md:2: ${msg.notebookReservedName('processes')}`);
   });
 });
 
