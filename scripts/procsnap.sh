@@ -5,6 +5,8 @@
 #   OUT/<unix_ms>/meta                       hostname, clk_tck, pagesize, master_pid, snapshot times
 #   OUT/<unix_ms>/proc/{stat,meminfo,uptime}
 #   OUT/<unix_ms>/proc/<pid>/{stat,status,smaps_rollup,cmdline,io}
+#   OUT/<unix_ms>/cgroup/{cpu.max,cpu.stat,cpu.pressure,memory.current,memory.max,memory.stat,
+#                         memory.events,memory.pressure}   PID's cgroup v2 files, when there
 # Files are copied byte for byte with cat; one that cannot be read is left out (missing, not
 # empty). A snapshot is written under .<unix_ms>.partial and renamed when complete.
 #
@@ -44,6 +46,24 @@ alive() {
   [ "$state" != Z ] && [ "$state" != X ]
 }
 
+# PID's cgroup v2 folder: its "0::<path>" line under the cgroup2 mount of mountinfo (not always
+# /sys/fs/cgroup: hybrid hosts have it at /sys/fs/cgroup/unified). Prints "path dir", or nothing.
+cgroup_of() {
+  cg=$(sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null)
+  case $cg in /*) ;; *) return 0 ;; esac
+  awk -v path="$cg" '
+    { for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { root = $4; mp = $5; found = 1 } break } }
+    found {
+      inside = path
+      if (root != "/") {
+        if (path == root) inside = "/"
+        else if (index(path, root "/") == 1) inside = substr(path, length(root) + 1)
+      }
+      printf "%s %s%s\n", path, mp, (inside == "/" ? "" : inside)
+      exit
+    }' /proc/self/mountinfo
+}
+
 stop=0
 trap 'stop=1' INT TERM
 host=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
@@ -70,8 +90,20 @@ while [ "$stop" = 0 ] && alive "$root"; do
   for f in stat meminfo uptime; do
     cat "/proc/$f" > "$part/proc/$f" 2>/dev/null || rm -f "$part/proc/$f"
   done
-  printf 'hostname=%s\nclk_tck=%s\npagesize=%s\nmaster_pid=%s\nsnapshot_start_unix_ms=%s\nsnapshot_end_unix_ms=%s\nrecorder=procsnap.sh\n' \
-    "$host" "$clk" "$page" "$root" "$start" "$(now_ms)" > "$part/meta"
+  cgline=$(cgroup_of "$root")
+  cgpath=${cgline%% *}; cgdir=$(printf '%b' "${cgline#* }") # mountinfo escapes spaces as \040
+  if [ -n "$cgline" ] && [ -d "$cgdir" ]; then
+    mkdir -p "$part/cgroup"
+    for f in cpu.max cpu.stat cpu.pressure memory.current memory.max memory.stat memory.events memory.pressure; do
+      cat "$cgdir/$f" > "$part/cgroup/$f" 2>/dev/null || rm -f "$part/cgroup/$f"
+    done
+    rmdir "$part/cgroup" 2>/dev/null # only when nothing could be read
+  fi
+  {
+    printf 'hostname=%s\nclk_tck=%s\npagesize=%s\nmaster_pid=%s\nsnapshot_start_unix_ms=%s\nsnapshot_end_unix_ms=%s\nrecorder=procsnap.sh\n' \
+      "$host" "$clk" "$page" "$root" "$start" "$(now_ms)"
+    [ -n "$cgline" ] && printf 'cgroup=%s\n' "$cgpath"
+  } > "$part/meta"
   mv "$part" "$out/$start"
   n=$((n + 1))
   # next snapshot at begin + n * interval (no drift); skip ahead when behind

@@ -1,12 +1,15 @@
 /** Errors a user can cause. Each carries its exit code; the CLI's single catch maps them (STYLE.md, Observable Framework). */
 
-/** Exit code 1: bad data, I/O. The message is one line naming the file and position. */
+/**
+ * Exit code 1: bad data, I/O. The message is one line naming the file and position; line
+ * breaks in it (text quoted from an input) are shown escaped so it stays one line.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: 1 | 2 = 1,
   ) {
-    super(message);
+    super(message.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
     this.name = 'CliError';
   }
 }

@@ -21,6 +21,11 @@ export const undetectedFormat = (tried: readonly string[]) =>
   `format not recognised (tried ${tried.join(', ')}); name it with --format`;
 export const notGzip = () => 'gzip data is corrupt or truncated';
 export const emptyInput = () => 'the file is empty';
+export const inputTooLarge = (limit: string) =>
+  `decompressed content is larger than ${limit} (a gzip bomb?); raise the limit with --max-bytes`;
+export const lineTooLong = (limit: number) => `a line longer than ${limit} characters (see docs/limits.md)`;
+export const badByteSize = (option: string, text: string) =>
+  `${option}: cannot read "${text}" as a size (expected bytes, or e.g. 64MiB, 8GiB)`;
 
 // JSON
 export const jsonUnexpected = (found: string, expected: string) =>
@@ -28,6 +33,8 @@ export const jsonUnexpected = (found: string, expected: string) =>
 export const jsonTruncated = (expected: string) => `file ends early, expected ${expected}`;
 export const jsonTrailing = () => 'unexpected data after the end of the JSON document';
 export const jsonTooDeep = (limit: number) => `JSON nested deeper than ${limit} levels`;
+export const jsonTokenTooLong = (limit: number) =>
+  `a JSON string or number longer than ${limit} bytes (see docs/limits.md)`;
 
 // Prometheus API bodies
 export const promApiError = (errorType: string, error: string) =>
@@ -84,10 +91,12 @@ export const procfsNoBtime = (snapshot: string) =>
   `snapshot ${snapshot} has no proc/stat with btime; process start times unknown there (identity is the pid alone)`;
 export const procfsSplitSnapshot = (snapshot: string) =>
   `the entries of snapshot ${snapshot} are not together in the archive (expected one folder after another)`;
+export const cgroupBadFile = (detail: string) => `cannot read cgroup file: ${detail}`;
 export const tarCorrupt = (detail: string) => `tar archive is corrupt: ${detail}`;
 export const tarTruncated = () => 'tar archive ends inside an entry';
 export const tarEntryTooLarge = (name: string, limit: number) =>
-  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry)`;
+  `tar entry "${name}" is larger than ${limit} bytes (the limit for one entry; raise it with --max-entry-bytes)`;
+export const tarDuplicateEntry = (name: string) => `tar entry "${name}" appears twice (which one is meant?)`;
 export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <command...> (one of them)';
 export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
 export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>

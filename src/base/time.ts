@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { MAX_ABS_TIMESTAMP_MS } from './limits.js';
 import * as msg from './messages.js';
 
 const DURATION_UNITS: Record<string, number> = {
@@ -31,13 +32,18 @@ export function secondsTextToMs(text: string): number | undefined {
   if (!m) return undefined;
   if (m[4] !== undefined) {
     const v = Number(text);
-    return Number.isFinite(v) ? Math.round(v * 1000) : undefined;
+    return Number.isFinite(v) ? inRange(Math.round(v * 1000)) : undefined;
   }
   const frac = (m[3] ?? '').padEnd(4, '0');
   // Round half away from zero on the 4th fractional digit, as Prometheus' parseTime does with float math.
   let ms = Number(m[2]) * 1000 + Number(frac.slice(0, 3));
   if (Number(frac[3]) >= 5) ms += 1;
-  return m[1] === '-' ? -ms : ms;
+  return inRange(m[1] === '-' ? -ms : ms);
+}
+
+/** Milliseconds beyond MAX_ABS_TIMESTAMP_MS cannot be held exactly: not a time we accept. */
+function inRange(ms: number): number | undefined {
+  return Math.abs(ms) <= MAX_ABS_TIMESTAMP_MS ? ms : undefined;
 }
 
 /**

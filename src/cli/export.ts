@@ -18,7 +18,7 @@ export function registerExport(program: Command): void {
       }
       const targets =
         options.query === undefined ? canonicalTables() : [{ name: 'query', sql: options.query }];
-      const db = await TraceDatabase.open(options.db, { readOnly: true });
+      const db = await TraceDatabase.open(options.db, { readOnly: true, allowedDirectories: [options.out] });
       try {
         const files = await exportTargets(db, targets, options.format as ExportFormat, options.out);
         for (const f of files) process.stderr.write(`${msg.exportWrote(f.path, f.rows)}\n`);

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import { DEFAULT_LIMITS, formatBytes, parseByteSize, type InputLimits } from '../base/limits.js';
 import { parseTimeArg } from '../base/time.js';
 import { FORMATS, importPath } from '../importers/index.js';
 import { TraceDatabase } from '../store/database.js';
+import { terminalSafe } from './output.js';
 import { progressLine } from './progress.js';
 
 export function registerImport(program: Command): void {
@@ -15,6 +17,14 @@ export function registerImport(program: Command): void {
     .requiredOption('--deployment <name>', 'deployment the data belongs to (e.g. gunicorn-preload)')
     .option('--format <fmt>', `input format: auto, ${FORMATS.join(', ')}`, 'auto')
     .option('--start <time>', 'absolute start for inputs with relative times (RFC 3339 or unix seconds)')
+    .option(
+      '--max-bytes <size>',
+      `most bytes one gzip input may decompress to (default ${formatBytes(DEFAULT_LIMITS.maxInputBytes)})`,
+    )
+    .option(
+      '--max-entry-bytes <size>',
+      `largest archive member read (default ${formatBytes(DEFAULT_LIMITS.maxEntryBytes)})`,
+    )
     .option(
       '--pool <name>',
       'pool of every process this import adds (default: the server tree, or the pod/instance label)',
@@ -31,6 +41,8 @@ export function registerImport(program: Command): void {
           deployment: string;
           format: string;
           start?: string;
+          maxBytes?: string;
+          maxEntryBytes?: string;
           pool?: string;
           pidLabel?: string;
         },
@@ -42,15 +54,20 @@ export function registerImport(program: Command): void {
         if (options.pool !== undefined && options.pool.trim() === '')
           throw new UsageError(msg.badPoolOption(options.pool));
         const start = options.start === undefined ? undefined : parseTimeArg(options.start, '--start');
+        const limits: InputLimits = {
+          maxInputBytes: sizeOption(options.maxBytes, '--max-bytes', DEFAULT_LIMITS.maxInputBytes),
+          maxEntryBytes: sizeOption(options.maxEntryBytes, '--max-entry-bytes', DEFAULT_LIMITS.maxEntryBytes),
+        };
         const db = await TraceDatabase.open(options.db, { create: true });
         try {
           for (const path of paths) {
-            const progress = progressLine(path);
+            const progress = progressLine(terminalSafe(path));
             try {
               const { outcomes, skipped } = await importPath(db, path, {
                 deployment: options.deployment,
                 format: options.format,
                 start,
+                limits,
                 pool: options.pool,
                 pidLabel: options.pidLabel,
                 progress: progress.update,
@@ -58,16 +75,20 @@ export function registerImport(program: Command): void {
               progress.done();
               for (const o of outcomes) {
                 const r = o.result;
+                // Paths and warnings carry text from the input: escaped, never raw to the terminal.
                 process.stderr.write(
-                  r.status === 'noop'
-                    ? `${msg.importNoop(o.path, options.deployment, r.importId)}\n`
-                    : `${msg.importDone(o.path, o.format, r.series, r.samples, options.deployment)}\n`,
+                  terminalSafe(
+                    r.status === 'noop'
+                      ? `${msg.importNoop(o.path, options.deployment, r.importId)}\n`
+                      : `${msg.importDone(o.path, o.format, r.series, r.samples, options.deployment)}\n`,
+                  ),
                 );
                 if (r.status === 'imported')
-                  for (const w of r.warnings) process.stderr.write(`  warning: ${w}\n`);
+                  for (const w of r.warnings)
+                    process.stderr.write(`  warning: ${terminalSafe(w).replace(/\n/g, '\\n')}\n`);
               }
               for (const s of skipped)
-                process.stderr.write(`${s}: skipped (${msg.undetectedFormat(FORMATS)})\n`);
+                process.stderr.write(terminalSafe(`${s}: skipped (${msg.undetectedFormat(FORMATS)})\n`));
             } finally {
               progress.done();
             }
@@ -77,4 +98,11 @@ export function registerImport(program: Command): void {
         }
       },
     );
+}
+
+function sizeOption(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined) throw new UsageError(msg.badByteSize(option, text));
+  return bytes;
 }

@@ -30,7 +30,8 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(see trace-analyze --help)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    // Commander's messages quote the command line, which may hold escape sequences.
+    .configureOutput({ writeErr: (text) => process.stderr.write(terminalSafe(text)) });
   for (const register of COMMANDS) register(program);
   for (const command of program.commands) command.exitOverride();
   return program;

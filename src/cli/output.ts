@@ -12,13 +12,18 @@ export {
   type ResultTable,
 } from '../base/table.js';
 
-/** Control characters (ANSI escapes included) are shown escaped, never sent to the terminal raw. */
+/**
+ * Control characters (ANSI escapes included) are shown escaped, never sent to the terminal raw;
+ * so are Unicode bidirectional controls, which can make text display in an order other than
+ * its bytes (CVE-2021-42574, "Trojan Source").
+ */
 export function terminalSafe(text: string): string {
   let out = '';
   for (const ch of text) {
     const code = ch.charCodeAt(0);
     const control = (code < 0x20 && ch !== '\n' && ch !== '\t') || (code >= 0x7f && code <= 0x9f);
-    out += control ? `\\x${code.toString(16).padStart(2, '0')}` : ch;
+    const bidi = (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+    out += control ? `\\x${code.toString(16).padStart(2, '0')}` : bidi ? `\\u${code.toString(16)}` : ch;
   }
   return out;
 }

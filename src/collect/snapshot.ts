@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { CGROUP_FILES } from '../importers/cgroup-files.js';
 import { parseProcStat } from '../importers/procfs-files.js';
 
 /**
  * One /proc snapshot in the layout of DESIGN.md (what the procfs importer reads):
  *   <out>/<unix_ms>/meta, <out>/<unix_ms>/proc/{stat,meminfo,uptime},
  *   <out>/<unix_ms>/proc/<pid>/{stat,status,smaps_rollup,cmdline,io}
+ *   <out>/<unix_ms>/cgroup/{cpu.max,cpu.stat,memory.current,...}   the root's cgroup v2 files
  * for a root pid and all its descendants. Files are byte-for-byte copies; a file that cannot
  * be read (process gone, permission) is left out, never written empty. The snapshot is
  * written under a hidden name and renamed when complete, so a reader (or an interrupted run)
@@ -88,6 +90,48 @@ export function isAlive(pid: number, proc = '/proc'): boolean {
   }
 }
 
+/**
+ * The cgroup v2 folder of a process: its "0::<path>" line of /proc/<pid>/cgroup under the
+ * cgroup2 mount found in mountinfo (not always /sys/fs/cgroup: hybrid hosts mount it at
+ * /sys/fs/cgroup/unified, and a container may see a mount whose root is its own cgroup).
+ * Undefined on a host without cgroup v2 (v1 controllers are not recorded).
+ */
+export function cgroupOf(pid: number, proc = '/proc'): { path: string; dir: string } | undefined {
+  let path: string | undefined;
+  let mountinfo: string;
+  try {
+    const line = readFileSync(join(proc, String(pid), 'cgroup'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
+    path = line?.slice(3);
+    mountinfo = readFileSync(join(proc, 'self', 'mountinfo'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!path?.startsWith('/')) return undefined;
+  // mountinfo(5): "id parent major:minor root mountpoint options [optional...] - fstype source superoptions"
+  const unescape = (s: string) =>
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  for (const line of mountinfo.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (right?.split(' ')[0] !== 'cgroup2') continue;
+    const fields = left!.split(' ');
+    const root = unescape(fields[3] ?? '/');
+    const mountpoint = unescape(fields[4] ?? '');
+    if (!mountpoint) continue;
+    const inside =
+      root === '/'
+        ? path
+        : path === root
+          ? '/'
+          : path.startsWith(`${root}/`)
+            ? path.slice(root.length)
+            : path;
+    return { path, dir: join(mountpoint, inside) };
+  }
+  return undefined;
+}
+
 /** Copies a file the way `cat` does (bytes as read), or nothing when it cannot be read. */
 function copyIfReadable(from: string, to: string): void {
   try {
@@ -115,6 +159,13 @@ export async function takeSnapshot(
     if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true }); // vanished meanwhile
   }
   for (const f of HOST_FILES) copyIfReadable(join(proc, f), join(partial, 'proc', f));
+  const cgroup = cgroupOf(root, proc);
+  if (cgroup) {
+    mkdirSync(join(partial, 'cgroup'));
+    for (const f of CGROUP_FILES) copyIfReadable(join(cgroup.dir, f), join(partial, 'cgroup', f));
+    if (readdirSync(join(partial, 'cgroup')).length === 0)
+      rmSync(join(partial, 'cgroup'), { recursive: true });
+  }
   const meta = [
     `hostname=${facts.hostname}`,
     `clk_tck=${facts.clkTck}`,
@@ -123,6 +174,7 @@ export async function takeSnapshot(
     `snapshot_start_unix_ms=${start}`,
     `snapshot_end_unix_ms=${Date.now()}`,
     'recorder=trace-analyze collect',
+    ...(cgroup ? [`cgroup=${cgroup.path}`] : []),
   ];
   writeFileSync(join(partial, 'meta'), `${meta.join('\n')}\n`);
   const final = join(out, String(start));

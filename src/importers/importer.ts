@@ -1,3 +1,4 @@
+import type { InputLimits } from '../base/limits.js';
 import type { ImportBatch } from '../store/batch.js';
 import type { Source } from './source.js';
 
@@ -6,6 +7,8 @@ export interface ImportContext {
   deployment: string;
   /** --start: absolute time (unix ms) for inputs that hold only relative times. */
   start?: number;
+  /** Size limits raised on the command line (DEFAULT_LIMITS otherwise; src/base/limits.ts). */
+  limits?: InputLimits;
 }
 
 /**

@@ -10,7 +10,7 @@ import { grafanaCsv } from './grafana-csv.js';
 import { promText } from './prom-text.js';
 import { promtoolDump } from './promtool-dump.js';
 import { vmJsonl } from './vm-jsonl.js';
-import { listFiles, openSource, sha256Of, type Source } from './source.js';
+import { ioError, listFiles, openSource, sha256Of, type Source } from './source.js';
 
 /** Every importer, in the order detection tries them (most specific first). */
 export const IMPORTERS: readonly Importer[] = [
@@ -92,18 +92,29 @@ async function importSource(
     const total = source.size;
     source.onRead = (done) => progress(done, total);
   }
-  const context: ImportContext = { deployment: options.deployment, start: options.start };
-  const result = await loadImport(
-    db,
-    {
-      deployment: options.deployment,
-      path: source.path,
-      format: importer.format,
-      sha256,
-      pool: options.pool,
-      pidLabel: options.pidLabel,
-    },
-    importer.parse(source, context),
-  );
+  if (source.kind === 'file' && options.limits) source.maxBytes = options.limits.maxInputBytes;
+  const context: ImportContext = {
+    deployment: options.deployment,
+    start: options.start,
+    limits: options.limits,
+  };
+  let result: ImportResult;
+  try {
+    result = await loadImport(
+      db,
+      {
+        deployment: options.deployment,
+        path: source.path,
+        format: importer.format,
+        sha256,
+        pool: options.pool,
+        pidLabel: options.pidLabel,
+      },
+      importer.parse(source, context),
+    );
+  } catch (e) {
+    // A read that fails midway (a file removed, a disk error) is the input's problem, named as such.
+    throw ioError(source.path, e);
+  }
   return { path: source.path, format: importer.format, result };
 }

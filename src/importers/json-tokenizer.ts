@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH, MAX_TOKEN_BYTES } from '../base/limits.js';
 import * as msg from '../base/messages.js';
 
 /**
@@ -46,7 +47,9 @@ const enum State {
 
 const OBJECT = 1;
 const ARRAY = 2;
-const MAX_DEPTH = 256;
+const MAX_DEPTH = MAX_JSON_DEPTH;
+/** true, false, null: a longer run of letters is not a literal. */
+const MAX_LITERAL = 5;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -64,6 +67,7 @@ export class JsonTokenizer {
   private base = 0;
   private tokenStart = 0;
   private parts: Buffer[] = [];
+  private partsBytes = 0;
   private escaped = false;
   private hasEscape = false;
   private stringIsKey = false;
@@ -87,6 +91,13 @@ export class JsonTokenizer {
           let j = i;
           while (j < n) {
             const c = chunk[j]!;
+            if (c < 0x20) {
+              // RFC 8259: control characters in a string must be escaped.
+              throw new JsonSyntaxError(
+                msg.jsonUnexpected(describe(c), 'a character of a string (controls must be escaped)'),
+                this.base + j,
+              );
+            }
             if (this.escaped) this.escaped = false;
             else if (c === BACKSLASH) {
               this.escaped = true;
@@ -95,7 +106,7 @@ export class JsonTokenizer {
             j++;
           }
           if (j === n) {
-            this.parts.push(chunk.subarray(i, n));
+            this.keep(chunk.subarray(i, n));
             i = n;
             break;
           }
@@ -112,7 +123,7 @@ export class JsonTokenizer {
         case State.InNumber: {
           let j = i;
           while (j < n && isNumberByte(chunk[j]!)) j++;
-          this.parts.push(chunk.subarray(i, j));
+          this.keep(chunk.subarray(i, j));
           i = j;
           if (j < n) this.finishNumber();
           break;
@@ -120,7 +131,8 @@ export class JsonTokenizer {
         case State.InLiteral: {
           let j = i;
           while (j < n && chunk[j]! >= 0x61 && chunk[j]! <= 0x7a) j++;
-          this.literal += chunk.toString('latin1', i, j);
+          this.literal += chunk.toString('latin1', i, Math.min(j, i + MAX_LITERAL + 1));
+          if (this.literal.length > MAX_LITERAL) this.finishLiteral();
           i = j;
           if (j < n) this.finishLiteral();
           break;
@@ -144,6 +156,15 @@ export class JsonTokenizer {
     if (this.state !== State.Done) {
       throw new JsonSyntaxError(msg.jsonTruncated(this.expected()), this.base);
     }
+  }
+
+  /** Keeps a piece of a token cut by the chunk end; a token longer than MAX_TOKEN_BYTES is an error, not unbounded memory. */
+  private keep(piece: Buffer): void {
+    this.partsBytes += piece.length;
+    if (this.partsBytes > MAX_TOKEN_BYTES) {
+      throw new JsonSyntaxError(msg.jsonTokenTooLong(MAX_TOKEN_BYTES), this.tokenStart);
+    }
+    this.parts.push(piece);
   }
 
   /** Handles one structural byte (or skips whitespace) and returns the next index. */
@@ -216,6 +237,7 @@ export class JsonTokenizer {
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       this.state = State.InNumber;
       this.parts = [];
+      this.partsBytes = 0;
       return i;
     }
     if (c === 0x74 || c === 0x66 || c === 0x6e) {
@@ -244,6 +266,7 @@ export class JsonTokenizer {
     this.escaped = false;
     this.hasEscape = false;
     this.parts = [];
+    this.partsBytes = 0;
   }
 
   private finishString(raw: string): void {

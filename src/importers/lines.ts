@@ -1,4 +1,5 @@
 import { InputError } from '../base/errors.js';
+import { MAX_LINE_CHARS } from '../base/limits.js';
 import * as msg from '../base/messages.js';
 
 /** One line of a text input, without its line ending; `line` is 1-based. */
@@ -25,6 +26,9 @@ export async function* readLines(path: string, stream: AsyncIterable<Buffer>): A
         start = nl + 1;
       }
       rest = text.slice(start);
+      // A file without line breaks must not grow one string without bound (docs/limits.md).
+      if (rest.length > MAX_LINE_CHARS)
+        throw new InputError(path, { line: line + 1 }, msg.lineTooLong(MAX_LINE_CHARS));
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException)?.code?.startsWith('Z_'))

@@ -11,6 +11,7 @@ import {
   type ProcessRecord,
   type SeriesDef,
 } from '../store/batch.js';
+import { cgroupValues, CGROUP_FILES, type CgroupFile } from './cgroup-files.js';
 import type { ImportContext, Importer } from './importer.js';
 import {
   cmdlineText,
@@ -22,7 +23,7 @@ import {
   parseProcStat,
 } from './procfs-files.js';
 import type { DirSource, FileSource, Source } from './source.js';
-import { readTar, tarNamesInHead } from './tar.js';
+import { DEFAULT_TAR_LIMITS, readTar, tarNamesInHead } from './tar.js';
 
 /**
  * /proc snapshots (DESIGN.md layout), from a folder or a tar archive (gzip or not) read as a
@@ -30,12 +31,15 @@ import { readTar, tarNamesInHead } from './tar.js';
  *   [<prefix>/]<unix_ms>/meta                     key=value: clk_tck, pagesize, hostname, ...
  *   [<prefix>/]<unix_ms>/proc/{stat,meminfo,uptime}
  *   [<prefix>/]<unix_ms>/proc/<pid>/{stat,status,smaps_rollup,cmdline,io}
+ *   [<prefix>/]<unix_ms>/cgroup/{cpu.max,cpu.stat,memory.current,...}   optional (cgroup-files.ts)
  * Anything else is ignored; links and devices are never followed. A file that is absent
  * (could not be read when the snapshot was taken) gives no sample: missing, never zero.
  */
 
-const SNAPSHOT_FILE =
-  /^(?:\.\/)?(?:([^/]+)\/)?(\d{10,16})\/(meta|proc\/(?:stat|meminfo)|proc\/\d+\/(?:stat|status|smaps_rollup|cmdline|io))$/;
+const CGROUP_ENTRY = `cgroup/(?:${CGROUP_FILES.map((f) => f.replace('.', '\\.')).join('|')})`;
+const SNAPSHOT_FILE = new RegExp(
+  `^(?:\\./)?(?:([^/]+)/)?(\\d{10,16})/(meta|proc/(?:stat|meminfo)|proc/\\d+/(?:stat|status|smaps_rollup|cmdline|io)|${CGROUP_ENTRY})$`,
+);
 const SNAPSHOT_DIR = /^\d{10,16}$/;
 /** Linux defaults, used only when a snapshot has no meta file (recorded as a warning). */
 const DEFAULT_CLK_TCK = 100;
@@ -97,9 +101,11 @@ export const procfs: Importer = {
   },
 
   async *parse(source: Source, context: ImportContext): AsyncIterable<ImportBatch> {
-    void context;
     const builder = new SnapshotImport();
-    const snapshots = source.kind === 'dir' ? folderSnapshots(source) : archiveSnapshots(source);
+    const snapshots =
+      source.kind === 'dir'
+        ? folderSnapshots(source)
+        : archiveSnapshots(source, context.limits?.maxEntryBytes ?? DEFAULT_TAR_LIMITS.maxEntryBytes);
     for await (const snapshot of snapshots) {
       builder.add(snapshot);
       if (builder.samples.length > 60_000) yield builder.batch();
@@ -135,17 +141,20 @@ async function* folderSnapshots(source: DirSource): AsyncIterable<Snapshot> {
       if (!(await lstat(join(dir, 'proc', pid))).isDirectory()) continue;
       for (const f of ['stat', 'status', 'smaps_rollup', 'cmdline', 'io']) await take(`proc/${pid}/${f}`);
     }
+    for (const f of CGROUP_FILES) await take(`cgroup/${f}`);
     const base = dir.split(/[\\/]/).pop()!;
     yield { name: dir, ts: Number(base), files, where: (file) => join(dir, file) };
   }
 }
 
-async function* archiveSnapshots(source: FileSource): AsyncIterable<Snapshot> {
+async function* archiveSnapshots(source: FileSource, maxEntryBytes: number): AsyncIterable<Snapshot> {
   let current: Snapshot | undefined;
   const done = new Set<string>();
   const stream = source.open();
   try {
-    for await (const entry of readTar(stream, source.path, (name) => layoutMatch(name) !== undefined)) {
+    const accept = (name: string) => layoutMatch(name) !== undefined;
+    const limits = { ...DEFAULT_TAR_LIMITS, maxEntryBytes };
+    for await (const entry of readTar(stream, source.path, accept, limits)) {
       if (!entry.data) continue;
       const where = layoutMatch(entry.name)!;
       if (!current || current.name !== where.snapshot) {
@@ -167,6 +176,10 @@ async function* archiveSnapshots(source: FileSource): AsyncIterable<Snapshot> {
           where: (file) => `${source.path} (entry ${prefix}/${file})`,
         };
       }
+      // A second member of the same name would silently replace the first (tar extracts the
+      // last one): an archive that says two things about one file is refused.
+      if (current.files.has(where.file))
+        throw new InputError(source.path, { offset: entry.offset }, msg.tarDuplicateEntry(entry.name));
       current.files.set(where.file, entry.data);
     }
   } catch (e) {
@@ -254,6 +267,8 @@ class SnapshotImport {
       for (const [key, { value, kB }] of parseKeyValues(meminfo))
         this.samples.push(this.ref(meminfoMetric(key, kB), {}, 'gauge', kB ? 'bytes' : ''), ts, value);
 
+    this.addCgroup(snapshot, pairs.get('cgroup'));
+
     const pids = new Set<string>();
     for (const f of files.keys()) {
       const m = /^proc\/(\d+)\//.exec(f);
@@ -261,6 +276,23 @@ class SnapshotImport {
     }
     for (const pid of [...pids].sort((a, b) => Number(a) - Number(b)))
       this.addProcess(snapshot, pid, clkTck, pageSize);
+  }
+
+  /**
+   * The server's cgroup (v2) files, as cAdvisor's container_* series. Labelled `id` with the
+   * cgroup path when meta names it (cAdvisor's label for the cgroup), so a server that moved
+   * to another cgroup gives separate series.
+   */
+  private addCgroup(snapshot: Snapshot, cgroupPath: string | undefined): void {
+    const labels: Record<string, string> = cgroupPath ? { id: cgroupPath } : {};
+    const values = cgroupValues(
+      (f: CgroupFile) => snapshot.files.get(`cgroup/${f}`)?.toString('utf8'),
+      (f, e) => {
+        throw new InputError(snapshot.where(`cgroup/${f}`), { line: e.line }, msg.cgroupBadFile(e.detail));
+      },
+    );
+    for (const v of values)
+      this.samples.push(this.ref(v.metric, labels, v.kind, v.unit), snapshot.ts, v.value);
   }
 
   private addProcess(snapshot: Snapshot, pid: string, clkTck: number, pageSize: number): void {

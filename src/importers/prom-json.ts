@@ -96,7 +96,7 @@ class PromBodyReader implements JsonHandler {
   private nextRef = 0;
   private seriesRef = -1;
   private seriesDeclared = false;
-  private labels: Record<string, string> = {};
+  private labels = Object.create(null) as Record<string, string>;
   private deferred: [number, number][] = [];
   private skippedHistograms = 0;
   private pairTs: number | null = null;
@@ -281,7 +281,8 @@ class PromBodyReader implements JsonHandler {
   private beginSeries(): void {
     this.seriesRef = this.nextRef++;
     this.seriesDeclared = false;
-    this.labels = {};
+    // No prototype: a label named __proto__ is a label like any other, not a prototype change.
+    this.labels = Object.create(null) as Record<string, string>;
     this.deferred = [];
   }
 
@@ -333,7 +334,8 @@ function scanPair(b: Buffer, p: number, out: { ts: number; value: number }): num
     p++;
     digits++;
   }
-  if (digits === 0 || digits > 15) return -1;
+  // 12 digits of seconds keep the milliseconds exact (< 2^53); longer ones take the checked slow path.
+  if (digits === 0 || digits > 12) return -1;
   let ms = seconds * 1000;
   if (b[p] === 0x2e /* . */) {
     p++;

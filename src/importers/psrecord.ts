@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import { InputError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { SampleBuffer, type ImportBatch, type MetricKind, type SeriesDef } from '../store/batch.js';
 import type { ImportContext, Importer } from './importer.js';
+import { readLines } from './lines.js';
 import type { FileSource, Source } from './source.js';
 
 /**
@@ -140,15 +140,17 @@ export const psrecord: Importer = {
 
 /** Reads every row (psrecord logs are small: one line per interval). */
 async function readRows(source: FileSource): Promise<{ rows: Row[]; header: string[]; headerLine: number }> {
-  const lines = createInterface({ input: source.open(), crlfDelay: Infinity });
+  // readLines, not node:readline: readline re-emits a stream error after the loop has stopped
+  // (a rejected header, then a truncated gzip) as an 'error' event nobody listens to.
+  const lines = readLines(source.path, source.open());
   let header: string[] | undefined;
   let headerLine = 0;
   let csv = false;
   let lineNo = 0;
   const rows: Row[] = [];
   let timeIndex = -1;
-  for await (const raw of lines) {
-    lineNo++;
+  for await (const { text: raw, line } of lines) {
+    lineNo = line;
     const text = raw.trim();
     if (text === '' || STATUS_LINE.test(text)) continue;
     if (!header) {

@@ -2,13 +2,14 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CliError, InputError } from '../base/errors.js';
+import { DEFAULT_MAX_INPUT_BYTES, PROBE_BYTES, formatBytes } from '../base/limits.js';
 import * as msg from '../base/messages.js';
 
-/** How many decompressed bytes detect() may look at. */
-export const PROBE_BYTES = 64 * 1024;
+/** How many decompressed bytes detect() may look at (src/base/limits.ts). */
+export { PROBE_BYTES };
 
 /** One input as importers see it: a file (decompressed transparently) or a folder. */
 export type Source = FileSource | DirSource;
@@ -26,6 +27,8 @@ export interface FileSource {
   open(): Readable;
   /** Called with the count of raw (compressed) bytes read so far, for progress display. */
   onRead?: (bytes: number) => void;
+  /** Most bytes gzip content may decompress to (DEFAULT_MAX_INPUT_BYTES unless raised). */
+  maxBytes?: number;
 }
 
 export interface DirSource {
@@ -38,14 +41,43 @@ export interface DirSource {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/**
+ * An error of the file system (a file or folder that vanished, is unreadable, ...) or of gzip
+ * decompression as a CliError naming the path; anything else is returned unchanged.
+ */
+export function ioError(path: string, e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof CliError || typeof err?.code !== 'string') return e;
+  // zlib's errors (Z_BUF_ERROR: truncated, Z_DATA_ERROR: corrupt), whichever importer was reading.
+  if (err.code.startsWith('Z_')) return new InputError(path, undefined, msg.notGzip());
+  if (typeof err.syscall !== 'string') return e;
+  const where = err.path ?? path;
+  if (err.code === 'ENOENT') return new CliError(msg.fileNotFound(where));
+  return new CliError(msg.cannotRead(where, ERRNO_TEXT[err.code] ?? err.code));
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a folder',
+  ENOTDIR: 'not a folder',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+  ENAMETOOLONG: 'name too long',
+};
+
 export async function openSource(path: string): Promise<Source> {
-  let info: Stats;
   try {
-    info = await stat(path);
+    return await openSourceUnchecked(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(msg.fileNotFound(path));
-    throw new CliError(msg.cannotRead(path, (e as Error).message));
+    throw ioError(path, e);
   }
+}
+
+async function openSourceUnchecked(path: string): Promise<Source> {
+  const info: Stats = await stat(path);
   if (info.isDirectory()) {
     return { kind: 'dir', path, mtimeMs: info.mtimeMs, entries: (await readdir(path)).sort() };
   }
@@ -66,29 +98,49 @@ export async function openSource(path: string): Promise<Source> {
     gzip,
     head: Buffer.alloc(0),
     open: () => {
-      let raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-      if (source.onRead) raw = countBytes(raw, source.onRead);
-      if (!gzip) return raw;
-      const gunzip = createGunzip({ chunkSize: 1 << 20 });
-      raw.on('error', (e) => gunzip.destroy(e));
-      return raw.pipe(gunzip);
+      const stages: (Readable | Transform)[] = [createReadStream(path, { highWaterMark: 1 << 20 })];
+      if (source.onRead) stages.push(countBytes(source.onRead));
+      if (gzip) {
+        stages.push(createGunzip({ chunkSize: 1 << 20 }));
+        stages.push(limitBytes(path, source.maxBytes ?? DEFAULT_MAX_INPUT_BYTES));
+      }
+      // An error can arrive after the reader stopped (the importer rejected the content, then
+      // gunzip finds the stream truncated): without a listener left it would crash the process.
+      // Errors before that are not lost: a stream keeps its error and the reader's iterator throws it.
+      for (const stage of stages) stage.on('error', ignoreLateError);
+      if (stages.length === 1) return stages[0]!;
+      // pipeline() forwards an error of any stage to the reader of the last one and destroys the others.
+      return pipeline(stages, ignoreLateError) as unknown as Readable;
     },
   };
   source.head = await readHead(source);
   return source;
 }
 
-/** Passes a stream through unchanged, reporting the running byte count (never switching it to flowing mode early). */
-function countBytes(stream: Readable, report: (bytes: number) => void): Readable {
+function ignoreLateError(): void {}
+
+/** Passes decompressed bytes through until there are more than `limit`: then a positioned InputError. */
+function limitBytes(path: string, limit: number): Transform {
   let done = 0;
-  const counter = new Transform({
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      done += chunk.length;
+      if (done > limit)
+        callback(new InputError(path, { offset: limit }, msg.inputTooLarge(formatBytes(limit))));
+      else callback(null, chunk);
+    },
+  });
+}
+
+/** Passes bytes through unchanged, reporting the running count (never switching the stream to flowing mode early). */
+function countBytes(report: (bytes: number) => void): Transform {
+  let done = 0;
+  return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       report((done += chunk.length));
       callback(null, chunk);
     },
   });
-  stream.on('error', (e) => counter.destroy(e));
-  return stream.pipe(counter);
 }
 
 async function readHead(source: FileSource): Promise<Buffer> {
@@ -137,6 +189,14 @@ export async function readSmallFile(path: string): Promise<Buffer> {
  * of every regular file below it (relative path and bytes, in sorted order; links not followed).
  */
 export async function sha256Of(source: Source): Promise<string> {
+  try {
+    return await sha256Unchecked(source);
+  } catch (e) {
+    throw ioError(source.path, e);
+  }
+}
+
+async function sha256Unchecked(source: Source): Promise<string> {
   const hash = createHash('sha256');
   if (source.kind === 'file') {
     for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 }))
@@ -154,6 +214,14 @@ export async function sha256Of(source: Source): Promise<string> {
 
 /** Every regular file below a folder, sorted; symbolic links and special files are skipped. */
 export async function listFiles(dir: string): Promise<string[]> {
+  try {
+    return await listFilesUnchecked(dir);
+  } catch (e) {
+    throw ioError(dir, e);
+  }
+}
+
+async function listFilesUnchecked(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for (const name of (await readdir(d)).sort()) {

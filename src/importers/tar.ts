@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { InputError } from '../base/errors.js';
+import { DEFAULT_MAX_ENTRY_BYTES, MAX_TAR_HEADER_BYTES } from '../base/limits.js';
 import * as msg from '../base/messages.js';
 
 /**
@@ -29,7 +30,11 @@ export interface TarLimits {
   maxHeaderBytes: number;
 }
 
-export const DEFAULT_TAR_LIMITS: TarLimits = { maxEntryBytes: 16 * 1024 * 1024, maxHeaderBytes: 1024 * 1024 };
+/** src/base/limits.ts (docs/limits.md); import --max-entry-bytes raises the first. */
+export const DEFAULT_TAR_LIMITS: TarLimits = {
+  maxEntryBytes: DEFAULT_MAX_ENTRY_BYTES,
+  maxHeaderBytes: MAX_TAR_HEADER_BYTES,
+};
 
 const BLOCK = 512;
 

@@ -11,7 +11,7 @@ import { verdictTable, type TextTable } from './verdict.js';
  */
 export function renderMarkdown(report: BuiltReport): string {
   const { summary, notebook } = report;
-  const out: string[] = [`# ${summary.title}`, ''];
+  const out: string[] = [`# ${mdText(summary.title)}`, ''];
   out.push(
     `${summary.deployments.length} deployments, baseline **${mdText(summary.baseline)}**. ` +
       `Made by ${summary.tool.name} ${summary.tool.version} from \`${notebook.path}\`. Times are UTC.`,

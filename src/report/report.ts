@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import { containerFindings, containerReports } from '../models/container-report.js';
 import { buildPoolReport, type PhaseSpec, type ReadySpec } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { buildChart, type Chart } from './chart.js';
@@ -73,6 +74,9 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     warnings,
     await buildPoolReport(db, { baseline, ready: options.ready, phases: options.phases }),
   );
+  // after the pool models: the containers' figures by the pool's phases read their views
+  const containers = await containerReports(db);
+  for (const d of deployments) d.containers = containers.get(d.name) ?? [];
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
@@ -80,7 +84,10 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     generated_at: options.generatedAt.toISOString(),
     baseline,
     deployments,
-    findings: findings(deployments),
+    findings: [
+      ...findings(deployments),
+      ...deployments.flatMap((d) => containerFindings(d.name, d.containers)),
+    ],
     warnings,
     inputs: await reportInputs(db),
   };

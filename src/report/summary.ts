@@ -1,5 +1,6 @@
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import type { ContainerReport } from '../models/container-report.js';
 import type { DeploymentReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
@@ -45,6 +46,8 @@ export interface DeploymentSummary extends Partial<PoolFields> {
     rss_bytes_at_pss_peak: number | null;
     rss_over_pss: number | null;
   } & Partial<DeploymentReport['memory']>;
+  /** Cgroups / containers of the deployment: CPU quota, throttling, memory limit (src/models/container-report.ts). */
+  containers: ContainerReport[];
   /** Relative change against the baseline per numeric field (dotted path), null for the baseline. */
   delta: Record<string, number | null> | null;
 }
@@ -105,6 +108,7 @@ export async function deploymentSummaries(db: TraceDatabase): Promise<Deployment
         rss_bytes_at_pss_peak: rssAtPss,
         rss_over_pss: pss !== null && rssAtPss !== null && pss > 0 ? rssAtPss / pss : null,
       },
+      containers: [],
       delta: null,
     };
   });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { CliError } from '../base/errors.js';
@@ -11,12 +12,37 @@ export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 const CATALOG_SQL = readSql('store/catalog.sql');
 const CATALOG_SHA = createHash('sha256').update(CATALOG_SQL).digest('hex');
 
+/**
+ * Read-only opens (query, report, export) may be of a database file from elsewhere: its views
+ * and macros must not reach local files, the network or extensions, and DuckDB does not let
+ * SQL turn that back on (docs/security.md). DuckDB's own temporary files still work; `allowedDirectories`
+ * (export's --out) stay reachable.
+ */
+const READ_ONLY_CONFIG: Record<string, string> = {
+  access_mode: 'READ_ONLY',
+  autoload_known_extensions: 'false',
+  autoinstall_known_extensions: 'false',
+};
+
+/** DuckDB takes these only at run time, in this order (allowed folders before access is turned off). */
+function sandboxSql(directories: readonly string[]): string {
+  const quoted = directories.map((d) => `'${resolve(d).replace(/'/g, "''")}${sep}'`);
+  return [
+    ...(quoted.length > 0 ? [`SET allowed_directories = [${quoted.join(', ')}]`] : []),
+    // DuckDB refuses to turn this back on while the database is open; the configuration is not
+    // locked, because the report tunes settings such as threads at run time.
+    'SET enable_external_access = false',
+  ].join(';\n');
+}
+
 export interface OpenOptions {
   readOnly?: boolean;
   /** Create the file when missing (import does; report and query do not). */
   create?: boolean;
   /** Apply migrations only up to this version (tests of the migration path). */
   upToVersion?: number;
+  /** Read-only opens: folders SQL may still read and write (export --out); nothing else is reachable. */
+  allowedDirectories?: readonly string[];
 }
 
 export type Row = Record<string, DuckDBValue>;
@@ -37,13 +63,14 @@ export class TraceDatabase {
     const readOnly = options.readOnly ?? false;
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+      instance = await DuckDBInstance.create(path, readOnly ? READ_ONLY_CONFIG : {});
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       if (/Could not set lock|Conflicting lock/i.test(reason)) throw new CliError(msg.dbLocked(path));
       throw new CliError(msg.dbOpenFailed(path, msg.firstLine(reason)));
     }
     const connection = await instance.connect();
+    if (readOnly && !memory) await connection.run(sandboxSql(options.allowedDirectories ?? []));
     const db = new TraceDatabase(path, readOnly, instance, connection);
     try {
       await db.migrate(options.upToVersion ?? SCHEMA_VERSION);

@@ -144,6 +144,9 @@ class ImportWriter {
           timeWords[2 * i] = t % 4294967296;
           timeWords[2 * i + 1] = Math.floor(t / 4294967296);
         } else {
+          // BigInt64Array would silently wrap a value beyond int64: importers must check their range.
+          if (!Number.isSafeInteger(t))
+            throw new Error(`importer bug: timestamp ${t} is not an integer of ms`);
           timeItems[i] = BigInt(t);
         }
         if (Number.isNaN(valueItems[i]!) && isStaleNaN(valueItems[i]!)) values.setItem(i, null);

@@ -93,7 +93,7 @@ describe('export', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/samples\.(parquet|arrow): wrote \d+ rows/);
     }
-    const db = await TraceDatabase.open(DB, { readOnly: true });
+    const db = await TraceDatabase.open(DB, { readOnly: true, allowedDirectories: [tmp.dir] });
     try {
       for (const table of TABLES) {
         const source = await duckRows(
@@ -161,7 +161,7 @@ describe('export', () => {
     for (const line of series.split('\r\n').slice(1)) {
       for (const field of line.split(',')) expect(field).not.toMatch(/^"?[=+\-@]/);
     }
-    const db = await TraceDatabase.open(DB, { readOnly: true });
+    const db = await TraceDatabase.open(DB, { readOnly: true, allowedDirectories: [tmp.dir] });
     try {
       const fromCsv = await duckRows(
         db,
@@ -196,7 +196,7 @@ describe('export', () => {
       const r = cli(['export', '--db', DB, '--out', out, '--format', format, '--query', sql]);
       expect(r.status, r.stderr).toBe(0);
     }
-    const db = await TraceDatabase.open(DB, { readOnly: true });
+    const db = await TraceDatabase.open(DB, { readOnly: true, allowedDirectories: [tmp.dir] });
     try {
       const source = await duckRows(db, sql.replace(/;$/, ''));
       expect(

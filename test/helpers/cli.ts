@@ -18,14 +18,24 @@ export interface CliRun {
 /** Runs the built CLI (bin/trace-analyze.js) as a user would; `npm test` builds dist/ first. */
 export function cli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    input?: string;
+    timeout?: number;
+    /** Run as another user (tests of file permissions when the tests run as root). */
+    uid?: number;
+    gid?: number;
+  } = {},
 ): CliRun {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/trace-analyze.js'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
     input: options.input,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: options.timeout ?? 120_000,
+    uid: options.uid,
+    gid: options.gid,
     maxBuffer: 256 * 1024 * 1024,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_TOKEN_BYTES } from '../../src/base/limits.js';
+import * as msg from '../../src/base/messages.js';
 import { JsonSyntaxError, JsonTokenizer, type JsonHandler } from '../../src/importers/json-tokenizer.js';
 
 /** Rebuilds a value from the token stream, to compare with JSON.parse. */
@@ -95,5 +97,41 @@ describe('JsonTokenizer', () => {
 
   it('stops at a nesting limit instead of exhausting the stack', () => {
     expect(() => tokenize('['.repeat(100_000), [])).toThrow(/nested deeper/);
+  });
+});
+
+describe('JsonTokenizer limits (docs/limits.md)', () => {
+  it('a string or number longer than MAX_TOKEN_BYTES is an error at its start, not unbounded memory', () => {
+    const t = new JsonTokenizer(new Builder());
+    t.write(Buffer.from('["ok", "'));
+    const piece = Buffer.alloc(1 << 20, 0x61);
+    let thrown: unknown;
+    try {
+      for (let i = 0; i <= MAX_TOKEN_BYTES / piece.length; i++) t.write(piece);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(JsonSyntaxError);
+    expect((thrown as JsonSyntaxError).message).toBe(msg.jsonTokenTooLong(MAX_TOKEN_BYTES));
+    expect((thrown as JsonSyntaxError).offset).toBe(7);
+    // Just under the limit is fine.
+    expect(tokenize(`["${'b'.repeat(3 << 20)}"]`, [1 << 20, 2 << 20])).toEqual(['b'.repeat(3 << 20)]);
+  });
+
+  it('a long run of letters is rejected as soon as it cannot be a literal', () => {
+    const t = new JsonTokenizer(new Builder());
+    t.write(Buffer.from('[tru'));
+    expect(() => t.write(Buffer.alloc(1 << 20, 0x65))).toThrow(/unexpected "truee/);
+  });
+});
+
+describe('JsonTokenizer strictness (found by test/fuzz)', () => {
+  it('rejects raw control characters inside strings, as JSON.parse does', () => {
+    for (const c of ['\n', '\r', '\t', '\u0000', '\u001b']) {
+      const text = `{"a":"x${c}y"}`;
+      expect(() => JSON.parse(text)).toThrow();
+      expect(() => tokenize(text, [5]), JSON.stringify(c)).toThrow(JsonSyntaxError);
+    }
+    expect(tokenize('{"a":"x\\ny\\u001b"}', [])).toEqual({ a: 'x\ny\u001b' });
   });
 });

@@ -352,3 +352,56 @@ function promText(v: number): string {
   if (v === -Infinity) return '-Inf';
   return Object.is(v, -0) ? '-0' : String(v);
 }
+
+describe('prom-json hostile input (found by test/fuzz)', () => {
+  const tmp2 = tempDir();
+  afterAll(tmp2.cleanup);
+  const body = (pairs: string, metric = '{"__name__":"m"}') =>
+    `{"status":"success","data":{"resultType":"matrix","result":[{"metric":${metric},"values":[${pairs}]}]}}`;
+
+  it.each([
+    ['17 digits of seconds', '[99999999999999999,"1"]'],
+    ['13 digits of seconds (fast path bound)', '[9999999999999,"1"]'],
+    ['exponent', '[1e300,"1"]'],
+    ['negative exponent form beyond range', '[-9.1e12,"1"]'],
+  ])('a timestamp beyond ±2^53 ms (%s) is an error, never a wrapped int64', async (_name, pairs) => {
+    const path = join(tmp2.dir, 'ts.json');
+    writeFileSync(path, body(pairs));
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      const before = await contentHash(db);
+      const error = await importPath(db, path, { deployment: 'd' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).message).toContain('cannot read sample timestamp');
+      expect(await contentHash(db)).toBe(before);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('the largest exact timestamps still import exactly', async () => {
+    const path = join(tmp2.dir, 'ts-max.json');
+    writeFileSync(path, body('[9007199254740.991,"1"],[-9007199254740.991,"2"]'));
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      await importPath(db, path, { deployment: 'd' });
+      const rows = await db.rowsJS(`SELECT ts::VARCHAR AS ts FROM samples ORDER BY ts`);
+      expect(rows.map((r) => r.ts)).toEqual(['-9007199254740991', '9007199254740991']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('labels named __proto__ and constructor are kept as labels', async () => {
+    const path = join(tmp2.dir, 'proto.json');
+    writeFileSync(path, body('[1,"1"]', '{"__name__":"m","__proto__":"p","constructor":"c"}'));
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      await importPath(db, path, { deployment: 'd' });
+      const rows = await db.rowsJS(`SELECT to_json(labels)::VARCHAR AS l FROM series`);
+      expect(JSON.parse(rows[0]!.l as string)).toEqual(JSON.parse('{"__proto__":"p","constructor":"c"}'));
+    } finally {
+      db.close();
+    }
+  });
+});
