@@ -1,5 +1,6 @@
 import { listSql } from '../base/sql-files.js';
 import type { TraceDatabase } from '../store/database.js';
+import { loadModels } from './load.js';
 
 /** A time given on the command line: unix ms, or ms after the deployment's start. */
 export interface PoolTime {
@@ -21,10 +22,11 @@ export interface PoolParameters {
  * they are used, so the nested pool views would otherwise cost seconds to create and
  * recompute their lower layers at every use. The definitions stay the SQL files' (they run
  * as they are in DuckDB's own CLI); nothing is written to the database file.
- * These models are not among src/models/*.sql, which every query loads: they are made for
- * the report, once per run.
+ * These models are not among src/models/*.sql (load.ts), which every PromQL query loads:
+ * creating them costs the materialization above, worth it once per report only.
  */
 export async function loadPoolModels(db: TraceDatabase, parameters: PoolParameters): Promise<void> {
+  await loadModels(db); // the shared models' connection settings (ASOF joins) apply here too
   const [params, ...models] = listSql('models/pool');
   await db.connection.run(params!.sql);
   await db.run('DELETE FROM pool_ready');

@@ -73,6 +73,22 @@ export interface WorkerStartup {
   memory: MemoryTriple;
 }
 
+export interface ProcessReport {
+  pid: number;
+  process_key: string;
+  role: string;
+  pool: string | null;
+  start: number | null;
+  /** First and last live sample (RSS > 0). */
+  alive_from: number | null;
+  alive_to: number | null;
+  cpu_seconds: number | null;
+  user_cpu_seconds: number | null;
+  system_cpu_seconds: number | null;
+  /** A worker that ended before the deployment did (killed, crashed or recycled). */
+  exited_early: boolean;
+}
+
 export interface SourceAgreement {
   quantity: string;
   used: string;
@@ -122,6 +138,8 @@ export interface DeploymentReport {
     pss_available: boolean;
   };
   phases: PhaseReport[];
+  /** Every process of the deployment, in start order: its role, lifetime and CPU-seconds. */
+  process_list: ProcessReport[];
   sources: SourceAgreement[];
   /** Data-quality findings: `check` names the kind (scrape_gaps, short_phase, missing_pss, ...), `message` words it. */
   quality: { check: string; message: string }[];
@@ -172,6 +190,9 @@ export async function buildPoolReport(
   const workers = await byName('SELECT * FROM pool_worker_startup ORDER BY coalesce(start_ts, 0), pid');
   const restarts = await byName('SELECT * FROM pool_restarts');
   const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts');
+  const processes = await byName(
+    'SELECT * FROM pool_process_totals ORDER BY coalesce(start_ts, alive_from), pid',
+  );
   const agreement = await byName('SELECT * FROM pool_source_agreement ORDER BY quantity, source');
   const quality = await byName('SELECT * FROM pool_quality ORDER BY "check", detail');
   const pss = new Set(
@@ -239,6 +260,19 @@ export async function buildPoolReport(
         pss_available: pss.has(name),
       },
       phases: (phases.get(name) ?? []).map(phaseReport),
+      process_list: (processes.get(name) ?? []).map((p) => ({
+        pid: Number(p.pid),
+        process_key: String(p.process),
+        role: String(p.role),
+        pool: p.pool === null || p.pool === undefined ? null : String(p.pool),
+        start: seconds(p.start_ts),
+        alive_from: seconds(p.alive_from),
+        alive_to: seconds(p.alive_to),
+        cpu_seconds: num(p.cpu_seconds),
+        user_cpu_seconds: num(p.user_cpu_seconds),
+        system_cpu_seconds: num(p.system_cpu_seconds),
+        exited_early: p.exited_early === true,
+      })),
       sources: (agreement.get(name) ?? []).map((a) => ({
         quantity: String(a.quantity),
         used: String(a.chosen_source),

@@ -29,6 +29,7 @@ export function mergePoolReport(
     Object.assign(d.cpu, p.cpu);
     Object.assign(d.memory, p.memory);
     d.phases = p.phases;
+    d.process_list = p.process_list;
     d.sources = p.sources;
     if (d.delta !== null && p.delta !== null) Object.assign(d.delta, p.delta);
     d.delta_absolute = p.delta_absolute;

@@ -55,7 +55,15 @@ export interface DeploymentSummary extends Partial<PoolFields> {
 /** What the pool models (src/models/pool-report.ts) add to a deployment; merged in by src/report/pool.ts. */
 export type PoolFields = Pick<
   DeploymentReport,
-  'workers' | 'restarts' | 'workers_lost' | 'startup' | 'steady' | 'phases' | 'sources' | 'delta_absolute'
+  | 'workers'
+  | 'restarts'
+  | 'workers_lost'
+  | 'startup'
+  | 'steady'
+  | 'phases'
+  | 'process_list'
+  | 'sources'
+  | 'delta_absolute'
 >;
 
 export interface Finding {

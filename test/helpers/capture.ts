@@ -22,6 +22,7 @@ export interface Snapshot {
   procs: SnapshotProc[];
 }
 interface SummaryMode {
+  killed_worker_pid: number;
   idle_before_load: Snapshot;
   before_kill: Snapshot;
   before_stop: Snapshot;
@@ -44,7 +45,11 @@ export function startupCompleteMs(mode: string): number[] {
   return timeline.modes[mode]!.startup_complete_lines.map((l) => l[0]);
 }
 
-export function snapshot(mode: string, which: keyof SummaryMode): Snapshot {
+export function killedPid(mode: string): number {
+  return summary.modes[mode]!.killed_worker_pid;
+}
+
+export function snapshot(mode: string, which: 'idle_before_load' | 'before_kill' | 'before_stop'): Snapshot {
   return summary.modes[mode]![which];
 }
 

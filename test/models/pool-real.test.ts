@@ -5,6 +5,7 @@ import { buildPoolReport, type DeploymentReport } from '../../src/models/pool-re
 import { TraceDatabase } from '../../src/store/database.js';
 import {
   eventMs,
+  killedPid,
   median,
   rawCpuSecondsBetween,
   reference,
@@ -61,6 +62,7 @@ describe('pool models on the real capture', () => {
     expect(d.workers).toBe(EXPECTED[mode].workers);
     expect(d.restarts).toBe(EXPECTED[mode].restarts);
     expect(d.workers_lost).toBe(EXPECTED[mode].lost);
+    expect(d.process_list.filter((p) => p.exited_early).map((p) => p.pid)).toEqual([killedPid(mode)]);
   });
 
   it.each(MODES)("%s: idle, load, idle detected around wrk's run", (mode) => {

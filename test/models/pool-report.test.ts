@@ -38,6 +38,23 @@ describe('pool models on a synthetic prefork pool', () => {
     expect(d.processes).toBe(5);
   });
 
+  it('lists every process with its lifetime and CPU, the exited worker included', async () => {
+    const d = byName((await report()).deployments, 'prefork');
+    expect(d.process_list.map((p) => [p.pid, p.role, p.exited_early])).toEqual([
+      [100, 'master', false],
+      [101, 'worker', false],
+      [102, 'worker', true],
+      [103, 'worker', false],
+      [104, 'worker', false],
+    ]);
+    for (const p of pool) {
+      const listed = d.process_list.find((x) => x.pid === p.pid)!;
+      // the counter's last sample is at most 3 ms (jitter) before the process's end
+      expect(listed.cpu_seconds!).toBeCloseTo(cpuBetween(p, p.start, p.end), 2);
+      expect(listed.user_cpu_seconds! / listed.cpu_seconds!).toBeCloseTo(USER_SHARE, 6);
+    }
+  });
+
   it('gives CPU per phase as the sum of per-process rates, exited workers included', async () => {
     const d = byName(
       (await report({ phases: [{ name: 'load', start: '30s', end: '90s', text: 'load=30s..90s' }] }))

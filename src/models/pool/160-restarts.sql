@@ -46,3 +46,20 @@ LEFT JOIN peak p USING (deployment)
 LEFT JOIN exits e USING (deployment)
 LEFT JOIN repl r USING (deployment)
 LEFT JOIN resets x USING (deployment);
+
+-- Per process: when it was alive and the CPU it used, in total and by mode — per worker, and
+-- exited workers with the CPU of the time they ran.
+CREATE OR REPLACE TEMP VIEW pool_process_totals AS
+WITH cpu AS (
+    SELECT deployment, process,
+           sum(cpu_seconds) AS cpu_seconds,
+           sum(cpu_seconds) FILTER (WHERE cpu_mode = 'user') AS user_cpu_seconds,
+           sum(cpu_seconds) FILTER (WHERE cpu_mode = 'system') AS system_cpu_seconds
+    FROM pool_cpu_increments
+    GROUP BY ALL
+)
+SELECT l.deployment, l.process, l.pid, l.role, l.pool, l.start_ts, l.alive_from, l.alive_to,
+       c.cpu_seconds, c.user_cpu_seconds, c.system_cpu_seconds,
+       (l.process IN (SELECT process FROM pool_worker_exits e WHERE e.deployment = l.deployment)) AS exited_early
+FROM pool_lifetimes l
+LEFT JOIN cpu c USING (deployment, process);
