@@ -42,8 +42,9 @@ export function findings(deployments: DeploymentSummary[]): Finding[] {
               ? ` Its processes share fewer pages: workers that import the application themselves ` +
                 `(spawned, or forked without preloading) each hold a private copy of it, whereas workers ` +
                 `forked from a preloaded master share it copy-on-write.`
-              : ` Its processes share more pages (e.g. workers forked from a master that preloaded the ` +
-                `application share it copy-on-write).`
+              : ` Its processes together hold fewer pages at that moment: fewer private pages per ` +
+                `process, fewer processes alive, or pages shared copy-on-write with a master that ` +
+                `preloaded the application (compare the USS and per-worker rows of the verdict).`
             : ''),
         values: {
           pss_bytes: pss,
