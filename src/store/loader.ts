@@ -8,6 +8,7 @@ import type { ImportBatch, ProcessRecord, SeriesDef } from './batch.js';
 import type { TraceDatabase } from './database.js';
 import { assignProcesses } from './processes.js';
 import { SampleStageFile, STAGE_ROW_GROUP } from './sample-stage.js';
+import { SeriesStats } from './series-stats.js';
 
 const INSERT_STAGE_SQL = readSql('store/insert-stage.sql');
 /**
@@ -106,6 +107,7 @@ class ImportWriter {
   private readonly newSeries: { id: number; def: SeriesDef }[] = [];
   private readonly processes = new Map<string, ProcessRecord>();
   private readonly warnings: string[] = [];
+  private readonly stats = new SeriesStats();
   private samples = 0;
   private stageDir: string | null = null;
   private stage: SampleStageFile | null = null;
@@ -165,6 +167,7 @@ class ImportWriter {
     if (batch.warnings) this.warnings.push(...batch.warnings);
     const { ts, value, length } = batch.samples;
     const ids = this.seriesIdsOf(batch.samples.ref, ts, length);
+    this.stats.add(ids, ts.subarray(0, length), value.subarray(0, length));
     let i = 0;
     while (i < length) {
       const stage = this.stage ?? this.openStage();
@@ -275,6 +278,7 @@ class ImportWriter {
     if (this.stage) await this.insertStage();
     await this.inserting;
     await this.writeSeries();
+    await this.stats.write(this.db.connection);
     await this.writeProcesses();
     await assignProcesses(this.db, {
       deployment: this.meta.deployment,

@@ -28,14 +28,12 @@ CREATE OR REPLACE TEMP TABLE found AS
 WITH has_procs AS (
     SELECT DISTINCT pool, pid FROM temp.labelled WHERE metric = 'namedprocess_namegroup_num_procs'
 ),
--- First and last sample per series (and where the value is above 0, for num_procs), so the
--- samples are read once per series, not joined row by row to their process (20M samples: seconds).
+-- First and last sample per series (and where the value is above 0, for num_procs), from the
+-- statistics the loader kept (series_stats), so the samples are not read again.
 per_series AS (
-    SELECT p.series_id, min(p.ts) AS first_ts, max(p.ts) AS last_ts,
-           min(p.ts) FILTER (WHERE p.value > 0) AS first_running, max(p.ts) FILTER (WHERE p.value > 0) AS last_running
-    FROM samples p
-    WHERE p.series_id IN (SELECT series_id FROM temp.labelled) AND p.value IS NOT NULL
-    GROUP BY p.series_id
+    SELECT series_id, first_ts, last_ts, first_positive_ts AS first_running, last_positive_ts AS last_running
+    FROM series_stats
+    WHERE series_id IN (SELECT series_id FROM temp.labelled) AND samples > 0
 ),
 alive AS (
     SELECT l.pool, l.pid,
@@ -46,10 +44,10 @@ alive AS (
     LEFT JOIN has_procs h ON h.pool IS NOT DISTINCT FROM l.pool AND h.pid = l.pid
 ),
 started AS (
-    SELECT l.pool, l.pid, min(round(p.value * 1000))::BIGINT AS start_ts
-    FROM temp.labelled l JOIN samples p ON p.series_id = l.series_id
+    SELECT l.pool, l.pid, min(round(st.min_positive_finite * 1000))::BIGINT AS start_ts
+    FROM temp.labelled l JOIN series_stats st USING (series_id)
     WHERE l.metric IN ('namedprocess_namegroup_oldest_start_time_seconds', 'process_start_time_seconds')
-      AND p.value > 0 AND NOT isnan(p.value) AND NOT isinf(p.value)
+      AND st.min_positive_finite IS NOT NULL
     GROUP BY ALL
 ),
 names AS (

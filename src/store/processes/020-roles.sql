@@ -39,8 +39,8 @@ SELECT w.process_key, w.depth, r.comm || ':' || r.pid::VARCHAR AS root_pool
 FROM walk w JOIN temp.proc r ON r.process_key = w.root_key;
 
 CREATE OR REPLACE TEMP TABLE peak_rss AS
-SELECT s.process_key, max(p.value) AS rss
-FROM series s JOIN samples p USING (series_id)
+SELECT s.process_key, max(st.max_value) AS rss
+FROM series s JOIN series_stats st USING (series_id)
 WHERE s.deployment = (SELECT deployment FROM temp.process_params)
   AND s.process_key IS NOT NULL
   AND (s.metric = 'process_resident_memory_bytes'
