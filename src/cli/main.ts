@@ -1,28 +1,28 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { registerCollect } from './collect.js';
-import { registerExport } from './export.js';
-import { registerImport } from './import.js';
-import { registerPull } from './pull.js';
-import { registerPromql } from './promql.js';
-import { registerQuery } from './query.js';
-import { registerReport } from './report.js';
 import { terminalSafe } from './output.js';
 import { VERSION } from './version.js';
 
-/** Each subcommand adds itself to the program (one file per command in src/cli/). */
-const COMMANDS = [
-  registerImport,
-  registerQuery,
-  registerPromql,
-  registerReport,
-  registerExport,
-  registerCollect,
-  registerPull,
-];
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+/**
+ * Each subcommand adds itself to the program (one file per command in src/cli/). A command's
+ * module is loaded only when it runs (or for the full help): loading every command's modules —
+ * DuckDB, the importers, vega — took most of a second before anything ran.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  import: async () => (await import('./import.js')).registerImport,
+  query: async () => (await import('./query.js')).registerQuery,
+  promql: async () => (await import('./promql.js')).registerPromql,
+  report: async () => (await import('./report.js')).registerReport,
+  export: async () => (await import('./export.js')).registerExport,
+  collect: async () => (await import('./collect.js')).registerCollect,
+  pull: async () => (await import('./pull.js')).registerPull,
+};
+
+/** The program with the command `argv` names, or with every command (help, unknown command). */
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('trace-analyze')
     .description(
       'Offline analysis of Prometheus exports, psrecord logs and /proc snapshots of Python web servers',
@@ -32,7 +32,8 @@ export function buildProgram(): Command {
     .exitOverride()
     // Commander's messages quote the command line, which may hold escape sequences.
     .configureOutput({ writeErr: (text) => process.stderr.write(terminalSafe(text)) });
-  for (const register of COMMANDS) register(program);
+  const named = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? [argv[0]] : Object.keys(COMMANDS);
+  for (const name of named) (await COMMANDS[name]!())(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -42,7 +43,7 @@ export function buildProgram(): Command {
  * 2 usage error. This is the one place errors become exit codes; every message is one line.
  */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
