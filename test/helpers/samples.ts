@@ -53,6 +53,21 @@ export async function importFiles(
   }
 }
 
+/** Imports like importFiles, then returns the detected format and the stored samples (the database closed). */
+export async function importedSamples(
+  dir: string,
+  files: Record<string, string | Buffer>,
+  path: string,
+  options: { format?: string; start?: number } = {},
+): Promise<{ format: string; stored: Map<string, [number, number | null][]> }> {
+  const { db, format } = await importFiles(dir, files, path, options);
+  try {
+    return { format, stored: await storedSamples(db) };
+  } finally {
+    db.close();
+  }
+}
+
 const NAME = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,12}$/);
 const LABEL = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,8}$/).filter((l) => !l.startsWith('__'));
 /** Label values with the characters the formats must escape: quote, backslash, newline, separators. */

@@ -4,7 +4,14 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/base/errors.js';
 import { tempDir } from '../helpers/cli.js';
-import { expectedMap, importFiles, keyOf, storedSamples, type TestSeries } from '../helpers/samples.js';
+import {
+  expectedMap,
+  importFiles,
+  importedSamples,
+  keyOf,
+  storedSamples,
+  type TestSeries,
+} from '../helpers/samples.js';
 
 // Local-time strings are read in the process' zone; a zone with an offset makes that reading matter.
 process.env.TZ = 'Europe/Berlin';
@@ -128,13 +135,9 @@ describe('grafana-csv round trip', () => {
         fc.constantFrom<Encoding>('utf-8', 'utf-8-bom', 'utf-16le-bom'),
         async (series, delimiter, encoding) => {
           const csv = renderCsv(series, { delimiter, encoding, formatted: false, unit: ['', 1] });
-          const { db, format } = await importFiles(freshDir(), { 'panel.csv': csv }, 'panel.csv');
-          try {
-            expect(format).toBe('grafana-csv');
-            expect(await storedSamples(db)).toEqual(expectedMap(series));
-          } finally {
-            db.close();
-          }
+          const { format, stored } = await importedSamples(freshDir(), { 'panel.csv': csv }, 'panel.csv');
+          expect(format).toBe('grafana-csv');
+          expect(stored).toEqual(expectedMap(series));
         },
       ),
       { numRuns: 30 },

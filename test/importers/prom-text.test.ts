@@ -11,6 +11,7 @@ import { promNumber, type PromSeries } from '../helpers/prom.js';
 import {
   expectedMap,
   importFiles,
+  importedSamples,
   keyOf,
   seriesSet,
   storedSamples,
@@ -178,17 +179,13 @@ describe('prom-text round trip', () => {
     await fc.assert(
       fc.asyncProperty(seriesSet().map(withoutEmptyLabels), async (series) => {
         const dir = freshDir();
-        const { db, format } = await importFiles(
+        const { format, stored } = await importedSamples(
           dir,
           { 'metrics.txt': renderExposition(series, openMetrics as boolean) },
           'metrics.txt',
         );
-        try {
-          expect(format).toBe('prom-text');
-          expect(await storedSamples(db)).toEqual(expectedMap(series));
-        } finally {
-          db.close();
-        }
+        expect(format).toBe('prom-text');
+        expect(stored).toEqual(expectedMap(series));
       }),
       { numRuns: 25 },
     );
@@ -212,13 +209,9 @@ describe('prom-text round trip', () => {
             const text = renderExposition(scrape, false, false);
             files[`${t}.prom${i % 2 ? '.gz' : ''}`] = i % 2 ? gzipSync(text) : text;
           });
-          const { db, format } = await importFiles(dir, files, '.');
-          try {
-            expect(format).toBe('prom-text');
-            expect(await storedSamples(db)).toEqual(expectedMap(expected));
-          } finally {
-            db.close();
-          }
+          const { format, stored } = await importedSamples(dir, files, '.');
+          expect(format).toBe('prom-text');
+          expect(stored).toEqual(expectedMap(expected));
         },
       ),
       { numRuns: 15 },

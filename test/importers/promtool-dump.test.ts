@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/cli.js';
 import {
   expectedMap,
   importFiles,
+  importedSamples,
   keyOf,
   seriesSet,
   storedSamples,
@@ -112,17 +113,13 @@ describe('promtool-dump', () => {
     async (_n, openMetrics) => {
       await fc.assert(
         fc.asyncProperty(seriesSet(), async (series) => {
-          const { db, format } = await importFiles(
+          const { format, stored } = await importedSamples(
             freshDir(),
             { dump: renderDump(series, openMetrics as boolean) },
             'dump',
           );
-          try {
-            expect(format).toBe('promtool-dump');
-            expect(await storedSamples(db)).toEqual(staleNull(series));
-          } finally {
-            db.close();
-          }
+          expect(format).toBe('promtool-dump');
+          expect(stored).toEqual(staleNull(series));
         }),
         { numRuns: 25 },
       );
@@ -170,13 +167,9 @@ describe('promtool-dump', () => {
               maxBuffer: 1 << 26,
             });
             expect(dump.status, dump.stderr).toBe(0);
-            const { db, format } = await importFiles(dir, { 'dump.txt': dump.stdout }, 'dump.txt');
-            try {
-              expect(format).toBe('promtool-dump');
-              expect(await storedSamples(db)).toEqual(expectedMap(series));
-            } finally {
-              db.close();
-            }
+            const { format, stored } = await importedSamples(dir, { 'dump.txt': dump.stdout }, 'dump.txt');
+            expect(format).toBe('promtool-dump');
+            expect(stored).toEqual(expectedMap(series));
             // The writer above renders exactly what promtool printed (sorted like the TSDB).
             const ours = renderDump(series, false).split('\n').filter(Boolean).sort();
             expect(readFileSync(join(dir, 'dump.txt'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(

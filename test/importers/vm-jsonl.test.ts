@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/cli.js';
 import {
   expectedMap,
   importFiles,
+  importedSamples,
   keyOf,
   seriesSet,
   storedSamples,
@@ -60,17 +61,13 @@ describe('vm-jsonl', () => {
         fc.boolean(),
         async (series, cuts, order, gzip) => {
           const text = renderVm(series, cuts, order);
-          const { db, format } = await importFiles(
+          const { format, stored } = await importedSamples(
             freshDir(),
             { 'export.jsonl': gzip ? gzipSync(text) : text },
             'export.jsonl',
           );
-          try {
-            expect(format).toBe('vm-jsonl');
-            expect(await storedSamples(db)).toEqual(expectedMap(series));
-          } finally {
-            db.close();
-          }
+          expect(format).toBe('vm-jsonl');
+          expect(stored).toEqual(expectedMap(series));
         },
       ),
       { numRuns: 30 },
