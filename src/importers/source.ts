@@ -2,7 +2,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { CliError, InputError } from '../base/errors.js';
@@ -191,7 +191,8 @@ export async function readSmallFile(path: string): Promise<Buffer> {
  */
 export async function sha256Of(source: Source): Promise<string> {
   try {
-    if (source.kind === 'file' && source.size >= HASH_ON_THREAD_BYTES)
+    // A folder (thousands of snapshot files) or a large file is hashed on a worker thread.
+    if (source.kind === 'dir' || source.size >= HASH_ON_THREAD_BYTES)
       return await sha256OnThread(source.path);
     return await sha256Unchecked(source);
   } catch (e) {
@@ -199,38 +200,58 @@ export async function sha256Of(source: Source): Promise<string> {
   }
 }
 
-async function sha256Unchecked(source: Source): Promise<string> {
+async function sha256Unchecked(source: FileSource): Promise<string> {
   const hash = createHash('sha256');
-  if (source.kind === 'file') {
-    for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 }))
-      hash.update(chunk as Buffer);
-    return hash.digest('hex');
-  }
-  for (const file of await listFiles(source.path)) {
-    hash.update(relative(source.path, file));
-    hash.update('\0');
-    hash.update(await readFile(file));
-    hash.update('\0');
-  }
+  for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
 /** Files at least this large are hashed on a worker thread, while the import itself goes on. */
 const HASH_ON_THREAD_BYTES = 16 * 1024 * 1024;
 
-/** The worker's code (CommonJS, evaluated): the same hash as sha256Of, reported as hex or as an error message. */
+/**
+ * The worker's code (CommonJS, evaluated): the same hash as sha256Unchecked, of a file or of a
+ * folder, reported as hex or as an error message. Synchronous reads: on its own thread nothing
+ * waits for them, and a folder of snapshots is many small files.
+ */
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { createReadStream } = require('node:fs');
+const { createReadStream, lstatSync, readdirSync, readFileSync } = require('node:fs');
+const { join, relative } = require('node:path');
 const hash = createHash('sha256');
-createReadStream(workerData, { highWaterMark: 1 << 20 })
-  .on('data', (chunk) => hash.update(chunk))
-  .on('end', () => parentPort.postMessage({ hex: hash.digest('hex') }))
-  .on('error', (e) => parentPort.postMessage({ error: e.message }));
+const done = () => parentPort.postMessage({ hex: hash.digest('hex') });
+const fail = (e) => parentPort.postMessage({ error: e.message });
+try {
+  if (lstatSync(workerData).isDirectory()) {
+    const walk = (d) => {
+      for (const name of readdirSync(d).sort()) {
+        const full = join(d, name);
+        const info = lstatSync(full);
+        if (info.isDirectory()) walk(full);
+        else if (info.isFile()) {
+          hash.update(relative(workerData, full));
+          hash.update('\\0');
+          hash.update(readFileSync(full));
+          hash.update('\\0');
+        }
+      }
+    };
+    walk(workerData);
+    done();
+  } else {
+    createReadStream(workerData, { highWaterMark: 1 << 20 })
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', done)
+      .on('error', fail);
+  }
+} catch (e) {
+  fail(e);
+}
 `;
 
-/** sha256 of a large file computed on a worker thread (sha256 of 1 GB is seconds of CPU). */
+/** sha256 of a large file or a folder computed on a worker thread (sha256 of 1 GB is seconds of CPU). */
 function sha256OnThread(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(HASH_WORKER, { eval: true, workerData: path });

@@ -1,6 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/base/errors.js';
@@ -183,6 +194,51 @@ describe('procfs on the real capture', () => {
     expect(fromFolder).toEqual(await b.rowsJS(q));
     a.close();
     b.close();
+  });
+
+  it('a snapshot folder: links are not followed, a FIFO does not block, the hash is of its regular files', async () => {
+    const folder = join(tmp.dir, 'hostile-folder');
+    cpSync(join(CAPTURE, 'procsnap', 'uvicorn-spawn'), folder, { recursive: true });
+    const secret = join(tmp.dir, 'outside.txt');
+    writeFileSync(secret, 'SECRET-OUTSIDE\0');
+    const first = readdirSync(folder).sort()[0]!;
+    const pid = readdirSync(join(folder, first, 'proc')).find((n) => /^\d+$/.test(n))!;
+    const pidDir = join(folder, first, 'proc', pid);
+    rmSync(join(pidDir, 'cmdline'), { force: true });
+    symlinkSync(secret, join(pidDir, 'cmdline'));
+    rmSync(join(pidDir, 'smaps_rollup'), { force: true });
+    execFileSync('mkfifo', [join(pidDir, 'smaps_rollup')]);
+
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      const { outcomes } = await importPath(db, folder, { deployment: 'u' });
+      expect(outcomes[0]!.result.status).toBe('imported');
+      const leaked = await db.rowsJS(
+        `SELECT count(*)::INTEGER AS n FROM processes WHERE cmdline LIKE '%SECRET%'`,
+      );
+      expect(leaked[0]!.n).toBe(0);
+      // The hash recorded: sha256 over the regular files below the folder, sorted, as documented.
+      const hash = createHash('sha256');
+      const walk = (d: string) => {
+        for (const name of readdirSync(d).sort()) {
+          const full = join(d, name);
+          const info = lstatSync(full);
+          if (info.isDirectory()) walk(full);
+          else if (info.isFile())
+            hash
+              .update(`${relative(folder, full)}\0`)
+              .update(readFileSync(full))
+              .update('\0');
+        }
+      };
+      walk(folder);
+      const [row] = await db.rowsJS(`SELECT sha256 FROM imports`);
+      expect(row!.sha256).toBe(hash.digest('hex'));
+      const again = await importPath(db, folder, { deployment: 'u' });
+      expect(again.outcomes[0]!.result.status).toBe('noop');
+    } finally {
+      db.close();
+    }
   });
 });
 
