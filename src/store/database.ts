@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { listSql, readSql } from '../base/sql-files.js';
+import { duckdb } from './duckdb.js';
 
 /** Migrations are src/store/migrations/NNN-name.sql; the schema version is the highest NNN applied. */
 const MIGRATIONS = listSql('store/migrations').map((m) => ({ version: Number(m.name.slice(0, 3)), ...m }));
@@ -63,7 +64,7 @@ export class TraceDatabase {
     const readOnly = options.readOnly ?? false;
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? READ_ONLY_CONFIG : {});
+      instance = await duckdb.DuckDBInstance.create(path, readOnly ? READ_ONLY_CONFIG : {});
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       if (/Could not set lock|Conflicting lock/i.test(reason)) throw new CliError(msg.dbLocked(path));
