@@ -176,8 +176,10 @@ export const promqlUnknownSemantics = (text: string, known: readonly string[]) =
   `--semantics: unknown "${text}" (one of ${known.join(', ')})`;
 export const promqlDuplicateSeries = (labels: string) =>
   `vector cannot contain metrics with the same labelset ${labels}`;
-export const promqlManyToMany = (side: string) =>
-  `found duplicate series for the match group on the ${side} hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side`;
+export const promqlManyToMany = () =>
+  'found duplicate series for the match group on the right hand-side of the operation; many-to-many matching not allowed: matching labels must be unique on one side';
+export const promqlManyToOne = () =>
+  'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)';
 
 // Models and report (src/models/, src/report/)
 export const notebookUnclosedFence = () => 'code block is never closed (missing ```)';

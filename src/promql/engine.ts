@@ -5,7 +5,7 @@ import type { TraceDatabase } from '../store/database.js';
 import { typeOf } from './ast.js';
 import { PromqlUnsupportedError } from './errors.js';
 import { parsePromql } from './parser.js';
-import { planQuery } from './planner.js';
+import { MANY_TO_MANY, MANY_TO_ONE, planQuery } from './planner.js';
 import { semanticsRules, type Semantics } from './semantics.js';
 
 /**
@@ -65,7 +65,12 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
     gridWindowsPerSample: request.gridWindowsPerSample,
   });
   await loadModels(db);
-  const rows = await db.rowsJS(plan.sql);
+  const rows = await db.rowsJS(plan.sql).catch((e: unknown) => {
+    const text = e instanceof Error ? e.message : String(e);
+    if (text.includes(MANY_TO_MANY)) throw new CliError(msg.promqlManyToMany());
+    if (text.includes(MANY_TO_ONE)) throw new CliError(msg.promqlManyToOne());
+    throw e;
+  });
   // Rows come grouped by label set (matrix, numbered by sid, labels on the first row of each) or
   // one per series (vector), so a map keeps order.
   const byLabels = new Map<string | number, PromqlSeries>();

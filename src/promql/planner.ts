@@ -263,17 +263,36 @@ GROUP BY t, grouping`,
     const key = b.matching.on
       ? `promql_keep_labels(labels, ${names})`
       : `promql_drop_labels(labels, ${names})`;
+    const l = this.add('lhs', `SELECT t, ${key} AS k, value, ord FROM ${lhs.cte}`);
+    const r = this.add('rhs', `SELECT t, ${key} AS k, value FROM ${rhs.cte}`);
+    // Prometheus refuses, at a step where both sides have samples, two right-hand series with
+    // one key (many-to-many), and two left-hand series matching one right-hand one (many-to-one
+    // without group_left). The check row raises the error; the result reads it so it runs.
+    const check = this.add(
+      'check',
+      `SELECT CASE
+  WHEN EXISTS (SELECT 1 FROM ${r} WHERE t IN (SELECT t FROM ${l}) GROUP BY t, k HAVING count(*) > 1)
+    THEN error('${MANY_TO_MANY}')
+  WHEN EXISTS (SELECT 1 FROM ${l} WHERE (t, k) IN (SELECT t, k FROM ${r}) GROUP BY t, k HAVING count(*) > 1)
+    THEN error('${MANY_TO_ONE}')
+  ELSE true END AS ok`,
+    );
     return {
       kind: 'vector',
       cte: this.add(
         'op',
         `SELECT l.t, l.k AS labels, ${arithmetic(b.op, 'l.value', 'r.value')} AS value, l.ord
-FROM (SELECT t, ${key} AS k, value, ord FROM ${lhs.cte}) l
-JOIN (SELECT t, ${key} AS k, value FROM ${rhs.cte}) r ON l.t = r.t AND l.k = r.k`,
+FROM ${l} l
+JOIN ${r} r ON l.t = r.t AND l.k = r.k
+WHERE (SELECT ok FROM ${check})`,
       ),
     };
   }
 }
+
+/** Markers of the errors the one-to-one check raises inside DuckDB (engine.ts maps them to messages). */
+export const MANY_TO_MANY = 'promql-check: many-to-many';
+export const MANY_TO_ONE = 'promql-check: many-to-one';
 
 /** Go float64 arithmetic in DuckDB (IEEE division: 1/0 is +Inf; % is math.Mod; ^ is math.Pow). */
 function arithmetic(op: ArithmeticOp, a: string, b: string): string {
