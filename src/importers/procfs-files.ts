@@ -25,6 +25,9 @@ export interface ProcStat {
   rss: number;
 }
 
+/** Linux's largest possible pid (PID_MAX_LIMIT on 64-bit systems); pids are stored as INTEGER. */
+export const PID_MAX = 4_194_304;
+
 /** Parses /proc/<pid>/stat, or returns a reason it cannot. */
 export function parseProcStat(text: string): ProcStat | string {
   const open = text.indexOf('(');
@@ -32,6 +35,7 @@ export function parseProcStat(text: string): ProcStat | string {
   if (open < 0 || close < open) return 'no "(comm)" field';
   const pid = Number(text.slice(0, open).trim());
   if (!Number.isInteger(pid) || pid <= 0) return 'no pid before "(comm)"';
+  if (pid > PID_MAX) return `pid ${pid} is above Linux's limit (${PID_MAX})`;
   const rest = text
     .slice(close + 1)
     .trim()
@@ -41,15 +45,20 @@ export function parseProcStat(text: string): ProcStat | string {
   const field = (n: number) => Number(rest[n - 3]);
   const values = [4, 14, 15, 20, 22, 23, 24].map(field);
   if (values.some((v) => !Number.isFinite(v))) return 'a numeric field is not a number';
+  const ppid = field(4);
+  if (!Number.isInteger(ppid) || ppid < 0 || ppid > PID_MAX) return `parent pid (4) ${rest[1]} is not a pid`;
+  const starttime = field(22);
+  if (!Number.isSafeInteger(starttime) || starttime < 0)
+    return `start time (22) ${rest[19]} is not a tick count`;
   return {
     pid,
     comm: text.slice(open + 1, close),
     state: rest[0]!,
-    ppid: field(4),
+    ppid,
     utime: field(14),
     stime: field(15),
     numThreads: field(20),
-    starttime: field(22),
+    starttime,
     vsize: field(23),
     rss: field(24),
   };

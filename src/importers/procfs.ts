@@ -337,6 +337,12 @@ class SnapshotImport {
     }
     const startTs =
       this.btime === undefined ? null : this.btime * 1000 + Math.round((stat.starttime * 1000) / clkTck);
+    if (startTs !== null && !Number.isSafeInteger(startTs))
+      throw new InputError(
+        snapshot.where(`proc/${pid}/stat`),
+        { line: 1 },
+        msg.procfsBadStat('start time out of range'),
+      );
     const key = processKey(stat.pid, startTs);
     const labels = { pid: String(stat.pid), process_key: key };
     const put = (

@@ -462,6 +462,48 @@ describe('procfs edge cases (generated)', () => {
     db.close();
   });
 
+  // Found by the long fuzz run: a pid of 2^53 reached the INTEGER pid column as an internal error.
+  it.each([
+    [
+      "a pid above Linux's limit",
+      statLine({ pid: 5, comm: 'w', ppid: 1, utime: 1, stime: 1, starttime: 9 }).replace(
+        /^5 /,
+        '9007199254740993 ',
+      ),
+      "pid 9007199254740992 is above Linux's limit (4194304)",
+    ],
+    [
+      'a parent pid that is no pid',
+      statLine({ pid: 5, comm: 'w', ppid: 9007199254740993, utime: 1, stime: 1, starttime: 9 }),
+      'parent pid (4) 9007199254740992 is not a pid',
+    ],
+    [
+      'a start time beyond any clock',
+      statLine({ pid: 5, comm: 'w', ppid: 1, utime: 1, stime: 1, starttime: 1e300 }),
+      'start time (22) 1e+300 is not a tick count',
+    ],
+  ])('%s is an error naming the entry; the database is unchanged', async (_name, stat, reason) => {
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      const path = join(tmp.dir, 'big-pid.tar');
+      writeFileSync(
+        path,
+        tarOf([
+          { name: '1700000100000/meta', data: 'clk_tck=100\npagesize=4096\n' },
+          { name: '1700000100000/proc/stat', data: 'btime 1700000000\n' },
+          { name: '1700000100000/proc/5/stat', data: stat },
+        ]),
+      );
+      const before = await contentHash(db);
+      await expect(importPath(db, path, { deployment: 'g' })).rejects.toThrow(
+        `${path} (entry 1700000100000/proc/5/stat):1: cannot read /proc stat line: ${reason}`,
+      );
+      expect(await contentHash(db)).toBe(before);
+    } finally {
+      db.close();
+    }
+  });
+
   it('a truncated archive is an error naming the file and offset; the database is unchanged', async () => {
     const path = join(tmp.dir, 'truncated.tar');
     const whole = tarOf(generatedSnapshots());
