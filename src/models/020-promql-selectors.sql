@@ -133,3 +133,61 @@ SELECT series_id, start_ms + k * step_ms AS t,
        resets, changes,
        CASE WHEN resets = 0 THEN 0.0 ELSE correction END AS correction
 FROM w;
+
+-- promql_grid_windows for series whose resets the loader recorded (series_stats.resets_complete:
+-- samples that arrived in time order, every reset a row of series_resets), for the functions that
+-- need only a window's count, first and last sample and counter correction (rate, increase, delta,
+-- resets). No sort of the samples: a window's count, first and last sample are plain hash
+-- aggregates, and its resets come from series_resets — a reset counts when both it and its
+-- predecessor are in the window, as is_reset with prev_ts inside the window above.
+-- prev_ts, prev_value and changes are not computed (NULL): irate, idelta and changes use
+-- promql_grid_windows.
+CREATE OR REPLACE TEMP MACRO promql_grid_counter_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
+                                                         left_open, max_per_sample) AS TABLE
+WITH bounds AS (
+    SELECT CASE WHEN left_open THEN 1 ELSE 0 END AS adj,
+           (end_ms - start_ms) // step_ms AS last_k,
+           range_ms // step_ms + 2 AS shift
+), placed AS (
+    SELECT x.series_id, x.ts, x.value, greatest(x.k_lo, 0) + d.i AS k
+    FROM (
+        SELECT p.series_id, p.ts, p.value,
+               (p.ts + offset_ms - start_ms + b.shift * step_ms + step_ms - 1) // step_ms - b.shift AS k_lo,
+               least((p.ts + offset_ms + range_ms - b.adj - start_ms) // step_ms, b.last_k) AS k_hi
+        FROM samples p, bounds b
+        WHERE p.value IS NOT NULL AND p.series_id IN (SELECT unnest(series_ids))
+          AND p.ts >= start_ms - offset_ms - range_ms + b.adj
+          AND p.ts <= end_ms - offset_ms
+    ) x, range(0, max_per_sample) d(i)
+    WHERE greatest(x.k_lo, 0) + d.i <= x.k_hi
+), w AS (
+    SELECT series_id, k,
+           count(*) AS n,
+           min(ts) AS first_ts, arg_min(value, ts) AS first_value,
+           max(ts) AS last_ts, arg_max(value, ts) AS last_value
+    FROM placed
+    GROUP BY series_id, k
+), r AS (
+    SELECT x.series_id, greatest(x.k_lo, 0) + d.i AS k,
+           count(*) AS resets, sum(x.prev_value) AS correction
+    FROM (
+        SELECT z.series_id, z.prev_ts, z.prev_value,
+               (z.ts + offset_ms - start_ms + b.shift * step_ms + step_ms - 1) // step_ms - b.shift AS k_lo,
+               least((z.ts + offset_ms + range_ms - b.adj - start_ms) // step_ms, b.last_k) AS k_hi
+        FROM series_resets z, bounds b
+        WHERE z.series_id IN (SELECT unnest(series_ids))
+          AND z.ts >= start_ms - offset_ms - range_ms + b.adj
+          AND z.ts <= end_ms - offset_ms
+    ) x, range(0, max_per_sample) d(i), bounds b
+    WHERE greatest(x.k_lo, 0) + d.i <= x.k_hi
+      AND x.prev_ts >= start_ms + (greatest(x.k_lo, 0) + d.i) * step_ms - offset_ms - range_ms + b.adj
+    GROUP BY ALL
+)
+SELECT w.series_id, start_ms + w.k * step_ms AS t,
+       start_ms + w.k * step_ms - offset_ms - range_ms AS range_start,
+       start_ms + w.k * step_ms - offset_ms AS range_end,
+       range_ms::BIGINT AS range_ms, w.n, w.first_ts, w.first_value, w.last_ts, w.last_value,
+       NULL::BIGINT AS prev_ts, NULL::DOUBLE AS prev_value,
+       coalesce(r.resets, 0) AS resets, NULL::BIGINT AS changes,
+       CASE WHEN r.resets IS NULL THEN 0.0 ELSE r.correction END AS correction
+FROM w LEFT JOIN r USING (series_id, k);

@@ -191,10 +191,22 @@ JOIN ${series} s USING (series_id)`,
       changes: 'changes::DOUBLE',
     }[c.func];
     const perSample = this.windowsPerSample(m.rangeMs);
-    const windows =
-      perSample <= (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)
-        ? `promql_grid_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}, ${perSample})`
-        : `promql_range_windows(${this.seriesIds(series)}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen})`;
+    const args = (ids: string) =>
+      `${ids}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}`;
+    let windows: string;
+    if (perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)) {
+      windows = `promql_range_windows(${args(this.seriesIds(series))})`;
+    } else if (COUNTER_WINDOW_FUNCTIONS.has(c.func)) {
+      // Series whose resets the loader recorded need no sort of their samples (series_stats).
+      const ids = (complete: boolean) =>
+        `(SELECT coalesce(list(s.series_id), []::INTEGER[]) FROM ${series} s
+          WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false))`;
+      windows = `(SELECT * FROM promql_grid_counter_windows(${args(ids(true))}, ${perSample})
+  UNION ALL
+  SELECT * FROM promql_grid_windows(${args(ids(false))}, ${perSample}))`;
+    } else {
+      windows = `promql_grid_windows(${args(this.seriesIds(series))}, ${perSample})`;
+    }
     return this.add(
       c.func,
       `SELECT * FROM (
@@ -289,6 +301,9 @@ WHERE (SELECT ok FROM ${check})`,
     };
   }
 }
+
+/** Range functions that need only a window's count, first and last sample and counter correction. */
+const COUNTER_WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'resets']);
 
 /** Markers of the errors the one-to-one check raises inside DuckDB (engine.ts maps them to messages). */
 export const MANY_TO_MANY = 'promql-check: many-to-many';
