@@ -1,7 +1,7 @@
 import { listSql } from '../base/sql-files.js';
 import type { TraceDatabase } from '../store/database.js';
 import { loadModels } from './load.js';
-import { runModelSql } from './parallel.js';
+import { useSampleSteps } from './sample-steps.js';
 
 /** A time given on the command line: unix ms, or ms after the deployment's start. */
 export interface PoolTime {
@@ -51,8 +51,9 @@ export async function loadPoolModels(db: TraceDatabase, parameters: PoolParamete
       e: p.end.ms,
       erel: p.end.relative,
     });
+  await useSampleSteps(db);
   for (const model of models) {
-    await runModelSql(db, model.sql);
+    await db.connection.run(model.sql);
     for (const [, name] of model.sql.matchAll(VIEW_RE)) {
       await db.run(`CREATE OR REPLACE TEMP TABLE "${name}__rows" AS SELECT * FROM "${name}"`);
       await db.run(`CREATE OR REPLACE TEMP VIEW "${name}" AS SELECT * FROM "${name}__rows"`);

@@ -2,7 +2,7 @@ import { InputError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { listSql } from '../base/sql-files.js';
 import { loadModels } from '../models/load.js';
-import { runModelSql } from '../models/parallel.js';
+import { createSampleSteps } from '../models/sample-steps.js';
 import type { TraceDatabase } from '../store/database.js';
 import type { Notebook } from './notebook.js';
 
@@ -23,7 +23,8 @@ export async function createBaseViews(db: TraceDatabase): Promise<void> {
   // equal report bytes.
   await db.run('SET threads = 1');
   await loadModels(db); // the time grid's step ladder (src/models/007-time-grid.sql)
-  for (const view of BASE_VIEWS) await runModelSql(db, view.sql);
+  await createSampleSteps(db); // shared with the pool models (src/models/steps/)
+  for (const view of BASE_VIEWS) await db.run(view.sql);
 }
 
 /**

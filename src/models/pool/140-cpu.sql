@@ -58,16 +58,17 @@ WITH grid AS (
     SELECT series_id, from_ts, to_ts, cpu_seconds, unnest(range(first_bucket + 2, last_bucket + 1))
     FROM pool_cpu_steps WHERE last_bucket >= first_bucket + 2
 ), per_series AS (
-    SELECT series_id, bucket, t0 + bucket * step_ms AS bucket_start, t0 + (bucket + 1) * step_ms AS bucket_end, step_ms,
+    SELECT series_id, bucket,
            sum(cpu_seconds * pool_overlap(from_ts, to_ts, t0 + bucket * step_ms, t0 + (bucket + 1) * step_ms)) AS cpu_seconds
     FROM spread
     JOIN grid USING (series_id)
-    GROUP BY ALL
+    GROUP BY series_id, bucket
 )
-SELECT ps.deployment, ps.process, ps.role, ps.cpu_mode, c.bucket, c.bucket_start, c.bucket_end, c.step_ms,
+SELECT ps.deployment, ps.process, ps.role, ps.cpu_mode, c.bucket, b.bucket_start, b.bucket_end, b.step_ms,
        sum(c.cpu_seconds) AS cpu_seconds
 FROM per_series c
 JOIN pool_process_series ps USING (series_id)
+JOIN pool_buckets b ON b.deployment = ps.deployment AND b.bucket = c.bucket
 GROUP BY ALL;
 
 -- Cores used per bucket by the whole deployment (master, workers, helpers and others), by role

@@ -4,8 +4,8 @@
 -- shares them out and sums to the real total; USS is what each process alone costs.
 -- The latest sample before a bucket's end is the latest one of the last bucket, at or before
 -- it, that has samples: so the samples are first reduced to the last one per process, quantity
--- and bucket (integer keys), and each bucket carries the last one forward (a window over
--- buckets, not samples).
+-- and bucket, and each bucket looks back to that (an ASOF join over buckets, not samples, on
+-- an integer key).
 CREATE OR REPLACE TEMP VIEW pool_process_memory AS
 WITH keys AS (
     SELECT deployment, process, role, quantity, row_number() OVER (ORDER BY deployment, process, quantity) AS key
@@ -35,19 +35,12 @@ WITH keys AS (
                               least(g.buckets - 1, floor((s.last_ts + g.lookback_ms - g.t0) / g.step_ms) - 1)::BIGINT + 1)) AS bucket
           FROM span s JOIN keys k USING (key) JOIN pool_grid g USING (deployment)) s
     JOIN pool_grid g USING (deployment)
-), filled AS (
-    -- a bucket's own last sample sorts before the bucket's cell
-    SELECT key, bucket, is_cell, bucket_end, lookback_ms,
-           last_value(ts IGNORE NULLS) OVER w AS ts, last_value(value IGNORE NULLS) OVER w AS value
-    FROM (SELECT key, bucket, true AS is_cell, bucket_end, lookback_ms, NULL::BIGINT AS ts, NULL::DOUBLE AS value FROM cells
-          UNION ALL
-          SELECT key, bucket, false, NULL, NULL, ts, value FROM last_in_bucket)
-    WINDOW w AS (PARTITION BY key ORDER BY bucket, is_cell ROWS UNBOUNDED PRECEDING)
 )
-SELECT k.deployment, k.process, k.role, k.quantity, f.bucket, f.value AS bytes
-FROM filled f
-JOIN keys k USING (key)
-WHERE f.is_cell AND f.bucket_end - f.ts <= f.lookback_ms;
+SELECT k.deployment, k.process, k.role, k.quantity, c.bucket, x.value AS bytes
+FROM cells c
+ASOF JOIN last_in_bucket x ON x.key = c.key AND c.bucket >= x.bucket
+JOIN keys k ON k.key = c.key
+WHERE c.bucket_end - x.ts <= c.lookback_ms;
 
 -- Sums per bucket, for the deployment and for its workers. A deployment without per-process
 -- RSS (psrecord only) takes the whole-tree RSS of its tree-scope source.
