@@ -41,28 +41,45 @@ FROM pool_cpu_steps i
 JOIN pool_process_series ps USING (series_id);
 
 -- CPU seconds per process, CPU mode and bucket. An increase over (from_ts, to_ts] touches the
--- buckets with bucket_start <= to_ts and bucket_end > from_ts: floor((from_ts - t0) / step) ..
--- floor((to_ts - t0) / step), usually one or two; each gets its share (pool_overlap). Summed
--- per series first (integer keys), then per process and mode.
+-- buckets with bucket_start <= to_ts and bucket_end > from_ts: first_bucket .. last_bucket of
+-- pool_cpu_steps, usually one or two; each gets its share (pool_overlap). Summed per series
+-- and bucket first (integer keys), then per process and mode. The first, second and further
+-- buckets' shares are three aggregations joined, not a UNION ALL: a union's branches may feed
+-- one aggregation in a varying order, and float sums must add in the same order every time.
 CREATE OR REPLACE TEMP VIEW pool_process_cpu AS
 WITH grid AS (
     SELECT ps.series_id, g.t0, g.step_ms FROM pool_process_series ps JOIN pool_grid g USING (deployment)
-), spread AS (
-    -- the first and second bucket as plain rows (nearly every interval), unnest for the rest
-    SELECT series_id, from_ts, to_ts, cpu_seconds, first_bucket AS bucket
-    FROM pool_cpu_steps WHERE last_bucket >= first_bucket
-    UNION ALL
-    SELECT series_id, from_ts, to_ts, cpu_seconds, first_bucket + 1
-    FROM pool_cpu_steps WHERE last_bucket >= first_bucket + 1
-    UNION ALL
-    SELECT series_id, from_ts, to_ts, cpu_seconds, unnest(range(first_bucket + 2, last_bucket + 1))
-    FROM pool_cpu_steps WHERE last_bucket >= first_bucket + 2
-), per_series AS (
+), first_share AS (
+    SELECT i.series_id, i.first_bucket AS bucket,
+           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + i.first_bucket * g.step_ms,
+                                            g.t0 + (i.first_bucket + 1) * g.step_ms)) AS cpu_seconds
+    FROM pool_cpu_steps i
+    JOIN grid g USING (series_id)
+    WHERE i.last_bucket >= i.first_bucket
+    GROUP BY i.series_id, i.first_bucket
+), second_share AS (
+    SELECT i.series_id, i.first_bucket + 1 AS bucket,
+           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + (i.first_bucket + 1) * g.step_ms,
+                                            g.t0 + (i.first_bucket + 2) * g.step_ms)) AS cpu_seconds
+    FROM pool_cpu_steps i
+    JOIN grid g USING (series_id)
+    WHERE i.last_bucket >= i.first_bucket + 1
+    GROUP BY i.series_id, i.first_bucket + 1
+), further_shares AS (
     SELECT series_id, bucket,
            sum(cpu_seconds * pool_overlap(from_ts, to_ts, t0 + bucket * step_ms, t0 + (bucket + 1) * step_ms)) AS cpu_seconds
-    FROM spread
-    JOIN grid USING (series_id)
+    FROM (SELECT i.series_id, i.from_ts, i.to_ts, i.cpu_seconds, g.t0, g.step_ms,
+                 unnest(range(i.first_bucket + 2, i.last_bucket + 1)) AS bucket
+          FROM pool_cpu_steps i
+          JOIN grid g USING (series_id)
+          WHERE i.last_bucket >= i.first_bucket + 2)
     GROUP BY series_id, bucket
+), per_series AS (
+    SELECT series_id, bucket,
+           coalesce(a.cpu_seconds, 0) + coalesce(b.cpu_seconds, 0) + coalesce(c.cpu_seconds, 0) AS cpu_seconds
+    FROM first_share a
+    FULL JOIN second_share b USING (series_id, bucket)
+    FULL JOIN further_shares c USING (series_id, bucket)
 )
 SELECT ps.deployment, ps.process, ps.role, ps.cpu_mode, c.bucket, b.bucket_start, b.bucket_end, b.step_ms,
        sum(c.cpu_seconds) AS cpu_seconds
