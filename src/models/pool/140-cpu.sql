@@ -13,19 +13,19 @@ CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
 -- first_bucket..last_bucket: the grid's buckets the interval touches (see pool_process_cpu).
 CREATE OR REPLACE TEMP TABLE pool_cpu_steps AS
 WITH i AS (
-SELECT x.series_id, ps.deployment,
-       coalesce(x.prev_ts, ps.process_start_ts) AS from_ts,
-       x.ts AS to_ts,
-       CASE WHEN x.prev_ts IS NULL THEN x.value
-            WHEN x.value >= x.prev_value THEN x.value - x.prev_value
-            ELSE x.value END AS cpu_seconds,
-       x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
-FROM pool_sample_steps x
-JOIN pool_process_series ps USING (series_id)
-WHERE ps.chosen AND ps.quantity = 'cpu_seconds'
-  AND (x.prev_ts IS NOT NULL
-       OR (ps.process_start_ts IS NOT NULL AND x.ts >= ps.process_start_ts
-           AND x.ts - ps.process_start_ts <= pool_first_sample_window_ms()))
+    SELECT x.series_id, ps.deployment,
+           coalesce(x.prev_ts, ps.process_start_ts) AS from_ts,
+           x.ts AS to_ts,
+           CASE WHEN x.prev_ts IS NULL THEN x.value
+                WHEN x.value >= x.prev_value THEN x.value - x.prev_value
+                ELSE x.value END AS cpu_seconds,
+           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
+    FROM pool_sample_steps x
+    JOIN pool_process_series ps USING (series_id)
+    WHERE ps.chosen AND ps.quantity = 'cpu_seconds'
+      AND (x.prev_ts IS NOT NULL
+           OR (ps.process_start_ts IS NOT NULL AND x.ts >= ps.process_start_ts
+               AND x.ts - ps.process_start_ts <= pool_first_sample_window_ms()))
 )
 SELECT i.series_id, i.from_ts, i.to_ts, i.cpu_seconds, i.reset,
        greatest(0, floor((i.from_ts - g.t0) / g.step_ms))::BIGINT AS first_bucket,
