@@ -1,6 +1,7 @@
 import { listSql } from '../base/sql-files.js';
 import type { TraceDatabase } from '../store/database.js';
 import { loadModels } from './load.js';
+import { useSampleSteps } from './sample-steps.js';
 
 /** A time given on the command line: unix ms, or ms after the deployment's start. */
 export interface PoolTime {
@@ -22,6 +23,10 @@ export interface PoolParameters {
  * they are used, so the nested pool views would otherwise cost seconds to create and
  * recompute their lower layers at every use. The definitions stay the SQL files' (they run
  * as they are in DuckDB's own CLI); nothing is written to the database file.
+ * Two exceptions, both declared in the SQL files: a TEMP TABLE (the per-sample steps and CPU
+ * increments, millions of rows with integer keys only) is computed once where it is created,
+ * and a TEMPORARY VIEW (the same rows with their names) stays a view, since a copy of millions
+ * of rows with their strings costs more time and memory than the join at each use.
  * These models are not among src/models/*.sql (load.ts), which every PromQL query loads:
  * creating them costs the materialization above, worth it once per report only.
  */
@@ -46,6 +51,7 @@ export async function loadPoolModels(db: TraceDatabase, parameters: PoolParamete
       e: p.end.ms,
       erel: p.end.relative,
     });
+  await useSampleSteps(db);
   for (const model of models) {
     await db.connection.run(model.sql);
     for (const [, name] of model.sql.matchAll(VIEW_RE)) {
@@ -55,5 +61,5 @@ export async function loadPoolModels(db: TraceDatabase, parameters: PoolParamete
   }
 }
 
-/** The views a model file creates, in its order. */
+/** The views a model file creates that are materialized (TEMP VIEW, not TEMPORARY VIEW), in its order. */
 const VIEW_RE = /^CREATE OR REPLACE TEMP VIEW (\w+) AS/gm;

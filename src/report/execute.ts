@@ -1,6 +1,8 @@
 import { InputError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { listSql } from '../base/sql-files.js';
+import { loadModels } from '../models/load.js';
+import { createSampleSteps } from '../models/sample-steps.js';
 import type { TraceDatabase } from '../store/database.js';
 import type { Notebook } from './notebook.js';
 
@@ -20,6 +22,8 @@ export async function createBaseViews(db: TraceDatabase): Promise<void> {
   // One thread: parallel aggregation sums floats in a varying order, and equal inputs must give
   // equal report bytes.
   await db.run('SET threads = 1');
+  await loadModels(db); // the time grid's step ladder (src/models/007-time-grid.sql)
+  await createSampleSteps(db); // shared with the pool models (src/models/steps/)
   for (const view of BASE_VIEWS) await db.run(view.sql);
 }
 

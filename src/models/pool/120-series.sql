@@ -31,12 +31,3 @@ SELECT q.*, p.role, p.pid, p.start_ts AS process_start_ts, q.priority = b.priori
 FROM q
 JOIN best b USING (deployment, process, quantity)
 JOIN pool_processes p USING (deployment, process);
-
--- The chosen source's samples, in the quantity's unit. NULL (staleness markers), NaN and ±Inf
--- are not measurements and are left out.
-CREATE OR REPLACE TEMP VIEW pool_process_samples AS
-SELECT ps.deployment, ps.process, ps.role, ps.quantity, ps.source, ps.series_id, ps.cpu_mode,
-       x.ts, x.value * ps.scale AS value
-FROM pool_process_series ps
-JOIN samples x USING (series_id)
-WHERE ps.chosen AND x.value IS NOT NULL AND isfinite(x.value);

@@ -2,10 +2,16 @@
 -- keeps exporting a gone process (memory 0, counters frozen) and a zombie has no memory, and a
 -- zombie is not alive. Without any RSS quantity, the processes table's first_seen/last_seen.
 CREATE OR REPLACE TEMP VIEW pool_lifetimes AS
-WITH rss AS (
-    SELECT deployment, process, min(ts) AS alive_from, max(ts) AS alive_to
-    FROM pool_process_samples
-    WHERE quantity = 'rss_bytes' AND value > 0
+WITH per_series AS (
+    SELECT series_id, min(ts) AS alive_from, max(ts) AS alive_to
+    FROM pool_sample_steps
+    WHERE value > 0
+    GROUP BY series_id
+), rss AS (
+    SELECT ps.deployment, ps.process, min(r.alive_from) AS alive_from, max(r.alive_to) AS alive_to
+    FROM per_series r
+    JOIN pool_process_series ps USING (series_id)
+    WHERE ps.chosen AND ps.quantity = 'rss_bytes'
     GROUP BY ALL
 )
 SELECT p.deployment, p.process, p.pid, p.role, p.pool, p.start_ts,
@@ -33,40 +39,57 @@ GROUP BY q.deployment;
 
 -- Median interval between consecutive samples of one series, per deployment and quantity.
 CREATE OR REPLACE TEMP VIEW pool_scrape_interval AS
-WITH d AS (
-    SELECT deployment, quantity, series_id, ts - lag(ts) OVER (PARTITION BY series_id ORDER BY ts) AS gap_ms
-    FROM pool_process_samples
-)
-SELECT deployment, quantity, median(gap_ms) AS interval_ms
-FROM d
-WHERE gap_ms IS NOT NULL
+SELECT ps.deployment, ps.quantity, median(x.ts - x.prev_ts) AS interval_ms
+FROM pool_sample_steps x
+JOIN pool_process_series ps USING (series_id)
+WHERE ps.chosen AND x.prev_ts IS NOT NULL
 GROUP BY ALL;
 
 -- The time grid every figure over time uses: buckets of step_ms from the deployment's start
 -- (so deployments overlay on time since start). The step is the CPU counters' scrape interval,
--- at least 1 s. lookback_ms: how long a memory sample stays the process's current value.
+-- at least 1 s, or for a long deployment the smallest round step up the ladder of
+-- grid_step_ms() (src/models/007-time-grid.sql) that gives at most grid_max_model_buckets()
+-- buckets. lookback_ms: how long a memory sample stays the process's current value.
+-- Every join to the grid below is an equality on the bucket index: a time t falls in bucket
+-- floor((t - t0) / step_ms).
 CREATE OR REPLACE TEMP VIEW pool_grid AS
-SELECT s.deployment, s.start_ts AS t0, s.end_ts,
-       (1000 * greatest(1, coalesce(round(c.interval_ms / 1000), 1)))::BIGINT AS step_ms,
-       (2 * greatest(1000, coalesce(round(m.interval_ms), round(c.interval_ms), 1000)))::BIGINT AS lookback_ms,
-       coalesce(c.interval_ms, m.interval_ms) AS scrape_interval_ms
-FROM pool_span s
-LEFT JOIN pool_scrape_interval c ON c.deployment = s.deployment AND c.quantity = 'cpu_seconds'
-LEFT JOIN pool_scrape_interval m ON m.deployment = s.deployment AND m.quantity = 'rss_bytes';
+WITH g AS (
+    SELECT s.deployment, s.start_ts AS t0, s.end_ts,
+           (1000 * greatest(1, coalesce(round(c.interval_ms / 1000), 1)))::BIGINT AS scrape_step_ms,
+           (2 * greatest(1000, coalesce(round(m.interval_ms), round(c.interval_ms), 1000)))::BIGINT AS lookback_ms,
+           coalesce(c.interval_ms, m.interval_ms) AS scrape_interval_ms
+    FROM pool_span s
+    LEFT JOIN pool_scrape_interval c ON c.deployment = s.deployment AND c.quantity = 'cpu_seconds'
+    LEFT JOIN pool_scrape_interval m ON m.deployment = s.deployment AND m.quantity = 'rss_bytes'
+), stepped AS (
+    SELECT *, grid_step_ms(scrape_step_ms, end_ts - t0, grid_max_model_buckets()) AS step_ms FROM g
+)
+SELECT deployment, t0, end_ts, step_ms, lookback_ms, scrape_interval_ms,
+       greatest(0, ceil((end_ts - t0) / step_ms))::BIGINT AS buckets
+FROM stepped;
 
 CREATE OR REPLACE TEMP VIEW pool_buckets AS
 SELECT g.deployment, g.step_ms, g.lookback_ms, b.bucket,
        g.t0 + b.bucket * g.step_ms AS bucket_start,
        g.t0 + (b.bucket + 1) * g.step_ms AS bucket_end
 FROM pool_grid g,
-     LATERAL (SELECT unnest(range(0, ceil((g.end_ts - g.t0) / g.step_ms)::BIGINT)) AS bucket) b;
+     LATERAL (SELECT unnest(range(0, g.buckets)) AS bucket) b;
 
--- Workers alive at the end of each bucket (a process counts from its first to its last live sample).
+-- Workers alive at the end of each bucket (a process counts from its first to its last live
+-- sample): alive_from < bucket_end and alive_to >= bucket_end - 1, i.e. the buckets
+-- floor((alive_from - t0) / step) .. floor((alive_to - t0 + 1) / step) - 1.
 CREATE OR REPLACE TEMP VIEW pool_workers_alive AS
-SELECT b.deployment, b.bucket,
-       count(l.process) AS workers_alive
+WITH spans AS (
+    SELECT l.deployment,
+           greatest(0, floor((l.alive_from - g.t0) / g.step_ms))::BIGINT AS first_bucket,
+           least(g.buckets - 1, floor((l.alive_to - g.t0 + 1) / g.step_ms) - 1)::BIGINT AS last_bucket
+    FROM pool_lifetimes l
+    JOIN pool_grid g USING (deployment)
+    WHERE l.role = 'worker'
+), alive AS (
+    SELECT deployment, unnest(range(first_bucket, last_bucket + 1)) AS bucket FROM spans
+)
+SELECT b.deployment, b.bucket, count(a.bucket) AS workers_alive
 FROM pool_buckets b
-LEFT JOIN pool_lifetimes l
-       ON l.deployment = b.deployment AND l.role = 'worker'
-      AND l.alive_from < b.bucket_end AND l.alive_to >= b.bucket_end - 1
+LEFT JOIN alive a USING (deployment, bucket)
 GROUP BY ALL;

@@ -9,32 +9,83 @@ CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
     CASE WHEN to_ts <= from_ts THEN (CASE WHEN to_ts > a AND to_ts <= b THEN 1.0 ELSE 0.0 END)
          ELSE greatest(0, least(to_ts, b) - greatest(from_ts, a)) / (to_ts - from_ts) END;
 
-CREATE OR REPLACE TEMP VIEW pool_cpu_increments AS
-WITH s AS (
-    SELECT deployment, process, role, series_id, source, cpu_mode, ts, value,
-           lag(ts) OVER w AS prev_ts, lag(value) OVER w AS prev_value
-    FROM pool_process_samples
-    WHERE quantity = 'cpu_seconds'
-    WINDOW w AS (PARTITION BY series_id ORDER BY ts)
+-- One row per increase, integer keys only (millions of rows); pool_cpu_increments names them.
+-- first_bucket..last_bucket: the grid's buckets the interval touches (see pool_process_cpu).
+CREATE OR REPLACE TEMP TABLE pool_cpu_steps AS
+WITH i AS (
+    SELECT x.series_id, ps.deployment,
+           coalesce(x.prev_ts, ps.process_start_ts) AS from_ts,
+           x.ts AS to_ts,
+           CASE WHEN x.prev_ts IS NULL THEN x.value
+                WHEN x.value >= x.prev_value THEN x.value - x.prev_value
+                ELSE x.value END AS cpu_seconds,
+           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
+    FROM pool_sample_steps x
+    JOIN pool_process_series ps USING (series_id)
+    WHERE ps.chosen AND ps.quantity = 'cpu_seconds'
+      AND (x.prev_ts IS NOT NULL
+           OR (ps.process_start_ts IS NOT NULL AND x.ts >= ps.process_start_ts
+               AND x.ts - ps.process_start_ts <= pool_first_sample_window_ms()))
 )
-SELECT s.deployment, s.process, s.role, s.series_id, s.source, s.cpu_mode,
-       coalesce(s.prev_ts, p.start_ts) AS from_ts,
-       s.ts AS to_ts,
-       CASE WHEN s.prev_ts IS NULL THEN s.value
-            WHEN s.value >= s.prev_value THEN s.value - s.prev_value
-            ELSE s.value END AS cpu_seconds,
-       s.prev_ts IS NOT NULL AND s.value < s.prev_value AS reset
-FROM s
-JOIN pool_processes p USING (deployment, process)
-WHERE s.prev_ts IS NOT NULL
-   OR (p.start_ts IS NOT NULL AND s.ts >= p.start_ts AND s.ts - p.start_ts <= pool_first_sample_window_ms());
+SELECT i.series_id, i.from_ts, i.to_ts, i.cpu_seconds, i.reset,
+       greatest(0, floor((i.from_ts - g.t0) / g.step_ms))::BIGINT AS first_bucket,
+       least(g.buckets - 1, floor((i.to_ts - g.t0) / g.step_ms))::BIGINT AS last_bucket
+FROM i
+JOIN pool_grid g USING (deployment);
 
--- CPU seconds per process, CPU mode and bucket.
+-- The increases with their names (a TEMPORARY VIEW stays a view, see pool_process_samples).
+CREATE OR REPLACE TEMPORARY VIEW pool_cpu_increments AS
+SELECT ps.deployment, ps.process, ps.role, ps.series_id, ps.source, ps.cpu_mode,
+       i.from_ts, i.to_ts, i.cpu_seconds, i.reset
+FROM pool_cpu_steps i
+JOIN pool_process_series ps USING (series_id);
+
+-- CPU seconds per process, CPU mode and bucket. An increase over (from_ts, to_ts] touches the
+-- buckets with bucket_start <= to_ts and bucket_end > from_ts: first_bucket .. last_bucket of
+-- pool_cpu_steps, usually one or two; each gets its share (pool_overlap). Summed per series
+-- and bucket first (integer keys), then per process and mode. The first, second and further
+-- buckets' shares are three aggregations joined, not a UNION ALL: a union's branches may feed
+-- one aggregation in a varying order, and float sums must add in the same order every time.
 CREATE OR REPLACE TEMP VIEW pool_process_cpu AS
-SELECT i.deployment, i.process, i.role, i.cpu_mode, b.bucket, b.bucket_start, b.bucket_end, b.step_ms,
-       sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, b.bucket_start, b.bucket_end)) AS cpu_seconds
-FROM pool_cpu_increments i
-JOIN pool_buckets b ON b.deployment = i.deployment AND b.bucket_start <= i.to_ts AND b.bucket_end > i.from_ts
+WITH grid AS (
+    SELECT ps.series_id, g.t0, g.step_ms FROM pool_process_series ps JOIN pool_grid g USING (deployment)
+), first_share AS (
+    SELECT i.series_id, i.first_bucket AS bucket,
+           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + i.first_bucket * g.step_ms,
+                                            g.t0 + (i.first_bucket + 1) * g.step_ms)) AS cpu_seconds
+    FROM pool_cpu_steps i
+    JOIN grid g USING (series_id)
+    WHERE i.last_bucket >= i.first_bucket
+    GROUP BY i.series_id, i.first_bucket
+), second_share AS (
+    SELECT i.series_id, i.first_bucket + 1 AS bucket,
+           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + (i.first_bucket + 1) * g.step_ms,
+                                            g.t0 + (i.first_bucket + 2) * g.step_ms)) AS cpu_seconds
+    FROM pool_cpu_steps i
+    JOIN grid g USING (series_id)
+    WHERE i.last_bucket >= i.first_bucket + 1
+    GROUP BY i.series_id, i.first_bucket + 1
+), further_shares AS (
+    SELECT series_id, bucket,
+           sum(cpu_seconds * pool_overlap(from_ts, to_ts, t0 + bucket * step_ms, t0 + (bucket + 1) * step_ms)) AS cpu_seconds
+    FROM (SELECT i.series_id, i.from_ts, i.to_ts, i.cpu_seconds, g.t0, g.step_ms,
+                 unnest(range(i.first_bucket + 2, i.last_bucket + 1)) AS bucket
+          FROM pool_cpu_steps i
+          JOIN grid g USING (series_id)
+          WHERE i.last_bucket >= i.first_bucket + 2)
+    GROUP BY series_id, bucket
+), per_series AS (
+    SELECT series_id, bucket,
+           coalesce(a.cpu_seconds, 0) + coalesce(b.cpu_seconds, 0) + coalesce(c.cpu_seconds, 0) AS cpu_seconds
+    FROM first_share a
+    FULL JOIN second_share b USING (series_id, bucket)
+    FULL JOIN further_shares c USING (series_id, bucket)
+)
+SELECT ps.deployment, ps.process, ps.role, ps.cpu_mode, c.bucket, b.bucket_start, b.bucket_end, b.step_ms,
+       sum(c.cpu_seconds) AS cpu_seconds
+FROM per_series c
+JOIN pool_process_series ps USING (series_id)
+JOIN pool_buckets b ON b.deployment = ps.deployment AND b.bucket = c.bucket
 GROUP BY ALL;
 
 -- Cores used per bucket by the whole deployment (master, workers, helpers and others), by role
@@ -57,7 +108,8 @@ WITH per_process AS (
     JOIN samples x USING (series_id)
     JOIN pool_buckets b ON b.deployment = q.deployment AND x.ts >= b.bucket_start AND x.ts < b.bucket_end
     WHERE q.scope = 'tree' AND q.quantity = 'cpu_cores' AND x.value IS NOT NULL AND isfinite(x.value)
-      AND q.deployment NOT IN (SELECT deployment FROM pool_cpu_increments)
+      AND q.deployment NOT IN (SELECT deployment FROM pool_process_series
+                               WHERE series_id IN (SELECT DISTINCT series_id FROM pool_cpu_steps))
     GROUP BY ALL
 )
 SELECT b.deployment, b.bucket, b.bucket_start, b.bucket_end,

@@ -31,7 +31,10 @@ WITH peak AS (
 ), resets AS (
     -- a counter that went down while its process lived on: samples of different processes
     -- under one series (e.g. a load balancer in front of /metrics), not a restart
-    SELECT deployment, count(*) FILTER (WHERE reset) AS counter_resets FROM pool_cpu_increments GROUP BY ALL
+    SELECT ps.deployment, sum(r.resets)::BIGINT AS counter_resets
+    FROM (SELECT series_id, count(*) FILTER (WHERE reset) AS resets FROM pool_cpu_steps GROUP BY series_id) r
+    JOIN pool_process_series ps USING (series_id)
+    GROUP BY ALL
 )
 SELECT s.deployment,
        coalesce(p.workers, 0) AS workers,
@@ -50,12 +53,15 @@ LEFT JOIN resets x USING (deployment);
 -- Per process: when it was alive and the CPU it used, in total and by mode — per worker, and
 -- exited workers with the CPU of the time they ran.
 CREATE OR REPLACE TEMP VIEW pool_process_totals AS
-WITH cpu AS (
-    SELECT deployment, process,
-           sum(cpu_seconds) AS cpu_seconds,
-           sum(cpu_seconds) FILTER (WHERE cpu_mode = 'user') AS user_cpu_seconds,
-           sum(cpu_seconds) FILTER (WHERE cpu_mode = 'system') AS system_cpu_seconds
-    FROM pool_cpu_increments
+WITH per_series AS (
+    SELECT series_id, sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_steps GROUP BY series_id
+), cpu AS (
+    SELECT ps.deployment, ps.process,
+           sum(c.cpu_seconds) AS cpu_seconds,
+           sum(c.cpu_seconds) FILTER (WHERE ps.cpu_mode = 'user') AS user_cpu_seconds,
+           sum(c.cpu_seconds) FILTER (WHERE ps.cpu_mode = 'system') AS system_cpu_seconds
+    FROM per_series c
+    JOIN pool_process_series ps USING (series_id)
     GROUP BY ALL
 )
 SELECT l.deployment, l.process, l.pid, l.role, l.pool, l.start_ts, l.alive_from, l.alive_to,

@@ -35,32 +35,34 @@ LEFT JOIN detected d USING (deployment, process);
 -- the first sample at or after settling. `replacement` marks workers started after an early exit.
 CREATE OR REPLACE TEMP VIEW pool_worker_startup AS
 WITH mem AS (
-    SELECT s.deployment, s.process, x.quantity,
-           (SELECT y.value FROM pool_process_samples y
-             WHERE y.deployment = s.deployment AND y.process = s.process AND y.quantity = x.quantity
-               AND y.ts >= s.settled_ts
-             ORDER BY y.ts LIMIT 1) AS bytes
+    -- each quantity's first sample at or after settling
+    SELECT s.deployment, s.process,
+           arg_min(y.value, y.ts) FILTER (WHERE ps.quantity = 'rss_bytes') AS rss_bytes,
+           arg_min(y.value, y.ts) FILTER (WHERE ps.quantity = 'pss_bytes') AS pss_bytes,
+           arg_min(y.value, y.ts) FILTER (WHERE ps.quantity = 'uss_bytes') AS uss_bytes
     FROM pool_process_settle s
-    CROSS JOIN (VALUES ('rss_bytes'), ('pss_bytes'), ('uss_bytes')) x(quantity)
-    WHERE s.settled_ts IS NOT NULL
+    JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
+    JOIN pool_sample_steps y ON y.series_id = ps.series_id AND y.ts >= s.settled_ts
+    WHERE ps.chosen AND ps.quantity IN ('rss_bytes', 'pss_bytes', 'uss_bytes')
+    GROUP BY ALL
 ), cpu AS (
     SELECT s.deployment, s.process,
            sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, -9223372036854775807, s.settled_ts)) AS cpu_seconds
     FROM pool_process_settle s
-    JOIN pool_cpu_increments i ON i.deployment = s.deployment AND i.process = s.process AND i.from_ts < s.settled_ts
+    JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
+    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.from_ts < s.settled_ts
     GROUP BY ALL
 )
 SELECT s.deployment, s.process, s.pid, s.role, s.start_ts, s.settled_ts, s.from_ready,
        (s.start_ts - d.start_ts) / 1000 AS start_delay_seconds,
        (s.settled_ts - coalesce(s.start_ts, s.alive_from)) / 1000 AS settle_seconds,
        coalesce(c.cpu_seconds, 0) AS cpu_seconds,
-       (SELECT bytes FROM mem m WHERE m.deployment = s.deployment AND m.process = s.process AND m.quantity = 'rss_bytes') AS rss_bytes,
-       (SELECT bytes FROM mem m WHERE m.deployment = s.deployment AND m.process = s.process AND m.quantity = 'pss_bytes') AS pss_bytes,
-       (SELECT bytes FROM mem m WHERE m.deployment = s.deployment AND m.process = s.process AND m.quantity = 'uss_bytes') AS uss_bytes,
+       m.rss_bytes, m.pss_bytes, m.uss_bytes,
        s.process IN (SELECT process FROM pool_worker_replacements r WHERE r.deployment = s.deployment) AS replacement
 FROM pool_process_settle s
 JOIN pool_span d USING (deployment)
 LEFT JOIN cpu c USING (deployment, process)
+LEFT JOIN mem m USING (deployment, process)
 WHERE s.role = 'worker';
 
 -- The pool: settled when its last initial worker settled (or at --ready); CPU of every process

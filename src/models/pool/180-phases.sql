@@ -66,7 +66,8 @@ WITH cpu AS (
     SELECT p.deployment, p.start_ts, p.name,
            sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, p.start_ts, p.end_ts)) AS cpu_seconds
     FROM pool_phases p
-    JOIN pool_cpu_increments i ON i.deployment = p.deployment AND i.to_ts > p.start_ts AND i.from_ts < p.end_ts
+    JOIN pool_process_series ps ON ps.deployment = p.deployment
+    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.to_ts > p.start_ts AND i.from_ts < p.end_ts
     GROUP BY ALL
 ), buckets AS (
     SELECT p.deployment, p.start_ts, p.name,
@@ -121,7 +122,8 @@ WITH cpu AS (
     SELECT s.deployment,
            sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, s.start_ts, s.end_ts)) AS cpu_seconds
     FROM pool_steady s
-    JOIN pool_cpu_increments i ON i.deployment = s.deployment AND i.to_ts > s.start_ts AND i.from_ts < s.end_ts
+    JOIN pool_process_series ps ON ps.deployment = s.deployment
+    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.to_ts > s.start_ts AND i.from_ts < s.end_ts
     GROUP BY ALL
 ), buckets AS (
     SELECT s.deployment,

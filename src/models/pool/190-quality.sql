@@ -4,10 +4,15 @@
 -- latest sample of the same process (and CPU mode) at most one lookback earlier;
 -- relative difference = |other − chosen| / max(|other|, |chosen|) (0 when both are 0).
 CREATE OR REPLACE TEMP VIEW pool_source_agreement AS
-WITH chosen AS (
+WITH compared AS (
+    -- only the processes and quantities that have another source
+    SELECT DISTINCT deployment, process, quantity FROM pool_process_series WHERE NOT chosen
+), chosen AS (
     SELECT ps.deployment, ps.process, ps.quantity, coalesce(ps.cpu_mode, '') AS cpu_mode, ps.source,
            x.ts, x.value * ps.scale AS value
-    FROM pool_process_series ps JOIN samples x USING (series_id)
+    FROM pool_process_series ps
+    SEMI JOIN compared c USING (deployment, process, quantity)
+    JOIN samples x USING (series_id)
     WHERE ps.chosen AND x.value IS NOT NULL AND isfinite(x.value)
 ), other AS (
     SELECT ps.deployment, ps.process, ps.quantity, coalesce(ps.cpu_mode, '') AS cpu_mode, ps.source,
@@ -39,8 +44,9 @@ WITH gaps AS (
     -- a scrape gap: consecutive samples of one series more than 3 scrape intervals apart,
     -- while the process was alive
     SELECT s.deployment, count(*) AS gaps, max(s.gap_ms) AS longest_ms
-    FROM (SELECT x.deployment, x.process, x.quantity, x.ts, x.ts - lag(x.ts) OVER (PARTITION BY x.series_id ORDER BY x.ts) AS gap_ms
-          FROM pool_process_samples x) s
+    FROM (SELECT ps.deployment, ps.process, ps.quantity, x.ts, x.ts - x.prev_ts AS gap_ms
+          FROM pool_sample_steps x JOIN pool_process_series ps USING (series_id)
+          WHERE ps.chosen) s
     JOIN pool_scrape_interval i USING (deployment, quantity)
     JOIN pool_lifetimes l USING (deployment, process)
     WHERE s.gap_ms > 3 * i.interval_ms AND s.ts <= l.alive_to

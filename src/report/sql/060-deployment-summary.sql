@@ -2,7 +2,7 @@
 CREATE OR REPLACE TEMP VIEW report_deployment_summary AS
 WITH cpu AS (
     SELECT deployment, sum(cpu_seconds) AS cpu_seconds, count(DISTINCT process) AS processes
-    FROM report_cpu_increase GROUP BY ALL
+    FROM report_process_cpu GROUP BY ALL
 ), cores AS (
     SELECT deployment, quantile_cont(cores, 0.95) AS cores_p95, max(cores) AS cores_max
     FROM report_pool_cpu GROUP BY ALL
