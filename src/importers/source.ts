@@ -218,13 +218,13 @@ const HASH_ON_THREAD_BYTES = 16 * 1024 * 1024;
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { createReadStream, lstatSync, readdirSync, readFileSync } = require('node:fs');
+const { createReadStream, lstatSync, readdirSync, readFileSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
 const hash = createHash('sha256');
 const done = () => parentPort.postMessage({ hex: hash.digest('hex') });
 const fail = (e) => parentPort.postMessage({ error: e.message });
 try {
-  if (lstatSync(workerData).isDirectory()) {
+  if (statSync(workerData).isDirectory()) { // the path the user gave is followed; links below it are not
     const walk = (d) => {
       for (const name of readdirSync(d).sort()) {
         const full = join(d, name);

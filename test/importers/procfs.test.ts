@@ -196,6 +196,19 @@ describe('procfs on the real capture', () => {
     b.close();
   });
 
+  it('a folder given through a symbolic link is read (the path the user gave is followed) and hashed as the folder', async () => {
+    const link = join(tmp.dir, 'link-to-snapshots');
+    symlinkSync(join(CAPTURE, 'procsnap', 'uvicorn-spawn'), link);
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      expect((await importPath(db, link, { deployment: 'u' })).outcomes[0]!.result.status).toBe('imported');
+      const real = await importPath(db, join(CAPTURE, 'procsnap', 'uvicorn-spawn'), { deployment: 'u' });
+      expect(real.outcomes[0]!.result.status).toBe('noop');
+    } finally {
+      db.close();
+    }
+  });
+
   it('a snapshot folder: links are not followed, a FIFO does not block, the hash is of its regular files', async () => {
     const folder = join(tmp.dir, 'hostile-folder');
     cpSync(join(CAPTURE, 'procsnap', 'uvicorn-spawn'), folder, { recursive: true });
@@ -474,7 +487,7 @@ describe('procfs edge cases (generated)', () => {
     ],
     [
       'a parent pid that is no pid',
-      statLine({ pid: 5, comm: 'w', ppid: 9007199254740993, utime: 1, stime: 1, starttime: 9 }),
+      statLine({ pid: 5, comm: 'w', ppid: 2 ** 53 + 1, utime: 1, stime: 1, starttime: 9 }),
       'parent pid (4) 9007199254740992 is not a pid',
     ],
     [
