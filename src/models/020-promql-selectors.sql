@@ -81,14 +81,19 @@ WHERE f.rn <= l.rn;
 -- windows are plain hash aggregates. Only samples that can fall in some window are read.
 -- A pair (previous, current) counts for resets, changes and the counter correction when both are
 -- in the window; the current one is, so the previous one is when prev_ts >= the window's start.
+-- The steps whose window holds a sample at ts, on the grid t_k = start_ms + k * step_ms:
+-- k_lo is the first window whose end (t - offset) is at or after ts (adding range // step + 2
+-- steps keeps the numerator non-negative, so // is a floor); k_hi the last window whose start
+-- (t - offset - range, + 1 when left open) is at or before ts, and at most the last step.
+CREATE OR REPLACE TEMP MACRO promql_grid_k_lo(ts, start_ms, step_ms, range_ms, offset_ms) AS
+    (ts + offset_ms - start_ms + (range_ms // step_ms + 2) * step_ms + step_ms - 1) // step_ms - (range_ms // step_ms + 2);
+CREATE OR REPLACE TEMP MACRO promql_grid_k_hi(ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS
+    least((ts + offset_ms + range_ms - CASE WHEN left_open THEN 1 ELSE 0 END - start_ms) // step_ms,
+          (end_ms - start_ms) // step_ms);
+
 CREATE OR REPLACE TEMP MACRO promql_grid_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
                                                  max_per_sample) AS TABLE
-WITH bounds AS (
-    SELECT CASE WHEN left_open THEN 1 ELSE 0 END AS adj,
-           (end_ms - start_ms) // step_ms AS last_k,
-           -- Adding `shift` steps keeps the numerator of k_lo non-negative, so // is a floor.
-           range_ms // step_ms + 2 AS shift
-), p AS (
+WITH p AS (
     SELECT series_id, ts, value,
            lag(ts) OVER w AS prev_ts,
            lag(value) OVER w AS prev_value
@@ -104,16 +109,14 @@ WITH bounds AS (
            -- funcChanges: `if current != prev && !(math.IsNaN(current) && math.IsNaN(prev))`
            coalesce(NOT (isnan(value) AND isnan(prev_value))
                     AND (isnan(value) OR isnan(prev_value) OR value <> prev_value), false) AS is_change,
-           -- first window whose end (t - offset) is at or after ts
-           (ts + offset_ms - start_ms + b.shift * step_ms + step_ms - 1) // step_ms - b.shift AS k_lo,
-           -- last window whose start (t - offset - range, + 1 when left open) is at or before ts
-           (ts + offset_ms + range_ms - b.adj - start_ms) // step_ms AS k_hi,
-           b.adj, b.last_k
-    FROM p, bounds b
+           promql_grid_k_lo(ts, start_ms, step_ms, range_ms, offset_ms) AS k_lo,
+           promql_grid_k_hi(ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS k_hi,
+           CASE WHEN left_open THEN 1 ELSE 0 END AS adj
+    FROM p
 ), placed AS (
     SELECT f.*, greatest(f.k_lo, 0) + d.i AS k
     FROM flagged f, range(0, max_per_sample) d(i)
-    WHERE greatest(f.k_lo, 0) + d.i <= least(f.k_hi, f.last_k)
+    WHERE greatest(f.k_lo, 0) + d.i <= f.k_hi
 ), w AS (
     SELECT series_id, k,
            count(*) AS n,
@@ -144,20 +147,16 @@ FROM w;
 -- promql_grid_windows.
 CREATE OR REPLACE TEMP MACRO promql_grid_counter_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
                                                          left_open, max_per_sample) AS TABLE
-WITH bounds AS (
-    SELECT CASE WHEN left_open THEN 1 ELSE 0 END AS adj,
-           (end_ms - start_ms) // step_ms AS last_k,
-           range_ms // step_ms + 2 AS shift
-), placed AS (
+WITH placed AS (
     SELECT x.series_id, x.ts, x.value, greatest(x.k_lo, 0) + d.i AS k
     FROM (
-        SELECT p.series_id, p.ts, p.value,
-               (p.ts + offset_ms - start_ms + b.shift * step_ms + step_ms - 1) // step_ms - b.shift AS k_lo,
-               least((p.ts + offset_ms + range_ms - b.adj - start_ms) // step_ms, b.last_k) AS k_hi
-        FROM samples p, bounds b
-        WHERE p.value IS NOT NULL AND p.series_id IN (SELECT unnest(series_ids))
-          AND p.ts >= start_ms - offset_ms - range_ms + b.adj
-          AND p.ts <= end_ms - offset_ms
+        SELECT series_id, ts, value,
+               promql_grid_k_lo(ts, start_ms, step_ms, range_ms, offset_ms) AS k_lo,
+               promql_grid_k_hi(ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS k_hi
+        FROM samples
+        WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+          AND ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
+          AND ts <= end_ms - offset_ms
     ) x, range(0, max_per_sample) d(i)
     WHERE greatest(x.k_lo, 0) + d.i <= x.k_hi
 ), w AS (
@@ -168,20 +167,19 @@ WITH bounds AS (
     FROM placed
     GROUP BY series_id, k
 ), r AS (
-    SELECT x.series_id, greatest(x.k_lo, 0) + d.i AS k,
-           count(*) AS resets, sum(x.prev_value) AS correction
+    SELECT x.series_id, x.k, count(*) AS resets, sum(x.prev_value) AS correction
     FROM (
         SELECT z.series_id, z.prev_ts, z.prev_value,
-               (z.ts + offset_ms - start_ms + b.shift * step_ms + step_ms - 1) // step_ms - b.shift AS k_lo,
-               least((z.ts + offset_ms + range_ms - b.adj - start_ms) // step_ms, b.last_k) AS k_hi
-        FROM series_resets z, bounds b
+               greatest(promql_grid_k_lo(z.ts, start_ms, step_ms, range_ms, offset_ms), 0) + d.i AS k,
+               promql_grid_k_hi(z.ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS k_hi
+        FROM series_resets z, range(0, max_per_sample) d(i)
         WHERE z.series_id IN (SELECT unnest(series_ids))
-          AND z.ts >= start_ms - offset_ms - range_ms + b.adj
+          AND z.ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
           AND z.ts <= end_ms - offset_ms
-    ) x, range(0, max_per_sample) d(i), bounds b
-    WHERE greatest(x.k_lo, 0) + d.i <= x.k_hi
-      AND x.prev_ts >= start_ms + (greatest(x.k_lo, 0) + d.i) * step_ms - offset_ms - range_ms + b.adj
-    GROUP BY ALL
+    ) x
+    WHERE x.k <= x.k_hi
+      AND x.prev_ts >= start_ms + x.k * step_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
+    GROUP BY x.series_id, x.k
 )
 SELECT w.series_id, start_ms + w.k * step_ms AS t,
        start_ms + w.k * step_ms - offset_ms - range_ms AS range_start,

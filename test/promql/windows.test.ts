@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../bench/generate.js';
 import { evaluatePromql, type PromqlResult } from '../../src/promql/engine.js';
 import type { Semantics } from '../../src/promql/semantics.js';
 import { SampleBuffer, STALE_NAN, type ImportBatch, type SeriesDef } from '../../src/store/batch.js';
@@ -11,18 +12,6 @@ import { loadImport } from '../../src/store/loader.js';
  * and missing scrapes, counter resets, NaN, staleness markers, samples exactly on window edges,
  * ranges shorter and longer than the step, offsets, Prometheus 3 and 2.x window ends.
  */
-
-/** mulberry32: the same data on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function* randomData(): AsyncGenerator<ImportBatch> {
   const rand = prng(7);
