@@ -5,6 +5,7 @@
  */
 import { listSql } from '../base/sql-files.js';
 import type { TraceDatabase } from '../store/database.js';
+import { loadModels } from './load.js';
 
 export interface ContainerReport {
   /** namespace/pod/container (cAdvisor, kube-state-metrics), else the cgroup path, else "". */
@@ -85,6 +86,7 @@ const NEEDS_POOL = /-pool\.sql$/;
  * pool models they are made for the report, not among src/models/*.sql that every query loads.
  */
 export async function loadContainerModels(db: TraceDatabase): Promise<boolean> {
+  await loadModels(db); // the shared macros (catalog_labels_match, exact_sum)
   const pool = await hasPoolModels(db);
   for (const model of CONTAINER_MODELS) if (pool || !NEEDS_POOL.test(model.name)) await db.run(model.sql);
   return pool;
@@ -105,7 +107,7 @@ export async function containerReports(db: TraceDatabase): Promise<Map<string, C
   const windows = pool
     ? await db.rowsJS(`SELECT * FROM container_phase_stats ORDER BY deployment, container, start_ts, kind`)
     : [];
-  const pools = pool ? await db.rowsJS(`SELECT * FROM container_pool`) : [];
+  const pools = pool ? await db.rowsJS(`SELECT * FROM container_pool ORDER BY deployment`) : [];
   const out = new Map<string, ContainerReport[]>();
   for (const r of rows) {
     const list = out.get(String(r.deployment)) ?? [];

@@ -187,14 +187,18 @@ export async function buildPoolReport(
   const byName = async (sql: string) => groupBy(await db.rowsJS(sql), 'deployment');
   const steady = await byName('SELECT * FROM pool_steady_stats');
   const startup = await byName('SELECT * FROM pool_startup');
-  const workers = await byName('SELECT * FROM pool_worker_startup ORDER BY coalesce(start_ts, 0), pid');
-  const restarts = await byName('SELECT * FROM pool_restarts');
-  const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts');
-  const processes = await byName(
-    'SELECT * FROM pool_process_totals ORDER BY coalesce(start_ts, alive_from), pid',
+  const workers = await byName(
+    'SELECT * FROM pool_worker_startup ORDER BY coalesce(start_ts, 0), pid, process',
   );
-  const agreement = await byName('SELECT * FROM pool_source_agreement ORDER BY quantity, source');
-  const quality = await byName('SELECT * FROM pool_quality ORDER BY "check", detail');
+  const restarts = await byName('SELECT * FROM pool_restarts');
+  const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts, end_ts, name');
+  const processes = await byName(
+    'SELECT * FROM pool_process_totals ORDER BY coalesce(start_ts, alive_from), pid, process',
+  );
+  const agreement = await byName(
+    'SELECT * FROM pool_source_agreement ORDER BY quantity, source, chosen_source',
+  );
+  const quality = await byName('SELECT * FROM pool_quality ORDER BY "check", detail, count, seconds, ratio');
   const pss = new Set(
     (
       await db.rowsJS(`SELECT DISTINCT deployment FROM pool_quantity_series WHERE quantity = 'pss_bytes'`)

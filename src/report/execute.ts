@@ -19,9 +19,9 @@ export const BASE_VIEWS = listSql('report/sql');
  * nothing is written to the database file.
  */
 export async function createBaseViews(db: TraceDatabase): Promise<void> {
-  // One thread: parallel aggregation sums floats in a varying order, and equal inputs must give
-  // equal report bytes.
-  await db.run('SET threads = 1');
+  // The report runs on every core (DuckDB's default): its sums of floats are exact_sum()
+  // (src/models/006-aggregates.sql), which give the same result in any order of addition, so
+  // equal inputs still give equal report bytes.
   await loadModels(db); // the time grid's step ladder (src/models/007-time-grid.sql)
   await createSampleSteps(db); // shared with the pool models (src/models/steps/)
   for (const view of BASE_VIEWS) await db.run(view.sql);

@@ -31,7 +31,7 @@ function sandboxSql(directories: readonly string[]): string {
   return [
     ...(quoted.length > 0 ? [`SET allowed_directories = [${quoted.join(', ')}]`] : []),
     // DuckDB refuses to turn this back on while the database is open; the configuration is not
-    // locked, because the report tunes settings such as threads at run time.
+    // locked, because the models set options such as asof_loop_join_threshold at run time.
     'SET enable_external_access = false',
   ].join(';\n');
 }

@@ -17,8 +17,7 @@ FROM series s
 JOIN imports i USING (import_id)
 JOIN metric_catalog c ON c.metric = s.metric
 WHERE c.scope = 'container'
-  AND coalesce(list_bool_and(list_transform(map_entries(c.label_filter),
-                                            e -> coalesce(s.labels[e.key], '') = e.value)), true)
+  AND catalog_labels_match(c.label_filter, s.labels)
   AND (CASE WHEN i.format IN ('procfs', 'psrecord') THEN c.source = i.format
             ELSE c.source NOT IN ('procfs', 'psrecord') END)
   AND NOT (s.labels['pod'] IS NOT NULL AND coalesce(s.labels['container'], '') IN ('', 'POD'))

@@ -8,7 +8,7 @@ WITH x AS (
            lag(ts) OVER w AS prev_ts, lag(value) OVER w AS prev_value
     FROM container_samples
     WHERE container_is_counter(quantity)
-    WINDOW w AS (PARTITION BY series_id ORDER BY ts)
+    WINDOW w AS (PARTITION BY series_id ORDER BY ts, value)
 )
 SELECT deployment, container, quantity, series_id, prev_ts AS from_ts, ts AS to_ts,
        CASE WHEN value < prev_value THEN value ELSE value - prev_value END AS increase
@@ -22,7 +22,7 @@ CREATE OR REPLACE TEMP MACRO container_overlap(from_ts, to_ts, a, b) AS
 
 -- Sums of each counter over a time range [a, b) per container.
 CREATE OR REPLACE TEMP MACRO container_increase_between(d, c, q, a, b) AS (
-    SELECT sum(increase * container_overlap(from_ts, to_ts, a, b))
+    SELECT exact_sum(increase * container_overlap(from_ts, to_ts, a, b))
     FROM container_increments
     WHERE deployment = d AND container = c AND quantity = q AND to_ts > a AND from_ts < b
 );

@@ -8,22 +8,22 @@ WITH span AS (
     FROM container_samples GROUP BY ALL
 ), counters AS (
     SELECT deployment, container,
-           sum(increase) FILTER (WHERE quantity = 'cpu_seconds') AS cpu_seconds,
+           exact_sum(CASE WHEN quantity = 'cpu_seconds' THEN increase END) AS cpu_seconds,
            max(increase / ((to_ts - from_ts) / 1000)) FILTER (WHERE quantity = 'cpu_seconds') AS cores_peak,
-           sum(increase) FILTER (WHERE quantity = 'cfs_periods') AS periods,
-           sum(increase) FILTER (WHERE quantity = 'cfs_throttled_periods') AS throttled_periods,
-           sum(increase) FILTER (WHERE quantity = 'cfs_throttled_seconds') AS throttled_seconds,
-           sum(increase) FILTER (WHERE quantity = 'oom_kills') AS oom_kills,
-           sum(increase) FILTER (WHERE quantity = 'cpu_pressure_waiting_seconds') AS cpu_pressure_waiting_seconds,
-           sum(increase) FILTER (WHERE quantity = 'memory_pressure_waiting_seconds') AS memory_pressure_waiting_seconds
+           exact_sum(CASE WHEN quantity = 'cfs_periods' THEN increase END) AS periods,
+           exact_sum(CASE WHEN quantity = 'cfs_throttled_periods' THEN increase END) AS throttled_periods,
+           exact_sum(CASE WHEN quantity = 'cfs_throttled_seconds' THEN increase END) AS throttled_seconds,
+           exact_sum(CASE WHEN quantity = 'oom_kills' THEN increase END) AS oom_kills,
+           exact_sum(CASE WHEN quantity = 'cpu_pressure_waiting_seconds' THEN increase END) AS cpu_pressure_waiting_seconds,
+           exact_sum(CASE WHEN quantity = 'memory_pressure_waiting_seconds' THEN increase END) AS memory_pressure_waiting_seconds
     FROM container_increments GROUP BY ALL
 ), quota AS (
-    SELECT deployment, container, arg_max(cores, ts) AS quota_cores, count(DISTINCT cores) > 1 AS quota_changed,
+    SELECT deployment, container, arg_max(cores, (ts, cores)) AS quota_cores, count(DISTINCT cores) > 1 AS quota_changed,
            any_value(origin) AS quota_origin
     FROM container_quota GROUP BY ALL
 ), gauges AS (
     SELECT deployment, container,
-           arg_max(value, ts) FILTER (WHERE quantity = 'memory_limit_bytes') AS memory_limit_bytes,
+           arg_max(value, (ts, value)) FILTER (WHERE quantity = 'memory_limit_bytes') AS memory_limit_bytes,
            count(DISTINCT value) FILTER (WHERE quantity = 'memory_limit_bytes') > 1 AS memory_limit_changed,
            max(value) FILTER (WHERE quantity = 'working_set_bytes') AS working_set_peak_bytes,
            max(value) FILTER (WHERE quantity = 'memory_usage_bytes') AS memory_usage_peak_bytes

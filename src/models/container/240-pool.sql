@@ -23,10 +23,10 @@ WHERE end_ts > start_ts;
 CREATE OR REPLACE TEMP VIEW container_phase_stats AS
 WITH sums AS (
     SELECT w.deployment, i.container, w.name, w.kind, w.start_ts, w.end_ts,
-           sum(i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts)) FILTER (WHERE i.quantity = 'cpu_seconds') AS cpu_seconds,
-           sum(i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts)) FILTER (WHERE i.quantity = 'cfs_periods') AS periods,
-           sum(i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts)) FILTER (WHERE i.quantity = 'cfs_throttled_periods') AS throttled_periods,
-           sum(i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts)) FILTER (WHERE i.quantity = 'cfs_throttled_seconds') AS throttled_seconds
+           exact_sum(CASE WHEN i.quantity = 'cpu_seconds' THEN i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts) END) AS cpu_seconds,
+           exact_sum(CASE WHEN i.quantity = 'cfs_periods' THEN i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts) END) AS periods,
+           exact_sum(CASE WHEN i.quantity = 'cfs_throttled_periods' THEN i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts) END) AS throttled_periods,
+           exact_sum(CASE WHEN i.quantity = 'cfs_throttled_seconds' THEN i.increase * container_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts) END) AS throttled_seconds
     FROM container_phase_windows w
     JOIN container_increments i ON i.deployment = w.deployment AND i.to_ts > w.start_ts AND i.from_ts < w.end_ts
     GROUP BY ALL
@@ -41,7 +41,7 @@ FROM sums;
 -- application's, not a sidecar's). The pool's figures are set against its quota and limit.
 CREATE OR REPLACE TEMP VIEW container_pool AS
 WITH app AS (
-    SELECT deployment, arg_max(container, coalesce(cpu_seconds, 0)) AS container
+    SELECT deployment, arg_max(container, (coalesce(cpu_seconds, 0), container)) AS container
     FROM container_summary GROUP BY ALL
 ), cpu AS (
     SELECT deployment, max(cores) AS pool_cores_peak FROM pool_cpu GROUP BY ALL

@@ -13,8 +13,7 @@ SELECT s.series_id, s.deployment, s.metric, s.process_key, s.kind,
 FROM series s
 JOIN imports i USING (import_id)
 JOIN metric_catalog c ON c.metric = s.metric
-WHERE coalesce(list_bool_and(list_transform(map_entries(c.label_filter),
-                                            e -> coalesce(s.labels[e.key], '') = e.value)), true)
+WHERE catalog_labels_match(c.label_filter, s.labels)
   AND (CASE WHEN i.format IN ('procfs', 'psrecord') THEN c.source = i.format
             ELSE c.source NOT IN ('procfs', 'psrecord') END);
 

@@ -2,16 +2,19 @@
 -- keeps exporting a gone process (memory 0, counters frozen) and a zombie has no memory, and a
 -- zombie is not alive. Without any RSS quantity, the processes table's first_seen/last_seen.
 CREATE OR REPLACE TEMP VIEW pool_lifetimes AS
-WITH per_series AS (
-    SELECT series_id, min(ts) AS alive_from, max(ts) AS alive_to
-    FROM pool_sample_steps
-    WHERE value > 0
-    GROUP BY series_id
+WITH rss_series AS (
+    SELECT series_id, deployment, process, scale FROM pool_process_series
+    WHERE chosen AND quantity = 'rss_bytes'
+), per_series AS (
+    SELECT x.series_id, min(x.ts) AS alive_from, max(x.ts) AS alive_to
+    FROM sample_steps_other x
+    JOIN rss_series s USING (series_id)
+    WHERE x.value * s.scale > 0
+    GROUP BY x.series_id
 ), rss AS (
-    SELECT ps.deployment, ps.process, min(r.alive_from) AS alive_from, max(r.alive_to) AS alive_to
+    SELECT s.deployment, s.process, min(r.alive_from) AS alive_from, max(r.alive_to) AS alive_to
     FROM per_series r
-    JOIN pool_process_series ps USING (series_id)
-    WHERE ps.chosen AND ps.quantity = 'rss_bytes'
+    JOIN rss_series s USING (series_id)
     GROUP BY ALL
 )
 SELECT p.deployment, p.process, p.pid, p.role, p.pool, p.start_ts,
@@ -37,12 +40,22 @@ WHERE q.scope = 'tree' AND x.value IS NOT NULL
   AND q.deployment NOT IN (SELECT deployment FROM pool_lifetimes)
 GROUP BY q.deployment;
 
--- Median interval between consecutive samples of one series, per deployment and quantity.
+-- Median interval between consecutive samples of one series, per deployment and quantity
+-- (from the intervals' histogram: median_from_counts, src/models/006-aggregates.sql).
 CREATE OR REPLACE TEMP VIEW pool_scrape_interval AS
-SELECT ps.deployment, ps.quantity, median(x.ts - x.prev_ts) AS interval_ms
-FROM pool_sample_steps x
-JOIN pool_process_series ps USING (series_id)
-WHERE ps.chosen AND x.prev_ts IS NOT NULL
+WITH counts AS (
+    SELECT ps.deployment, ps.quantity, x.ts - x.prev_ts AS interval_ms, count(*) AS n
+    FROM sample_steps x
+    JOIN pool_process_series ps USING (series_id)
+    WHERE ps.chosen AND x.prev_ts IS NOT NULL
+    GROUP BY ALL
+), cumulative AS (
+    SELECT *, sum(n) OVER (PARTITION BY deployment, quantity ORDER BY interval_ms) AS cum,
+           sum(n) OVER (PARTITION BY deployment, quantity) AS total
+    FROM counts
+)
+SELECT deployment, quantity, median_from_counts(interval_ms, cum, total) AS interval_ms
+FROM cumulative
 GROUP BY ALL;
 
 -- The time grid every figure over time uses: buckets of step_ms from the deployment's start

@@ -10,30 +10,40 @@ CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
          ELSE greatest(0, least(to_ts, b) - greatest(from_ts, a)) / (to_ts - from_ts) END;
 
 -- One row per increase, integer keys only (millions of rows); pool_cpu_increments names them.
--- first_bucket..last_bucket: the grid's buckets the interval touches (see pool_process_cpu).
+-- first_bucket..last_bucket: the grid's buckets the interval touches, first_share the part of
+-- the increase in the first of them (see pool_process_cpu). Read straight from sample_steps_cpu,
+-- joined once to the few rows of the CPU series and their grid.
 CREATE OR REPLACE TEMP TABLE pool_cpu_steps AS
-WITH i AS (
-    SELECT x.series_id, ps.deployment,
-           coalesce(x.prev_ts, ps.process_start_ts) AS from_ts,
-           x.ts AS to_ts,
-           CASE WHEN x.prev_ts IS NULL THEN x.value
-                WHEN x.value >= x.prev_value THEN x.value - x.prev_value
-                ELSE x.value END AS cpu_seconds,
-           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
-    FROM pool_sample_steps x
-    JOIN pool_process_series ps USING (series_id)
+WITH cpu_series AS (
+    SELECT ps.series_id, ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets
+    FROM pool_process_series ps
+    JOIN pool_grid g USING (deployment)
     WHERE ps.chosen AND ps.quantity = 'cpu_seconds'
-      AND (x.prev_ts IS NOT NULL
-           OR (ps.process_start_ts IS NOT NULL AND x.ts >= ps.process_start_ts
-               AND x.ts - ps.process_start_ts <= pool_first_sample_window_ms()))
+), i AS (
+    SELECT x.series_id, s.t0, s.step_ms, s.buckets,
+           coalesce(x.prev_ts, s.process_start_ts) AS from_ts,
+           x.ts AS to_ts,
+           CASE WHEN x.prev_ts IS NULL THEN x.value * s.scale
+                WHEN x.value >= x.prev_value THEN x.value * s.scale - x.prev_value * s.scale
+                ELSE x.value * s.scale END AS cpu_seconds,
+           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
+    FROM sample_steps_cpu x
+    JOIN cpu_series s USING (series_id)
+    WHERE x.prev_ts IS NOT NULL
+       OR (s.process_start_ts IS NOT NULL AND x.ts >= s.process_start_ts
+           AND x.ts - s.process_start_ts <= pool_first_sample_window_ms())
+), b AS (
+    SELECT series_id, from_ts, to_ts, cpu_seconds, reset, t0, step_ms,
+           greatest(0, floor((from_ts - t0) / step_ms))::BIGINT AS first_bucket,
+           least(buckets - 1, floor((to_ts - t0) / step_ms))::BIGINT AS last_bucket
+    FROM i
 )
-SELECT i.series_id, i.from_ts, i.to_ts, i.cpu_seconds, i.reset,
-       greatest(0, floor((i.from_ts - g.t0) / g.step_ms))::BIGINT AS first_bucket,
-       least(g.buckets - 1, floor((i.to_ts - g.t0) / g.step_ms))::BIGINT AS last_bucket
-FROM i
-JOIN pool_grid g USING (deployment);
+SELECT series_id, from_ts, to_ts, cpu_seconds, reset, first_bucket, last_bucket,
+       cpu_seconds * pool_overlap(from_ts, to_ts, t0 + first_bucket * step_ms, t0 + (first_bucket + 1) * step_ms) AS first_share
+FROM b;
 
--- The increases with their names (a TEMPORARY VIEW stays a view, see pool_process_samples).
+-- The increases with their names. A TEMPORARY VIEW stays a view (pool-models.ts materializes
+-- only TEMP VIEWs): a copy of millions of rows with their strings costs more than the join.
 CREATE OR REPLACE TEMPORARY VIEW pool_cpu_increments AS
 SELECT ps.deployment, ps.process, ps.role, ps.series_id, ps.source, ps.cpu_mode,
        i.from_ts, i.to_ts, i.cpu_seconds, i.reset
@@ -43,50 +53,48 @@ JOIN pool_process_series ps USING (series_id);
 -- CPU seconds per process, CPU mode and bucket. An increase over (from_ts, to_ts] touches the
 -- buckets with bucket_start <= to_ts and bucket_end > from_ts: first_bucket .. last_bucket of
 -- pool_cpu_steps, usually one or two; each gets its share (pool_overlap). Summed per series
--- and bucket first (integer keys), then per process and mode. The first, second and further
--- buckets' shares are three aggregations joined, not a UNION ALL: a union's branches may feed
--- one aggregation in a varying order, and float sums must add in the same order every time.
+-- and bucket first, then per process and mode, on integer keys (names joined last), with
+-- exact_sum() (src/models/006-aggregates.sql: the same result in any order of addition, so on
+-- any number of threads).
 CREATE OR REPLACE TEMP VIEW pool_process_cpu AS
 WITH grid AS (
     SELECT ps.series_id, g.t0, g.step_ms FROM pool_process_series ps JOIN pool_grid g USING (deployment)
-), first_share AS (
-    SELECT i.series_id, i.first_bucket AS bucket,
-           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + i.first_bucket * g.step_ms,
-                                            g.t0 + (i.first_bucket + 1) * g.step_ms)) AS cpu_seconds
-    FROM pool_cpu_steps i
-    JOIN grid g USING (series_id)
-    WHERE i.last_bucket >= i.first_bucket
-    GROUP BY i.series_id, i.first_bucket
-), second_share AS (
-    SELECT i.series_id, i.first_bucket + 1 AS bucket,
-           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + (i.first_bucket + 1) * g.step_ms,
-                                            g.t0 + (i.first_bucket + 2) * g.step_ms)) AS cpu_seconds
+), shares AS (
+    SELECT series_id, first_bucket AS bucket, first_share AS cpu_seconds
+    FROM pool_cpu_steps
+    WHERE last_bucket >= first_bucket
+    UNION ALL
+    SELECT i.series_id, i.first_bucket + 1,
+           i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + (i.first_bucket + 1) * g.step_ms,
+                                        g.t0 + (i.first_bucket + 2) * g.step_ms)
     FROM pool_cpu_steps i
     JOIN grid g USING (series_id)
     WHERE i.last_bucket >= i.first_bucket + 1
-    GROUP BY i.series_id, i.first_bucket + 1
-), further_shares AS (
-    SELECT series_id, bucket,
-           sum(cpu_seconds * pool_overlap(from_ts, to_ts, t0 + bucket * step_ms, t0 + (bucket + 1) * step_ms)) AS cpu_seconds
+    UNION ALL
+    SELECT series_id, bucket, cpu_seconds * pool_overlap(from_ts, to_ts, t0 + bucket * step_ms, t0 + (bucket + 1) * step_ms)
     FROM (SELECT i.series_id, i.from_ts, i.to_ts, i.cpu_seconds, g.t0, g.step_ms,
                  unnest(range(i.first_bucket + 2, i.last_bucket + 1)) AS bucket
           FROM pool_cpu_steps i
           JOIN grid g USING (series_id)
           WHERE i.last_bucket >= i.first_bucket + 2)
-    GROUP BY series_id, bucket
 ), per_series AS (
-    SELECT series_id, bucket,
-           coalesce(a.cpu_seconds, 0) + coalesce(b.cpu_seconds, 0) + coalesce(c.cpu_seconds, 0) AS cpu_seconds
-    FROM first_share a
-    FULL JOIN second_share b USING (series_id, bucket)
-    FULL JOIN further_shares c USING (series_id, bucket)
+    SELECT series_id, bucket, exact_sum(cpu_seconds) AS cpu_seconds FROM shares GROUP BY series_id, bucket
+), keys AS (
+    SELECT series_id, dense_rank() OVER (ORDER BY deployment, process, role, cpu_mode) AS key
+    FROM pool_process_series
+    WHERE series_id IN (SELECT series_id FROM per_series)
+), per_key AS (
+    SELECT k.key, c.bucket, exact_sum(c.cpu_seconds) AS cpu_seconds
+    FROM per_series c JOIN keys k USING (series_id)
+    GROUP BY k.key, c.bucket
+), names AS (
+    SELECT DISTINCT k.key, ps.deployment, ps.process, ps.role, ps.cpu_mode
+    FROM keys k JOIN pool_process_series ps USING (series_id)
 )
-SELECT ps.deployment, ps.process, ps.role, ps.cpu_mode, c.bucket, b.bucket_start, b.bucket_end, b.step_ms,
-       sum(c.cpu_seconds) AS cpu_seconds
-FROM per_series c
-JOIN pool_process_series ps USING (series_id)
-JOIN pool_buckets b ON b.deployment = ps.deployment AND b.bucket = c.bucket
-GROUP BY ALL;
+SELECT n.deployment, n.process, n.role, n.cpu_mode, c.bucket, b.bucket_start, b.bucket_end, b.step_ms, c.cpu_seconds
+FROM per_key c
+JOIN names n USING (key)
+JOIN pool_buckets b ON b.deployment = n.deployment AND b.bucket = c.bucket;
 
 -- Cores used per bucket by the whole deployment (master, workers, helpers and others), by role
 -- and by CPU mode. A deployment with no per-process CPU counter (psrecord only) takes the
@@ -94,16 +102,16 @@ GROUP BY ALL;
 CREATE OR REPLACE TEMP VIEW pool_cpu AS
 WITH per_process AS (
     SELECT deployment, bucket,
-           sum(cpu_seconds) AS cpu_seconds,
-           sum(cpu_seconds) FILTER (WHERE role = 'master') AS master_seconds,
-           sum(cpu_seconds) FILTER (WHERE role = 'worker') AS worker_seconds,
-           sum(cpu_seconds) FILTER (WHERE role = 'helper') AS helper_seconds,
-           sum(cpu_seconds) FILTER (WHERE cpu_mode = 'user') AS user_seconds,
-           sum(cpu_seconds) FILTER (WHERE cpu_mode = 'system') AS system_seconds
+           exact_sum(cpu_seconds) AS cpu_seconds,
+           exact_sum(CASE WHEN role = 'master' THEN cpu_seconds END) AS master_seconds,
+           exact_sum(CASE WHEN role = 'worker' THEN cpu_seconds END) AS worker_seconds,
+           exact_sum(CASE WHEN role = 'helper' THEN cpu_seconds END) AS helper_seconds,
+           exact_sum(CASE WHEN cpu_mode = 'user' THEN cpu_seconds END) AS user_seconds,
+           exact_sum(CASE WHEN cpu_mode = 'system' THEN cpu_seconds END) AS system_seconds
     FROM pool_process_cpu
     GROUP BY ALL
 ), tree AS (
-    SELECT q.deployment, b.bucket, avg(x.value * q.scale) AS cores
+    SELECT q.deployment, b.bucket, exact_avg(x.value * q.scale) AS cores
     FROM pool_quantity_series q
     JOIN samples x USING (series_id)
     JOIN pool_buckets b ON b.deployment = q.deployment AND x.ts >= b.bucket_start AND x.ts < b.bucket_end
@@ -126,7 +134,7 @@ WHERE p.cpu_seconds IS NOT NULL OR t.cores IS NOT NULL;
 
 -- CPU seconds of a deployment between two times (exact: increases split at the edges).
 CREATE OR REPLACE TEMP MACRO pool_cpu_seconds_between(d, a, b) AS (
-    SELECT sum(cpu_seconds * pool_overlap(from_ts, to_ts, a, b))
+    SELECT exact_sum(cpu_seconds * pool_overlap(from_ts, to_ts, a, b))
     FROM pool_cpu_increments
     WHERE deployment = d AND to_ts > a AND from_ts <= b
 );

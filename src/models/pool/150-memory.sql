@@ -5,25 +5,26 @@
 -- The latest sample before a bucket's end is the latest one of the last bucket, at or before
 -- it, that has samples: so the samples are first reduced to the last one per process, quantity
 -- and bucket, and each bucket looks back to that (an ASOF join over buckets, not samples, on
--- an integer key).
+-- an integer key). Of two samples at one time, the larger of one series (last_at_ts), and of
+-- two series of one process and quantity, the one with the larger series id.
 CREATE OR REPLACE TEMP VIEW pool_process_memory AS
 WITH keys AS (
     SELECT deployment, process, role, quantity, row_number() OVER (ORDER BY deployment, process, quantity) AS key
     FROM (SELECT DISTINCT deployment, process, role, quantity FROM pool_process_series
           WHERE chosen AND quantity IN ('rss_bytes', 'pss_bytes', 'uss_bytes', 'shared_bytes', 'swap_bytes'))
-), per_series AS (
-    SELECT x.series_id, floor((x.ts - g.t0) / g.step_ms)::BIGINT AS bucket,
-           max(x.ts) AS ts, arg_max(x.value, x.ts) AS value
-    FROM pool_sample_steps x
-    JOIN pool_process_series ps USING (series_id)
-    JOIN pool_grid g ON g.deployment = ps.deployment
-    WHERE ps.chosen AND ps.quantity IN ('rss_bytes', 'pss_bytes', 'uss_bytes', 'shared_bytes', 'swap_bytes')
-    GROUP BY ALL
-), last_in_bucket AS (
-    SELECT k.key, c.bucket, max(c.ts) AS ts, arg_max(c.value, c.ts) AS value
-    FROM per_series c
-    JOIN pool_process_series ps USING (series_id)
+), memory_series AS (
+    SELECT ps.series_id, ps.scale, k.key, g.t0, g.step_ms
+    FROM pool_process_series ps
     JOIN keys k USING (deployment, process, role, quantity)
+    JOIN pool_grid g USING (deployment)
+    WHERE ps.chosen
+), last_in_bucket AS (
+    -- straight from sample_steps_other, joined once to the few rows of the memory series
+    SELECT m.key, floor((x.ts - m.t0) / m.step_ms)::BIGINT AS bucket,
+           max(x.ts) AS ts, arg_max(x.value * m.scale, (x.ts, x.series_id)) AS value
+    FROM sample_steps_other x
+    JOIN memory_series m USING (series_id)
+    WHERE x.last_at_ts
     GROUP BY ALL
 ), span AS (
     SELECT key, min(ts) AS first_ts, max(ts) AS last_ts FROM last_in_bucket GROUP BY key
@@ -47,16 +48,16 @@ WHERE c.bucket_end - x.ts <= c.lookback_ms;
 CREATE OR REPLACE TEMP VIEW pool_memory AS
 WITH per_process AS (
     SELECT deployment, bucket,
-           sum(bytes) FILTER (WHERE quantity = 'rss_bytes') AS rss_bytes,
-           sum(bytes) FILTER (WHERE quantity = 'pss_bytes') AS pss_bytes,
-           sum(bytes) FILTER (WHERE quantity = 'uss_bytes') AS uss_bytes,
-           sum(bytes) FILTER (WHERE quantity = 'rss_bytes' AND role = 'worker') AS worker_rss_bytes,
-           sum(bytes) FILTER (WHERE quantity = 'pss_bytes' AND role = 'worker') AS worker_pss_bytes,
-           sum(bytes) FILTER (WHERE quantity = 'uss_bytes' AND role = 'worker') AS worker_uss_bytes
+           exact_sum_bytes(CASE WHEN quantity = 'rss_bytes' THEN bytes END) AS rss_bytes,
+           exact_sum_bytes(CASE WHEN quantity = 'pss_bytes' THEN bytes END) AS pss_bytes,
+           exact_sum_bytes(CASE WHEN quantity = 'uss_bytes' THEN bytes END) AS uss_bytes,
+           exact_sum_bytes(CASE WHEN quantity = 'rss_bytes' AND role = 'worker' THEN bytes END) AS worker_rss_bytes,
+           exact_sum_bytes(CASE WHEN quantity = 'pss_bytes' AND role = 'worker' THEN bytes END) AS worker_pss_bytes,
+           exact_sum_bytes(CASE WHEN quantity = 'uss_bytes' AND role = 'worker' THEN bytes END) AS worker_uss_bytes
     FROM pool_process_memory
     GROUP BY ALL
 ), tree AS (
-    SELECT q.deployment, b.bucket, avg(x.value * q.scale) AS rss_bytes
+    SELECT q.deployment, b.bucket, exact_avg_bytes(x.value * q.scale) AS rss_bytes
     FROM pool_quantity_series q
     JOIN samples x USING (series_id)
     JOIN pool_grid g ON g.deployment = q.deployment

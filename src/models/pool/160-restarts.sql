@@ -54,12 +54,12 @@ LEFT JOIN resets x USING (deployment);
 -- exited workers with the CPU of the time they ran.
 CREATE OR REPLACE TEMP VIEW pool_process_totals AS
 WITH per_series AS (
-    SELECT series_id, sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_steps GROUP BY series_id
+    SELECT series_id, exact_sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_steps GROUP BY series_id
 ), cpu AS (
     SELECT ps.deployment, ps.process,
-           sum(c.cpu_seconds) AS cpu_seconds,
-           sum(c.cpu_seconds) FILTER (WHERE ps.cpu_mode = 'user') AS user_cpu_seconds,
-           sum(c.cpu_seconds) FILTER (WHERE ps.cpu_mode = 'system') AS system_cpu_seconds
+           exact_sum(c.cpu_seconds) AS cpu_seconds,
+           exact_sum(CASE WHEN ps.cpu_mode = 'user' THEN c.cpu_seconds END) AS user_cpu_seconds,
+           exact_sum(CASE WHEN ps.cpu_mode = 'system' THEN c.cpu_seconds END) AS system_cpu_seconds
     FROM per_series c
     JOIN pool_process_series ps USING (series_id)
     GROUP BY ALL

@@ -4,7 +4,7 @@
 -- before that time settles at it. CPU before settling counts from the process's start.
 CREATE OR REPLACE TEMP VIEW pool_process_settle AS
 WITH per_bucket AS (
-    SELECT deployment, process, bucket_start, bucket_end, sum(cpu_seconds) / (any_value(step_ms) / 1000) AS cores
+    SELECT deployment, process, bucket_start, bucket_end, exact_sum(cpu_seconds) / (any_value(step_ms) / 1000) AS cores
     FROM pool_process_cpu
     GROUP BY ALL
 ), detected AS (
@@ -14,9 +14,10 @@ WITH per_bucket AS (
     WHERE c.bucket_end > l.alive_from AND c.cores < pool_settle_cores()
     GROUP BY ALL
 ), given AS (
-    -- a --ready naming the deployment wins over one for every deployment
+    -- a --ready naming the deployment wins over one for every deployment (of two alike, the later)
     SELECT d.deployment,
-           arg_max(CASE WHEN r.relative THEN d.start_ts + r.ready_ts ELSE r.ready_ts END, r.deployment IS NOT NULL) AS ready_ts
+           arg_max(CASE WHEN r.relative THEN d.start_ts + r.ready_ts ELSE r.ready_ts END,
+                   (r.deployment IS NOT NULL, CASE WHEN r.relative THEN d.start_ts + r.ready_ts ELSE r.ready_ts END)) AS ready_ts
     FROM pool_span d
     JOIN pool_ready r ON r.deployment = d.deployment OR r.deployment IS NULL
     GROUP BY d.deployment
@@ -37,17 +38,18 @@ CREATE OR REPLACE TEMP VIEW pool_worker_startup AS
 WITH mem AS (
     -- each quantity's first sample at or after settling
     SELECT s.deployment, s.process,
-           arg_min(y.value, y.ts) FILTER (WHERE ps.quantity = 'rss_bytes') AS rss_bytes,
-           arg_min(y.value, y.ts) FILTER (WHERE ps.quantity = 'pss_bytes') AS pss_bytes,
-           arg_min(y.value, y.ts) FILTER (WHERE ps.quantity = 'uss_bytes') AS uss_bytes
+           arg_min(y.value * ps.scale, y.ts) FILTER (WHERE ps.quantity = 'rss_bytes') AS rss_bytes,
+           arg_min(y.value * ps.scale, y.ts) FILTER (WHERE ps.quantity = 'pss_bytes') AS pss_bytes,
+           arg_min(y.value * ps.scale, y.ts) FILTER (WHERE ps.quantity = 'uss_bytes') AS uss_bytes
     FROM pool_process_settle s
     JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
-    JOIN pool_sample_steps y ON y.series_id = ps.series_id AND y.ts >= s.settled_ts
+    JOIN sample_steps_other y ON y.series_id = ps.series_id AND y.ts >= s.settled_ts
     WHERE ps.chosen AND ps.quantity IN ('rss_bytes', 'pss_bytes', 'uss_bytes')
+      AND y.last_at_ts -- one sample per time (of two at one time, the larger)
     GROUP BY ALL
 ), cpu AS (
     SELECT s.deployment, s.process,
-           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, -9223372036854775807, s.settled_ts)) AS cpu_seconds
+           exact_sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, -9223372036854775807, s.settled_ts)) AS cpu_seconds
     FROM pool_process_settle s
     JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
     JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.from_ts < s.settled_ts
@@ -72,7 +74,7 @@ WITH w AS (
     SELECT deployment,
            max(settled_ts) AS settled_ts,
            count(*) FILTER (WHERE settled_ts IS NULL) AS unsettled,
-           avg(cpu_seconds) AS cpu_seconds_per_worker,
+           exact_avg(cpu_seconds) AS cpu_seconds_per_worker,
            bool_or(from_ready) AS from_ready
     FROM pool_worker_startup
     WHERE NOT replacement

@@ -8,12 +8,14 @@ WITH compared AS (
     -- only the processes and quantities that have another source
     SELECT DISTINCT deployment, process, quantity FROM pool_process_series WHERE NOT chosen
 ), chosen AS (
+    -- one value per time (of two samples at one time, the larger), so the pairing is the same every run
     SELECT ps.deployment, ps.process, ps.quantity, coalesce(ps.cpu_mode, '') AS cpu_mode, ps.source,
-           x.ts, x.value * ps.scale AS value
+           x.ts, max(x.value * ps.scale) AS value
     FROM pool_process_series ps
     SEMI JOIN compared c USING (deployment, process, quantity)
     JOIN samples x USING (series_id)
     WHERE ps.chosen AND x.value IS NOT NULL AND isfinite(x.value)
+    GROUP BY ALL
 ), other AS (
     SELECT ps.deployment, ps.process, ps.quantity, coalesce(ps.cpu_mode, '') AS cpu_mode, ps.source,
            x.ts, x.value * ps.scale AS value
@@ -45,7 +47,7 @@ WITH gaps AS (
     -- while the process was alive
     SELECT s.deployment, count(*) AS gaps, max(s.gap_ms) AS longest_ms
     FROM (SELECT ps.deployment, ps.process, ps.quantity, x.ts, x.ts - x.prev_ts AS gap_ms
-          FROM pool_sample_steps x JOIN pool_process_series ps USING (series_id)
+          FROM sample_steps x JOIN pool_process_series ps USING (series_id)
           WHERE ps.chosen) s
     JOIN pool_scrape_interval i USING (deployment, quantity)
     JOIN pool_lifetimes l USING (deployment, process)

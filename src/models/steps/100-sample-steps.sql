@@ -1,14 +1,42 @@
--- Every sample of the per-process series (metrics of the catalog's process-scope rows), with
+-- Every sample of the per-process series (those a process-scope row of the metric catalog
+-- matches, by metric and label filter: not, say, process-exporter's virtual memory), with
 -- the previous sample of the same series: the one sort of `samples` by series and time that
--- the report's base views (report_cpu_increase) and the pool models (pool_sample_steps) share.
+-- the report's base views and the pool models share. Two tables, so that each reader scans
+-- only its half and each keeps only the columns its readers use: sample_steps_cpu (the CPU
+-- counters: report_cpu_increase, pool_cpu_steps) and sample_steps_other (memory and the rest:
+-- the memory figures, lifetimes); the view sample_steps has both (scrape intervals, gaps).
 -- Values as stored (each reader applies its catalog row's scale). NULL (staleness markers),
 -- NaN and ±Inf are not measurements and are left out. Ties on ts (a duplicated sample) are
--- ordered by value. Runs on one thread (the report's setting): the rows are stored in the same
--- order every time, so sums over them add in the same order.
-CREATE OR REPLACE TEMP TABLE sample_steps AS
-SELECT x.series_id, x.ts, x.value, lag(x.ts) OVER w AS prev_ts, lag(x.value) OVER w AS prev_value
+-- ordered by value; sample_steps_other's `last_at_ts` marks the last sample at its time (of
+-- duplicates, the largest value), so readers that take one value per time (a gauge's latest)
+-- need no tie-break of their own. Built on every core: the rows' order in the tables varies, and nothing depends on it
+-- (the sums over them are exact_sum(), src/models/006-aggregates.sql).
+CREATE OR REPLACE TEMP TABLE sample_step_series AS
+SELECT s.series_id, bool_or(c.quantity = 'cpu_seconds') AS cpu
+FROM series s
+JOIN metric_catalog c ON c.metric = s.metric
+WHERE c.scope = 'process' AND catalog_labels_match(c.label_filter, s.labels)
+GROUP BY s.series_id;
+
+-- The CPU counters: each sample with its predecessor's time and value (for the increase).
+CREATE OR REPLACE TEMP TABLE sample_steps_cpu AS
+SELECT x.series_id, x.ts, x.value, lag(x.ts) OVER c AS prev_ts, lag(x.value) OVER c AS prev_value
 FROM samples x
-WHERE x.series_id IN (SELECT s.series_id FROM series s
-                      WHERE s.metric IN (SELECT metric FROM metric_catalog WHERE scope = 'process'))
+WHERE x.series_id IN (SELECT series_id FROM sample_step_series WHERE cpu)
   AND x.value IS NOT NULL AND isfinite(x.value)
-WINDOW w AS (PARTITION BY x.series_id ORDER BY x.ts, x.value);
+WINDOW c AS (PARTITION BY x.series_id ORDER BY x.ts, x.value);
+
+-- The rest (gauges mostly): the predecessor's time (for scrape intervals and gaps) and
+-- whether this is the last sample at its time (for a gauge's latest value).
+CREATE OR REPLACE TEMP TABLE sample_steps_other AS
+SELECT x.series_id, x.ts, x.value, lag(x.ts) OVER o AS prev_ts,
+       lead(x.ts) OVER o IS DISTINCT FROM x.ts AS last_at_ts
+FROM samples x
+WHERE x.series_id IN (SELECT series_id FROM sample_step_series WHERE NOT cpu)
+  AND x.value IS NOT NULL AND isfinite(x.value)
+WINDOW o AS (PARTITION BY x.series_id ORDER BY x.ts, x.value);
+
+CREATE OR REPLACE TEMP VIEW sample_steps AS
+SELECT series_id, ts, value, prev_ts FROM sample_steps_cpu
+UNION ALL
+SELECT series_id, ts, value, prev_ts FROM sample_steps_other;

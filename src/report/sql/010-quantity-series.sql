@@ -9,8 +9,7 @@ WITH matched AS (
            c.source, c.quantity, c.unit, c.scale, c.scope, c.priority
     FROM series s
     JOIN metric_catalog c ON c.metric = s.metric
-    WHERE coalesce(list_bool_and(list_transform(map_entries(c.label_filter),
-                                                e -> coalesce(s.labels[e.key], '') = e.value)), true)
+    WHERE catalog_labels_match(c.label_filter, s.labels)
 ), best AS (
     SELECT deployment, quantity, min(priority) AS priority FROM matched GROUP BY ALL
 ), named AS (

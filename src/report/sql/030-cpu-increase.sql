@@ -5,10 +5,10 @@
 -- samples a copy with the process names would cost more than the join at each of its few uses.
 CREATE OR REPLACE TEMP VIEW report_cpu_increase AS
 WITH ordered AS (
-    -- each sample with the previous one of its series (sample_steps, src/models/steps/)
+    -- each sample with the previous one of its series (sample_steps_cpu, src/models/steps/)
     SELECT q.deployment, q.process, q.series_id, x.ts, x.value * q.scale AS value,
            x.prev_ts, x.prev_value * q.scale AS prev_value
-    FROM sample_steps x
+    FROM sample_steps_cpu x
     JOIN report_quantity_series q USING (series_id)
     WHERE q.quantity = 'cpu_seconds' AND q.scope = 'process'
 )

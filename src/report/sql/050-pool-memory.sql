@@ -1,6 +1,6 @@
 -- Memory of the pool in buckets of time since the deployment's start (step_ms of
 -- report_deployment_span, as the CPU's): per series the last value in the bucket (memory is a
--- gauge), summed over processes, per quantity.
+-- gauge; of two samples at one time, the larger), summed over processes, per quantity.
 -- A process whose series ended (stale or no more samples) no longer counts.
 CREATE OR REPLACE TEMP TABLE report_pool_memory AS
 WITH last_in_bucket AS (
@@ -8,15 +8,15 @@ WITH last_in_bucket AS (
            (s.ts - d.start_ts) // d.step_ms AS bucket,
            arg_max(s.value * q.scale, s.ts) AS bytes
     FROM report_quantity_series q
-    JOIN samples s USING (series_id)
+    JOIN sample_steps_other s USING (series_id) -- finite values only (src/models/steps/)
     JOIN report_deployment_span d USING (deployment)
     WHERE q.quantity IN ('rss_bytes', 'pss_bytes', 'uss_bytes') AND q.scope = 'process'
-      AND s.value IS NOT NULL AND isfinite(s.value)
+      AND s.last_at_ts -- one sample per time (of two at one time, the larger), so arg_max has no ties
     GROUP BY ALL
 )
 SELECT l.deployment, replace(l.quantity, '_bytes', '') AS quantity,
        l.bucket * (d.step_ms // 1000) AS t_seconds, d.start_ts + l.bucket * d.step_ms AS bucket_ts,
-       sum(l.bytes) AS bytes
+       exact_sum_bytes(l.bytes) AS bytes
 FROM last_in_bucket l
 JOIN report_deployment_span d USING (deployment)
 GROUP BY ALL;

@@ -1,7 +1,7 @@
 -- One row per deployment: the numbers of the verdict table and of `report --format json`.
 CREATE OR REPLACE TEMP VIEW report_deployment_summary AS
 WITH cpu AS (
-    SELECT deployment, sum(cpu_seconds) AS cpu_seconds, count(DISTINCT process) AS processes
+    SELECT deployment, exact_sum(cpu_seconds) AS cpu_seconds, count(DISTINCT process) AS processes
     FROM report_process_cpu GROUP BY ALL
 ), cores AS (
     SELECT deployment, quantile_cont(cores, 0.95) AS cores_p95, max(cores) AS cores_max
@@ -14,9 +14,10 @@ WITH cpu AS (
     FROM report_pool_memory GROUP BY ALL
 ), memory AS (
     -- peaks over time of each sum; the RSS sum is also taken at the moment of the PSS peak so
-    -- that the RSS/PSS overcount compares one moment, not two different peaks.
+    -- that the RSS/PSS overcount compares one moment, not two different peaks (of two moments
+    -- with the same PSS, the one with more RSS).
     SELECT deployment, max(rss) AS rss_bytes_peak, max(pss) AS pss_bytes_peak, max(uss) AS uss_bytes_peak,
-           arg_max(rss, pss) AS rss_bytes_at_pss_peak
+           arg_max(rss, (pss, rss)) FILTER (WHERE pss IS NOT NULL) AS rss_bytes_at_pss_peak
     FROM buckets GROUP BY ALL
 )
 SELECT d.deployment, d.start_ts, d.end_ts, (d.end_ts - d.start_ts) / 1000 AS duration_seconds,
