@@ -40,14 +40,30 @@ WHERE q.scope = 'tree' AND x.value IS NOT NULL
   AND q.deployment NOT IN (SELECT deployment FROM pool_lifetimes)
 GROUP BY q.deployment;
 
+-- The intervals between consecutive samples of each chosen series, as a histogram (scrape
+-- intervals take few distinct values): how many, and how many ended while the process was
+-- alive (for the scrape-gap check, pool_quality). One pass over the samples for both.
+CREATE OR REPLACE TEMP VIEW pool_interval_counts AS
+WITH s AS (
+    SELECT ps.series_id, l.alive_to
+    FROM pool_process_series ps
+    JOIN pool_lifetimes l USING (deployment, process)
+    WHERE ps.chosen
+)
+SELECT x.series_id, x.ts - x.prev_ts AS interval_ms, count(*) AS n,
+       count(*) FILTER (WHERE x.ts <= s.alive_to) AS n_alive
+FROM sample_steps x
+JOIN s USING (series_id)
+WHERE x.prev_ts IS NOT NULL
+GROUP BY ALL;
+
 -- Median interval between consecutive samples of one series, per deployment and quantity
 -- (from the intervals' histogram: median_from_counts, src/models/006-aggregates.sql).
 CREATE OR REPLACE TEMP VIEW pool_scrape_interval AS
 WITH counts AS (
-    SELECT ps.deployment, ps.quantity, x.ts - x.prev_ts AS interval_ms, count(*) AS n
-    FROM sample_steps x
+    SELECT ps.deployment, ps.quantity, c.interval_ms, sum(c.n) AS n
+    FROM pool_interval_counts c
     JOIN pool_process_series ps USING (series_id)
-    WHERE ps.chosen AND x.prev_ts IS NOT NULL
     GROUP BY ALL
 ), cumulative AS (
     SELECT *, sum(n) OVER (PARTITION BY deployment, quantity ORDER BY interval_ms) AS cum,

@@ -58,89 +58,42 @@ UNION ALL
 SELECT * FROM pool_detected_phases
 WHERE deployment NOT IN (SELECT deployment FROM given);
 
--- Statistics per phase. cores_mean is exact (CPU seconds in the phase, increases split at its
--- edges, over its duration); p50/p95/max are over the buckets inside it; memory sums and
--- workers alive are medians over those buckets.
-CREATE OR REPLACE TEMP VIEW pool_phase_stats AS
-WITH cpu AS (
-    SELECT p.deployment, p.start_ts, p.name,
-           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, p.start_ts, p.end_ts)) AS cpu_seconds
-    FROM pool_phases p
-    JOIN pool_process_series ps ON ps.deployment = p.deployment
-    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.to_ts > p.start_ts AND i.from_ts < p.end_ts
-    GROUP BY ALL
-), buckets AS (
-    SELECT p.deployment, p.start_ts, p.name,
-           avg(c.cores) AS bucket_cores_mean,
-           quantile_cont(c.cores, 0.5) AS cores_p50,
-           quantile_cont(c.cores, 0.95) AS cores_p95,
-           max(c.cores) AS cores_max,
-           avg(c.user_cores) AS user_cores_mean,
-           avg(c.system_cores) AS system_cores_mean,
-           avg(c.master_cores) AS master_cores_mean,
-           avg(c.worker_cores) AS worker_cores_mean,
-           avg(c.helper_cores) AS helper_cores_mean
-    FROM pool_phases p
-    JOIN pool_cpu c ON c.deployment = p.deployment AND c.bucket_start >= p.start_ts AND c.bucket_end <= p.end_ts
-    GROUP BY ALL
-), mem AS (
-    SELECT p.deployment, p.start_ts, p.name,
-           median(m.rss_bytes) AS rss_bytes,
-           median(m.pss_bytes) AS pss_bytes,
-           median(m.uss_bytes) AS uss_bytes,
-           median(m.worker_shared_fraction) AS worker_shared_fraction,
-           median(m.rss_overcount) AS rss_overcount
-    FROM pool_phases p
-    JOIN pool_memory m ON m.deployment = p.deployment AND m.bucket_start >= p.start_ts AND m.bucket_end <= p.end_ts
-    GROUP BY ALL
-), alive AS (
-    SELECT p.deployment, p.start_ts, p.name, median(a.workers_alive) AS workers_alive
-    FROM pool_phases p
-    JOIN pool_workers_alive a ON a.deployment = p.deployment
-    JOIN pool_buckets b ON b.deployment = a.deployment AND b.bucket = a.bucket
-     AND b.bucket_start >= p.start_ts AND b.bucket_end <= p.end_ts
-    GROUP BY ALL
-)
-SELECT p.deployment, p.name, p.start_ts, p.end_ts, p.overridden,
-       (p.end_ts - p.start_ts) / 1000 AS seconds,
-       coalesce(cpu.cpu_seconds / nullif((p.end_ts - p.start_ts) / 1000, 0), b.bucket_cores_mean) AS cores_mean,
-       b.cores_p50, b.cores_p95, b.cores_max,
-       b.user_cores_mean, b.system_cores_mean, b.master_cores_mean, b.worker_cores_mean, b.helper_cores_mean,
-       m.rss_bytes, m.pss_bytes, m.uss_bytes, m.worker_shared_fraction, m.rss_overcount,
-       a.workers_alive
-FROM pool_phases p
-LEFT JOIN cpu USING (deployment, start_ts, name)
-LEFT JOIN buckets b USING (deployment, start_ts, name)
-LEFT JOIN mem m USING (deployment, start_ts, name)
-LEFT JOIN alive a USING (deployment, start_ts, name);
+-- The windows the statistics below are taken over: the steady state, and each phase.
+CREATE OR REPLACE TEMP VIEW pool_stat_windows AS
+SELECT deployment, 'steady' AS kind, 'steady' AS name, start_ts, end_ts, false AS overridden FROM pool_steady
+UNION ALL
+SELECT deployment, 'phase', name, start_ts, end_ts, overridden FROM pool_phases;
 
--- The steady state's figures (the verdict table): CPU cores (mean exact, p95 over buckets),
--- memory sums (medians over buckets) and the same per live worker (median over buckets of the
--- sum divided by the workers alive in that bucket).
-CREATE OR REPLACE TEMP VIEW pool_steady_stats AS
+-- Statistics per window, one pass over the CPU increases for all of them. cores_mean is exact
+-- (CPU seconds in the window, increases split at its edges, over its duration); p50/p95/max are
+-- over the buckets inside it; memory sums are medians over those buckets, and the same per live
+-- worker (median over buckets of the sum divided by the workers alive in that bucket).
+-- workers_alive: median over the window's buckets; workers_alive_with_memory: over the buckets
+-- that have memory figures (the steady state's, as its per-worker figures).
+CREATE OR REPLACE TEMP VIEW pool_window_stats AS
 WITH cpu AS (
-    SELECT s.deployment,
-           sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, s.start_ts, s.end_ts)) AS cpu_seconds
-    FROM pool_steady s
-    JOIN pool_process_series ps ON ps.deployment = s.deployment
-    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.to_ts > s.start_ts AND i.from_ts < s.end_ts
+    SELECT w.deployment, w.kind, w.name, w.start_ts,
+           exact_sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts)) AS cpu_seconds
+    FROM pool_stat_windows w
+    JOIN pool_process_series ps ON ps.deployment = w.deployment
+    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.to_ts > w.start_ts AND i.from_ts < w.end_ts
     GROUP BY ALL
 ), buckets AS (
-    SELECT s.deployment,
-           avg(c.cores) AS bucket_cores_mean,
+    SELECT w.deployment, w.kind, w.name, w.start_ts,
+           exact_avg(c.cores) AS bucket_cores_mean,
            quantile_cont(c.cores, 0.5) AS cores_p50,
            quantile_cont(c.cores, 0.95) AS cores_p95,
            max(c.cores) AS cores_max,
-           avg(c.user_cores) AS user_cores_mean,
-           avg(c.system_cores) AS system_cores_mean,
-           avg(c.master_cores) AS master_cores_mean,
-           avg(c.worker_cores) AS worker_cores_mean,
-           avg(c.helper_cores) AS helper_cores_mean
-    FROM pool_steady s
-    JOIN pool_cpu c ON c.deployment = s.deployment AND c.bucket_start >= s.start_ts AND c.bucket_end <= s.end_ts
+           exact_avg(c.user_cores) AS user_cores_mean,
+           exact_avg(c.system_cores) AS system_cores_mean,
+           exact_avg(c.master_cores) AS master_cores_mean,
+           exact_avg(c.worker_cores) AS worker_cores_mean,
+           exact_avg(c.helper_cores) AS helper_cores_mean
+    FROM pool_stat_windows w
+    JOIN pool_cpu c ON c.deployment = w.deployment AND c.bucket_start >= w.start_ts AND c.bucket_end <= w.end_ts
     GROUP BY ALL
 ), mem AS (
-    SELECT s.deployment,
+    SELECT w.deployment, w.kind, w.name, w.start_ts,
            median(m.rss_bytes) AS rss_bytes,
            median(m.pss_bytes) AS pss_bytes,
            median(m.uss_bytes) AS uss_bytes,
@@ -152,18 +105,52 @@ WITH cpu AS (
            median(m.worker_uss_bytes / nullif(a.workers_alive, 0)) AS worker_uss_bytes,
            median(m.worker_shared_fraction) AS worker_shared_fraction,
            median(m.rss_overcount) AS rss_overcount,
-           median(a.workers_alive) AS workers_alive
-    FROM pool_steady s
-    JOIN pool_memory m ON m.deployment = s.deployment AND m.bucket_start >= s.start_ts AND m.bucket_end <= s.end_ts
-    JOIN pool_workers_alive a ON a.deployment = m.deployment AND a.bucket = m.bucket
+           median(a.workers_alive) AS workers_alive_with_memory
+    FROM pool_stat_windows w
+    JOIN pool_memory m ON m.deployment = w.deployment AND m.bucket_start >= w.start_ts AND m.bucket_end <= w.end_ts
+    LEFT JOIN pool_workers_alive a ON a.deployment = m.deployment AND a.bucket = m.bucket
+    GROUP BY ALL
+), alive AS (
+    SELECT w.deployment, w.kind, w.name, w.start_ts, median(a.workers_alive) AS workers_alive
+    FROM pool_stat_windows w
+    JOIN pool_workers_alive a ON a.deployment = w.deployment
+    JOIN pool_buckets b ON b.deployment = a.deployment AND b.bucket = a.bucket
+     AND b.bucket_start >= w.start_ts AND b.bucket_end <= w.end_ts
     GROUP BY ALL
 )
-SELECT s.deployment, s.start_ts, s.end_ts, (s.end_ts - s.start_ts) / 1000 AS seconds,
-       coalesce(c.cpu_seconds / nullif((s.end_ts - s.start_ts) / 1000, 0), b.bucket_cores_mean) AS cores_mean,
-       b.cores_p50, b.cores_p95, b.cores_max, b.user_cores_mean, b.system_cores_mean,
-       b.master_cores_mean, b.worker_cores_mean, b.helper_cores_mean,
-       m.* EXCLUDE (deployment)
-FROM pool_steady s
-LEFT JOIN cpu c USING (deployment)
-LEFT JOIN buckets b USING (deployment)
-LEFT JOIN mem m USING (deployment);
+SELECT w.deployment, w.kind, w.name, w.start_ts, w.end_ts, w.overridden,
+       (w.end_ts - w.start_ts) / 1000 AS seconds,
+       coalesce(cpu.cpu_seconds / nullif((w.end_ts - w.start_ts) / 1000, 0), b.bucket_cores_mean) AS cores_mean,
+       b.cores_p50, b.cores_p95, b.cores_max,
+       b.user_cores_mean, b.system_cores_mean, b.master_cores_mean, b.worker_cores_mean, b.helper_cores_mean,
+       m.* EXCLUDE (deployment, kind, name, start_ts),
+       a.workers_alive
+FROM pool_stat_windows w
+LEFT JOIN cpu USING (deployment, kind, name, start_ts)
+LEFT JOIN buckets b USING (deployment, kind, name, start_ts)
+LEFT JOIN mem m USING (deployment, kind, name, start_ts)
+LEFT JOIN alive a USING (deployment, kind, name, start_ts);
+
+-- Statistics per phase (see pool_window_stats).
+CREATE OR REPLACE TEMP VIEW pool_phase_stats AS
+SELECT deployment, name, start_ts, end_ts, overridden, seconds, cores_mean,
+       cores_p50, cores_p95, cores_max,
+       user_cores_mean, system_cores_mean, master_cores_mean, worker_cores_mean, helper_cores_mean,
+       rss_bytes, pss_bytes, uss_bytes, worker_shared_fraction, rss_overcount,
+       workers_alive
+FROM pool_window_stats
+WHERE kind = 'phase';
+
+-- The steady state's figures (the verdict table): CPU cores (mean exact, p95 over buckets),
+-- memory sums (medians over buckets) and the same per live worker (see pool_window_stats).
+CREATE OR REPLACE TEMP VIEW pool_steady_stats AS
+SELECT deployment, start_ts, end_ts, seconds, cores_mean,
+       cores_p50, cores_p95, cores_max, user_cores_mean, system_cores_mean,
+       master_cores_mean, worker_cores_mean, helper_cores_mean,
+       rss_bytes, pss_bytes, uss_bytes,
+       rss_bytes_per_worker, pss_bytes_per_worker, uss_bytes_per_worker,
+       worker_rss_bytes, worker_pss_bytes, worker_uss_bytes,
+       worker_shared_fraction, rss_overcount,
+       workers_alive_with_memory AS workers_alive
+FROM pool_window_stats
+WHERE kind = 'steady';

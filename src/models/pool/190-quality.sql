@@ -45,13 +45,12 @@ CREATE OR REPLACE TEMP VIEW pool_quality AS
 WITH gaps AS (
     -- a scrape gap: consecutive samples of one series more than 3 scrape intervals apart,
     -- while the process was alive
-    SELECT s.deployment, count(*) AS gaps, max(s.gap_ms) AS longest_ms
-    FROM (SELECT ps.deployment, ps.process, ps.quantity, x.ts, x.ts - x.prev_ts AS gap_ms
-          FROM sample_steps x JOIN pool_process_series ps USING (series_id)
-          WHERE ps.chosen) s
+    -- (from the intervals' histogram, pool_interval_counts)
+    SELECT ps.deployment, sum(c.n_alive)::BIGINT AS gaps, max(c.interval_ms) AS longest_ms
+    FROM pool_interval_counts c
+    JOIN pool_process_series ps USING (series_id)
     JOIN pool_scrape_interval i USING (deployment, quantity)
-    JOIN pool_lifetimes l USING (deployment, process)
-    WHERE s.gap_ms > 3 * i.interval_ms AND s.ts <= l.alive_to
+    WHERE c.interval_ms > 3 * i.interval_ms AND c.n_alive > 0
     GROUP BY ALL
 ), memory_sources AS (
     SELECT deployment,
