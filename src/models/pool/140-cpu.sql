@@ -9,74 +9,137 @@ CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
     CASE WHEN to_ts <= from_ts THEN (CASE WHEN to_ts > a AND to_ts <= b THEN 1.0 ELSE 0.0 END)
          ELSE greatest(0, least(to_ts, b) - greatest(from_ts, a)) / (to_ts - from_ts) END;
 
--- One row per increase, integer keys only (millions of rows); pool_cpu_increments names them.
--- first_bucket..last_bucket: the grid's buckets the interval touches, first_share the part of
--- the increase in the first of them (see pool_process_cpu). Read straight from sample_steps_cpu,
--- joined once to the few rows of the CPU series and their grid.
-CREATE OR REPLACE TEMP TABLE pool_cpu_steps AS
-WITH cpu_series AS (
-    SELECT ps.series_id, ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets
-    FROM pool_process_series ps
-    JOIN pool_grid g USING (deployment)
-    WHERE ps.chosen AND ps.quantity = 'cpu_seconds'
-), i AS (
+-- An increase of a CPU counter, from a sample and its predecessor (sample_steps_cpu) and the
+-- series' row of pool_cpu_series: its CPU seconds, where its interval starts, and whether it
+-- counts at all (a first sample counts only soon after its process started).
+CREATE OR REPLACE TEMP MACRO pool_cpu_increase(value, prev_value, prev_ts, scale) AS
+    CASE WHEN prev_ts IS NULL THEN value * scale
+         WHEN value >= prev_value THEN value * scale - prev_value * scale
+         ELSE value * scale END;
+CREATE OR REPLACE TEMP MACRO pool_cpu_from(prev_ts, process_start_ts) AS coalesce(prev_ts, process_start_ts);
+CREATE OR REPLACE TEMP MACRO pool_cpu_counted(ts, prev_ts, process_start_ts) AS
+    prev_ts IS NOT NULL
+    OR (process_start_ts IS NOT NULL AND ts >= process_start_ts
+        AND ts - process_start_ts <= pool_first_sample_window_ms());
+-- The bucket of a time, not clamped to the grid.
+CREATE OR REPLACE TEMP MACRO pool_bucket_of(t, t0, step_ms) AS floor((t - t0) / step_ms)::BIGINT;
+
+-- The chosen CPU counters with their grid.
+CREATE OR REPLACE TEMP VIEW pool_cpu_series AS
+SELECT ps.series_id, ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets
+FROM pool_process_series ps
+JOIN pool_grid g USING (deployment)
+WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
+
+-- Every increase, one row each, integer keys only (millions of rows: a view, read once, by
+-- pool_cpu_parts). first_bucket..last_bucket: the grid's buckets the interval touches;
+-- within_bucket: it has a length and lies inside one bucket of the grid (most do).
+CREATE OR REPLACE TEMPORARY VIEW pool_cpu_increases AS
+WITH i AS (
     SELECT x.series_id, s.t0, s.step_ms, s.buckets,
-           coalesce(x.prev_ts, s.process_start_ts) AS from_ts,
+           pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts,
            x.ts AS to_ts,
-           CASE WHEN x.prev_ts IS NULL THEN x.value * s.scale
-                WHEN x.value >= x.prev_value THEN x.value * s.scale - x.prev_value * s.scale
-                ELSE x.value * s.scale END AS cpu_seconds,
+           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
            x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
     FROM sample_steps_cpu x
-    JOIN cpu_series s USING (series_id)
-    WHERE x.prev_ts IS NOT NULL
-       OR (s.process_start_ts IS NOT NULL AND x.ts >= s.process_start_ts
-           AND x.ts - s.process_start_ts <= pool_first_sample_window_ms())
+    JOIN pool_cpu_series s USING (series_id)
+    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
 ), b AS (
-    SELECT series_id, from_ts, to_ts, cpu_seconds, reset, t0, step_ms,
-           greatest(0, floor((from_ts - t0) / step_ms))::BIGINT AS first_bucket,
-           least(buckets - 1, floor((to_ts - t0) / step_ms))::BIGINT AS last_bucket
+    SELECT *, pool_bucket_of(from_ts, t0, step_ms) AS from_bucket, pool_bucket_of(to_ts, t0, step_ms) AS to_bucket
     FROM i
 )
-SELECT series_id, from_ts, to_ts, cpu_seconds, reset, first_bucket, last_bucket,
-       cpu_seconds * pool_overlap(from_ts, to_ts, t0 + first_bucket * step_ms, t0 + (first_bucket + 1) * step_ms) AS first_share
+SELECT series_id, from_ts, to_ts, cpu_seconds, reset,
+       greatest(0, from_bucket) AS first_bucket,
+       least(buckets - 1, to_bucket) AS last_bucket,
+       from_bucket = to_bucket AND to_ts > from_ts AND to_bucket BETWEEN 0 AND buckets - 1 AS within_bucket
 FROM b;
 
--- The increases with their names. A TEMPORARY VIEW stays a view (pool-models.ts materializes
--- only TEMP VIEWs): a copy of millions of rows with their strings costs more than the join.
-CREATE OR REPLACE TEMPORARY VIEW pool_cpu_increments AS
-SELECT ps.deployment, ps.process, ps.role, ps.series_id, ps.source, ps.cpu_mode,
-       i.from_ts, i.to_ts, i.cpu_seconds, i.reset
-FROM pool_cpu_steps i
-JOIN pool_process_series ps USING (series_id);
+-- The increases, summed where they lie inside one bucket: one row per series and bucket for
+-- those (from_ts, to_ts: the earliest start and the latest end among them), one row per
+-- interval for the others (across a bucket edge, outside the grid, or of zero length). A
+-- tenth of the rows or fewer, and every figure below reads these: per bucket, per process,
+-- and over windows, where a bucket's sum counts whole when the window holds all of its
+-- increases (pool_window_cpu).
+CREATE OR REPLACE TEMP TABLE pool_cpu_parts AS
+SELECT series_id, first_bucket, last_bucket, within_bucket,
+       min(from_ts) AS from_ts, max(to_ts) AS to_ts,
+       exact_sum(cpu_seconds) AS cpu_seconds,
+       count(*) FILTER (WHERE reset) AS resets
+FROM pool_cpu_increases
+GROUP BY series_id, first_bucket, last_bucket, within_bucket,
+         CASE WHEN within_bucket THEN NULL ELSE from_ts END,
+         CASE WHEN within_bucket THEN NULL ELSE to_ts END;
+
+-- CPU seconds inside windows, exact: each increase counts with the part of its interval inside
+-- the window (pool_overlap). `windows` names a relation of (window_id, series_id, a, b): one
+-- row per window and CPU series it covers. A bucket's sum counts whole when the window holds
+-- from its earliest start to its latest end, and not at all when they are outside; only a
+-- bucket with a window edge among its increases is read increase by increase.
+CREATE OR REPLACE TEMP MACRO pool_window_cpu(windows) AS TABLE
+WITH w AS (
+    SELECT * FROM query_table(windows)
+), parts AS (
+    SELECT w.window_id, w.series_id, w.a, w.b, p.first_bucket, p.from_ts, p.to_ts,
+           CASE WHEN NOT p.within_bucket THEN p.cpu_seconds * pool_overlap(p.from_ts, p.to_ts, w.a, w.b)
+                WHEN p.from_ts >= w.a AND p.to_ts <= w.b THEN p.cpu_seconds
+                WHEN p.to_ts <= w.a OR p.from_ts >= w.b THEN 0 END AS cpu_seconds
+    FROM w
+    JOIN pool_cpu_parts p ON p.series_id = w.series_id AND p.to_ts > w.a AND p.from_ts <= w.b
+), split AS (
+    -- the increases of such a bucket, from the samples in its span (a join on the series and a
+    -- range of times, so only those samples are read as increases)
+    SELECT u.window_id,
+           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale)
+             * pool_overlap(pool_cpu_from(x.prev_ts, s.process_start_ts), x.ts, u.a, u.b) AS cpu_seconds
+    FROM (SELECT DISTINCT window_id, series_id, first_bucket, from_ts, to_ts, a, b FROM parts
+          WHERE cpu_seconds IS NULL) u
+    JOIN sample_steps_cpu x ON x.series_id = u.series_id AND x.ts > u.from_ts AND x.ts <= u.to_ts
+    JOIN pool_cpu_series s ON s.series_id = x.series_id
+    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+      AND pool_cpu_from(x.prev_ts, s.process_start_ts) < x.ts
+      AND pool_bucket_of(pool_cpu_from(x.prev_ts, s.process_start_ts), s.t0, s.step_ms) = u.first_bucket
+      AND pool_bucket_of(x.ts, s.t0, s.step_ms) = u.first_bucket
+)
+SELECT window_id, exact_sum(cpu_seconds) AS cpu_seconds
+FROM (SELECT window_id, cpu_seconds FROM parts WHERE cpu_seconds IS NOT NULL
+      UNION ALL
+      SELECT window_id, cpu_seconds FROM split)
+GROUP BY window_id;
 
 -- CPU seconds per process, CPU mode and bucket. An increase over (from_ts, to_ts] touches the
 -- buckets with bucket_start <= to_ts and bucket_end > from_ts: first_bucket .. last_bucket of
--- pool_cpu_steps, usually one or two; each gets its share (pool_overlap). Summed per series
+-- pool_cpu_parts, usually one or two; each gets its share (pool_overlap). Summed per series
 -- and bucket first, then per process and mode, on integer keys (names joined last), with
 -- exact_sum() (src/models/006-aggregates.sql: the same result in any order of addition, so on
 -- any number of threads).
 CREATE OR REPLACE TEMP VIEW pool_process_cpu AS
 WITH grid AS (
-    SELECT ps.series_id, g.t0, g.step_ms FROM pool_process_series ps JOIN pool_grid g USING (deployment)
+    SELECT series_id, t0, step_ms FROM pool_cpu_series
 ), shares AS (
-    SELECT series_id, first_bucket AS bucket, first_share AS cpu_seconds
-    FROM pool_cpu_steps
-    WHERE last_bucket >= first_bucket
+    SELECT series_id, first_bucket AS bucket, cpu_seconds
+    FROM pool_cpu_parts
+    WHERE within_bucket
     UNION ALL
-    SELECT i.series_id, i.first_bucket + 1,
-           i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, g.t0 + (i.first_bucket + 1) * g.step_ms,
-                                        g.t0 + (i.first_bucket + 2) * g.step_ms)
-    FROM pool_cpu_steps i
+    SELECT p.series_id, p.first_bucket,
+           p.cpu_seconds * pool_overlap(p.from_ts, p.to_ts, g.t0 + p.first_bucket * g.step_ms,
+                                        g.t0 + (p.first_bucket + 1) * g.step_ms)
+    FROM pool_cpu_parts p
     JOIN grid g USING (series_id)
-    WHERE i.last_bucket >= i.first_bucket + 1
+    WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket
+    UNION ALL
+    SELECT p.series_id, p.first_bucket + 1,
+           p.cpu_seconds * pool_overlap(p.from_ts, p.to_ts, g.t0 + (p.first_bucket + 1) * g.step_ms,
+                                        g.t0 + (p.first_bucket + 2) * g.step_ms)
+    FROM pool_cpu_parts p
+    JOIN grid g USING (series_id)
+    WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 1
     UNION ALL
     SELECT series_id, bucket, cpu_seconds * pool_overlap(from_ts, to_ts, t0 + bucket * step_ms, t0 + (bucket + 1) * step_ms)
-    FROM (SELECT i.series_id, i.from_ts, i.to_ts, i.cpu_seconds, g.t0, g.step_ms,
-                 unnest(range(i.first_bucket + 2, i.last_bucket + 1)) AS bucket
-          FROM pool_cpu_steps i
+    FROM (SELECT p.series_id, p.from_ts, p.to_ts, p.cpu_seconds, g.t0, g.step_ms,
+                 unnest(range(p.first_bucket + 2, p.last_bucket + 1)) AS bucket
+          FROM pool_cpu_parts p
           JOIN grid g USING (series_id)
-          WHERE i.last_bucket >= i.first_bucket + 2)
+          WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 2)
 ), per_series AS (
     SELECT series_id, bucket, exact_sum(cpu_seconds) AS cpu_seconds FROM shares GROUP BY series_id, bucket
 ), keys AS (
@@ -117,7 +180,7 @@ WITH per_process AS (
     JOIN pool_buckets b ON b.deployment = q.deployment AND x.ts >= b.bucket_start AND x.ts < b.bucket_end
     WHERE q.scope = 'tree' AND q.quantity = 'cpu_cores' AND x.value IS NOT NULL AND isfinite(x.value)
       AND q.deployment NOT IN (SELECT deployment FROM pool_process_series
-                               WHERE series_id IN (SELECT DISTINCT series_id FROM pool_cpu_steps))
+                               WHERE series_id IN (SELECT DISTINCT series_id FROM pool_cpu_parts))
     GROUP BY ALL
 )
 SELECT b.deployment, b.bucket, b.bucket_start, b.bucket_end,
@@ -131,10 +194,3 @@ FROM pool_buckets b
 LEFT JOIN per_process p USING (deployment, bucket)
 LEFT JOIN tree t USING (deployment, bucket)
 WHERE p.cpu_seconds IS NOT NULL OR t.cores IS NOT NULL;
-
--- CPU seconds of a deployment between two times (exact: increases split at the edges).
-CREATE OR REPLACE TEMP MACRO pool_cpu_seconds_between(d, a, b) AS (
-    SELECT exact_sum(cpu_seconds * pool_overlap(from_ts, to_ts, a, b))
-    FROM pool_cpu_increments
-    WHERE deployment = d AND to_ts > a AND from_ts <= b
-);

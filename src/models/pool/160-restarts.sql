@@ -32,7 +32,7 @@ WITH peak AS (
     -- a counter that went down while its process lived on: samples of different processes
     -- under one series (e.g. a load balancer in front of /metrics), not a restart
     SELECT ps.deployment, sum(r.resets)::BIGINT AS counter_resets
-    FROM (SELECT series_id, count(*) FILTER (WHERE reset) AS resets FROM pool_cpu_steps GROUP BY series_id) r
+    FROM (SELECT series_id, sum(resets) AS resets FROM pool_cpu_parts GROUP BY series_id) r
     JOIN pool_process_series ps USING (series_id)
     GROUP BY ALL
 )
@@ -54,7 +54,7 @@ LEFT JOIN resets x USING (deployment);
 -- exited workers with the CPU of the time they ran.
 CREATE OR REPLACE TEMP VIEW pool_process_totals AS
 WITH per_series AS (
-    SELECT series_id, exact_sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_steps GROUP BY series_id
+    SELECT series_id, exact_sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_parts GROUP BY series_id
 ), cpu AS (
     SELECT ps.deployment, ps.process,
            exact_sum(c.cpu_seconds) AS cpu_seconds,

@@ -32,6 +32,14 @@ FROM pool_lifetimes l
 JOIN ready r USING (deployment)
 LEFT JOIN detected d USING (deployment, process);
 
+-- Each process's CPU counters until it settled (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
+CREATE OR REPLACE TEMP VIEW pool_settle_windows AS
+SELECT {'deployment': s.deployment, 'process': s.process} AS window_id, ps.series_id,
+       -9223372036854775807 AS a, s.settled_ts AS b
+FROM pool_process_settle s
+JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
+WHERE ps.chosen AND ps.quantity = 'cpu_seconds' AND s.settled_ts IS NOT NULL;
+
 -- Per worker: start delay after the deployment's start, CPU seconds until settled, memory at
 -- the first sample at or after settling. `replacement` marks workers started after an early exit.
 CREATE OR REPLACE TEMP VIEW pool_worker_startup AS
@@ -48,12 +56,8 @@ WITH mem AS (
       AND y.last_at_ts -- one sample per time (of two at one time, the larger)
     GROUP BY ALL
 ), cpu AS (
-    SELECT s.deployment, s.process,
-           exact_sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, -9223372036854775807, s.settled_ts)) AS cpu_seconds
-    FROM pool_process_settle s
-    JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
-    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.from_ts < s.settled_ts
-    GROUP BY ALL
+    SELECT window_id.deployment AS deployment, window_id.process AS process, cpu_seconds
+    FROM pool_window_cpu('pool_settle_windows')
 )
 SELECT s.deployment, s.process, s.pid, s.role, s.start_ts, s.settled_ts, s.from_ready,
        (s.start_ts - d.start_ts) / 1000 AS start_delay_seconds,
@@ -69,22 +73,29 @@ WHERE s.role = 'worker';
 
 -- The pool: settled when its last initial worker settled (or at --ready); CPU of every process
 -- from the deployment's start until then.
+CREATE OR REPLACE TEMP VIEW pool_startup_settled AS
+SELECT deployment,
+       max(settled_ts) AS settled_ts,
+       count(*) FILTER (WHERE settled_ts IS NULL) AS unsettled,
+       exact_avg(cpu_seconds) AS cpu_seconds_per_worker,
+       bool_or(from_ready) AS from_ready
+FROM pool_worker_startup
+WHERE NOT replacement
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP VIEW pool_startup_windows AS
+SELECT w.deployment AS window_id, ps.series_id, -9223372036854775807 AS a, w.settled_ts AS b
+FROM pool_startup_settled w
+JOIN pool_process_series ps USING (deployment)
+WHERE w.unsettled = 0 AND ps.chosen AND ps.quantity = 'cpu_seconds';
+
 CREATE OR REPLACE TEMP VIEW pool_startup AS
-WITH w AS (
-    SELECT deployment,
-           max(settled_ts) AS settled_ts,
-           count(*) FILTER (WHERE settled_ts IS NULL) AS unsettled,
-           exact_avg(cpu_seconds) AS cpu_seconds_per_worker,
-           bool_or(from_ready) AS from_ready
-    FROM pool_worker_startup
-    WHERE NOT replacement
-    GROUP BY ALL
-)
 SELECT d.deployment, d.start_ts,
        CASE WHEN w.unsettled = 0 THEN w.settled_ts END AS settled_ts,
        CASE WHEN w.unsettled = 0 THEN (w.settled_ts - d.start_ts) / 1000 END AS seconds,
        CASE WHEN w.unsettled = 0 THEN w.cpu_seconds_per_worker END AS cpu_seconds_per_worker,
-       CASE WHEN w.unsettled = 0 THEN pool_cpu_seconds_between(d.deployment, -9223372036854775807, w.settled_ts) END AS cpu_seconds,
+       CASE WHEN w.unsettled = 0 THEN c.cpu_seconds END AS cpu_seconds,
        coalesce(w.from_ready, false) AS from_ready
 FROM pool_span d
-LEFT JOIN w USING (deployment);
+LEFT JOIN pool_startup_settled w USING (deployment)
+LEFT JOIN pool_window_cpu('pool_startup_windows') c ON c.window_id = d.deployment;

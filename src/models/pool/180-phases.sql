@@ -64,6 +64,14 @@ SELECT deployment, 'steady' AS kind, 'steady' AS name, start_ts, end_ts, false A
 UNION ALL
 SELECT deployment, 'phase', name, start_ts, end_ts, overridden FROM pool_phases;
 
+-- Each window's CPU counters (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
+CREATE OR REPLACE TEMP VIEW pool_stat_window_series AS
+SELECT {'deployment': w.deployment, 'kind': w.kind, 'name': w.name, 'start_ts': w.start_ts} AS window_id,
+       ps.series_id, w.start_ts AS a, w.end_ts AS b
+FROM pool_stat_windows w
+JOIN pool_process_series ps ON ps.deployment = w.deployment
+WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
+
 -- Statistics per window, one pass over the CPU increases for all of them. cores_mean is exact
 -- (CPU seconds in the window, increases split at its edges, over its duration); p50/p95/max are
 -- over the buckets inside it; memory sums are medians over those buckets, and the same per live
@@ -72,12 +80,9 @@ SELECT deployment, 'phase', name, start_ts, end_ts, overridden FROM pool_phases;
 -- that have memory figures (the steady state's, as its per-worker figures).
 CREATE OR REPLACE TEMP VIEW pool_window_stats AS
 WITH cpu AS (
-    SELECT w.deployment, w.kind, w.name, w.start_ts,
-           exact_sum(i.cpu_seconds * pool_overlap(i.from_ts, i.to_ts, w.start_ts, w.end_ts)) AS cpu_seconds
-    FROM pool_stat_windows w
-    JOIN pool_process_series ps ON ps.deployment = w.deployment
-    JOIN pool_cpu_steps i ON i.series_id = ps.series_id AND i.to_ts > w.start_ts AND i.from_ts < w.end_ts
-    GROUP BY ALL
+    SELECT window_id.deployment AS deployment, window_id.kind AS kind, window_id.name AS name,
+           window_id.start_ts AS start_ts, cpu_seconds
+    FROM pool_window_cpu('pool_stat_window_series')
 ), buckets AS (
     SELECT w.deployment, w.kind, w.name, w.start_ts,
            exact_avg(c.cores) AS bucket_cores_mean,

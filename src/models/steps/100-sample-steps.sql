@@ -3,7 +3,7 @@
 -- the previous sample of the same series: the one sort of `samples` by series and time that
 -- the report's base views and the pool models share. Two tables, so that each reader scans
 -- only its half and each keeps only the columns its readers use: sample_steps_cpu (the CPU
--- counters: report_cpu_increase, pool_cpu_steps) and sample_steps_other (memory and the rest:
+-- counters: report_cpu_increase, pool_cpu_increases) and sample_steps_other (memory and the rest:
 -- the memory figures, lifetimes); the view sample_steps has both (scrape intervals, gaps).
 -- Values as stored (each reader applies its catalog row's scale). NULL (staleness markers),
 -- NaN and ±Inf are not measurements and are left out. Ties on ts (a duplicated sample) are
