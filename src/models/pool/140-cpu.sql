@@ -106,13 +106,13 @@ FROM (SELECT window_id, cpu_seconds FROM parts WHERE cpu_seconds IS NOT NULL
       SELECT window_id, cpu_seconds FROM split)
 GROUP BY window_id;
 
--- CPU seconds per process, CPU mode and bucket. An increase over (from_ts, to_ts] touches the
--- buckets with bucket_start <= to_ts and bucket_end > from_ts: first_bucket .. last_bucket of
--- pool_cpu_parts, usually one or two; each gets its share (pool_overlap). Summed per series
--- and bucket first, then per process and mode, on integer keys (names joined last), with
--- exact_sum() (src/models/006-aggregates.sql: the same result in any order of addition, so on
--- any number of threads).
-CREATE OR REPLACE TEMP VIEW pool_process_cpu AS
+-- CPU seconds per process, CPU mode and bucket, as shares to be summed: a bucket's sum of a
+-- series (its increases inside the bucket), and each increase across bucket edges split over
+-- the buckets it touches (first_bucket .. last_bucket, usually two; pool_overlap). Several rows
+-- per series and bucket: readers sum them with exact_sum() (src/models/006-aggregates.sql: the
+-- same result in any order of addition, so on any number of threads). A TEMPORARY VIEW stays a
+-- view (pool-models.ts materializes only TEMP VIEWs): its two readers aggregate it at once.
+CREATE OR REPLACE TEMPORARY VIEW pool_process_cpu AS
 WITH grid AS (
     SELECT series_id, t0, step_ms FROM pool_cpu_series
 ), shares AS (
@@ -140,24 +140,13 @@ WITH grid AS (
           FROM pool_cpu_parts p
           JOIN grid g USING (series_id)
           WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 2)
-), per_series AS (
-    SELECT series_id, bucket, exact_sum(cpu_seconds) AS cpu_seconds FROM shares GROUP BY series_id, bucket
-), keys AS (
-    SELECT series_id, dense_rank() OVER (ORDER BY deployment, process, role, cpu_mode) AS key
-    FROM pool_process_series
-    WHERE series_id IN (SELECT series_id FROM per_series)
-), per_key AS (
-    SELECT k.key, c.bucket, exact_sum(c.cpu_seconds) AS cpu_seconds
-    FROM per_series c JOIN keys k USING (series_id)
-    GROUP BY k.key, c.bucket
-), names AS (
-    SELECT DISTINCT k.key, ps.deployment, ps.process, ps.role, ps.cpu_mode
-    FROM keys k JOIN pool_process_series ps USING (series_id)
 )
-SELECT n.deployment, n.process, n.role, n.cpu_mode, c.bucket, b.bucket_start, b.bucket_end, b.step_ms, c.cpu_seconds
-FROM per_key c
-JOIN names n USING (key)
-JOIN pool_buckets b ON b.deployment = n.deployment AND b.bucket = c.bucket;
+SELECT ps.deployment, ps.process, ps.role, ps.cpu_mode, c.series_id, c.bucket,
+       b.bucket_start, b.bucket_end, b.step_ms, c.cpu_seconds
+FROM shares c
+JOIN pool_process_series ps USING (series_id)
+JOIN pool_buckets b ON b.deployment = ps.deployment AND b.bucket = c.bucket
+WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
 
 -- Cores used per bucket by the whole deployment (master, workers, helpers and others), by role
 -- and by CPU mode. A deployment with no per-process CPU counter (psrecord only) takes the
