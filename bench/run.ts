@@ -6,6 +6,7 @@
  *   npm run bench -- --scaling            # plus our import at 1M, 2M, 5M, 10M, 20M
  *   npm run bench -- --no-baselines       # ours only
  *   npm run bench -- --procfs-snapshots 0 # no /proc snapshot set (default 1800 snapshots × 16 workers)
+ *   npm run bench -- --runs 1             # each of ours once (default 3: the median run is shown)
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
       step: { type: 'string', default: '60s' },
       'procfs-snapshots': { type: 'string', default: '1800' },
       'procfs-workers': { type: 'string', default: '16' },
+      runs: { type: 'string', default: '3' },
     },
   });
   const samples = parseCount(values.samples!);
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
       snapshots: parseCount(values['procfs-snapshots']!),
       workers: parseCount(values['procfs-workers']!),
     },
+    runs: Math.max(1, parseCount(values.runs!)),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${result.table}\n`);

@@ -28,11 +28,16 @@ describe('bench harness (smoke run, tiny sizes)', () => {
       scaling: [400, 2000],
       step: '60s',
       procfs: { snapshots: 5, workers: 2 },
+      runs: 2,
       log: (line) => lines.push(line),
     });
     expect(existsSync(`${dir}/prom-8x250.json`)).toBe(true);
     const ids = result.rows.map((r) => r.id);
     expect(ids).toEqual(expect.arrayContaining(['import', 'promql', 'report', 'procfs', 'read_json']));
+    // ours ran twice each (the row is the median run), the baselines once
+    for (const row of result.rows)
+      expect(row.walls?.length ?? 1).toBe(['read_json', 'pandas'].includes(row.id) ? 1 : 2);
+    expect(result.table).toMatch(/ours: report \(HTML\).* 2: [\d.]+–[\d.]+ s/);
     for (const row of result.rows.filter((r) => r.id !== 'procfs')) {
       expect(row.m.exitCode).toBe(0);
       expect(row.samples).toBe(2000);
