@@ -110,11 +110,18 @@ GROUP BY window_id;
 -- series (its increases inside the bucket), and each increase across bucket edges split over
 -- the buckets it touches (first_bucket .. last_bucket, usually two; pool_overlap). Several rows
 -- per series and bucket: readers sum them with exact_sum() (src/models/006-aggregates.sql: the
--- same result in any order of addition, so on any number of threads). A TEMPORARY VIEW stays a
--- view (pool-models.ts materializes only TEMP VIEWs): its two readers aggregate it at once.
+-- same result in any order of addition, so on any number of threads), per process on the
+-- integer process_id. A TEMPORARY VIEW stays a view (pool-models.ts materializes only TEMP
+-- VIEWs): its two readers aggregate it at once.
 CREATE OR REPLACE TEMPORARY VIEW pool_process_cpu AS
 WITH grid AS (
     SELECT series_id, t0, step_ms FROM pool_cpu_series
+), proc AS (
+    -- an integer per process, for readers that sum per process
+    SELECT series_id, deployment, process, role, cpu_mode,
+           dense_rank() OVER (ORDER BY deployment, process) AS process_id
+    FROM pool_process_series
+    WHERE chosen AND quantity = 'cpu_seconds'
 ), shares AS (
     SELECT series_id, first_bucket AS bucket, cpu_seconds
     FROM pool_cpu_parts
@@ -141,18 +148,19 @@ WITH grid AS (
           JOIN grid g USING (series_id)
           WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 2)
 )
-SELECT ps.deployment, ps.process, ps.role, ps.cpu_mode, c.series_id, c.bucket,
-       b.bucket_start, b.bucket_end, b.step_ms, c.cpu_seconds
+SELECT p.deployment, p.process, p.process_id, p.role, p.cpu_mode, c.series_id, c.bucket, c.cpu_seconds
 FROM shares c
-JOIN pool_process_series ps USING (series_id)
-JOIN pool_buckets b ON b.deployment = ps.deployment AND b.bucket = c.bucket
-WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
+JOIN proc p USING (series_id);
 
 -- Cores used per bucket by the whole deployment (master, workers, helpers and others), by role
 -- and by CPU mode. A deployment with no per-process CPU counter (psrecord only) takes the
 -- whole-tree cores of its tree-scope source instead.
 CREATE OR REPLACE TEMP VIEW pool_cpu AS
-WITH per_process AS (
+WITH per_kind AS (
+    SELECT deployment, bucket, role, cpu_mode, exact_sum(cpu_seconds) AS cpu_seconds
+    FROM pool_process_cpu
+    GROUP BY ALL
+), per_process AS (
     SELECT deployment, bucket,
            exact_sum(cpu_seconds) AS cpu_seconds,
            exact_sum(CASE WHEN role = 'master' THEN cpu_seconds END) AS master_seconds,
@@ -160,7 +168,7 @@ WITH per_process AS (
            exact_sum(CASE WHEN role = 'helper' THEN cpu_seconds END) AS helper_seconds,
            exact_sum(CASE WHEN cpu_mode = 'user' THEN cpu_seconds END) AS user_seconds,
            exact_sum(CASE WHEN cpu_mode = 'system' THEN cpu_seconds END) AS system_seconds
-    FROM pool_process_cpu
+    FROM per_kind
     GROUP BY ALL
 ), tree AS (
     SELECT q.deployment, b.bucket, exact_avg(x.value * q.scale) AS cores

@@ -3,10 +3,15 @@
 -- near one full core until it is done). With --ready (pool_ready), every process started
 -- before that time settles at it. CPU before settling counts from the process's start.
 CREATE OR REPLACE TEMP VIEW pool_process_settle AS
-WITH per_bucket AS (
-    SELECT deployment, process, bucket_start, bucket_end, exact_sum(cpu_seconds) / (any_value(step_ms) / 1000) AS cores
+WITH per_id AS (
+    SELECT process_id, bucket, any_value(deployment) AS deployment, any_value(process) AS process,
+           exact_sum(cpu_seconds) AS cpu_seconds
     FROM pool_process_cpu
-    GROUP BY ALL
+    GROUP BY process_id, bucket
+), per_bucket AS (
+    SELECT c.deployment, c.process, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
+    FROM per_id c
+    JOIN pool_buckets b ON b.deployment = c.deployment AND b.bucket = c.bucket
 ), detected AS (
     SELECT c.deployment, c.process, min(c.bucket_start) AS settled_ts
     FROM per_bucket c
