@@ -18,14 +18,17 @@ WITH keys AS (
     JOIN keys k USING (deployment, process, role, quantity)
     JOIN pool_grid g USING (deployment)
     WHERE ps.chosen
-), last_in_bucket AS (
-    -- straight from sample_steps_other, joined once to the few rows of the memory series
-    SELECT m.key, floor((x.ts - m.t0) / m.step_ms)::BIGINT AS bucket,
-           max(x.ts) AS ts, arg_max(x.value * m.scale, (x.ts, x.series_id)) AS value
+), last_of_series AS (
+    -- each series' last sample in each bucket: the next one is in a later bucket, or there is
+    -- none (straight from sample_steps_other, joined once to the few rows of the memory series)
+    SELECT m.key, x.series_id, pool_bucket_of(x.ts, m.t0, m.step_ms) AS bucket, x.ts, x.value * m.scale AS value
     FROM sample_steps_other x
     JOIN memory_series m USING (series_id)
-    WHERE x.last_at_ts
-    GROUP BY ALL
+    WHERE x.next_ts IS NULL OR pool_bucket_of(x.next_ts, m.t0, m.step_ms) > pool_bucket_of(x.ts, m.t0, m.step_ms)
+), last_in_bucket AS (
+    SELECT key, bucket, max(ts) AS ts, arg_max(value, (ts, series_id)) AS value
+    FROM last_of_series
+    GROUP BY key, bucket
 ), span AS (
     SELECT key, min(ts) AS first_ts, max(ts) AS last_ts FROM last_in_bucket GROUP BY key
 ), cells AS (

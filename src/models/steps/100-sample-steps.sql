@@ -26,10 +26,12 @@ WHERE x.series_id IN (SELECT series_id FROM sample_step_series WHERE cpu)
   AND x.value IS NOT NULL AND isfinite(x.value)
 WINDOW c AS (PARTITION BY x.series_id ORDER BY x.ts, x.value);
 
--- The rest (gauges mostly): the predecessor's time (for scrape intervals and gaps) and
--- whether this is the last sample at its time (for a gauge's latest value).
+-- The rest (gauges mostly): the predecessor's time (for scrape intervals and gaps), the
+-- successor's (a sample is the last of its bucket when the next one is in a later bucket or
+-- there is none: a filter, where an aggregation per bucket would cost far more) and whether this
+-- is the last sample at its time.
 CREATE OR REPLACE TEMP TABLE sample_steps_other AS
-SELECT x.series_id, x.ts, x.value, lag(x.ts) OVER o AS prev_ts,
+SELECT x.series_id, x.ts, x.value, lag(x.ts) OVER o AS prev_ts, lead(x.ts) OVER o AS next_ts,
        lead(x.ts) OVER o IS DISTINCT FROM x.ts AS last_at_ts
 FROM samples x
 WHERE x.series_id IN (SELECT series_id FROM sample_step_series WHERE NOT cpu)
