@@ -23,10 +23,10 @@ export interface PoolParameters {
  * they are used, so the nested pool views would otherwise cost seconds to create and
  * recompute their lower layers at every use. The definitions stay the SQL files' (they run
  * as they are in DuckDB's own CLI); nothing is written to the database file.
- * Two exceptions, both declared in the SQL files: a TEMP TABLE (the per-sample steps and CPU
- * increments, millions of rows with integer keys only) is computed once where it is created,
- * and a TEMPORARY VIEW (the same rows with their names) stays a view, since a copy of millions
- * of rows with their strings costs more time and memory than the join at each use.
+ * Two exceptions, both declared in the SQL files: a TEMP TABLE (pool_cpu_parts, millions of
+ * rows with integer keys only) is computed once where it is created, and a TEMPORARY VIEW
+ * (pool_cpu_increases, pool_process_cpu) stays a view, since its readers each read it once and
+ * a copy of millions of rows would cost more time and memory than reading it where it is used.
  * These models are not among src/models/*.sql (load.ts), which every PromQL query loads:
  * creating them costs the materialization above, worth it once per report only.
  */

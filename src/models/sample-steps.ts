@@ -7,18 +7,22 @@ const STEPS = listSql('models/steps');
 /** Databases whose sample_steps were just made for the report being built (one use each). */
 const fresh = new WeakSet<TraceDatabase>();
 
+async function runSteps(db: TraceDatabase): Promise<void> {
+  for (const file of STEPS) await db.connection.run(file.sql);
+}
+
 /**
- * Makes the temporary table sample_steps: the one sort of the samples that the report's base
- * views and the pool models share (millions of rows at incident scale). The report makes it
- * before its base views and hands it to the pool models it runs next.
+ * Makes the temporary tables sample_steps_cpu and sample_steps_other (and the view
+ * sample_steps over both): the one sort of the samples that the report's base views and the
+ * pool models share (millions of rows at incident scale). The report makes them before its
+ * base views and hands them to the pool models it runs next.
  */
 export async function createSampleSteps(db: TraceDatabase): Promise<void> {
-  for (const file of STEPS) await db.connection.run(file.sql);
+  await runSteps(db);
   fresh.add(db);
 }
 
-/** Makes sample_steps unless they were just made for this report: then uses those, once. */
+/** Makes the sample steps unless they were just made for this report: then uses those, once. */
 export async function useSampleSteps(db: TraceDatabase): Promise<void> {
-  if (!fresh.delete(db)) await createSampleSteps(db);
-  fresh.delete(db);
+  if (!fresh.delete(db)) await runSteps(db);
 }

@@ -24,9 +24,12 @@ CREATE OR REPLACE TEMP MACRO pool_cpu_counted(ts, prev_ts, process_start_ts) AS
 -- The bucket of a time, not clamped to the grid.
 CREATE OR REPLACE TEMP MACRO pool_bucket_of(t, t0, step_ms) AS floor((t - t0) / step_ms)::BIGINT;
 
--- The chosen CPU counters with their grid.
+-- The chosen CPU counters with their process, an integer per process (process_id, for readers
+-- that sum per process) and their grid: every CPU figure below starts from these rows.
 CREATE OR REPLACE TEMP VIEW pool_cpu_series AS
-SELECT ps.series_id, ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets
+SELECT ps.series_id, ps.deployment, ps.process, ps.role, ps.cpu_mode,
+       dense_rank() OVER (ORDER BY ps.deployment, ps.process) AS process_id,
+       ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets
 FROM pool_process_series ps
 JOIN pool_grid g USING (deployment)
 WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
@@ -114,15 +117,7 @@ GROUP BY window_id;
 -- integer process_id. A TEMPORARY VIEW stays a view (pool-models.ts materializes only TEMP
 -- VIEWs): its two readers aggregate it at once.
 CREATE OR REPLACE TEMPORARY VIEW pool_process_cpu AS
-WITH grid AS (
-    SELECT series_id, t0, step_ms FROM pool_cpu_series
-), proc AS (
-    -- an integer per process, for readers that sum per process
-    SELECT series_id, deployment, process, role, cpu_mode,
-           dense_rank() OVER (ORDER BY deployment, process) AS process_id
-    FROM pool_process_series
-    WHERE chosen AND quantity = 'cpu_seconds'
-), shares AS (
+WITH shares AS (
     SELECT series_id, first_bucket AS bucket, cpu_seconds
     FROM pool_cpu_parts
     WHERE within_bucket
@@ -131,26 +126,26 @@ WITH grid AS (
            p.cpu_seconds * pool_overlap(p.from_ts, p.to_ts, g.t0 + p.first_bucket * g.step_ms,
                                         g.t0 + (p.first_bucket + 1) * g.step_ms)
     FROM pool_cpu_parts p
-    JOIN grid g USING (series_id)
+    JOIN pool_cpu_series g USING (series_id)
     WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket
     UNION ALL
     SELECT p.series_id, p.first_bucket + 1,
            p.cpu_seconds * pool_overlap(p.from_ts, p.to_ts, g.t0 + (p.first_bucket + 1) * g.step_ms,
                                         g.t0 + (p.first_bucket + 2) * g.step_ms)
     FROM pool_cpu_parts p
-    JOIN grid g USING (series_id)
+    JOIN pool_cpu_series g USING (series_id)
     WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 1
     UNION ALL
     SELECT series_id, bucket, cpu_seconds * pool_overlap(from_ts, to_ts, t0 + bucket * step_ms, t0 + (bucket + 1) * step_ms)
     FROM (SELECT p.series_id, p.from_ts, p.to_ts, p.cpu_seconds, g.t0, g.step_ms,
                  unnest(range(p.first_bucket + 2, p.last_bucket + 1)) AS bucket
           FROM pool_cpu_parts p
-          JOIN grid g USING (series_id)
+          JOIN pool_cpu_series g USING (series_id)
           WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 2)
 )
-SELECT p.deployment, p.process, p.process_id, p.role, p.cpu_mode, c.series_id, c.bucket, c.cpu_seconds
+SELECT s.deployment, s.process, s.process_id, s.role, s.cpu_mode, c.series_id, c.bucket, c.cpu_seconds
 FROM shares c
-JOIN proc p USING (series_id);
+JOIN pool_cpu_series s USING (series_id);
 
 -- Cores used per bucket by the whole deployment (master, workers, helpers and others), by role
 -- and by CPU mode. A deployment with no per-process CPU counter (psrecord only) takes the
@@ -176,8 +171,8 @@ WITH per_kind AS (
     JOIN samples x USING (series_id)
     JOIN pool_buckets b ON b.deployment = q.deployment AND x.ts >= b.bucket_start AND x.ts < b.bucket_end
     WHERE q.scope = 'tree' AND q.quantity = 'cpu_cores' AND x.value IS NOT NULL AND isfinite(x.value)
-      AND q.deployment NOT IN (SELECT deployment FROM pool_process_series
-                               WHERE series_id IN (SELECT DISTINCT series_id FROM pool_cpu_parts))
+      AND q.deployment NOT IN (SELECT deployment FROM pool_cpu_series
+                               WHERE series_id IN (SELECT series_id FROM pool_cpu_parts))
     GROUP BY ALL
 )
 SELECT b.deployment, b.bucket, b.bucket_start, b.bucket_end,

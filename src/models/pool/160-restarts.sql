@@ -31,9 +31,9 @@ WITH peak AS (
 ), resets AS (
     -- a counter that went down while its process lived on: samples of different processes
     -- under one series (e.g. a load balancer in front of /metrics), not a restart
-    SELECT ps.deployment, sum(r.resets)::BIGINT AS counter_resets
-    FROM (SELECT series_id, sum(resets) AS resets FROM pool_cpu_parts GROUP BY series_id) r
-    JOIN pool_process_series ps USING (series_id)
+    SELECT s.deployment, sum(p.resets)::BIGINT AS counter_resets
+    FROM pool_cpu_parts p
+    JOIN pool_cpu_series s USING (series_id)
     GROUP BY ALL
 )
 SELECT s.deployment,
@@ -56,12 +56,12 @@ CREATE OR REPLACE TEMP VIEW pool_process_totals AS
 WITH per_series AS (
     SELECT series_id, exact_sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_parts GROUP BY series_id
 ), cpu AS (
-    SELECT ps.deployment, ps.process,
+    SELECT s.deployment, s.process,
            exact_sum(c.cpu_seconds) AS cpu_seconds,
-           exact_sum(CASE WHEN ps.cpu_mode = 'user' THEN c.cpu_seconds END) AS user_cpu_seconds,
-           exact_sum(CASE WHEN ps.cpu_mode = 'system' THEN c.cpu_seconds END) AS system_cpu_seconds
+           exact_sum(CASE WHEN s.cpu_mode = 'user' THEN c.cpu_seconds END) AS user_cpu_seconds,
+           exact_sum(CASE WHEN s.cpu_mode = 'system' THEN c.cpu_seconds END) AS system_cpu_seconds
     FROM per_series c
-    JOIN pool_process_series ps USING (series_id)
+    JOIN pool_cpu_series s USING (series_id)
     GROUP BY ALL
 )
 SELECT l.deployment, l.process, l.pid, l.role, l.pool, l.start_ts, l.alive_from, l.alive_to,

@@ -39,11 +39,11 @@ LEFT JOIN detected d USING (deployment, process);
 
 -- Each process's CPU counters until it settled (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
 CREATE OR REPLACE TEMP VIEW pool_settle_windows AS
-SELECT {'deployment': s.deployment, 'process': s.process} AS window_id, ps.series_id,
+SELECT {'deployment': s.deployment, 'process': s.process} AS window_id, c.series_id,
        -9223372036854775807 AS a, s.settled_ts AS b
 FROM pool_process_settle s
-JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
-WHERE ps.chosen AND ps.quantity = 'cpu_seconds' AND s.settled_ts IS NOT NULL;
+JOIN pool_cpu_series c USING (deployment, process)
+WHERE s.settled_ts IS NOT NULL;
 
 -- Per worker: start delay after the deployment's start, CPU seconds until settled, memory at
 -- the first sample at or after settling. `replacement` marks workers started after an early exit.
@@ -89,10 +89,10 @@ WHERE NOT replacement
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP VIEW pool_startup_windows AS
-SELECT w.deployment AS window_id, ps.series_id, -9223372036854775807 AS a, w.settled_ts AS b
+SELECT w.deployment AS window_id, c.series_id, -9223372036854775807 AS a, w.settled_ts AS b
 FROM pool_startup_settled w
-JOIN pool_process_series ps USING (deployment)
-WHERE w.unsettled = 0 AND ps.chosen AND ps.quantity = 'cpu_seconds';
+JOIN pool_cpu_series c USING (deployment)
+WHERE w.unsettled = 0;
 
 CREATE OR REPLACE TEMP VIEW pool_startup AS
 SELECT d.deployment, d.start_ts,

@@ -67,10 +67,9 @@ SELECT deployment, 'phase', name, start_ts, end_ts, overridden FROM pool_phases;
 -- Each window's CPU counters (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
 CREATE OR REPLACE TEMP VIEW pool_stat_window_series AS
 SELECT {'deployment': w.deployment, 'kind': w.kind, 'name': w.name, 'start_ts': w.start_ts} AS window_id,
-       ps.series_id, w.start_ts AS a, w.end_ts AS b
+       c.series_id, w.start_ts AS a, w.end_ts AS b
 FROM pool_stat_windows w
-JOIN pool_process_series ps ON ps.deployment = w.deployment
-WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
+JOIN pool_cpu_series c USING (deployment);
 
 -- Statistics per window, one pass over the CPU increases for all of them. cores_mean is exact
 -- (CPU seconds in the window, increases split at its edges, over its duration); p50/p95/max are
