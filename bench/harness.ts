@@ -125,17 +125,13 @@ function check(row: BenchRow): BenchRow {
   return row;
 }
 
+/** `trace-analyze import` of a file or folder into a fresh database. */
+function importInto(input: string, db: string): Promise<Measurement> {
+  return measure(process.execPath, [CLI, 'import', input, '--db', freshPath(db), '--deployment', 'bench']);
+}
+
 async function ourImport(file: string, db: string, samples: number): Promise<BenchRow> {
-  const m = await measure(process.execPath, [
-    CLI,
-    'import',
-    file,
-    '--db',
-    freshPath(db),
-    '--deployment',
-    'bench',
-  ]);
-  return check({ id: 'import', label: 'ours: import', samples, m });
+  return check({ id: 'import', label: 'ours: import', samples, m: await importInto(file, db) });
 }
 
 function hasPandas(): boolean {
@@ -210,15 +206,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(`measuring: our import of ${options.procfs.snapshots} /proc snapshots${times}`);
     rows.push(
       await repeat(options.runs, async () => {
-        const m = await measure(process.execPath, [
-          CLI,
-          'import',
-          dir,
-          '--db',
-          freshPath(join(runDir, 'procfs.duckdb')),
-          '--deployment',
-          'bench',
-        ]);
+        const m = await importInto(dir, join(runDir, 'procfs.duckdb'));
         // "imported N samples in M series (procfs)": the importer's own count.
         const count = /imported (\d+) samples/.exec(m.stderr);
         return check({

@@ -26,6 +26,47 @@ export const MB = 1024 * 1024;
 /** Share of CPU time spent in user mode (the rest is system). */
 export const USER_SHARE = 0.8;
 
+export const HOUR = 3_600_000;
+/** A pool that runs 3 hours at a 1 s scrape (long enough for a coarser model grid): master and
+ * two workers, load from 1 h to 2 h. */
+export function longPool(): SynthProcess[] {
+  const end = 3 * HOUR;
+  const worker = (pid: number): SynthProcess => ({
+    pid,
+    ppid: 100,
+    role: 'worker',
+    start: 1000,
+    end,
+    cpu: [
+      [1000, 2500, 1],
+      [2500, HOUR, 0.01],
+      [HOUR, 2 * HOUR, 0.6],
+      [2 * HOUR, end, 0.01],
+    ],
+    rss: 120 * MB,
+    pss: 70 * MB,
+    uss: 50 * MB,
+  });
+  return [
+    {
+      pid: 100,
+      ppid: 1,
+      role: 'master',
+      start: 0,
+      end,
+      cpu: [
+        [0, 1000, 1],
+        [1000, end, 0.002],
+      ],
+      rss: 100 * MB,
+      pss: 60 * MB,
+      uss: 40 * MB,
+    },
+    worker(101),
+    worker(102),
+  ];
+}
+
 /** CPU seconds a process used between two times (ms since t0): the integral of its rate. */
 export function cpuBetween(p: SynthProcess, a: number, b: number): number {
   let s = 0;

@@ -2,54 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../../bench/generate.js';
 import { buildPoolReport } from '../../src/models/pool-report.js';
 import { TraceDatabase } from '../../src/store/database.js';
-import { MB, importProcfsPool, type SynthProcess } from '../helpers/pool-synth.js';
+import { HOUR, importProcfsPool, longPool } from '../helpers/pool-synth.js';
 
 // pool_window_cpu (src/models/pool/140-cpu.sql) counts a bucket's summed increases whole or not
 // at all when a window holds or misses all of them, and reads the increases one by one only
 // where a window edge falls among them. Whatever the edges, it must give what the rule gives
 // increase by increase: each counts with the part of its interval inside the window.
 
-const HOUR = 3_600_000;
-/** Master and two workers for 1.5 h at a 1 s scrape (grid step 5 s), with load in between. */
-function pool(): SynthProcess[] {
-  const end = 1.5 * HOUR;
-  const worker = (pid: number, start: number): SynthProcess => ({
-    pid,
-    ppid: 100,
-    role: 'worker',
-    start,
-    end,
-    cpu: [
-      [start, start + 1500, 1],
-      [start + 1500, HOUR / 2, 0.05],
-      [HOUR / 2, HOUR, 0.7],
-      [HOUR, end, 0.02],
-    ],
-    rss: 120 * MB,
-    pss: 70 * MB,
-    uss: 50 * MB,
-  });
-  return [
-    {
-      pid: 100,
-      ppid: 1,
-      role: 'master',
-      start: 0,
-      end,
-      cpu: [[0, end, 0.01]],
-      rss: 90 * MB,
-      pss: 50 * MB,
-      uss: 40 * MB,
-    },
-    worker(101, 800),
-    worker(102, 1300),
-  ];
-}
-
 let db: TraceDatabase;
 beforeAll(async () => {
   db = await TraceDatabase.open(':memory:');
-  await importProcfsPool(db, 'w', pool());
+  await importProcfsPool(db, 'w', longPool()); // 3 h at a 1 s scrape: a 10 s grid
   await buildPoolReport(db); // loads the pool models, pool_window_cpu among them
 });
 afterAll(() => db.close());
@@ -60,7 +23,7 @@ describe('CPU seconds inside a window', () => {
     const t0 = Number(grid.t0);
     const step = Number(grid.step_ms);
     const end = Number(grid.end_ts);
-    expect(step).toBe(5000);
+    expect(step).toBe(10_000);
     const rand = prng(7);
     const windows: [number | string, number][] = [
       ['-9223372036854775807', t0 + 2 * HOUR], // from the beginning (as startup's), past the grid's end

@@ -3,7 +3,7 @@ import { loadModels } from '../../src/models/load.js';
 import { buildPoolReport } from '../../src/models/pool-report.js';
 import { createBaseViews } from '../../src/report/execute.js';
 import { TraceDatabase } from '../../src/store/database.js';
-import { MB, T0, cpuBetween, importProcfsPool, type SynthProcess } from '../helpers/pool-synth.js';
+import { HOUR, MB, T0, cpuBetween, importProcfsPool, longPool } from '../helpers/pool-synth.js';
 
 // The documented rule (docs/report-json.md, "Time grid"): the smallest step from the minimum
 // up this ladder that gives at most max_buckets buckets; past the last rung, whole days.
@@ -12,46 +12,6 @@ function expectedStep(minMs: number, spanMs: number, maxBuckets: number): number
   if (spanMs <= minMs * maxBuckets) return minMs;
   const rung = LADDER_S.map((s) => s * 1000).find((s) => s > minMs && s * maxBuckets >= spanMs);
   return rung ?? 86_400_000 * Math.ceil(spanMs / (86_400_000 * maxBuckets));
-}
-
-const HOUR = 3_600_000;
-/** A pool that runs 3 hours at a 1 s scrape: master and two workers, load from 1 h to 2 h. */
-function longPool(): SynthProcess[] {
-  const end = 3 * HOUR;
-  const worker = (pid: number): SynthProcess => ({
-    pid,
-    ppid: 100,
-    role: 'worker',
-    start: 1000,
-    end,
-    cpu: [
-      [1000, 2500, 1],
-      [2500, HOUR, 0.01],
-      [HOUR, 2 * HOUR, 0.6],
-      [2 * HOUR, end, 0.01],
-    ],
-    rss: 120 * MB,
-    pss: 70 * MB,
-    uss: 50 * MB,
-  });
-  return [
-    {
-      pid: 100,
-      ppid: 1,
-      role: 'master',
-      start: 0,
-      end,
-      cpu: [
-        [0, 1000, 1],
-        [1000, end, 0.002],
-      ],
-      rss: 100 * MB,
-      pss: 60 * MB,
-      uss: 40 * MB,
-    },
-    worker(101),
-    worker(102),
-  ];
 }
 
 let db: TraceDatabase;
