@@ -158,6 +158,26 @@ export const promqlArgType = (func: string, expected: string, got: string) =>
   `expected type ${expected} in call to function "${func}", got ${got}`;
 export const promqlArgCount = (func: string, expected: number, got: number) =>
   `expected ${expected} argument(s) in call to "${func}", got ${got}`;
+export const promqlArgCountRange = (func: string, min: number, max: number, got: number) =>
+  `expected ${min} to ${max} argument(s) in call to "${func}", got ${got}`;
+export const promqlArgCountMin = (func: string, min: number, got: number) =>
+  `expected at least ${min} argument(s) in call to "${func}", got ${got}`;
+export const promqlAggParamType = (op: string, expected: string, got: string) =>
+  `expected type ${expected} in aggregation parameter of ${op}, got ${got}`;
+export const promqlScalarComparison = () => 'comparisons between scalars must use BOOL modifier';
+export const promqlBoolNotComparison = () => 'bool modifier can only be used on comparison operators';
+export const promqlSetOperatorScalar = (op: string) =>
+  `set operator "${op}" not allowed in binary scalar expression`;
+export const promqlSetOperatorGrouping = (op: string) => `no grouping allowed for "${op}" operation`;
+export const promqlLabelBothSides = (label: string) =>
+  `label "${label}" must not occur in ON and GROUP clause at once`;
+export const promqlModifierTwice = (modifier: string) => `${modifier} may not be set multiple times`;
+export const promqlAtTarget = () =>
+  '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery';
+export const promqlAtTime = (text: string) => `cannot read ${JSON.stringify(text)} as an @ time`;
+export const promqlBadLabelName = (name: string) => `invalid label name ${JSON.stringify(name)}`;
+export const promqlUnknownFunction = (name: string) => `unknown function with name ${JSON.stringify(name)}`;
+export const promqlNegativeDuration = () => 'duration must be greater than 0';
 export const promqlAggType = (got: string) =>
   `expected type instant vector in aggregation expression, got ${got}`;
 export const promqlBinaryType = () => 'binary expression must contain only scalar and instant vector types';

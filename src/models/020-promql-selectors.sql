@@ -11,7 +11,7 @@ WITH q AS (
     FROM (SELECT unnest(series_ids) AS series_id) id
     CROSS JOIN (SELECT unnest(range(start_ms, end_ms + 1, step_ms)) AS t) st
 )
-SELECT q.series_id, q.t, x.value
+SELECT q.series_id, q.t, x.value, x.ts
 FROM q ASOF JOIN samples x ON x.series_id = q.series_id AND x.ts <= q.ref
 WHERE x.ts >= q.ref - lookback_ms + CASE WHEN left_open THEN 1 ELSE 0 END
   AND x.value IS NOT NULL;

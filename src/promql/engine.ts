@@ -5,7 +5,7 @@ import type { TraceDatabase } from '../store/database.js';
 import { typeOf } from './ast.js';
 import { PromqlUnsupportedError } from './errors.js';
 import { parsePromql } from './parser.js';
-import { MANY_TO_MANY, MANY_TO_ONE, planQuery } from './planner.js';
+import { MANY_TO_MANY, MANY_TO_ONE, planQuery, QUERY_ERROR } from './planner.js';
 import { semanticsRules, type Semantics } from './semantics.js';
 
 /**
@@ -69,6 +69,8 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
     const text = e instanceof Error ? e.message : String(e);
     if (text.includes(MANY_TO_MANY)) throw new CliError(msg.promqlManyToMany());
     if (text.includes(MANY_TO_ONE)) throw new CliError(msg.promqlManyToOne());
+    const at = text.indexOf(QUERY_ERROR);
+    if (at >= 0) throw new CliError(text.slice(at + QUERY_ERROR.length).split('\n')[0]!);
     throw e;
   });
   // Rows come grouped by label set (matrix, numbered by sid, labels on the first row of each) or

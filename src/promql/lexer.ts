@@ -43,8 +43,10 @@ export function tokenize(query: string): Token[] {
       i += number[0].length;
       continue;
     }
-    // In `[5m:1m]` the colon separates durations (a subquery); elsewhere it may start a metric name.
-    const afterDuration = ch === ':' && tokens.at(-1)?.kind === 'duration';
+    // In `[5m:1m]` (or `[100:1]`) the colon separates durations (a subquery); elsewhere it may
+    // start a metric name.
+    const afterDuration =
+      ch === ':' && (tokens.at(-1)?.kind === 'duration' || tokens.at(-1)?.kind === 'number');
     const ident = afterDuration ? null : IDENT_RE.exec(rest);
     if (ident) {
       tokens.push({ kind: 'ident', text: ident[0], pos: i });

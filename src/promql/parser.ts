@@ -2,49 +2,56 @@ import * as msg from '../base/messages.js';
 import { parseDurationMs, secondsTextToMs } from '../base/time.js';
 import {
   AGGREGATIONS,
-  ARITHMETIC,
-  RANGE_FUNCTIONS,
+  COMPARISONS,
+  FUNCTIONS,
+  PARAMETER_AGGREGATIONS,
+  SET_OPERATORS,
   typeOf,
   type AggregationOp,
-  type ArithmeticOp,
+  type AtModifier,
+  type BinaryOp,
   type Expr,
   type LabelMatcher,
   type MatchOp,
-  type RangeFunction,
+  type ValueType,
   type VectorMatching,
   type VectorSelector,
 } from './ast.js';
 import { PromqlSyntaxError, PromqlUnsupportedError } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
 
-/** Every aggregation keyword of PromQL; the ones outside AGGREGATIONS are refused as unsupported. */
-const ALL_AGGREGATIONS = [
-  ...AGGREGATIONS,
-  'group',
-  'stddev',
-  'stdvar',
-  'topk',
-  'bottomk',
-  'count_values',
-  'quantile',
-  'limitk',
-  'limit_ratio',
+/**
+ * Functions of Prometheus' list (promql/parser/functions.go) that the planner does not compile:
+ * they read native histograms only, or need what an export lacks. Refused as unsupported, never
+ * as a syntax error.
+ */
+const UNSUPPORTED_FUNCTIONS = [
+  'histogram_avg',
+  'histogram_count',
+  'histogram_sum',
+  'histogram_stddev',
+  'histogram_stdvar',
+  'histogram_fraction',
+  'histogram_quantiles',
+  'info',
+  'integral',
 ];
-const COMPARISONS = ['==', '!=', '<', '>', '<=', '>='];
-const SET_OPERATORS = ['and', 'or', 'unless'];
 
 /** Binding power of binary operators (Prometheus promql/parser/lex.go ItemType.Precedence). */
 function precedence(op: string): number {
   if (op === 'or') return 1;
   if (op === 'and' || op === 'unless') return 2;
-  if (COMPARISONS.includes(op)) return 3;
+  if ((COMPARISONS as readonly string[]).includes(op)) return 3;
   if (op === '+' || op === '-') return 4;
   if (op === '*' || op === '/' || op === '%' || op === 'atan2') return 5;
   if (op === '^') return 6;
   return 0;
 }
 
-/** Parses a PromQL expression of the supported subset; anything else is a typed error with its position. */
+const isComparison = (op: string) => (COMPARISONS as readonly string[]).includes(op);
+const isSetOperator = (op: string) => (SET_OPERATORS as readonly string[]).includes(op);
+
+/** Parses a PromQL expression; anything invalid or unsupported is a typed error with its position. */
 export function parsePromql(query: string): Expr {
   return new Parser(query).parseQuery();
 }
@@ -80,6 +87,11 @@ class Parser {
     return t.kind === 'op' && t.text === text;
   }
 
+  private isWord(word: string, ahead = 0): boolean {
+    const t = this.peek(ahead);
+    return t.kind === 'ident' && t.text.toLowerCase() === word;
+  }
+
   private expectOp(text: string, expected = JSON.stringify(text)): Token {
     const t = this.next();
     if (t.kind !== 'op' || t.text !== text) throw this.syntax(t, msg.promqlUnexpected(t.text, expected));
@@ -98,10 +110,7 @@ class Parser {
   private binaryOperator(): string | undefined {
     const t = this.peek();
     if (t.kind === 'op' && precedence(t.text) > 0) return t.text;
-    if (
-      t.kind === 'ident' &&
-      (SET_OPERATORS.includes(t.text.toLowerCase()) || t.text.toLowerCase() === 'atan2')
-    )
+    if (t.kind === 'ident' && (isSetOperator(t.text.toLowerCase()) || t.text.toLowerCase() === 'atan2'))
       return t.text.toLowerCase();
     return undefined;
   }
@@ -114,51 +123,63 @@ class Parser {
       const prec = precedence(op);
       if (prec < minPrecedence) return lhs;
       const opToken = this.next();
-      if (COMPARISONS.includes(op)) throw this.unsupported(opToken, `comparison operator ${op}`);
-      if (SET_OPERATORS.includes(op)) throw this.unsupported(opToken, `set operator ${op}`);
-      if (op === 'atan2') throw this.unsupported(opToken, 'operator atan2');
-      const matching = this.parseMatching();
+      const { returnBool, matching, explicit } = this.parseModifiers(op);
       // ^ is right-associative, every other operator left-associative.
       const rhs = this.parseExpr(op === '^' ? prec : prec + 1);
-      lhs = this.binary(op as ArithmeticOp, lhs, rhs, matching, opToken);
+      lhs = this.binary(op as BinaryOp, lhs, rhs, matching, explicit, returnBool, opToken);
     }
   }
 
-  private parseMatching(): VectorMatching & { explicit: boolean } {
-    const t = this.peek();
-    if (t.kind !== 'ident') return { on: false, labels: [], explicit: false };
-    const word = t.text.toLowerCase();
-    if (word === 'bool') throw this.unsupported(t, 'bool modifier');
-    if (word !== 'on' && word !== 'ignoring') return { on: false, labels: [], explicit: false };
-    this.next();
-    const labels = this.parseLabelList();
-    const g = this.peek();
-    if (g.kind === 'ident' && /^group_(left|right)$/i.test(g.text))
-      throw this.unsupported(g, `${g.text.toLowerCase()} (many-to-one matching)`);
-    return { on: word === 'on', labels, explicit: true };
+  /** `bool`, `on(…)`/`ignoring(…)` and `group_left(…)`/`group_right(…)` after an operator. */
+  private parseModifiers(op: string): { returnBool: boolean; matching: VectorMatching; explicit: boolean } {
+    let returnBool = false;
+    const matching: VectorMatching = {
+      card: isSetOperator(op) ? 'many-to-many' : 'one-to-one',
+      on: false,
+      labels: [],
+      include: [],
+    };
+    if (this.isWord('bool')) {
+      const t = this.next();
+      if (!isComparison(op)) throw this.syntax(t, msg.promqlBoolNotComparison());
+      returnBool = true;
+    }
+    if (!this.isWord('on') && !this.isWord('ignoring')) return { returnBool, matching, explicit: false };
+    matching.on = this.next().text.toLowerCase() === 'on';
+    matching.labels = this.parseLabelList();
+    if (this.isWord('group_left') || this.isWord('group_right')) {
+      const g = this.next();
+      if (isSetOperator(op)) throw this.syntax(g, msg.promqlSetOperatorGrouping(op));
+      matching.card = g.text.toLowerCase() === 'group_left' ? 'many-to-one' : 'one-to-many';
+      if (this.isOp('(')) matching.include = this.parseLabelList();
+      if (matching.on)
+        for (const l of matching.include)
+          if (matching.labels.includes(l)) throw this.syntax(g, msg.promqlLabelBothSides(l));
+    }
+    return { returnBool, matching, explicit: true };
   }
 
   private binary(
-    op: ArithmeticOp,
+    op: BinaryOp,
     lhs: Expr,
     rhs: Expr,
-    matching: VectorMatching & { explicit: boolean },
+    matching: VectorMatching,
+    explicit: boolean,
+    returnBool: boolean,
     opToken: Token,
   ): Expr {
     const lt = typeOf(lhs);
     const rt = typeOf(rhs);
-    if (lt === 'matrix' || rt === 'matrix') throw this.syntax(opToken, msg.promqlBinaryType());
-    if (matching.explicit && (lt === 'scalar' || rt === 'scalar'))
+    // parser.go checkAST for *BinaryExpr.
+    if ((lt !== 'scalar' && lt !== 'vector') || (rt !== 'scalar' && rt !== 'vector'))
+      throw this.syntax(opToken, msg.promqlBinaryType());
+    if (lt === 'scalar' && rt === 'scalar' && isComparison(op) && !returnBool)
+      throw this.syntax(opToken, msg.promqlScalarComparison());
+    if (isSetOperator(op) && (lt === 'scalar' || rt === 'scalar'))
+      throw this.syntax(opToken, msg.promqlSetOperatorScalar(op));
+    if (explicit && (lt === 'scalar' || rt === 'scalar'))
       throw this.syntax(opToken, msg.promqlMatchingScalar());
-    if (!ARITHMETIC.includes(op)) throw this.unsupported(opToken, `operator ${op}`);
-    return {
-      type: 'binary',
-      op,
-      lhs,
-      rhs,
-      matching: { on: matching.on, labels: matching.labels },
-      pos: opToken.pos,
-    };
+    return { type: 'binary', op, lhs, rhs, matching, returnBool, pos: opToken.pos };
   }
 
   private parseUnary(): Expr {
@@ -177,38 +198,124 @@ class Parser {
   }
 
   /** Range `[5m]`, subquery `[5m:1m]`, `offset` and `@` after a primary expression. */
-  private parsePostfix(expr: Expr): Expr {
+  private parsePostfix(start: Expr): Expr {
+    let expr = start;
+    let offsetSet = false;
+    let atSet = false;
     for (;;) {
       const t = this.peek();
       if (this.isOp('[')) {
         this.next();
         const range = this.parseDuration();
-        if (this.isOp(':')) throw this.unsupported(t, 'subquery');
-        this.expectOp(']');
-        if (expr.type !== 'vector') throw this.syntax(t, msg.promqlRangeTarget());
+        if (this.isOp(':')) {
+          this.next();
+          const step = this.isOp(']') ? 0 : this.parseDuration();
+          this.expectOp(']');
+          const type = typeOf(expr);
+          if (type !== 'vector' && type !== 'scalar')
+            throw this.syntax(t, msg.promqlUnexpected('[', 'an instant vector or scalar before a subquery'));
+          expr = { type: 'subquery', expr, rangeMs: range, stepMs: step, offsetMs: 0, pos: expr.pos };
+          offsetSet = atSet = false;
+          continue;
+        }
+        this.expectOp(']', '"]" or ":"');
+        if (expr.type !== 'vector' || offsetSet || atSet) throw this.syntax(t, msg.promqlRangeTarget());
         expr = { type: 'matrix', vector: expr, rangeMs: range, pos: expr.pos };
+        if (this.isWord('anchored') || this.isWord('smoothed'))
+          throw this.unsupported(this.peek(), `${this.peek().text.toLowerCase()} range selector`);
         continue;
       }
-      if (t.kind === 'ident' && t.text.toLowerCase() === 'offset') {
+      if (this.isWord('offset')) {
         this.next();
         let sign = 1;
         if (this.isOp('-')) {
           this.next();
           sign = -1;
         }
-        const offset = sign * this.parseDuration();
-        if (expr.type === 'vector') expr = { ...expr, offsetMs: expr.offsetMs + offset };
-        else if (expr.type === 'matrix')
-          expr = { ...expr, vector: { ...expr.vector, offsetMs: expr.vector.offsetMs + offset } };
+        const offset = sign * this.parseDuration(false);
+        if (offsetSet) throw this.syntax(t, msg.promqlModifierTwice('offset'));
+        offsetSet = true;
+        if (expr.type === 'vector') expr = { ...expr, offsetMs: offset };
+        else if (expr.type === 'matrix') expr = { ...expr, vector: { ...expr.vector, offsetMs: offset } };
+        else if (expr.type === 'subquery') expr = { ...expr, offsetMs: offset };
         else throw this.syntax(t, msg.promqlOffsetTarget());
         continue;
       }
-      if (this.isOp('@')) throw this.unsupported(t, '@ modifier');
+      if (this.isOp('@')) {
+        this.next();
+        const at = this.parseAt();
+        if (atSet) throw this.syntax(t, msg.promqlModifierTwice('@ <timestamp>'));
+        atSet = true;
+        if (expr.type === 'vector') expr = { ...expr, at };
+        else if (expr.type === 'matrix') expr = { ...expr, vector: { ...expr.vector, at } };
+        else if (expr.type === 'subquery') expr = { ...expr, at };
+        else throw this.syntax(t, msg.promqlAtTarget());
+        continue;
+      }
       return expr;
     }
   }
 
-  private parseDuration(): number {
+  /** The time after `@`: unix seconds (a number or a duration), or start() / end(). */
+  private parseAt(): AtModifier {
+    const t = this.next();
+    const word = t.text.toLowerCase();
+    if (t.kind === 'ident' && (word === 'start' || word === 'end') && this.isOp('(')) {
+      this.next();
+      this.expectOp(')');
+      return word;
+    }
+    let sign = 1;
+    let v = t;
+    if (t.kind === 'op' && (t.text === '-' || t.text === '+')) {
+      sign = t.text === '-' ? -1 : 1;
+      v = this.next();
+    }
+    const ms =
+      v.kind === 'number'
+        ? secondsTextToMs(v.text)
+        : v.kind === 'duration'
+          ? parseDurationMs(v.text)
+          : undefined;
+    if (ms === undefined) throw this.syntax(v, msg.promqlAtTime(v.text));
+    return sign * ms;
+  }
+
+  /**
+   * A duration: a literal (`5m`, `1h30m`, plain seconds), or Prometheus 3's duration arithmetic on
+   * literals (`2m*15`, `(1h - 5m)`), folded here. step() and range() inside a duration depend on
+   * the query and are refused as unsupported.
+   */
+  private parseDuration(inBrackets = true): number {
+    const at = this.peek();
+    // Inside [...] arithmetic needs no parentheses; after offset only a literal or (...) is read.
+    const ms = inBrackets ? this.durationExpr(0) : this.durationTerm();
+    if (!Number.isFinite(ms) || (inBrackets && ms <= 0)) throw this.syntax(at, msg.promqlNegativeDuration());
+    return Math.round(ms);
+  }
+
+  private durationExpr(minPrecedence: number): number {
+    let lhs = this.durationTerm();
+    for (;;) {
+      const t = this.peek();
+      if (t.kind !== 'op' || !['+', '-', '*', '/', '%', '^'].includes(t.text)) return lhs;
+      const prec = precedence(t.text);
+      if (prec < minPrecedence) return lhs;
+      this.next();
+      const rhs = this.durationExpr(t.text === '^' ? prec : prec + 1);
+      // Durations are ms; a product or quotient of two durations keeps one factor in seconds.
+      lhs = {
+        '+': lhs + rhs,
+        '-': lhs - rhs,
+        '*': (lhs * rhs) / 1000,
+        '/': (lhs / rhs) * 1000,
+        '%': lhs % rhs,
+        '^': Math.pow(lhs / 1000, rhs / 1000) * 1000,
+      }[t.text]!;
+    }
+  }
+
+  private durationTerm(): number {
     const t = this.next();
     if (t.kind === 'duration') {
       const ms = parseDurationMs(t.text);
@@ -219,7 +326,14 @@ class Parser {
       const ms = secondsTextToMs(t.text);
       if (ms !== undefined) return ms;
     }
-    if (t.kind === 'op' && t.text === '(') throw this.unsupported(t, 'duration expression');
+    if (t.kind === 'op' && t.text === '(') {
+      const v = this.durationExpr(0);
+      this.expectOp(')');
+      return v;
+    }
+    if (t.kind === 'op' && t.text === '-') return -this.durationTerm();
+    if (t.kind === 'ident' && /^(step|range|min|max)$/i.test(t.text) && this.isOp('('))
+      throw this.unsupported(t, `${t.text.toLowerCase()}() in a duration`);
     throw this.syntax(
       t,
       t.kind === 'eof' ? msg.promqlUnexpected('', 'a duration') : msg.promqlBadDuration(t.text),
@@ -236,8 +350,15 @@ class Parser {
         pos: t.pos,
       };
     }
-    if (t.kind === 'duration') throw this.unsupported(t, 'duration literal as a number');
-    if (t.kind === 'string') throw this.unsupported(t, 'string literal');
+    if (t.kind === 'duration') {
+      // Prometheus 3 reads a duration literal as its number of seconds.
+      this.next();
+      return { type: 'number', value: parseDurationMs(t.text)! / 1000, pos: t.pos };
+    }
+    if (t.kind === 'string') {
+      this.next();
+      return { type: 'string', value: t.value!, pos: t.pos };
+    }
     if (this.isOp('(')) {
       this.next();
       const inner = this.parseExpr(0);
@@ -251,7 +372,7 @@ class Parser {
         this.next();
         return { type: 'number', value: lower === 'inf' ? Infinity : NaN, pos: t.pos };
       }
-      const isAggregation = ALL_AGGREGATIONS.includes(lower);
+      const isAggregation = (AGGREGATIONS as readonly string[]).includes(lower);
       const after = this.peek(1);
       const byWithout = after.kind === 'ident' && /^(by|without)$/i.test(after.text);
       if (isAggregation && (this.isOp('(', 1) || byWithout)) return this.parseAggregate();
@@ -264,8 +385,9 @@ class Parser {
 
   private parseAggregate(): Expr {
     const t = this.next();
-    const op = t.text.toLowerCase();
-    if (!(AGGREGATIONS as readonly string[]).includes(op)) throw this.unsupported(t, `aggregation ${op}`);
+    const op = t.text.toLowerCase() as AggregationOp;
+    // limit_ratio samples series by an xxhash of their label sets (engine.go), not reproduced here.
+    if (op === 'limit_ratio') throw this.unsupported(t, 'aggregation limit_ratio');
     let grouping: string[] = [];
     let without = false;
     let hasGrouping = false;
@@ -277,14 +399,27 @@ class Parser {
     };
     if (this.peek().kind === 'ident') readGrouping();
     const open = this.expectOp('(');
-    const expr = this.parseExpr(0);
-    if (this.isOp(',')) throw this.unsupported(open, `parameter of aggregation ${op}`);
-    this.expectOp(')');
-    const after = this.peek();
-    if (!hasGrouping && after.kind === 'ident' && /^(by|without)$/i.test(after.text)) readGrouping();
+    const args: Expr[] = [];
+    while (!this.isOp(')')) {
+      args.push(this.parseExpr(0));
+      if (!this.isOp(',')) break;
+      this.next();
+    }
+    this.expectOp(')', '")" or ","');
+    if (!hasGrouping && this.peek().kind === 'ident' && /^(by|without)$/i.test(this.peek().text))
+      readGrouping();
+    const wanted = PARAMETER_AGGREGATIONS.includes(op) ? 2 : 1;
+    if (args.length !== wanted) throw this.syntax(open, msg.promqlArgCount(op, wanted, args.length));
+    const expr = args.at(-1)!;
+    const param = wanted === 2 ? args[0] : undefined;
     const type = typeOf(expr);
     if (type !== 'vector') throw this.syntax(open, msg.promqlAggType(typeName(type)));
-    return { type: 'aggregate', op: op as AggregationOp, expr, grouping, without, pos: t.pos };
+    if (param) {
+      const expected: ValueType = op === 'count_values' ? 'string' : 'scalar';
+      if (typeOf(param) !== expected)
+        throw this.syntax(open, msg.promqlAggParamType(op, typeName(expected), typeName(typeOf(param))));
+    }
+    return { type: 'aggregate', op, expr, param, grouping, without, pos: t.pos };
   }
 
   private parseLabelList(): string[] {
@@ -305,7 +440,11 @@ class Parser {
   private parseCall(): Expr {
     const t = this.next();
     const name = t.text;
-    if (!(RANGE_FUNCTIONS as readonly string[]).includes(name)) throw this.unsupported(t, `function ${name}`);
+    const signature = FUNCTIONS[name];
+    if (!signature) {
+      if (UNSUPPORTED_FUNCTIONS.includes(name)) throw this.unsupported(t, `function ${name}`);
+      throw this.syntax(t, msg.promqlUnknownFunction(name));
+    }
     this.expectOp('(');
     const args: Expr[] = [];
     while (!this.isOp(')')) {
@@ -314,11 +453,25 @@ class Parser {
       this.next();
     }
     this.expectOp(')', '")" or ","');
-    if (args.length !== 1) throw this.syntax(t, msg.promqlArgCount(name, 1, args.length));
-    const arg = args[0]!;
-    if (arg.type !== 'matrix')
-      throw this.syntax(t, msg.promqlArgType(name, 'range vector', typeName(typeOf(arg))));
-    return { type: 'call', func: name as RangeFunction, arg, pos: t.pos };
+    // parser.go checkAST for *Call: the argument count and each argument's type.
+    const n = signature.args.length;
+    if (signature.variadic === 0 && args.length !== n)
+      throw this.syntax(t, msg.promqlArgCount(name, n, args.length));
+    if (signature.variadic > 0 && (args.length < n - signature.variadic || args.length > n))
+      throw this.syntax(t, msg.promqlArgCountRange(name, n - signature.variadic, n, args.length));
+    if (signature.variadic < 0 && args.length < n - 1)
+      throw this.syntax(t, msg.promqlArgCountMin(name, n - 1, args.length));
+    args.forEach((a, k) => {
+      const expected = signature.args[Math.min(k, n - 1)]!;
+      const got = typeOf(a);
+      if (got !== expected) throw this.syntax(t, msg.promqlArgType(name, typeName(expected), typeName(got)));
+    });
+    if (name === 'label_replace' || name === 'label_join') {
+      const dst = (args[1] as { value: string }).value;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dst) && dst !== '')
+        throw this.syntax(t, msg.promqlBadLabelName(dst));
+    }
+    return { type: 'call', func: name, args, pos: t.pos };
   }
 
   private parseSelector(name: string | undefined, start: Token): VectorSelector {
@@ -328,19 +481,26 @@ class Parser {
       this.next();
       while (!this.isOp('}')) {
         const l = this.next();
-        if (l.kind === 'string') throw this.unsupported(l, 'quoted label name');
-        if (l.kind !== 'ident') throw this.syntax(l, msg.promqlUnexpected(l.text, 'a label name'));
-        const opToken = this.next();
-        if (opToken.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(opToken.text))
-          throw this.syntax(
-            opToken,
-            msg.promqlUnexpected(opToken.text, 'a label matching operator (=, !=, =~, !~)'),
-          );
-        const v = this.next();
-        if (v.kind !== 'string') throw this.syntax(v, msg.promqlUnexpected(v.text, 'a quoted label value'));
-        if (l.text === '__name__' && name !== undefined && opToken.text === '=')
-          throw this.syntax(l, msg.promqlTwoNames());
-        matchers.push({ name: l.text, op: opToken.text as MatchOp, value: v.value! });
+        if (l.kind !== 'ident' && l.kind !== 'string')
+          throw this.syntax(l, msg.promqlUnexpected(l.text, 'a label name'));
+        const label = l.kind === 'string' ? l.value! : l.text;
+        // Prometheus 3: a quoted name alone is the metric name ({"my.metric"}).
+        if (l.kind === 'string' && (this.isOp(',') || this.isOp('}'))) {
+          if (name !== undefined) throw this.syntax(l, msg.promqlTwoNames());
+          matchers.push({ name: '__name__', op: '=', value: label });
+        } else {
+          const opToken = this.next();
+          if (opToken.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(opToken.text))
+            throw this.syntax(
+              opToken,
+              msg.promqlUnexpected(opToken.text, 'a label matching operator (=, !=, =~, !~)'),
+            );
+          const v = this.next();
+          if (v.kind !== 'string') throw this.syntax(v, msg.promqlUnexpected(v.text, 'a quoted label value'));
+          if (label === '__name__' && name !== undefined && opToken.text === '=')
+            throw this.syntax(l, msg.promqlTwoNames());
+          matchers.push({ name: label, op: opToken.text as MatchOp, value: v.value! });
+        }
         if (!this.isOp(',')) break;
         this.next();
       }

@@ -1,4 +1,15 @@
-import type { Aggregate, ArithmeticOp, Binary, Call, Expr, LabelMatcher, VectorSelector } from './ast.js';
+import type {
+  Aggregate,
+  AtModifier,
+  Binary,
+  Call,
+  Expr,
+  LabelMatcher,
+  MatrixSelector,
+  Subquery,
+  VectorSelector,
+} from './ast.js';
+import { COMPARISONS } from './ast.js';
 import { LOOKBACK_MS, type SemanticsRules } from './semantics.js';
 
 /** Where and how a query is evaluated: steps start, start + step, ... <= end (integer ms). */
@@ -23,6 +34,12 @@ export interface EvalContext {
 export const GRID_WINDOWS_PER_SAMPLE = 4;
 
 /**
+ * A subquery without a step (`x[5m:]`) steps at Prometheus' default evaluation interval, the
+ * global evaluation_interval (1 minute unless configured; promqltest uses 1 minute too).
+ */
+export const DEFAULT_SUBQUERY_STEP_MS = 60_000;
+
+/**
  * The compiled query: one SQL statement returning (t, labels, value) rows ordered by series then
  * time, labels being a sorted list of {key, value}. For a scalar expression labels is empty. A
  * range query's vector rows also carry sid, the label set's number, and labels only on the first
@@ -33,56 +50,128 @@ export interface Plan {
   resultType: 'vector' | 'scalar';
 }
 
+/** The steps an expression is evaluated at: start, start + step, … <= end (ms). */
+interface Grid {
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+}
+
 /**
- * A compiled sub-expression: an instant vector is a CTE of (t, labels, value, ord), ord being the
- * position Prometheus gives the sample in its vector (the selector's series order: the rank of
- * the series' label set among the selected ones, an integer so sorting on it is cheap; carried
- * through functions and operators, the first member for an aggregation group); a scalar is an
- * SQL expression.
+ * A compiled sub-expression:
+ * - an instant vector is a CTE of (t, labels, value, ord), ord being the position Prometheus
+ *   gives the sample in its vector (the selector's series order: the rank of the series' label
+ *   set among the selected ones, an integer so sorting on it is cheap; carried through functions
+ *   and operators, the first member for an aggregation group). A selector's CTE also has ts,
+ *   the sample's own timestamp (timestamp() reads it).
+ * - a scalar is a constant SQL expression (`const`), or a CTE of (t, value) with a row for every
+ *   step (`scalar`: time(), scalar(v), and what is computed from them);
+ * - a string is its value (function arguments only).
  */
-type Node = { kind: 'vector'; cte: string } | { kind: 'scalar'; sql: string };
+type Node =
+  | { kind: 'vector'; cte: string; ts?: boolean }
+  | { kind: 'const'; sql: string }
+  | { kind: 'scalar'; cte: string }
+  | { kind: 'string'; value: string };
+
+/** Marker of errors that the query's data causes inside DuckDB (engine.ts shows the text after it). */
+export const QUERY_ERROR = 'promql-error: ';
 
 /**
  * Compiles a PromQL syntax tree to one DuckDB statement (parse → plan → SQL; the SQL models in
  * src/models/ do the per-window arithmetic). Every step of a range query is evaluated in the same
- * set-based statement.
+ * set-based statement; subqueries and `@` evaluate their part on their own step grid inside it.
  */
 export function planQuery(expr: Expr, ctx: EvalContext): Plan {
   const planner = new Planner(ctx);
   const root = planner.compile(expr);
-  const ctes = planner.ctes.map(([name, sql]) => `${name} AS (\n${sql}\n)`).join(',\n');
-  if (root.kind === 'scalar') {
-    const sql = `SELECT unnest(range(${ctx.startMs}::BIGINT, ${ctx.endMs + 1}::BIGINT, ${ctx.stepMs}::BIGINT)) AS t,
-       []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, ${root.sql} AS value ORDER BY t`;
-    return { sql: ctes ? `WITH ${ctes}\n${sql}` : sql, resultType: 'scalar' };
+  const withCtes = (sql: string) =>
+    planner.ctes.length === 0
+      ? sql
+      : `WITH ${planner.ctes.map(([name, body]) => `${name} AS (\n${body}\n)`).join(',\n')}\n${sql}`;
+  if (root.kind === 'const' || root.kind === 'scalar') {
+    const sql =
+      root.kind === 'const'
+        ? `SELECT t, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, ${root.sql} AS value FROM ${planner.stepsTable()} ORDER BY t`
+        : `SELECT t, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, value FROM ${root.cte} ORDER BY t`;
+    return { sql: withCtes(sql), resultType: 'scalar' };
   }
+  if (root.kind !== 'vector') throw new Error('planner bug: a string as the result');
   // An instant query's vector keeps evaluation order.
   if (ctx.startMs === ctx.endMs)
     return {
-      sql: `WITH ${ctes}\nSELECT t, labels, value FROM ${root.cte} ORDER BY ord, labels`,
+      sql: withCtes(`SELECT t, labels, value FROM ${root.cte} ORDER BY ord, labels`),
       resultType: 'vector',
     };
   // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)). Each label set is
   // numbered (sid) and sent once, on its first row: converting it for every point costs more
   // than the query.
+  planner.ctes.push(['result', `SELECT t, labels, value FROM ${root.cte}`]);
+  planner.ctes.push([
+    'label_sets',
+    'SELECT labels, min(t) AS first_t, row_number() OVER (ORDER BY labels) AS sid FROM result GROUP BY labels',
+  ]);
   return {
-    sql: `WITH ${ctes},
-result AS (SELECT t, labels, value FROM ${root.cte}),
-label_sets AS (
-  SELECT labels, min(t) AS first_t, row_number() OVER (ORDER BY labels) AS sid FROM result GROUP BY labels
-)
-SELECT r.t, k.sid, CASE WHEN r.t = k.first_t THEN k.labels END AS labels, r.value
+    sql: withCtes(`SELECT r.t, k.sid, CASE WHEN r.t = k.first_t THEN k.labels END AS labels, r.value
 FROM result r JOIN label_sets k ON r.labels = k.labels
-ORDER BY k.sid, r.t`,
+ORDER BY k.sid, r.t`),
     resultType: 'vector',
   };
 }
 
+/** Per-sample functions: the SQL of the new value from `v` (functions.go simpleFunc and friends). */
+const SIMPLE_FUNCTIONS: Record<string, (v: string) => string> = {
+  abs: (v) => `abs(${v})`,
+  ceil: (v) => `ceil(${v})`,
+  floor: (v) => `floor(${v})`,
+  exp: (v) => `exp(${v})`,
+  sqrt: (v) => `promql_sqrt(${v})`,
+  ln: (v) => `promql_log(${v}, 'e')`,
+  log2: (v) => `promql_log(${v}, '2')`,
+  log10: (v) => `promql_log(${v}, '10')`,
+  sgn: (v) => `promql_sgn(${v})`,
+  acos: (v) => `promql_acos(${v})`,
+  asin: (v) => `promql_asin(${v})`,
+  acosh: (v) => `promql_acosh(${v})`,
+  atanh: (v) => `promql_atanh(${v})`,
+  atan: (v) => `promql_trig(${v}, 'atan')`,
+  asinh: (v) => `promql_trig(${v}, 'asinh')`,
+  cos: (v) => `promql_trig(${v}, 'cos')`,
+  cosh: (v) => `promql_trig(${v}, 'cosh')`,
+  sin: (v) => `promql_trig(${v}, 'sin')`,
+  sinh: (v) => `promql_trig(${v}, 'sinh')`,
+  tan: (v) => `promql_trig(${v}, 'tan')`,
+  tanh: (v) => `promql_trig(${v}, 'tanh')`,
+  deg: (v) => `(${v} * 180 / pi())`,
+  rad: (v) => `(${v} * pi() / 180)`,
+};
+
+const DATE_FUNCTIONS = [
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'days_in_month',
+  'hour',
+  'minute',
+  'month',
+  'year',
+];
+
+/** Range functions promql_grid_windows / promql_range_windows compute from a selector's samples. */
+const WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'resets', 'changes']);
+/** Range functions that need only a window's count, first and last sample and counter correction. */
+const COUNTER_WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'resets']);
+/** Range functions whose result keeps the metric name (functions.go: they return the sample itself). */
+const KEEP_NAME_FUNCTIONS = new Set(['last_over_time', 'first_over_time']);
+
 class Planner {
   readonly ctes: [string, string][] = [];
   private counter = 0;
+  private grid: Grid;
 
-  constructor(private readonly ctx: EvalContext) {}
+  constructor(private readonly ctx: EvalContext) {
+    this.grid = { startMs: ctx.startMs, endMs: ctx.endMs, stepMs: ctx.stepMs };
+  }
 
   private add(prefix: string, sql: string): string {
     const name = `${prefix}${++this.counter}`;
@@ -90,34 +179,113 @@ class Planner {
     return name;
   }
 
+  private withGrid<T>(grid: Grid, f: () => T): T {
+    const saved = this.grid;
+    this.grid = grid;
+    try {
+      return f();
+    } finally {
+      this.grid = saved;
+    }
+  }
+
+  /** The current grid's steps as a table of t. */
+  stepsTable(): string {
+    const { startMs, endMs, stepMs } = this.grid;
+    return `(SELECT unnest(range(${startMs}::BIGINT, ${endMs + 1}::BIGINT, ${stepMs}::BIGINT)) AS t)`;
+  }
+
+  private steps(): string {
+    const { startMs, endMs, stepMs } = this.grid;
+    return `${startMs}::BIGINT, ${endMs}::BIGINT, ${stepMs}::BIGINT`;
+  }
+
+  /** Label list without the metric name; Prometheus 3 drops __type__ and __unit__ with it. */
+  private dropName(labels: string): string {
+    return this.ctx.rules.typeAndUnitLabels
+      ? `list_filter(${labels}, e -> e.key NOT IN ('__name__', '__type__', '__unit__'))`
+      : `promql_drop_name(${labels})`;
+  }
+
+  /** The labels of an arithmetic result: without the metric name (shouldDropMetricName). */
+  private arithmeticLabels(op: string, labels: string): string {
+    return op === 'atan2' && !this.ctx.rules.atan2DropsName ? labels : this.dropName(labels);
+  }
+
   compile(e: Expr): Node {
     switch (e.type) {
       case 'number':
-        return { kind: 'scalar', sql: doubleLiteral(e.value) };
+        return { kind: 'const', sql: doubleLiteral(e.value) };
+      case 'string':
+        return { kind: 'string', value: e.value };
       case 'vector':
-        return { kind: 'vector', cte: this.instantSelector(e) };
+        if (e.at !== undefined) return this.atFixedTime(e.at, () => this.instantSelector(e));
+        return this.instantSelector(e);
       case 'matrix':
-        // The parser only lets a range selector appear as a range function's argument.
-        throw new Error('planner bug: bare range selector');
+      case 'subquery':
+        // The parser lets a range vector appear only as a function's argument.
+        throw new Error('planner bug: range vector outside a function');
       case 'call':
-        return { kind: 'vector', cte: this.rangeFunction(e) };
+        return this.call(e);
       case 'aggregate':
-        return { kind: 'vector', cte: this.aggregate(e) };
+        return this.aggregate(e);
       case 'unary': {
         const inner = this.compile(e.expr);
         if (e.op === '+') return inner;
-        if (inner.kind === 'scalar') return { kind: 'scalar', sql: `(-${inner.sql})` };
-        return {
-          kind: 'vector',
-          cte: this.add(
-            'neg',
-            `SELECT t, promql_drop_name(labels) AS labels, -value AS value, ord FROM ${inner.cte}`,
-          ),
-        };
+        return this.mapValue(inner, (v) => `(-${v})`, true);
       }
       case 'binary':
         return this.binary(e);
     }
+  }
+
+  /** A node's value changed per sample (and the metric name dropped if asked). */
+  private mapValue(node: Node, f: (v: string) => string, dropName: boolean): Node {
+    if (node.kind === 'const') return { kind: 'const', sql: f(node.sql) };
+    if (node.kind === 'scalar')
+      return { kind: 'scalar', cte: this.add('sc', `SELECT t, ${f('value')} AS value FROM ${node.cte}`) };
+    const v = this.vector(node);
+    const labels = dropName ? this.dropName('labels') : 'labels';
+    return {
+      kind: 'vector',
+      cte: this.add('fn', `SELECT t, ${labels} AS labels, ${f('value')} AS value, ord FROM ${v}`),
+    };
+  }
+
+  private vector(node: Node): string {
+    if (node.kind !== 'vector') throw new Error(`planner bug: expected a vector, got ${node.kind}`);
+    return node.cte;
+  }
+
+  /** A scalar as a CTE of (t, value) for every step of the current grid. */
+  private scalarCte(node: Node): string {
+    if (node.kind === 'scalar') return node.cte;
+    if (node.kind === 'const')
+      return this.add('sc', `SELECT t, ${node.sql} AS value FROM ${this.stepsTable()}`);
+    throw new Error(`planner bug: expected a scalar, got ${node.kind}`);
+  }
+
+  /** The one-step grid of an `@` time (ms; start() and end() are the query's). */
+  private fixedGrid(at: AtModifier): Grid {
+    const ms = at === 'start' ? this.ctx.startMs : at === 'end' ? this.ctx.endMs : at;
+    return { startMs: ms, endMs: ms, stepMs: 1 };
+  }
+
+  /**
+   * `@`: the part is evaluated at one time (ms; start() and end() are the query's) and its result
+   * repeated at every step of the current grid (engine.go: @ makes the expression step-invariant).
+   */
+  private atFixedTime(at: AtModifier, f: () => Node): Node {
+    const inner = this.withGrid(this.fixedGrid(at), f);
+    if (inner.kind !== 'vector') throw new Error('planner bug: @ on a scalar');
+    return {
+      kind: 'vector',
+      ts: inner.ts,
+      cte: this.add(
+        'at',
+        `SELECT g.t, x.labels, x.value, x.ord${inner.ts ? ', x.ts' : ''} FROM ${inner.cte} x CROSS JOIN ${this.stepsTable()} g`,
+      ),
+    };
   }
 
   /** The series a selector matches, with their PromQL label sets. */
@@ -134,48 +302,396 @@ WHERE ${where.join('\n  AND ')}`,
 
   private matcherSql(m: LabelMatcher): string {
     const value = `promql_label(labels, ${stringLiteral(m.name)})`;
-    // Prometheus anchors label regexes: ^(?:re)$ (2.x), ^(?s:re)$ (3.x); RE2 in both.
-    const re = stringLiteral(this.ctx.rules.regexDotAll ? `(?s:${m.value})` : `(?:${m.value})`);
     switch (m.op) {
       case '=':
         return `${value} = ${stringLiteral(m.value)}`;
       case '!=':
         return `${value} <> ${stringLiteral(m.value)}`;
       case '=~':
-        return `regexp_full_match(${value}, ${re})`;
+        return `regexp_full_match(${value}, ${this.regex(m.value)})`;
       case '!~':
-        return `NOT regexp_full_match(${value}, ${re})`;
+        return `NOT regexp_full_match(${value}, ${this.regex(m.value)})`;
     }
+  }
+
+  /** Prometheus anchors label regexes: ^(?:re)$ (2.x), ^(?s:re)$ (3.x); RE2 in both. */
+  private regex(re: string): string {
+    return stringLiteral(this.ctx.rules.regexDotAll ? `(?s:${re})` : `(?:${re})`);
   }
 
   private seriesIds(series: string): string {
     return `(SELECT coalesce(list(series_id), []::INTEGER[]) FROM ${series})`;
   }
 
-  private steps(): string {
-    const { startMs, endMs, stepMs } = this.ctx;
-    return `${startMs}::BIGINT, ${endMs}::BIGINT, ${stepMs}::BIGINT`;
-  }
-
   /** How many steps' windows one sample can fall in: at most one per step inside the range. */
   private windowsPerSample(rangeMs: number): number {
-    const { startMs, endMs, stepMs, rules } = this.ctx;
+    const { startMs, endMs, stepMs } = this.grid;
     const steps = Math.floor((endMs - startMs) / stepMs) + 1;
-    return Math.min(steps, Math.floor((rangeMs - (rules.leftOpen ? 1 : 0)) / stepMs) + 1);
+    return Math.min(steps, Math.floor((rangeMs - (this.ctx.rules.leftOpen ? 1 : 0)) / stepMs) + 1);
   }
 
-  private instantSelector(v: VectorSelector): string {
+  private instantSelector(v: VectorSelector): Node {
     const series = this.selectorSeries(v);
-    return this.add(
-      'sel',
-      `SELECT i.t, s.labels, i.value, s.ord
+    return {
+      kind: 'vector',
+      ts: true,
+      cte: this.add(
+        'sel',
+        `SELECT i.t, s.labels, i.value, s.ord, i.ts
 FROM promql_instant(${this.seriesIds(series)}, ${this.steps()}, ${v.offsetMs}::BIGINT, ${LOOKBACK_MS}::BIGINT, ${this.ctx.rules.leftOpen}) i
 JOIN ${series} s USING (series_id)`,
-    );
+      ),
+    };
   }
 
-  private rangeFunction(c: Call): string {
-    const m = c.arg;
+  private call(c: Call): Node {
+    const m = c.args.find(
+      (a): a is MatrixSelector | Subquery => a.type === 'matrix' || a.type === 'subquery',
+    );
+    if (m) return this.rangeCall(c, m);
+    const f = c.func;
+    const simple = SIMPLE_FUNCTIONS[f];
+    if (simple) return this.mapValue(this.compile(c.args[0]!), simple, true);
+    if (DATE_FUNCTIONS.includes(f)) {
+      const arg = c.args[0] ?? {
+        type: 'call',
+        func: 'vector',
+        args: [{ type: 'call', func: 'time', args: [], pos: c.pos }],
+        pos: c.pos,
+      };
+      return this.mapValue(this.compile(arg as Expr), (v) => `promql_date(${v}, '${f}')`, true);
+    }
+    const seconds = (ms: number) => doubleLiteral(ms / 1000);
+    switch (f) {
+      case 'time':
+        return {
+          kind: 'scalar',
+          cte: this.add('time', `SELECT t, t / 1000.0 AS value FROM ${this.stepsTable()}`),
+        };
+      case 'pi':
+        return { kind: 'const', sql: 'pi()' };
+      case 'start':
+        return { kind: 'const', sql: seconds(this.ctx.startMs) };
+      case 'end':
+        return { kind: 'const', sql: seconds(this.ctx.endMs) };
+      case 'step':
+        return { kind: 'const', sql: seconds(this.ctx.startMs === this.ctx.endMs ? 0 : this.ctx.stepMs) };
+      case 'range':
+        return { kind: 'const', sql: seconds(this.ctx.endMs - this.ctx.startMs) };
+      case 'min_of':
+      case 'max_of':
+        // math.Min / math.Max of two scalars (NaN if either is).
+        return this.scalarPair(this.compile(c.args[0]!), this.compile(c.args[1]!), (l, r) =>
+          f === 'min_of' ? `promql_go_min(${l}, ${r})` : `promql_go_max(${l}, ${r})`,
+        );
+      case 'vector': {
+        const s = this.scalarCte(this.compile(c.args[0]!));
+        return {
+          kind: 'vector',
+          cte: this.add(
+            'vec',
+            `SELECT t, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, value, 0 AS ord FROM ${s}`,
+          ),
+        };
+      }
+      case 'scalar': {
+        // funcScalar: the single element's value, NaN unless the vector has exactly one.
+        const v = this.vector(this.compile(c.args[0]!));
+        return {
+          kind: 'scalar',
+          cte: this.add(
+            'scalar',
+            `SELECT g.t, CASE WHEN count(x.value) = 1 THEN any_value(x.value) ELSE 'nan'::DOUBLE END AS value
+FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
+          ),
+        };
+      }
+      case 'timestamp': {
+        // funcTimestamp: a selector's samples keep their own timestamp, anything else is at t.
+        const inner = this.compile(c.args[0]!);
+        const v = this.vector(inner);
+        const ts = inner.kind === 'vector' && inner.ts ? 'ts' : 't';
+        return {
+          kind: 'vector',
+          cte: this.add(
+            'fn',
+            `SELECT t, ${this.dropName('labels')} AS labels, ${ts} / 1000.0 AS value, ord FROM ${v}`,
+          ),
+        };
+      }
+      case 'round':
+      case 'clamp':
+      case 'clamp_min':
+      case 'clamp_max': {
+        const { cte, sqls: s } = this.withScalars(this.compile(c.args[0]!), c.args.slice(1));
+        const vec: Node = { kind: 'vector', cte };
+        if (f === 'round') return this.mapValue(vec, (v) => `promql_round(${v}, ${s[0] ?? '1.0'})`, true);
+        if (f === 'clamp_min') return this.mapValue(vec, (v) => `promql_go_max(${s[0]}, ${v})`, true);
+        if (f === 'clamp_max') return this.mapValue(vec, (v) => `promql_go_min(${s[0]}, ${v})`, true);
+        // funcClamp: nothing when max < min, else math.Max(min, math.Min(max, v)).
+        return this.mapValue(
+          this.filterVector(vec, `NOT promql_cmp('<', ${s[1]}, ${s[0]})`),
+          (v) => `promql_go_max(${s[0]}, promql_go_min(${s[1]}, ${v}))`,
+          true,
+        );
+      }
+      case 'absent':
+        return this.absent(this.vector(this.compile(c.args[0]!)), absentLabels(c.args[0]!));
+      case 'label_replace':
+        return this.labelReplace(c);
+      case 'label_join':
+        return this.labelJoin(c);
+      case 'sort':
+      case 'sort_desc':
+        return this.sortByValue(this.vector(this.compile(c.args[0]!)), f === 'sort_desc');
+      case 'sort_by_label':
+      case 'sort_by_label_desc':
+        return this.sortByLabel(
+          this.vector(this.compile(c.args[0]!)),
+          c.args.slice(1).map((a) => (a as { value: string }).value),
+          f === 'sort_by_label_desc',
+        );
+      case 'histogram_quantile':
+        return this.histogramQuantile(c);
+    }
+    throw new Error(`planner bug: function ${f}`);
+  }
+
+  /**
+   * A vector with scalar arguments next to its samples: constants inline; a per-step scalar is
+   * joined on t as column pK. Returns the vector's CTE (with those columns) and each argument's SQL.
+   */
+  private withScalars(vec: Node, args: (Expr | Node)[]): { cte: string; sqls: string[] } {
+    const v = this.vector(vec);
+    const nodes = args.map((a) => ('kind' in a ? a : this.compile(a)));
+    if (nodes.every((n) => n.kind === 'const'))
+      return { cte: v, sqls: nodes.map((n) => (n as { sql: string }).sql) };
+    const cols: string[] = [];
+    const joins: string[] = [];
+    const sqls = nodes.map((n, k) => {
+      if (n.kind === 'const') return n.sql;
+      joins.push(`JOIN ${this.scalarCte(n)} j${k} ON j${k}.t = x.t`);
+      cols.push(`j${k}.value AS p${k}`);
+      return `p${k}`;
+    });
+    return { cte: this.add('args', `SELECT x.*, ${cols.join(', ')} FROM ${v} x ${joins.join(' ')}`), sqls };
+  }
+
+  private filterVector(node: Node, condition: string): Node {
+    return { kind: 'vector', cte: this.add('flt', `SELECT * FROM ${this.vector(node)} WHERE ${condition}`) };
+  }
+
+  // --- Range functions -------------------------------------------------------------------
+
+  private rangeCall(c: Call, m: MatrixSelector | Subquery): Node {
+    const at = m.type === 'matrix' ? m.vector.at : m.at;
+    if (m.type === 'matrix' && WINDOW_FUNCTIONS.has(c.func))
+      return at === undefined
+        ? this.windowFunction(c.func, m)
+        : this.atFixedTime(at, () => this.windowFunction(c.func, m));
+    // With @ the windows are those at the fixed time, repeated at every step; the function's other
+    // arguments and the evaluation time (predict_linear's intercept) stay the step's.
+    let w =
+      at === undefined ? this.windowLists(m) : this.withGrid(this.fixedGrid(at), () => this.windowLists(m));
+    if (at !== undefined)
+      w = {
+        series: w.series,
+        windows: this.add(
+          'win',
+          `SELECT w.sid, g.t, w.vals, w.tss, w.range_start, w.range_end, w.range_ms FROM ${w.windows} w CROSS JOIN ${this.stepsTable()} g`,
+        ),
+      };
+    if (c.func === 'absent_over_time') {
+      const present = this.add(
+        'pres',
+        `SELECT t, 1.0 AS value, 0 AS ord, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels FROM ${w.windows}`,
+      );
+      return this.absent(present, absentLabels(m));
+    }
+    const scalarArgs = c.args.filter((a) => a !== m);
+    return this.withScalarsJoined(scalarArgs, (s) => {
+      const value = this.listFunction(c.func, s);
+      const labels = KEEP_NAME_FUNCTIONS.has(c.func) ? 's.labels' : this.dropName('s.labels');
+      return `SELECT * FROM (
+  SELECT w.t, ${labels} AS labels, ${value} AS value, s.ord
+  FROM ${w.windows} w JOIN ${w.series} s USING (sid)${s.length ? '\n  __JOINS__' : ''}
+) WHERE value IS NOT NULL`;
+    });
+  }
+
+  /** Like withScalars, for SQL built here: per-step scalars are joined as p0, p1, … on w.t. */
+  private withScalarsJoined(args: Expr[], f: (sqls: string[]) => string): Node {
+    const nodes = args.map((a) => this.compile(a));
+    const sqls: string[] = [];
+    const joins: string[] = [];
+    nodes.forEach((n, k) => {
+      if (n.kind === 'const') sqls.push(n.sql);
+      else {
+        const cte = this.scalarCte(n);
+        joins.push(`JOIN ${cte} p${k} ON p${k}.t = w.t`);
+        sqls.push(`p${k}.value`);
+      }
+    });
+    const sql = f(sqls).replace('__JOINS__', joins.join('\n  '));
+    return { kind: 'vector', cte: this.add('rng', sql) };
+  }
+
+  /** The value of a range function from a window's lists (vals, tss; 060-promql-over-time.sql). */
+  private listFunction(f: string, s: string[]): string {
+    const clampFirst = this.ctx.rules.clampFirst;
+    const kahan = this.ctx.rules.kahanSum;
+    const rate = (isCounter: boolean, isRate: boolean) =>
+      `promql_extrapolated_rate(len(vals), tss[1], vals[1], tss[-1], vals[-1], ${isCounter ? 'promql_list_correction(vals)' : '0.0'},
+                                range_start, range_end, range_ms, ${isCounter}, ${isRate}, ${clampFirst})`;
+    switch (f) {
+      case 'rate':
+        return rate(true, true);
+      case 'increase':
+        return rate(true, false);
+      case 'delta':
+        return rate(false, false);
+      case 'irate':
+      case 'idelta':
+        return `promql_instant_value(len(vals), tss[-1], vals[-1], tss[-2], vals[-2], ${f === 'irate'})`;
+      case 'resets':
+        return 'promql_list_resets(vals)';
+      case 'changes':
+        return 'promql_list_changes(vals)';
+      case 'sum_over_time':
+        return kahan ? 'promql_kahan_sum(vals)' : 'promql_plain_sum(vals)';
+      case 'avg_over_time':
+        return kahan ? 'promql_avg_kahan(vals)' : 'promql_incremental_mean(vals)';
+      case 'count_over_time':
+        return 'len(vals)::DOUBLE';
+      case 'min_over_time':
+        return 'promql_list_min(vals)';
+      case 'max_over_time':
+        return 'promql_list_max(vals)';
+      case 'last_over_time':
+        return 'vals[-1]';
+      case 'first_over_time':
+        return 'vals[1]';
+      case 'present_over_time':
+        return '1.0::DOUBLE';
+      case 'quantile_over_time':
+        return `promql_quantile(${s[0]}, vals)`;
+      case 'stddev_over_time':
+        return 'sqrt(promql_stdvar(vals))';
+      case 'stdvar_over_time':
+        return 'promql_stdvar(vals)';
+      case 'mad_over_time':
+        return 'promql_mad(vals)';
+      case 'ts_of_first_over_time':
+        return 'tss[1] / 1000.0';
+      case 'ts_of_last_over_time':
+        return 'tss[-1] / 1000.0';
+      case 'ts_of_min_over_time':
+        return 'promql_ts_of_extreme(vals, tss, false)';
+      case 'ts_of_max_over_time':
+        return 'promql_ts_of_extreme(vals, tss, true)';
+      case 'deriv':
+        // funcDeriv: the slope with the first sample's time as intercept; two samples at least.
+        return 'CASE WHEN len(vals) >= 2 THEN promql_linear_regression(vals, tss, tss[1]).slope END';
+      case 'predict_linear':
+        // funcPredictLinear: regression with the evaluation time as intercept, + slope × duration.
+        return `CASE WHEN len(vals) >= 2 THEN promql_linear_regression(vals, tss, w.t).intercept
+                   + promql_linear_regression(vals, tss, w.t).slope * ${s[0]} END`;
+      case 'double_exponential_smoothing':
+      case 'holt_winters':
+        // Factors outside (0, 1) are an error of the query (functions.go panics with this text).
+        return `CASE WHEN NOT (${s[0]} > 0 AND ${s[0]} < 1)
+                     THEN error('${QUERY_ERROR}invalid smoothing factor. Expected: 0 < sf < 1, got: ' || ${s[0]})
+                     WHEN NOT (${s[1]} > 0 AND ${s[1]} < 1)
+                     THEN error('${QUERY_ERROR}invalid trend factor. Expected: 0 < tf < 1, got: ' || ${s[1]})
+                     ELSE promql_double_exp_smoothing(vals, ${s[0]}, ${s[1]}) END`;
+    }
+    throw new Error(`planner bug: range function ${f}`);
+  }
+
+  /**
+   * The windows of a range vector as lists: a CTE of (sid, t, vals, tss, range_start, range_end,
+   * range_ms) with a row per series and step whose window holds samples, and the series' CTE
+   * (sid, labels, ord). The samples are those of a range selector, or the points a subquery's
+   * expression gives on its own step grid. Each point is copied into the windows holding it
+   * (the steps k_lo..k_hi of the grid, as promql_grid_windows does) and each window's points are
+   * collected in time order.
+   */
+  private windowLists(m: MatrixSelector | Subquery): { windows: string; series: string } {
+    const { startMs, endMs, stepMs } = this.grid;
+    const rangeMs = m.rangeMs;
+    const offsetMs = m.type === 'matrix' ? m.vector.offsetMs : m.offsetMs;
+    const leftOpen = this.ctx.rules.leftOpen;
+    const adj = leftOpen ? 1 : 0;
+    let points: string;
+    let series: string;
+    if (m.type === 'matrix') {
+      const sel = this.selectorSeries(m.vector);
+      series = this.add('ser', `SELECT series_id AS sid, labels, ord FROM ${sel}`);
+      points = this.add(
+        'pts',
+        `SELECT series_id AS sid, ts, value FROM samples
+WHERE value IS NOT NULL AND series_id IN (SELECT series_id FROM ${sel})
+  AND ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}`,
+      );
+    } else {
+      // engine.go, case *parser.SubqueryExpr: the inner steps are multiples of the subquery's step,
+      // the first after (start - offset - range) (3.x; 2.x: at or after), the last at end - offset.
+      const step = m.stepMs || DEFAULT_SUBQUERY_STEP_MS;
+      const from = startMs - offsetMs - rangeMs;
+      let innerStart = step * Math.trunc(from / step);
+      if (leftOpen ? innerStart <= from : innerStart < from) innerStart += step;
+      const innerEnd = endMs - offsetMs;
+      const inner = this.withGrid(
+        { startMs: innerStart, endMs: Math.max(innerStart, innerEnd), stepMs: step },
+        () => (innerEnd < innerStart ? undefined : this.compile(m.expr)),
+      );
+      let innerCte: string;
+      if (inner === undefined)
+        innerCte = this.add(
+          'empty',
+          `SELECT 0::BIGINT AS t, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, 0.0::DOUBLE AS value, 0 AS ord WHERE false`,
+        );
+      else if (inner.kind === 'vector') innerCte = inner.cte;
+      else {
+        const s = this.withGrid({ startMs: innerStart, endMs: innerEnd, stepMs: step }, () =>
+          this.scalarCte(inner),
+        );
+        innerCte = this.add(
+          'sq',
+          `SELECT t, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, value, 0 AS ord FROM ${s}`,
+        );
+      }
+      series = this.add(
+        'ser',
+        `SELECT labels, dense_rank() OVER (ORDER BY labels) AS sid, min(ord) AS ord FROM ${innerCte} GROUP BY labels`,
+      );
+      points = this.add(
+        'pts',
+        `SELECT s.sid, i.t AS ts, i.value FROM ${innerCte} i JOIN ${series} s USING (labels)`,
+      );
+    }
+    const perSample = this.windowsPerSample(rangeMs);
+    const windows = this.add(
+      'win',
+      `SELECT sid, ${startMs} + k * ${stepMs} AS t, list(value ORDER BY ts) AS vals, list(ts ORDER BY ts) AS tss,
+       ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
+       ${rangeMs}::BIGINT AS range_ms
+FROM (
+  SELECT p.sid, p.ts, p.value, greatest(p.k_lo, 0) + d.i AS k, p.k_hi
+  FROM (SELECT *, promql_grid_k_lo(ts, ${startMs}, ${stepMs}, ${rangeMs}, ${offsetMs}) AS k_lo,
+               promql_grid_k_hi(ts, ${startMs}, ${endMs}, ${stepMs}, ${rangeMs}, ${offsetMs}, ${leftOpen}) AS k_hi
+        FROM ${points}
+        WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}) p,
+       range(0, ${perSample}) d(i)
+  WHERE greatest(p.k_lo, 0) + d.i <= p.k_hi
+)
+GROUP BY sid, k`,
+    );
+    return { windows, series };
+  }
+
+  /** rate, increase, delta, irate, idelta, resets, changes of a range selector. */
+  private windowFunction(func: string, m: MatrixSelector): Node {
     const series = this.selectorSeries(m.vector);
     const clampFirst = this.ctx.rules.clampFirst;
     const rate = (isCounter: boolean, isRate: boolean) =>
@@ -189,14 +705,14 @@ JOIN ${series} s USING (series_id)`,
       idelta: 'promql_instant_value(n, last_ts, last_value, prev_ts, prev_value, false)',
       resets: 'resets::DOUBLE',
       changes: 'changes::DOUBLE',
-    }[c.func];
+    }[func]!;
     const perSample = this.windowsPerSample(m.rangeMs);
     const args = (ids: string) =>
       `${ids}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}`;
     let windows: string;
     if (perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)) {
       windows = `promql_range_windows(${args(this.seriesIds(series))})`;
-    } else if (COUNTER_WINDOW_FUNCTIONS.has(c.func)) {
+    } else if (COUNTER_WINDOW_FUNCTIONS.has(func)) {
       // Series whose resets the loader recorded need no sort of their samples (series_stats).
       const ids = (complete: boolean) =>
         `(SELECT coalesce(list(s.series_id), []::INTEGER[]) FROM ${series} s
@@ -207,115 +723,464 @@ JOIN ${series} s USING (series_id)`,
     } else {
       windows = `promql_grid_windows(${args(this.seriesIds(series))}, ${perSample})`;
     }
-    return this.add(
-      c.func,
-      `SELECT * FROM (
-  SELECT w.t, promql_drop_name(s.labels) AS labels, ${value} AS value, s.ord
+    return {
+      kind: 'vector',
+      cte: this.add(
+        func,
+        `SELECT * FROM (
+  SELECT w.t, ${this.dropName('s.labels')} AS labels, ${value} AS value, s.ord
   FROM ${windows} w
   JOIN ${series} s USING (series_id)
 ) WHERE value IS NOT NULL`,
-    );
+      ),
+    };
   }
 
-  private aggregate(a: Aggregate): string {
-    const inner = this.compile(a.expr);
-    if (inner.kind !== 'vector') throw new Error('planner bug: aggregation over a scalar');
+  // --- Whole-vector functions ------------------------------------------------------------
+
+  /** absent / absent_over_time: 1 with the given labels at every step where the vector is empty. */
+  private absent(v: string, labels: [string, string][]): Node {
+    const list = `[${labels.map(([k, val]) => `{'key': ${stringLiteral(k)}, 'value': ${stringLiteral(val)}}`).join(', ')}]::STRUCT(key VARCHAR, value VARCHAR)[]`;
+    return {
+      kind: 'vector',
+      cte: this.add(
+        'absent',
+        `SELECT g.t, ${list} AS labels, 1.0::DOUBLE AS value, 0 AS ord FROM ${this.stepsTable()} g
+WHERE g.t NOT IN (SELECT t FROM ${v})`,
+      ),
+    };
+  }
+
+  /**
+   * label_replace (functions.go funcLabelReplace): where the regex (anchored as label matchers
+   * are) matches the source label's value, dst becomes the expanded replacement ($1, ${1},
+   * $name); an empty result removes dst. The metric name stays.
+   */
+  private labelReplace(c: Call): Node {
+    const [dst, repl, src, re] = c.args.slice(1).map((a) => (a as { value: string }).value) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const v = this.vector(this.compile(c.args[0]!));
+    const pattern = this.regex(re);
+    const replacement = stringLiteral(goTemplateToRe2(repl, re));
+    const srcValue = `promql_label(labels, ${stringLiteral(src)})`;
+    const newValue = `regexp_replace(${srcValue}, ${pattern}, ${replacement})`;
+    return {
+      kind: 'vector',
+      cte: this.add(
+        'lrep',
+        `SELECT t, CASE WHEN regexp_full_match(${srcValue}, ${pattern})
+    THEN promql_set_label(labels, ${stringLiteral(dst)}, ${newValue}) ELSE labels END AS labels, value, ord FROM ${v}`,
+      ),
+    };
+  }
+
+  /** label_join: dst = the source labels' values joined by the separator (absent ones as ''). */
+  private labelJoin(c: Call): Node {
+    const [dst, sep, ...srcs] = c.args.slice(1).map((a) => (a as { value: string }).value) as string[];
+    const v = this.vector(this.compile(c.args[0]!));
+    const joined = srcs.length
+      ? `concat_ws(${stringLiteral(sep!)}, ${srcs.map((s) => `promql_label(labels, ${stringLiteral(s)})`).join(', ')})`
+      : `''`;
+    return {
+      kind: 'vector',
+      cte: this.add(
+        'ljoin',
+        `SELECT t, promql_set_label(labels, ${stringLiteral(dst!)}, ${joined}) AS labels, value, ord FROM ${v}`,
+      ),
+    };
+  }
+
+  /** sort / sort_desc (funcSort, funcSortDesc): by value, NaN last; only an instant query's order changes. */
+  private sortByValue(v: string, desc: boolean): Node {
+    return {
+      kind: 'vector',
+      cte: this.add(
+        'sort',
+        `SELECT t, labels, value, row_number() OVER (PARTITION BY t ORDER BY isnan(value), value ${desc ? 'DESC' : 'ASC'}, ord) AS ord FROM ${v}`,
+      ),
+    };
+  }
+
+  /** sort_by_label(_desc): by the labels' values in turn, then by the whole label set. */
+  private sortByLabel(v: string, names: string[], desc: boolean): Node {
+    const dir = desc ? 'DESC' : 'ASC';
+    const keys = names.map((n) => `promql_natural_key(promql_label(labels, ${stringLiteral(n)})) ${dir}`);
+    return {
+      kind: 'vector',
+      cte: this.add(
+        'sort',
+        `SELECT t, labels, value, row_number() OVER (PARTITION BY t ORDER BY ${[...keys, `labels ${dir}`].join(', ')}) AS ord FROM ${v}`,
+      ),
+    };
+  }
+
+  /**
+   * histogram_quantile over classic buckets (functions.go funcHistogramQuantile, quantile.go
+   * bucketQuantile): the series of one histogram share their labels but `le` (and the metric
+   * name); each group's buckets, sorted by upper bound, give the quantile.
+   */
+  private histogramQuantile(c: Call): Node {
+    const { cte, sqls: s } = this.withScalars(this.compile(c.args[1]!), [c.args[0]!]);
+    const buckets = this.add(
+      'hb',
+      `SELECT t, list_filter(${this.dropName('labels')}, e -> e.key <> 'le') AS labels,
+       TRY_CAST(promql_label(labels, 'le') AS DOUBLE) AS upper, value, ord, ${s[0]} AS q
+FROM ${cte}`,
+    );
+    return {
+      kind: 'vector',
+      cte: this.add(
+        'hq',
+        `SELECT t, labels, promql_bucket_quantile(any_value(q), list({'upper': upper, 'count': count} ORDER BY upper)) AS value,
+       min(ord) AS ord
+FROM (SELECT t, labels, upper, sum(value) AS count, min(ord) AS ord, any_value(q) AS q
+      FROM ${buckets} WHERE upper IS NOT NULL GROUP BY t, labels, upper)
+GROUP BY t, labels`,
+      ),
+    };
+  }
+
+  // --- Aggregations ----------------------------------------------------------------------
+
+  private aggregate(a: Aggregate): Node {
+    const v = this.vector(this.compile(a.expr));
     const names = `${listLiteral(a.grouping)}::VARCHAR[]`;
-    const group = a.without ? `promql_drop_labels(labels, ${names})` : `promql_keep_labels(labels, ${names})`;
+    const group = a.without
+      ? `list_filter(${this.dropName('labels')}, e -> NOT list_contains(${names}, e.key))`
+      : `promql_keep_labels(labels, ${names})`;
     const kahan = this.ctx.rules.kahanSum;
     // Sums fold the group's values in Prometheus' input order (040-aggregations.sql), so results
     // match to the last bit.
     const ordered = 'list(value ORDER BY ord)';
     const sum = kahan ? `promql_kahan_sum(${ordered})` : `promql_plain_sum(${ordered})`;
-    // Go's min/max skip NaN unless every input is NaN (`if group.value > s.V || math.IsNaN(group.value)`).
-    const agg = {
+    const param = a.param && a.op !== 'count_values' ? this.compile(a.param) : undefined;
+    const withParam = param ? this.withScalars({ kind: 'vector', cte: v }, [param]) : undefined;
+    const p = withParam?.sqls[0] ?? 'NULL';
+    const input = this.add(
+      'grp',
+      `SELECT t, ${group} AS grouping, labels, value, ord, ${p} AS p FROM ${withParam?.cte ?? v}`,
+    );
+    const simple: Record<string, string> = {
       sum,
       // 3.x: Kahan sum divided by the count, incremental once it overflows; 2.42: incremental mean.
       avg: kahan ? `promql_avg_kahan(${ordered})` : `promql_incremental_mean(${ordered})`,
       count: 'count(*)::DOUBLE',
+      // Go's min/max skip NaN unless every input is NaN (`if group.value > s.V || math.IsNaN(group.value)`).
       min: `coalesce(min(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
       max: `coalesce(max(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
-    }[a.op];
-    return this.add(
-      a.op,
-      `SELECT t, grouping AS labels, ${agg} AS value, min(ord) AS ord
-FROM (SELECT t, ${group} AS grouping, value, ord FROM ${inner.cte})
-GROUP BY t, grouping`,
+      group: '1.0::DOUBLE',
+      stdvar: `promql_stdvar(${ordered})`,
+      stddev: `sqrt(promql_stdvar(${ordered}))`,
+    };
+    if (simple[a.op] !== undefined)
+      return {
+        kind: 'vector',
+        cte: this.add(
+          a.op,
+          `SELECT t, grouping AS labels, ${simple[a.op]} AS value, min(ord) AS ord FROM ${input} GROUP BY t, grouping`,
+        ),
+      };
+    if (a.op === 'count_values') {
+      // aggregationCountValues: each sample's labels get the value (Go's FormatFloat 'f', -1) as
+      // the named label, then are grouped (by adds that label, without never removes it) and counted.
+      const name = (a.param as { value: string }).value;
+      const withValue = `promql_set_label(labels, ${stringLiteral(name)}, promql_format_float(value))`;
+      const grouping = a.without ? a.grouping.filter((g) => g !== name) : [...a.grouping, name];
+      const list = `${listLiteral(grouping)}::VARCHAR[]`;
+      const key = a.without
+        ? `list_filter(${this.dropName(withValue)}, e -> NOT list_contains(${list}, e.key))`
+        : `promql_keep_labels(${withValue}, ${list})`;
+      return {
+        kind: 'vector',
+        cte: this.add(
+          'cv',
+          `SELECT t, ${key} AS labels, count(*)::DOUBLE AS value, min(ord) AS ord FROM ${v} GROUP BY t, ${key}`,
+        ),
+      };
+    }
+    if (a.op === 'quantile')
+      return {
+        kind: 'vector',
+        cte: this.add(
+          'quantile',
+          `SELECT t, grouping AS labels, promql_quantile(any_value(p), list(value)) AS value, min(ord) AS ord FROM ${input} GROUP BY t, grouping`,
+        ),
+      };
+    if (a.op === 'limit_ratio') throw new Error('planner bug: limit_ratio');
+    // topk, bottomk, limitk: the k first of each group (by value, NaN last, for topk/bottomk; in
+    // input order for limitk); the samples keep their labels. An instant query lists each group's
+    // members in that order, the groups in order of their first member.
+    const order = a.op === 'limitk' ? 'ord' : `isnan(value), value ${a.op === 'topk' ? 'DESC' : 'ASC'}, ord`;
+    // A NaN k is an error at any step, even one without input (engine.go: "Parameter value is
+    // NaN"); the check's row is read by a UNION ALL branch so it always runs.
+    const check = this.add(
+      'check',
+      `SELECT CASE WHEN EXISTS (SELECT 1 FROM ${this.scalarCte(param!)} WHERE isnan(value))
+  THEN error('${QUERY_ERROR}Parameter value is NaN for parameter k') ELSE true END AS ok`,
     );
+    return {
+      kind: 'vector',
+      cte: this.add(
+        a.op,
+        `SELECT t, labels, value, min(ord) OVER (PARTITION BY t, grouping) * 1000000 + rn AS ord FROM (
+  SELECT *, row_number() OVER (PARTITION BY t, grouping ORDER BY ${order}) AS rn FROM ${input}
+) WHERE rn <= p
+UNION ALL
+SELECT NULL, NULL, NULL, NULL FROM ${check} WHERE NOT ok`,
+      ),
+    };
+  }
+
+  // --- Binary operators ------------------------------------------------------------------
+
+  /** Two scalars combined: a constant from constants, else per step. */
+  private scalarPair(lhs: Node, rhs: Node, f: (l: string, r: string) => string): Node {
+    if (lhs.kind === 'const' && rhs.kind === 'const') return { kind: 'const', sql: f(lhs.sql, rhs.sql) };
+    const l = this.scalarCte(lhs);
+    const r = this.scalarCte(rhs);
+    return {
+      kind: 'scalar',
+      cte: this.add(
+        'sc',
+        `SELECT l.t, ${f('l.value', 'r.value')} AS value FROM ${l} l JOIN ${r} r USING (t)`,
+      ),
+    };
   }
 
   private binary(b: Binary): Node {
     const lhs = this.compile(b.lhs);
     const rhs = this.compile(b.rhs);
-    if (lhs.kind === 'scalar' && rhs.kind === 'scalar')
-      return { kind: 'scalar', sql: arithmetic(b.op, lhs.sql, rhs.sql) };
-    if (lhs.kind === 'vector' && rhs.kind === 'scalar') {
+    const isCmp = (COMPARISONS as readonly string[]).includes(b.op);
+    if ((lhs.kind === 'const' || lhs.kind === 'scalar') && (rhs.kind === 'const' || rhs.kind === 'scalar'))
+      return this.scalarPair(lhs, rhs, (l, r) =>
+        isCmp ? `promql_cmp('${b.op}', ${l}, ${r})::DOUBLE` : arithmetic(b.op, l, r),
+      );
+    if (lhs.kind === 'vector' && rhs.kind === 'vector') return this.vectorBinary(b, lhs.cte, rhs.cte);
+    // Vector and scalar (engine.go VectorscalarBinop): arithmetic drops the metric name; a
+    // comparison keeps the vector's samples it holds for (its value, even when the scalar is on
+    // the left) or, with bool, gives 0/1 without the name.
+    const vecLeft = lhs.kind === 'vector';
+    const v = this.vector(vecLeft ? lhs : rhs);
+    const s = vecLeft ? rhs : lhs;
+    let scalar: string;
+    let join = '';
+    if (s.kind === 'const') scalar = s.sql;
+    else {
+      join = ` JOIN ${this.scalarCte(s)} sc ON sc.t = x.t`;
+      scalar = 'sc.value';
+    }
+    const [l, r] = vecLeft ? ['x.value', scalar] : [scalar, 'x.value'];
+    if (!isCmp)
       return {
         kind: 'vector',
         cte: this.add(
           'op',
-          `SELECT t, promql_drop_name(labels) AS labels, ${arithmetic(b.op, 'value', rhs.sql)} AS value, ord FROM ${lhs.cte}`,
+          `SELECT x.t, ${this.arithmeticLabels(b.op, 'x.labels')} AS labels, ${arithmetic(b.op, l, r)} AS value, x.ord FROM ${v} x${join}`,
         ),
       };
-    }
-    if (lhs.kind === 'scalar' && rhs.kind === 'vector') {
+    const cmp = `promql_cmp('${b.op}', ${l}, ${r})`;
+    if (b.returnBool)
       return {
         kind: 'vector',
         cte: this.add(
           'op',
-          `SELECT t, promql_drop_name(labels) AS labels, ${arithmetic(b.op, lhs.sql, 'value')} AS value, ord FROM ${rhs.cte}`,
+          `SELECT x.t, ${this.dropName('x.labels')} AS labels, ${cmp}::DOUBLE AS value, x.ord FROM ${v} x${join}`,
         ),
       };
-    }
-    if (lhs.kind !== 'vector' || rhs.kind !== 'vector') throw new Error('planner bug: operand kinds');
-    // One-to-one matching (Prometheus engine.go VectorBinop): the match key is the label set without
-    // __name__ (or only the on(...) labels, or without the ignoring(...) ones), and the result
-    // carries exactly that key (resultMetric for CardOneToOne).
+    return {
+      kind: 'vector',
+      cte: this.add('op', `SELECT x.t, x.labels, x.value, x.ord FROM ${v} x${join} WHERE ${cmp}`),
+    };
+  }
+
+  /**
+   * Two vectors (engine.go VectorBinop, VectorAnd/Or/Unless): samples match on their label sets
+   * without __name__, or on only the on(...) labels, or without the ignoring(...) ones.
+   */
+  private vectorBinary(b: Binary, lhsCte: string, rhsCte: string): Node {
     const names = `${listLiteral(b.matching.labels)}::VARCHAR[]`;
     const key = b.matching.on
       ? `promql_keep_labels(labels, ${names})`
-      : `promql_drop_labels(labels, ${names})`;
-    const l = this.add('lhs', `SELECT t, ${key} AS k, value, ord FROM ${lhs.cte}`);
-    const r = this.add('rhs', `SELECT t, ${key} AS k, value FROM ${rhs.cte}`);
-    // Prometheus refuses, at a step where both sides have samples, two right-hand series with
-    // one key (many-to-many), and two left-hand series matching one right-hand one (many-to-one
-    // without group_left). The check row raises the error; the result reads it so it runs.
+      : `list_filter(labels, e -> NOT list_contains(${names}, e.key) AND e.key <> '__name__')`;
+    if (b.op === 'and' || b.op === 'unless' || b.op === 'or') {
+      const l = this.add('lhs', `SELECT t, labels, value, ord, ${key} AS k FROM ${lhsCte}`);
+      const r = this.add('rhs', `SELECT t, labels, value, ord, ${key} AS k FROM ${rhsCte}`);
+      const sql = {
+        and: `SELECT t, labels, value, ord FROM ${l} WHERE (t, k) IN (SELECT t, k FROM ${r})`,
+        unless: `SELECT t, labels, value, ord FROM ${l} WHERE (t, k) NOT IN (SELECT t, k FROM ${r})`,
+        // The right side's samples follow the left's in an instant query's vector.
+        or: `SELECT t, labels, value, ord FROM ${l}
+UNION ALL
+SELECT t, labels, value, ord + 1000000000 FROM ${r} WHERE (t, k) NOT IN (SELECT t, k FROM ${l})`,
+      }[b.op];
+      return { kind: 'vector', cte: this.add(b.op, sql) };
+    }
+    // group_right swaps the sides: the "one" side is the left (engine.go: `lhs, rhs = rhs, lhs`).
+    const swap = b.matching.card === 'one-to-many';
+    const [many, one] = swap ? [rhsCte, lhsCte] : [lhsCte, rhsCte];
+    const l = this.add('lhs', `SELECT t, labels, ${key} AS k, value, ord FROM ${many}`);
+    const r = this.add('rhs', `SELECT t, labels, ${key} AS k, value FROM ${one}`);
+    const isCmp = (COMPARISONS as readonly string[]).includes(b.op);
+    // resultMetric: arithmetic (and bool) drops the name; one-to-one keeps the on(...) labels or
+    // drops the ignoring(...) ones; group_x(...) labels are copied from the "one" side.
+    let labels =
+      isCmp && !b.returnBool
+        ? 'l.labels'
+        : b.returnBool
+          ? this.dropName('l.labels')
+          : this.arithmeticLabels(b.op, 'l.labels');
+    if (b.matching.card === 'one-to-one')
+      labels = b.matching.on
+        ? `promql_keep_labels(${labels}, ${names})`
+        : `list_filter(${labels}, e -> NOT list_contains(${names}, e.key))`;
+    for (const inc of b.matching.include)
+      labels = `promql_set_label(${labels}, ${stringLiteral(inc)}, promql_label(r.labels, ${stringLiteral(inc)}))`;
+    const [lv, rv] = swap ? ['r.value', 'l.value'] : ['l.value', 'r.value'];
+    let value: string;
+    let where = '';
+    if (!isCmp) value = arithmetic(b.op, lv, rv);
+    else if (b.returnBool) value = `promql_cmp('${b.op}', ${lv}, ${rv})::DOUBLE`;
+    else {
+      value = lv;
+      where = ` AND promql_cmp('${b.op}', ${lv}, ${rv})`;
+    }
+    // Prometheus refuses, at a step where both sides have samples, two "one"-side series with one
+    // key, matched or not (many-to-many), and in one-to-one matching two left-hand series matching one right-hand
+    // one (many-to-one without group_left). The check row raises the error; the result reads it.
+    const oneToOne = b.matching.card === 'one-to-one';
     const check = this.add(
       'check',
       `SELECT CASE
   WHEN EXISTS (SELECT 1 FROM ${r} WHERE t IN (SELECT t FROM ${l}) GROUP BY t, k HAVING count(*) > 1)
     THEN error('${MANY_TO_MANY}')
-  WHEN EXISTS (SELECT 1 FROM ${l} WHERE (t, k) IN (SELECT t, k FROM ${r}) GROUP BY t, k HAVING count(*) > 1)
-    THEN error('${MANY_TO_ONE}')
+  ${
+    oneToOne
+      ? `WHEN EXISTS (SELECT 1 FROM ${l} WHERE (t, k) IN (SELECT t, k FROM ${r}) GROUP BY t, k HAVING count(*) > 1)
+    THEN error('${MANY_TO_ONE}')`
+      : ''
+  }
   ELSE true END AS ok`,
     );
     return {
       kind: 'vector',
       cte: this.add(
         'op',
-        `SELECT l.t, l.k AS labels, ${arithmetic(b.op, 'l.value', 'r.value')} AS value, l.ord
+        `SELECT l.t, ${labels} AS labels, ${value} AS value, l.ord
 FROM ${l} l
 JOIN ${r} r ON l.t = r.t AND l.k = r.k
-WHERE (SELECT ok FROM ${check})`,
+WHERE (SELECT ok FROM ${check})${where}`,
       ),
     };
   }
 }
 
-/** Range functions that need only a window's count, first and last sample and counter correction. */
-const COUNTER_WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'resets']);
+/**
+ * The labels absent() and absent_over_time() give (functions.go createLabelsForAbsentFunction):
+ * a selector's `=` matchers other than the name, a label matched twice left out.
+ */
+function absentLabels(e: Expr): [string, string][] {
+  const matchers = e.type === 'vector' ? e.matchers : e.type === 'matrix' ? e.vector.matchers : [];
+  const out = new Map<string, string | undefined>();
+  for (const m of matchers) {
+    if (m.name === '__name__') continue;
+    if (m.op === '=' && !out.has(m.name)) out.set(m.name, m.value);
+    else out.set(m.name, undefined);
+  }
+  return [...out.entries()]
+    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/**
+ * Go's regexp Expand template ($1, ${1}, $name, ${name}, $$) as an RE2 replacement for DuckDB's
+ * regexp_replace (\1, \\ for a backslash). A name is replaced by its group's number; a name or
+ * number that is no group expands to nothing, as in Go.
+ */
+export function goTemplateToRe2(template: string, regex: string): string {
+  const groups = captureGroups(regex);
+  let out = '';
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i]!;
+    if (ch === '\\') {
+      out += '\\\\';
+      continue;
+    }
+    if (ch !== '$') {
+      out += ch;
+      continue;
+    }
+    if (template[i + 1] === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
+    let name: string | undefined;
+    let end = i;
+    const braced = /^\{([A-Za-z0-9_]+)\}/.exec(template.slice(i + 1));
+    const bare = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
+    if (braced) {
+      name = braced[1];
+      end = i + braced[0].length;
+    } else if (bare) {
+      name = bare[0];
+      end = i + bare[0].length;
+    }
+    if (name === undefined) {
+      out += '$';
+      continue;
+    }
+    i = end;
+    const index = /^\d+$/.test(name) ? Number(name) : groups.indexOf(name) + 1;
+    if (index > 0 && index <= groups.length) out += `\\${index}`;
+    else if (index === 0 && /^\d+$/.test(name)) out += '\\0';
+  }
+  return out;
+}
+
+/** The capture groups of a regex in order: their names ('' for unnamed ones). */
+function captureGroups(regex: string): string[] {
+  const groups: string[] = [];
+  for (let i = 0; i < regex.length; i++) {
+    if (regex[i] === '\\') {
+      i++;
+      continue;
+    }
+    if (regex[i] === '[') {
+      // Skip a character class.
+      i++;
+      if (regex[i] === '^') i++;
+      if (regex[i] === ']') i++;
+      while (i < regex.length && regex[i] !== ']') {
+        if (regex[i] === '\\') i++;
+        i++;
+      }
+      continue;
+    }
+    if (regex[i] !== '(') continue;
+    const named = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(regex.slice(i));
+    if (named) groups.push(named[1]!);
+    else if (regex[i + 1] !== '?') groups.push('');
+  }
+  return groups;
+}
 
 /** Markers of the errors the one-to-one check raises inside DuckDB (engine.ts maps them to messages). */
 export const MANY_TO_MANY = 'promql-check: many-to-many';
 export const MANY_TO_ONE = 'promql-check: many-to-one';
 
 /** Go float64 arithmetic in DuckDB (IEEE division: 1/0 is +Inf; % is math.Mod; ^ is math.Pow). */
-function arithmetic(op: ArithmeticOp, a: string, b: string): string {
+function arithmetic(op: string, a: string, b: string): string {
   switch (op) {
     case '%':
-      return `fmod(${a}, ${b})`;
+      return `promql_mod(${a}, ${b})`;
     case '^':
       return `pow(${a}, ${b})`;
+    case 'atan2':
+      return `atan2(${a}, ${b})`;
     default:
       return `(${a} ${op} ${b})`;
   }

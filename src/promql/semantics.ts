@@ -15,16 +15,41 @@ export interface SemanticsRules {
   kahanSum: boolean;
   /** 3.0 compiles label regexes as ^(?s:re)$, so `.` matches a newline; 2.x as ^(?:re)$. */
   regexDotAll: boolean;
+  /** 3.x: the type-and-unit labels __type__ and __unit__ are dropped wherever __name__ is. */
+  typeAndUnitLabels: boolean;
+  /** 3.x: atan2 drops the metric name as the other arithmetic operators do; 2.x keeps it. */
+  atan2DropsName: boolean;
 }
 
 export function semanticsRules(s: Semantics): SemanticsRules {
   switch (s) {
     case 'prometheus-3':
-      return { leftOpen: true, clampFirst: false, kahanSum: true, regexDotAll: true };
+      return {
+        leftOpen: true,
+        clampFirst: false,
+        kahanSum: true,
+        regexDotAll: true,
+        typeAndUnitLabels: true,
+        atan2DropsName: true,
+      };
     case 'prometheus-2.51':
-      return { leftOpen: false, clampFirst: false, kahanSum: true, regexDotAll: false };
+      return {
+        leftOpen: false,
+        clampFirst: false,
+        kahanSum: true,
+        regexDotAll: false,
+        typeAndUnitLabels: false,
+        atan2DropsName: false,
+      };
     case 'prometheus-2.42':
-      return { leftOpen: false, clampFirst: true, kahanSum: false, regexDotAll: false };
+      return {
+        leftOpen: false,
+        clampFirst: true,
+        kahanSum: false,
+        regexDotAll: false,
+        typeAndUnitLabels: false,
+        atan2DropsName: false,
+      };
   }
 }
 

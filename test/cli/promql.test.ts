@@ -76,10 +76,10 @@ describe('trace-analyze promql', () => {
   });
 
   it('exits 2 naming an unsupported construct and its position', () => {
-    const r = cli(['promql', 'sum(rate(x[5m])) > 0', '--db', db, '--time', '100']);
+    const r = cli(['promql', 'sum(rate(x[5m])) > histogram_count(y)', '--db', db, '--time', '100']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      `trace-analyze: ${msg.promqlUnsupported({ line: 1, column: 18 }, 'comparison operator >')}\n`,
+      `trace-analyze: ${msg.promqlUnsupported({ line: 1, column: 20 }, 'function histogram_count')}\n`,
     );
     expect(r.stdout).toBe('');
   });

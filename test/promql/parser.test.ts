@@ -19,19 +19,21 @@ describe('PromQL parser', () => {
     expect(e).toMatchObject({
       type: 'call',
       func: 'rate',
-      arg: {
-        rangeMs: 90_000,
-        vector: {
-          offsetMs: 300_000,
-          matchers: [
-            { name: '__name__', op: '=', value: 'x' },
-            { name: 'a', op: '=', value: '1' },
-            { name: 'b', op: '!=', value: '2' },
-            { name: 'c', op: '=~', value: '3|4' },
-            { name: '__name__', op: '!~', value: 'y.*' },
-          ],
+      args: [
+        {
+          rangeMs: 90_000,
+          vector: {
+            offsetMs: 300_000,
+            matchers: [
+              { name: '__name__', op: '=', value: 'x' },
+              { name: 'a', op: '=', value: '1' },
+              { name: 'b', op: '!=', value: '2' },
+              { name: 'c', op: '=~', value: '3|4' },
+              { name: '__name__', op: '!~', value: 'y.*' },
+            ],
+          },
         },
-      },
+      ],
     });
   });
 
@@ -48,16 +50,37 @@ describe('PromQL parser', () => {
     expect(parsePromql('a - on (x) b')).toMatchObject({ matching: { on: true, labels: ['x'] } });
   });
 
+  it('reads the whole language: modifiers, subqueries, @, duration arithmetic', () => {
+    expect(parsePromql('a > bool on (x) group_left (y) b')).toMatchObject({
+      op: '>',
+      returnBool: true,
+      matching: { card: 'many-to-one', on: true, labels: ['x'], include: ['y'] },
+    });
+    expect(parsePromql('a unless ignoring (x) b')).toMatchObject({
+      op: 'unless',
+      matching: { card: 'many-to-many' },
+    });
+    expect(parsePromql('topk(3, x)')).toMatchObject({ op: 'topk', param: { value: 3 } });
+    expect(parsePromql('max_over_time(rate(x[1m])[5m:30s] offset 1m @ end())')).toMatchObject({
+      func: 'max_over_time',
+      args: [{ type: 'subquery', rangeMs: 300_000, stepMs: 30_000, offsetMs: 60_000, at: 'end' }],
+    });
+    expect(parsePromql('x @ 100 offset 5m')).toMatchObject({ at: 100_000, offsetMs: 300_000 });
+    expect(parsePromql('rate(x[2m*15])')).toMatchObject({ args: [{ rangeMs: 1_800_000 }] });
+    expect(parsePromql('x offset (1h - 5m)')).toMatchObject({ offsetMs: 3_300_000 });
+    expect(parsePromql('round(x)')).toMatchObject({ func: 'round', args: [{ type: 'vector' }] });
+  });
+
   it('names unsupported constructs and their position', () => {
-    expect(unsupported('abs(x)').message).toBe(msg.promqlUnsupported({ line: 1, column: 1 }, 'function abs'));
-    expect(unsupported('sum(rate(x[5m])) > 1').construct).toBe('comparison operator >');
-    expect(unsupported('x and y').construct).toBe('set operator and');
-    expect(unsupported('topk(3, x)').construct).toBe('aggregation topk');
-    expect(unsupported('rate(x[5m:1m])').construct).toBe('subquery');
-    const at = unsupported('sum(x)\n  + y @ 100');
-    expect(at.construct).toBe('@ modifier');
-    expect(at.message).toContain('at 2:7');
-    expect(unsupported('x / on (a) group_left y').construct).toBe('group_left (many-to-one matching)');
+    expect(unsupported('histogram_count(x)').message).toBe(
+      msg.promqlUnsupported({ line: 1, column: 1 }, 'function histogram_count'),
+    );
+    expect(unsupported('rate(x[5m] anchored)').construct).toBe('anchored range selector');
+    expect(unsupported('rate(x[5m] smoothed)').construct).toBe('smoothed range selector');
+    expect(unsupported('rate(x[step() * 2])').construct).toBe('step() in a duration');
+    const at = unsupported('sum(x)\n  + limit_ratio(0.5, y)');
+    expect(at.construct).toBe('aggregation limit_ratio');
+    expect(at.message).toContain('at 2:5');
   });
 
   it('refuses invalid PromQL as a syntax error with its position', () => {
@@ -69,5 +92,10 @@ describe('PromQL parser', () => {
     expect(() => parsePromql('sum(x[5m])')).toThrow(PromqlSyntaxError);
     expect(() => parsePromql('x{a="1"')).toThrow(PromqlSyntaxError);
     expect(() => parsePromql('x[5m] + 1')).toThrow(msg.promqlBinaryType());
+    expect(() => parsePromql('1 > 2')).toThrow(msg.promqlScalarComparison());
+    expect(() => parsePromql('x and 1')).toThrow(msg.promqlSetOperatorScalar('and'));
+    expect(() => parsePromql('x + bool y')).toThrow(msg.promqlBoolNotComparison());
+    expect(() => parsePromql('no_such_function(x)')).toThrow(msg.promqlUnknownFunction('no_such_function'));
+    expect(() => parsePromql('label_join(x, "d")')).toThrow(PromqlSyntaxError);
   });
 });
