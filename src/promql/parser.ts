@@ -69,6 +69,7 @@ class Parser {
     const t = this.peek();
     if (t.kind !== 'eof')
       throw this.syntax(t, msg.promqlUnexpected(t.text, 'end of expression or an operator'));
+    if (expr.type === 'string') throw this.unsupported(expr.pos, 'string literal as the result');
     return expr;
   }
 

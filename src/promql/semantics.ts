@@ -17,7 +17,7 @@ export interface SemanticsRules {
   regexDotAll: boolean;
   /** 3.x: the type-and-unit labels __type__ and __unit__ are dropped wherever __name__ is. */
   typeAndUnitLabels: boolean;
-  /** 3.x: atan2 drops the metric name as the other arithmetic operators do; 2.x keeps it. */
+  /** Since 2.46 (PR #12595) atan2 drops the metric name as the other arithmetic operators do. */
   atan2DropsName: boolean;
 }
 
@@ -39,7 +39,7 @@ export function semanticsRules(s: Semantics): SemanticsRules {
         kahanSum: true,
         regexDotAll: false,
         typeAndUnitLabels: false,
-        atan2DropsName: false,
+        atan2DropsName: true,
       };
     case 'prometheus-2.42':
       return {
