@@ -131,12 +131,12 @@ CREATE OR REPLACE TEMP MACRO promql_bucket_monotonic(cs) AS
 CREATE OR REPLACE TEMP MACRO promql_bucket_interpolate(q, us, cs) AS (
     SELECT CASE
         WHEN len(us) < 2 OR cs[-1] = 0 OR isnan(cs[-1]) THEN 'nan'::DOUBLE
-        WHEN b = len(us) THEN us[len(us) - 1]
-        WHEN b = 1 AND us[1] <= 0 THEN us[1]
-        WHEN b = 1 THEN us[1] * (q * cs[-1] / cs[1])
-        ELSE us[b - 1] + (us[b] - us[b - 1]) * ((q * cs[-1] - cs[b - 1]) / (cs[b] - cs[b - 1]))
+        WHEN bi = len(us) THEN us[len(us) - 1]
+        WHEN bi = 1 AND us[1] <= 0 THEN us[1]
+        WHEN bi = 1 THEN us[1] * (q * cs[-1] / cs[1])
+        ELSE us[bi - 1] + (us[bi] - us[bi - 1]) * ((q * cs[-1] - cs[bi - 1]) / (cs[bi] - cs[bi - 1]))
     END
-    FROM (SELECT coalesce(list_filter(range(1, len(us)), i -> NOT isnan(cs[i]) AND cs[i] >= q * cs[-1])[1], len(us)) AS b)
+    FROM (SELECT coalesce(list_filter(range(1, len(us)), i -> NOT isnan(cs[i]) AND cs[i] >= q * cs[-1])[1], len(us)) AS bi)
 );
 
 CREATE OR REPLACE TEMP MACRO promql_bucket_quantile(q, buckets) AS
@@ -145,6 +145,6 @@ CREATE OR REPLACE TEMP MACRO promql_bucket_quantile(q, buckets) AS
          WHEN q > 1 THEN 'inf'::DOUBLE
          WHEN buckets[-1].upper <> 'inf'::DOUBLE THEN 'nan'::DOUBLE
          ELSE promql_bucket_interpolate(q,
-                  list_transform(buckets, b -> b.upper),
-                  promql_bucket_monotonic(list_transform(buckets, b -> b.count)))
+                  list_transform(buckets, x -> x.upper),
+                  promql_bucket_monotonic(list_transform(buckets, x -> x.count)))
     END;

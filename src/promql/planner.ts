@@ -820,14 +820,15 @@ WHERE g.t NOT IN (SELECT t FROM ${v})`,
 
   /**
    * histogram_quantile over classic buckets (functions.go funcHistogramQuantile, quantile.go
-   * bucketQuantile): the series of one histogram share their labels but `le` (and the metric
-   * name); each group's buckets, sorted by upper bound, give the quantile.
+   * bucketQuantile): the series of one histogram share their labels but `le`; each group's
+   * buckets, sorted by upper bound, give the quantile, labelled without le and the metric name
+   * (two histograms that differ only in their name then clash, as in Prometheus).
    */
   private histogramQuantile(c: Call): Node {
     const { cte, sqls: s } = this.withScalars(this.compile(c.args[1]!), [c.args[0]!]);
     const buckets = this.add(
       'hb',
-      `SELECT t, list_filter(${this.dropName('labels')}, e -> e.key <> 'le') AS labels,
+      `SELECT t, list_filter(labels, e -> e.key <> 'le') AS labels,
        TRY_CAST(promql_label(labels, 'le') AS DOUBLE) AS upper, value, ord, ${s[0]} AS q
 FROM ${cte}`,
     );
@@ -835,7 +836,7 @@ FROM ${cte}`,
       kind: 'vector',
       cte: this.add(
         'hq',
-        `SELECT t, labels, promql_bucket_quantile(any_value(q), list({'upper': upper, 'count': count} ORDER BY upper)) AS value,
+        `SELECT t, ${this.dropName('labels')} AS labels, promql_bucket_quantile(any_value(q), list({'upper': upper, 'count': count} ORDER BY upper)) AS value,
        min(ord) AS ord
 FROM (SELECT t, labels, upper, sum(value) AS count, min(ord) AS ord, any_value(q) AS q
       FROM ${buckets} WHERE upper IS NOT NULL GROUP BY t, labels, upper)

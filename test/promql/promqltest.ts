@@ -17,7 +17,14 @@ export interface SeriesValues {
 }
 
 export type Command =
-  | { kind: 'load'; intervalMs: number; series: SeriesValues[]; line: number }
+  | {
+      kind: 'load';
+      intervalMs: number;
+      series: SeriesValues[];
+      line: number;
+      /** `load_with_nhcb`: Prometheus also loads each classic histogram as a native one. */
+      nhcb: boolean;
+    }
   | { kind: 'clear'; line: number }
   | {
       kind: 'eval';
@@ -64,9 +71,15 @@ export function parseScript(text: string): Command[] {
     if (l === '') continue;
     const line = i + 1;
     let m: RegExpExecArray | null;
-    if ((m = /^load(?:_with_nhcb)?\s+(\S+)$/.exec(l))) {
-      const intervalMs = parseTime(m[1]!);
-      commands.push({ kind: 'load', intervalMs, series: block().map((b) => parseSeriesLine(b.text)), line });
+    if ((m = /^load(_with_nhcb)?\s+(\S+)$/.exec(l))) {
+      const intervalMs = parseTime(m[2]!);
+      commands.push({
+        kind: 'load',
+        intervalMs,
+        series: block().map((b) => parseSeriesLine(b.text)),
+        line,
+        nhcb: m[1] !== undefined,
+      });
     } else if (l === 'clear') {
       commands.push({ kind: 'clear', line });
     } else if ((m = /^eval(_fail|_ordered|_warn|_info)?\s+(instant|range)\s+(.*)$/.exec(l))) {

@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import type { Expr, LabelMatcher } from '../../src/promql/ast.js';
+import { evaluatePromql, type PromqlResult } from '../../src/promql/engine.js';
+import { PromqlUnsupportedError } from '../../src/promql/errors.js';
+import { parsePromql } from '../../src/promql/parser.js';
+import type { Semantics } from '../../src/promql/semantics.js';
+import { SampleBuffer, STALE_NAN, type ImportBatch, type SeriesDef } from '../../src/store/batch.js';
+import { TraceDatabase } from '../../src/store/database.js';
+import { loadImport } from '../../src/store/loader.js';
+import { parseScript, type Command, type SeriesValues } from './promqltest.js';
+
+/**
+ * Runs a script of Prometheus' PromQL test language (promqltest.ts) against our engine. Every
+ * eval that parses and reads only float samples is run and compared as promqltest does (same
+ * series, same timestamps, values equal or both NaN or within 1e-6 relative); valid PromQL that
+ * we do not compile is skipped with the construct as the reason, grouped.
+ */
+
+/** The skip reason of evals outside the target's scope: they read or expect native histograms. */
+export const HISTOGRAMS = 'native histogram samples';
+
+type Eval = Extract<Command, { kind: 'eval' }>;
+
+export interface Tally {
+  passed: number;
+  failed: string[];
+  skipped: Map<string, number>;
+}
+
+export function newTally(): Tally {
+  return { passed: 0, failed: [], skipped: new Map() };
+}
+
+/**
+ * windows: the planner's gridWindowsPerSample (undefined: its default). file names the script in
+ * failures.
+ */
+export async function runScript(
+  text: string,
+  file: string,
+  semantics: Semantics,
+  windows: number | undefined,
+  tally: Tally,
+): Promise<void> {
+  const commands = parseScript(text);
+  let db: TraceDatabase | undefined;
+  let histograms: Record<string, string>[] = [];
+  let loads = 0;
+  try {
+    for (const cmd of commands) {
+      if (cmd.kind === 'clear') {
+        db?.close();
+        db = undefined;
+        histograms = [];
+      } else if (cmd.kind === 'load') {
+        db ??= await TraceDatabase.open(':memory:');
+        await loadImport(
+          db,
+          {
+            deployment: 'conformance',
+            path: `${file}:${cmd.line}`,
+            format: 'promqltest',
+            sha256: sha(`${file}:${++loads}`),
+          },
+          batches(cmd.intervalMs, cmd.series),
+        );
+        for (const s of cmd.series.filter((x) => x.histogram))
+          histograms.push({ __name__: s.metric, ...s.labels });
+        // load_with_nhcb: foo_bucket{le, …} (with foo_sum, foo_count) is also the native foo{…}.
+        if (cmd.nhcb)
+          for (const s of cmd.series.filter((x) => x.metric.endsWith('_bucket'))) {
+            const { le: _le, ...labels } = s.labels;
+            histograms.push({ __name__: s.metric.slice(0, -'_bucket'.length), ...labels });
+          }
+      } else {
+        db ??= await TraceDatabase.open(':memory:');
+        const reason = await runEval(db, cmd, semantics, windows, histograms);
+        const where = `${file}:${cmd.line} ${cmd.query}`;
+        if (reason === 'passed') tally.passed++;
+        else if (reason.startsWith('skip: ')) {
+          const r = reason.slice(6);
+          tally.skipped.set(r, (tally.skipped.get(r) ?? 0) + 1);
+        } else tally.failed.push(`${where}: ${reason}`);
+      }
+    }
+  } finally {
+    db?.close();
+  }
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The load block as one import batch through the store's loader (histogram lines are left out). */
+async function* batches(intervalMs: number, series: SeriesValues[]): AsyncGenerator<ImportBatch> {
+  // A label set given twice in one load: the later line replaces the earlier (promqltest's loadCmd.set).
+  const byKey = new Map(series.filter((s) => !s.histogram).map((s) => [expectedKey(s), s]));
+  const floats = [...byKey.values()];
+  const samples = new SampleBuffer(
+    Math.max(
+      1,
+      floats.reduce((n, s) => n + s.values.length, 0),
+    ),
+  );
+  const defs: SeriesDef[] = floats.map((s, i) => ({
+    ref: i,
+    metric: s.metric,
+    labels: s.labels,
+    kind: 'unknown',
+  }));
+  floats.forEach((s, i) =>
+    s.values.forEach((v, k) => {
+      if (v !== undefined) samples.push(i, k * intervalMs, v === 'stale' ? STALE_NAN : v);
+    }),
+  );
+  yield { series: defs, samples: samples.take() };
+}
+
+/** 'passed', 'skip: <reason>' or the failure. */
+async function runEval(
+  db: TraceDatabase,
+  cmd: Eval,
+  semantics: Semantics,
+  windows: number | undefined,
+  histograms: Record<string, string>[],
+): Promise<string> {
+  if (cmd.stringResult) return 'skip: string result';
+  let expr: Expr;
+  try {
+    expr = parsePromql(cmd.query);
+  } catch (e) {
+    if (e instanceof PromqlUnsupportedError) return `skip: ${e.construct}`;
+    return cmd.fail ? 'passed' : `query refused: ${(e as Error).message}`;
+  }
+  if (cmd.expected.some((s) => s.histogram)) return `skip: ${HISTOGRAMS}`;
+  if (selectors(expr).some((ms) => histograms.some((h) => ms.every((m) => matches(m, h)))))
+    return `skip: ${HISTOGRAMS}`;
+  let result: PromqlResult;
+  try {
+    result = await evaluatePromql(db, {
+      query: cmd.query,
+      semantics,
+      deploymentLabel: false,
+      gridWindowsPerSample: windows,
+      ...(cmd.instant ? { time: cmd.startMs } : { start: cmd.startMs, end: cmd.endMs, step: cmd.stepMs }),
+    });
+  } catch (e) {
+    if (e instanceof PromqlUnsupportedError) return `skip: ${e.construct}`;
+    return cmd.fail ? 'passed' : `query failed: ${(e as Error).message}`;
+  }
+  if (cmd.fail) return 'expected the query to fail, it succeeded';
+  return compare(cmd, result);
+}
+
+function selectors(e: Expr): LabelMatcher[][] {
+  switch (e.type) {
+    case 'vector':
+      return [e.matchers];
+    case 'matrix':
+      return [e.vector.matchers];
+    case 'call':
+      return e.args.flatMap(selectors);
+    case 'subquery':
+    case 'aggregate':
+    case 'unary':
+      return selectors(e.expr);
+    case 'binary':
+      return [...selectors(e.lhs), ...selectors(e.rhs)];
+    default:
+      return [];
+  }
+}
+
+function matches(m: LabelMatcher, labels: Record<string, string>): boolean {
+  const v = labels[m.name] ?? '';
+  const re = () => new RegExp(`^(?:${m.value})$`, 's').test(v);
+  return m.op === '=' ? v === m.value : m.op === '!=' ? v !== m.value : m.op === '=~' ? re() : !re();
+}
+
+function keyOf(labels: [string, string][]): string {
+  return JSON.stringify([...labels].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+function expectedKey(s: SeriesValues): string {
+  const pairs: [string, string][] = Object.entries(s.labels);
+  if (s.metric !== '') pairs.push(['__name__', s.metric]);
+  return keyOf(pairs);
+}
+
+/** promqltest's almost.Equal with defaultEpsilon 1e-6. */
+function almostEqual(a: number, b: number): boolean {
+  if (Number.isNaN(a) && Number.isNaN(b)) return true;
+  if (a === b) return true;
+  const absSum = Math.abs(a) + Math.abs(b);
+  const diff = Math.abs(a - b);
+  const minNormal = 2.2250738585072014e-308;
+  if (a === 0 || b === 0 || absSum < minNormal) return diff < 1e-6 * minNormal;
+  return diff / Math.min(absSum, Number.MAX_VALUE) < 1e-6;
+}
+
+function compare(cmd: Eval, result: PromqlResult): string {
+  if (result.resultType === 'scalar') {
+    const got = result.series[0]!.points[0]!.v;
+    if (cmd.scalar === undefined) return `got scalar ${got}, expected series`;
+    return almostEqual(cmd.scalar, got) ? 'passed' : `scalar: expected ${cmd.scalar}, got ${got}`;
+  }
+  if (cmd.scalar !== undefined) return `expected scalar ${cmd.scalar}, got ${result.resultType}`;
+  const expected = new Map(cmd.expected.map((s) => [expectedKey(s), s]));
+  if (result.series.length !== expected.size)
+    return `expected ${expected.size} series, got ${result.series.length}: ${result.series.map((s) => keyOf(s.labels)).join(' ')}`;
+  for (const [index, s] of result.series.entries()) {
+    const key = keyOf(s.labels);
+    const exp = expected.get(key);
+    if (!exp) return `unexpected series ${key}`;
+    if (cmd.ordered && expectedKey(cmd.expected[index]!) !== key) return `series ${key} out of order`;
+    const points: { t: number; v: number }[] = [];
+    exp.values.forEach((v, k) => {
+      if (v !== undefined && v !== 'stale') points.push({ t: cmd.startMs + k * cmd.stepMs, v });
+    });
+    if (cmd.instant) points.splice(1);
+    if (points.length !== s.points.length)
+      return `${key}: expected ${points.length} points, got ${s.points.length} (${s.points.map((p) => `${p.t}:${p.v}`).join(' ')})`;
+    for (const [k, p] of points.entries()) {
+      const got = s.points[k]!;
+      if (got.t !== p.t || !almostEqual(p.v, got.v))
+        return `${key}: expected ${p.v} at ${p.t}, got ${got.v} at ${got.t}`;
+    }
+  }
+  return 'passed';
+}
