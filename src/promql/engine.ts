@@ -3,9 +3,9 @@ import * as msg from '../base/messages.js';
 import { loadModels } from '../models/load.js';
 import type { TraceDatabase } from '../store/database.js';
 import { typeOf } from './ast.js';
-import { PromqlUnsupportedError } from './errors.js';
+import { PromqlSyntaxError, PromqlUnsupportedError } from './errors.js';
 import { parsePromql } from './parser.js';
-import { MANY_TO_MANY, MANY_TO_ONE, planQuery, QUERY_ERROR } from './planner.js';
+import { anchoredRegex, MANY_TO_MANY, MANY_TO_ONE, planQuery, QUERY_ERROR, regexesOf } from './planner.js';
 import { semanticsRules, type Semantics } from './semantics.js';
 
 /**
@@ -55,6 +55,18 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
     const points = Math.floor((endMs - startMs) / stepMs) + 1;
     if (points > MAX_POINTS) throw new UsageError(msg.promqlTooManyPoints(points));
   }
+  // Regexes are RE2 in Prometheus and in DuckDB: an invalid one is refused before the query runs.
+  for (const { re, pos } of regexesOf(expr))
+    await db
+      .rowsJS(`SELECT regexp_full_match('', $re) AS ok`, {
+        re: anchoredRegex(re, semanticsRules(request.semantics)),
+      })
+      .catch((e: unknown) => {
+        const reason = (e instanceof Error ? e.message : String(e))
+          .split('\n')[0]!
+          .replace(/^Invalid Input Error: /, '');
+        throw new PromqlSyntaxError(request.query, pos, msg.promqlBadRegex(re, reason));
+      });
   const plan = planQuery(expr, {
     startMs,
     endMs,

@@ -314,9 +314,8 @@ WHERE ${where.join('\n  AND ')}`,
     }
   }
 
-  /** Prometheus anchors label regexes: ^(?:re)$ (2.x), ^(?s:re)$ (3.x); RE2 in both. */
   private regex(re: string): string {
-    return stringLiteral(this.ctx.rules.regexDotAll ? `(?s:${re})` : `(?:${re})`);
+    return stringLiteral(anchoredRegex(re, this.ctx.rules));
   }
 
   private seriesIds(series: string): string {
@@ -1076,6 +1075,41 @@ JOIN ${r} r ON l.t = r.t AND l.k = r.k
 WHERE (SELECT ok FROM ${check})${where}`,
       ),
     };
+  }
+}
+
+/**
+ * A label regex as Prometheus compiles it: ^(?:re)$ (2.x), ^(?s:re)$ (3.x), RE2 in both (and in
+ * DuckDB); regexp_full_match supplies the anchors.
+ */
+export function anchoredRegex(re: string, rules: SemanticsRules): string {
+  return rules.regexDotAll ? `(?s:${re})` : `(?:${re})`;
+}
+
+/** Every regex of a query (matchers, label_replace) with the position to report it at. */
+export function regexesOf(e: Expr): { re: string; pos: number }[] {
+  switch (e.type) {
+    case 'vector':
+      return e.matchers
+        .filter((m) => m.op === '=~' || m.op === '!~')
+        .map((m) => ({ re: m.value, pos: e.pos }));
+    case 'matrix':
+      return regexesOf(e.vector);
+    case 'subquery':
+    case 'aggregate':
+    case 'unary':
+      return regexesOf(e.expr);
+    case 'binary':
+      return [...regexesOf(e.lhs), ...regexesOf(e.rhs)];
+    case 'call': {
+      const own =
+        e.func === 'label_replace'
+          ? [{ re: (e.args[4] as { value: string }).value, pos: e.args[4]!.pos }]
+          : [];
+      return [...own, ...e.args.flatMap(regexesOf)];
+    }
+    default:
+      return [];
   }
 }
 

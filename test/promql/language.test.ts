@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/base/errors.js';
+import * as msg from '../../src/base/messages.js';
+import { PromqlSyntaxError } from '../../src/promql/errors.js';
 import { evaluatePromql } from '../../src/promql/engine.js';
 import type { Semantics } from '../../src/promql/semantics.js';
 import { SampleBuffer, type ImportBatch } from '../../src/store/batch.js';
@@ -86,5 +88,19 @@ describe('PromQL language across --semantics', () => {
     );
     // Two series with one label set after label_replace (engine.go: duplicate labelset).
     await expect(run('label_replace({__name__=~"x|y"}, "__name__", "z", "", "")')).rejects.toThrow(CliError);
+  });
+
+  it('refuses an invalid regex as PromQL that is wrong, at its position; anchoring as Prometheus does', async () => {
+    const run = (query: string) =>
+      evaluatePromql(db, { query, semantics: 'prometheus-3', time: 60_000, deploymentLabel: false });
+    await expect(run('x + y{a=~"("}')).rejects.toThrow(PromqlSyntaxError);
+    await expect(run('x + y{a=~"("}')).rejects.toThrow(
+      /^PromQL syntax error at 1:5: invalid regular expression "\("/,
+    );
+    await expect(run('label_replace(x, "b", "$1", "a", "(")')).rejects.toThrow(
+      msg.promqlBadRegex('(', 'missing ): (?s:()'),
+    );
+    // ^(?s:a)|(b)$ is valid RE2 although "a)|(b" alone is not balanced.
+    expect((await run('x{a=~"1)|(2"}')).series).toHaveLength(1);
   });
 });
