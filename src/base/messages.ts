@@ -142,7 +142,7 @@ type QueryPos = { line: number; column: number };
 export const promqlSyntax = (pos: QueryPos, detail: string) =>
   `PromQL syntax error at ${pos.line}:${pos.column}: ${detail}`;
 export const promqlUnsupported = (pos: QueryPos, construct: string) =>
-  `unsupported PromQL at ${pos.line}:${pos.column}: ${construct} is outside the supported subset (see docs/promql.md)`;
+  `unsupported PromQL at ${pos.line}:${pos.column}: ${construct} is not supported (see docs/promql.md)`;
 export const promqlUnexpectedChar = (ch: string) => `unexpected character ${JSON.stringify(ch)}`;
 export const promqlBadEscape = (ch: string) => `unknown escape sequence \\${ch}`;
 export const promqlUnterminatedString = () => 'unterminated quoted string';

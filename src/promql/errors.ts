@@ -15,7 +15,7 @@ export class PromqlSyntaxError extends UsageError {
   }
 }
 
-/** Valid PromQL outside the supported subset; names the construct and its position. Exit code 2. */
+/** Valid PromQL that is not compiled (docs/promql.md); names the construct and its position. Exit code 2. */
 export class PromqlUnsupportedError extends UsageError {
   constructor(
     query: string,

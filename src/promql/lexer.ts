@@ -16,7 +16,7 @@ const DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+(?![A-Za-z0-9_])/;
 const NUMBER_RE = /^(0[xX][0-9a-fA-F]+|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)/;
 const IDENT_RE = /^[A-Za-z_:][A-Za-z0-9_:]*/;
 
-/** Splits a query into tokens (Prometheus promql/parser/lex.go, for the subset's token kinds). */
+/** Splits a query into tokens (Prometheus promql/parser/lex.go). */
 export function tokenize(query: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;

@@ -12,7 +12,7 @@ export interface SeriesValues {
   labels: Record<string, string>;
   /** One entry per step; undefined = omitted (`_`), 'stale' = a staleness marker. */
   values: (number | 'stale' | undefined)[];
-  /** The line holds a native histogram (`{{...}}`), which the subset does not load. */
+  /** The line holds a native histogram (`{{...}}`), which the runner does not load. */
   histogram: boolean;
 }
 
