@@ -999,13 +999,14 @@ SELECT NULL, NULL, NULL, NULL FROM ${check} WHERE NOT ok`,
 
   /**
    * Two vectors (engine.go VectorBinop, VectorAnd/Or/Unless): samples match on their label sets
-   * without __name__, or on only the on(...) labels, or without the ignoring(...) ones.
+   * without __name__ (and, in Prometheus 3, __type__ and __unit__), or on only the on(...)
+   * labels, or without the ignoring(...) ones.
    */
   private vectorBinary(b: Binary, lhsCte: string, rhsCte: string): Node {
     const names = `${listLiteral(b.matching.labels)}::VARCHAR[]`;
     const key = b.matching.on
       ? `promql_keep_labels(labels, ${names})`
-      : `list_filter(labels, e -> NOT list_contains(${names}, e.key) AND e.key <> '__name__')`;
+      : `list_filter(${this.dropName('labels')}, e -> NOT list_contains(${names}, e.key))`;
     if (b.op === 'and' || b.op === 'unless' || b.op === 'or') {
       const l = this.add('lhs', `SELECT t, labels, value, ord, ${key} AS k FROM ${lhsCte}`);
       const r = this.add('rhs', `SELECT t, labels, value, ord, ${key} AS k FROM ${rhsCte}`);
