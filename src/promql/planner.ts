@@ -161,6 +161,22 @@ const DATE_FUNCTIONS = [
 const WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'resets', 'changes']);
 /** Range functions that need only a window's count, first and last sample and counter correction. */
 const COUNTER_WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'resets']);
+/**
+ * Range functions that are aggregates of a window's samples (functions.go: funcCountOverTime,
+ * funcMin/MaxOverTime skipping NaN unless all are NaN, funcLast/FirstOverTime, funcPresentOverTime,
+ * the timestamps of the first and last sample): hash aggregates over the window's samples.
+ */
+const AGGREGATE_OVER_TIME: Record<string, string> = {
+  count_over_time: 'count(*)::DOUBLE',
+  min_over_time: `coalesce(min(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
+  max_over_time: `coalesce(max(value) FILTER (WHERE NOT isnan(value)), 'nan'::DOUBLE)`,
+  last_over_time: 'arg_max(value, ts)',
+  first_over_time: 'arg_min(value, ts)',
+  present_over_time: '1.0::DOUBLE',
+  ts_of_first_over_time: 'min(ts) / 1000.0',
+  ts_of_last_over_time: 'max(ts) / 1000.0',
+};
+
 /** Range functions whose result keeps the metric name (functions.go: they return the sample itself). */
 const KEEP_NAME_FUNCTIONS = new Set(['last_over_time', 'first_over_time']);
 
@@ -490,14 +506,19 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
         : this.atFixedTime(at, () => this.windowFunction(c.func, m));
     // With @ the windows are those at the fixed time, repeated at every step; the function's other
     // arguments and the evaluation time (predict_linear's intercept) stay the step's.
+    // Functions that are plain aggregates of a window's samples need no lists.
+    const aggregate = c.func === 'absent_over_time' ? '1' : AGGREGATE_OVER_TIME[c.func];
+    const columns = aggregate === undefined ? undefined : `${aggregate} AS agg`;
     let w =
-      at === undefined ? this.windowLists(m) : this.withGrid(this.fixedGrid(at), () => this.windowLists(m));
+      at === undefined
+        ? this.windowLists(m, columns)
+        : this.withGrid(this.fixedGrid(at), () => this.windowLists(m, columns));
     if (at !== undefined)
       w = {
         series: w.series,
         windows: this.add(
           'win',
-          `SELECT w.sid, g.t, w.vals, w.tss, w.range_start, w.range_end, w.range_ms FROM ${w.windows} w CROSS JOIN ${this.stepsTable()} g`,
+          `SELECT w.* EXCLUDE (t), g.t FROM ${w.windows} w CROSS JOIN ${this.stepsTable()} g`,
         ),
       };
     if (c.func === 'absent_over_time') {
@@ -509,7 +530,12 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
     }
     const scalarArgs = c.args.filter((a) => a !== m);
     return this.withScalarsJoined(scalarArgs, (s) => {
-      const value = this.listFunction(c.func, s);
+      // Windows are never empty; the guard keeps DuckDB from folding an empty list should it
+      // evaluate the value before the window's filter.
+      const value =
+        aggregate === undefined
+          ? `CASE WHEN len(vals) > 0 THEN ${this.listFunction(c.func, s)} END`
+          : 'w.agg';
       const labels = KEEP_NAME_FUNCTIONS.has(c.func) ? 's.labels' : this.dropName('s.labels');
       return `SELECT * FROM (
   SELECT w.t, ${labels} AS labels, ${value} AS value, s.ord
@@ -608,14 +634,13 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
   }
 
   /**
-   * The windows of a range vector as lists: a CTE of (sid, t, vals, tss, range_start, range_end,
-   * range_ms) with a row per series and step whose window holds samples, and the series' CTE
-   * (sid, labels, ord). The samples are those of a range selector, or the points a subquery's
-   * expression gives on its own step grid. Each point is copied into the windows holding it
-   * (the steps k_lo..k_hi of the grid, as promql_grid_windows does) and each window's points are
-   * collected in time order.
+   * The windows of a range vector: a CTE of (sid, t, range_start, range_end, range_ms, and either
+   * vals and tss, the window's values and timestamps as lists in time order, or the given
+   * aggregate `columns` of its samples) with a row per series and step whose window holds
+   * samples, and the series' CTE (sid, labels, ord). The samples are those of a range selector,
+   * or the points a subquery's expression gives on its own step grid.
    */
-  private windowLists(m: MatrixSelector | Subquery): { windows: string; series: string } {
+  private windowLists(m: MatrixSelector | Subquery, columns?: string): { windows: string; series: string } {
     const { startMs, endMs, stepMs } = this.grid;
     const rangeMs = m.rangeMs;
     const offsetMs = m.type === 'matrix' ? m.vector.offsetMs : m.offsetMs;
@@ -669,10 +694,40 @@ WHERE value IS NOT NULL AND series_id IN (SELECT series_id FROM ${sel})
         `SELECT s.sid, i.t AS ts, i.value FROM ${innerCte} i JOIN ${series} s USING (labels)`,
       );
     }
+    if (columns === undefined) {
+      // Lists: a row per series and step is put among the series' samples at t - offset, and a
+      // window function over (t - offset - range, t - offset] (closed on the left before 3.0)
+      // collects the samples' values and timestamps in time order at those rows; no sample is
+      // copied per window.
+      const width = rangeMs - adj;
+      const windows = this.add(
+        'win',
+        `SELECT sid, ts + ${offsetMs} AS t, list_filter(vals, x -> x IS NOT NULL) AS vals,
+       list_filter(tss, x -> x IS NOT NULL) AS tss,
+       ts - ${rangeMs} AS range_start, ts AS range_end, ${rangeMs}::BIGINT AS range_ms
+FROM (
+  SELECT sid, ts, is_step,
+         list(CASE WHEN is_step THEN NULL ELSE value END ORDER BY ts) OVER w AS vals,
+         list(CASE WHEN is_step THEN NULL ELSE ts END ORDER BY ts) OVER w AS tss
+  FROM (
+    SELECT sid, ts, value, false AS is_step FROM ${points}
+    WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}
+    UNION ALL
+    SELECT s.sid, g.t - ${offsetMs} AS ts, NULL::DOUBLE AS value, true AS is_step
+    FROM (SELECT DISTINCT sid FROM ${points}) s CROSS JOIN ${this.stepsTable()} g
+  )
+  WINDOW w AS (PARTITION BY sid ORDER BY ts RANGE BETWEEN ${width} PRECEDING AND CURRENT ROW)
+)
+WHERE is_step AND len(list_filter(tss, x -> x IS NOT NULL)) > 0`,
+      );
+      return { windows, series };
+    }
+    // Aggregates: each point is copied into the windows of the steps k_lo..k_hi holding it (as
+    // promql_grid_windows does) and the windows are hash aggregates.
     const perSample = this.windowsPerSample(rangeMs);
     const windows = this.add(
       'win',
-      `SELECT sid, ${startMs} + k * ${stepMs} AS t, list(value ORDER BY ts) AS vals, list(ts ORDER BY ts) AS tss,
+      `SELECT sid, ${startMs} + k * ${stepMs} AS t, ${columns},
        ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
        ${rangeMs}::BIGINT AS range_ms
 FROM (
