@@ -145,7 +145,10 @@ class Parser {
       if (!isComparison(op)) throw this.syntax(t, msg.promqlBoolNotComparison());
       returnBool = true;
     }
-    if (!this.isWord('on') && !this.isWord('ignoring')) return { returnBool, matching, explicit: false };
+    if (!this.isWord('on') && !this.isWord('ignoring')) {
+      this.refuseFill();
+      return { returnBool, matching, explicit: false };
+    }
     matching.on = this.next().text.toLowerCase() === 'on';
     matching.labels = this.parseLabelList();
     if (this.isWord('group_left') || this.isWord('group_right')) {
@@ -157,7 +160,18 @@ class Parser {
         for (const l of matching.include)
           if (matching.labels.includes(l)) throw this.syntax(g, msg.promqlLabelBothSides(l));
     }
+    this.refuseFill();
     return { returnBool, matching, explicit: true };
+  }
+
+  /**
+   * Prometheus' newest fill(v) / fill_left(v) / fill_right(v) modifiers (`a + fill(0) b`; a
+   * metric named fill is read as one when no parenthesis follows) are refused as unsupported.
+   */
+  private refuseFill(): void {
+    const t = this.peek();
+    if (t.kind === 'ident' && /^fill(_left|_right)?$/i.test(t.text) && this.isOp('(', 1))
+      throw this.unsupported(t, `${t.text.toLowerCase()} modifier`);
   }
 
   private binary(

@@ -78,6 +78,9 @@ describe('PromQL parser', () => {
     expect(unsupported('rate(x[5m] anchored)').construct).toBe('anchored range selector');
     expect(unsupported('rate(x[5m] smoothed)').construct).toBe('smoothed range selector');
     expect(unsupported('rate(x[step() * 2])').construct).toBe('step() in a duration');
+    expect(unsupported('a + fill(0) b').construct).toBe('fill modifier');
+    expect(unsupported('a * on (x) group_left fill_right(1) b').construct).toBe('fill_right modifier');
+    expect(parsePromql('other + fill')).toMatchObject({ rhs: { matchers: [{ value: 'fill' }] } });
     const at = unsupported('sum(x)\n  + limit_ratio(0.5, y)');
     expect(at.construct).toBe('aggregation limit_ratio');
     expect(at.message).toContain('at 2:5');
