@@ -5,7 +5,7 @@
 
 // Command line
 export const badTime = (option: string, text: string) =>
-  `${option}: cannot read "${text}" as a time (expected RFC 3339, unix seconds or a duration such as 90s)`;
+  `${option}: cannot read "${text}" as a time (expected RFC 3339, unix seconds, now or a duration such as 90s)`;
 export const timeNeedsAnchor = (option: string, text: string) =>
   `${option}: "${text}" is a duration, but there is no start to count it from here`;
 export const badDuration = (option: string, text: string) =>
@@ -171,6 +171,8 @@ export const promqlStepTooSmall = () => 'zero or negative query resolution step 
 export const promqlEndBeforeStart = () => 'end timestamp must not be before start time';
 export const promqlTooManyPoints = (points: number) =>
   `exceeded maximum resolution of 11,000 points per timeseries (${points}); try decreasing the query resolution (--step)`;
+export const unknownDeployment = (option: string, name: string, db: string, known: readonly string[]) =>
+  `${option}: no deployment "${name}" in ${db} (${known.length > 0 ? `deployments: ${known.join(', ')}` : 'it holds none'})`;
 export const promqlTimeOptions = () => 'give either --time, or --start, --end and --step';
 export const promqlUnknownSemantics = (text: string, known: readonly string[]) =>
   `--semantics: unknown "${text}" (one of ${known.join(', ')})`;
