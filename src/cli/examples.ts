@@ -41,8 +41,11 @@ export const EXAMPLES: Record<string, readonly string[]> = {
 /** Exit codes, for the top-level --help (the README lists the same). */
 export const EXIT_CODES: readonly (readonly [number, string])[] = [
   [0, 'success'],
-  [1, 'runtime failure: bad or missing data, I/O, a deployment or table that is not there'],
-  [2, 'usage error: unknown command or option, a bad option value, unsupported PromQL'],
+  [1, 'runtime failure: bad or missing input, I/O, an SQL error, a --deployment the database does not hold'],
+  [
+    2,
+    'usage error: unknown command or option, a bad option value (--baseline, --ready or --phase naming no deployment too), unsupported PromQL',
+  ],
 ];
 
 export function examplesHelp(examples: readonly string[]): string {
