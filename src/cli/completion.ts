@@ -81,7 +81,7 @@ function describeOption(option: Option): OptionSpec {
   };
 }
 
-export function describeProgram(program: Command): ProgramSpec {
+function describeProgram(program: Command): ProgramSpec {
   const commands: CommandSpec[] = program.commands.map((command) => ({
     name: command.name(),
     description: command.description(),
@@ -128,7 +128,7 @@ function optionNames(o: OptionSpec): string[] {
   return o.short === undefined ? [o.long] : [o.short, o.long];
 }
 
-export function bashScript(spec: ProgramSpec): string {
+function bashScript(spec: ProgramSpec): string {
   const fn = `_${spec.name.replace(/\W/g, '_')}`;
   // "command option" pairs grouped by how their value is completed: one case each.
   const byReply = new Map<string, string[]>();
@@ -227,7 +227,7 @@ function zshArgument(a: CommandSpec['args'][number]): string {
   return `'${position}:${zshText(zshValueName(a.value))}:${zshAction(a.value)}'`;
 }
 
-export function zshScript(spec: ProgramSpec): string {
+function zshScript(spec: ProgramSpec): string {
   // Named as its file in $fpath (_trace-analyze): autoloaded, it completes at once.
   const fn = `_${spec.name}`;
   const commands = spec.commands.map(
