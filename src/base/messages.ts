@@ -137,6 +137,22 @@ export const exportFormat = (format: string) =>
   `unknown export format "${format}" (one of parquet, arrow, csv)`;
 export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
+// Load-tool summaries (src/importers/load-summary.ts and one file per tool)
+export const loadNotFile = (tool: string) => `a ${tool} summary is a file, not a folder`;
+export const loadTooLarge = (tool: string) => `larger than any ${tool} summary (16 MiB); not a summary`;
+export const loadBadJson = (tool: string, reason: string) => `not a ${tool} summary: ${reason}`;
+export const loadBadLine = (tool: string, expected: string) =>
+  `cannot read this ${tool} line (expected ${expected})`;
+export const loadMissing = (tool: string, figure: string) => `the ${tool} summary has no ${figure}`;
+export const loadStartFromMtime = (tool: string, iso: string) =>
+  `no --start given and ${tool} prints no clock time: the run's start (${iso}) is the file's modification time minus its duration; give --start for exact times`;
+export const loadBadRunTime = (tool: string, seconds: number) =>
+  `the ${tool} summary's run time (${seconds} s) is not that of a load test (0 s to a year)`;
+export const loadBadCount = (tool: string, count: number) =>
+  `the ${tool} summary's request count ${count} is not a whole number of requests`;
+export const loadDurationFromRate = (tool: string) =>
+  `${tool} prints no run time: the duration is its request count divided by its requests per second`;
+
 // PromQL (src/promql/)
 type QueryPos = { line: number; column: number };
 export const promqlSyntax = (pos: QueryPos, detail: string) =>
