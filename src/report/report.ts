@@ -19,6 +19,7 @@ import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js
 import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import type { RunFacts } from './timeline.js';
 import { parseNotebook, type Notebook } from './notebook.js';
 import { mergePoolReport } from './pool.js';
 import {
@@ -43,6 +44,8 @@ export interface ReportOptions {
   ready?: ReadySpec[];
   /** --phase: phases given instead of detected. */
   phases?: PhaseSpec[];
+  /** An experiment's facts per deployment (time to ready, load counts, worker killed), from its timeline. */
+  experiment?: Map<string, RunFacts>;
   title?: string;
   version: string;
   /** When the report is made (SOURCE_DATE_EPOCH when set, for reproducible bytes). */
@@ -77,6 +80,10 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   // after the pool models: the containers' figures by the pool's phases read their views
   const containers = await containerReports(db);
   for (const d of deployments) d.containers = containers.get(d.name) ?? [];
+  for (const d of deployments) {
+    const facts = options.experiment?.get(d.name);
+    if (facts) d.experiment = facts;
+  }
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },

@@ -4,6 +4,7 @@ import type { ContainerReport } from '../models/container-report.js';
 import type { DeploymentReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
+import type { RunFacts } from './timeline.js';
 
 /**
  * The report's numbers, one object: what `report --format json` prints and what the verdict
@@ -48,6 +49,8 @@ export interface DeploymentSummary extends Partial<PoolFields> {
   } & Partial<DeploymentReport['memory']>;
   /** Cgroups / containers of the deployment: CPU quota, throttling, memory limit (src/models/container-report.ts). */
   containers: ContainerReport[];
+  /** The run's facts when the deployment is a run of `trace-analyze experiment` (its timeline.json). */
+  experiment?: RunFacts;
   /** Relative change against the baseline per numeric field (dotted path), null for the baseline. */
   delta: Record<string, number | null> | null;
 }

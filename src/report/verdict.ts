@@ -40,6 +40,15 @@ const ROWS: VerdictRow[] = [
   },
 ];
 
+/** Rows of an experiment's runs (src/report/timeline.ts), shown when a deployment has them. */
+const EXPERIMENT_ROWS: VerdictRow[] = [
+  { label: 'time to ready (first 2xx)', field: 'experiment.ready_seconds', format: (v) => fixed(v, 2, ' s') },
+  { label: 'load: responses', field: 'experiment.load.responses', format: (v) => fixed(v, 0) },
+  { label: 'load: 4xx/5xx responses', field: 'experiment.load.error_responses', format: (v) => fixed(v, 0) },
+  { label: 'load: requests without response', field: 'experiment.load.errors', format: (v) => fixed(v, 0) },
+  { label: 'worker SIGKILLed (pid)', field: 'experiment.killed_worker_pid', format: (v) => fixed(v, 0) },
+];
+
 export interface TextTable {
   header: string[];
   rows: string[][];
@@ -51,7 +60,8 @@ export function verdictTable(summary: ReportSummary): TextTable {
     'metric',
     ...summary.deployments.map((d) => (d.name === summary.baseline ? `${d.name} (baseline)` : d.name)),
   ];
-  const rows = ROWS.map((row) => [
+  const experiment = summary.deployments.some((d) => d.experiment !== undefined) ? EXPERIMENT_ROWS : [];
+  const rows = [...ROWS, ...experiment].map((row) => [
     row.label,
     ...summary.deployments.map((d) => {
       const value = row.format(pick(d, row.field));
