@@ -8,7 +8,6 @@ import { runExperiment } from '../experiment/experiment.js';
 import type { LoadSpec } from '../experiment/load.js';
 import { REPORT_FORMATS, type ReportFormat } from '../report/report.js';
 import { collect } from './pool-options.js';
-import { reportOnFolders } from './report.js';
 import { VERSION } from './version.js';
 
 interface ExperimentCliOptions {
@@ -85,6 +84,8 @@ export function registerExperiment(program: Command): void {
       }
       const completed = timeline.runs.filter((r) => r.outcome === 'completed').length;
       if (completed > 0) {
+        // loaded only now: the report's modules (DuckDB, vega) take a while to load
+        const { reportOnFolders } = await import('./report.js');
         const formats: ReportFormat[] =
           options.format === 'html' ? ['html'] : ['html', options.format as ReportFormat];
         for (const format of formats) {

@@ -1,19 +1,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { startGroup, stopGroup } from './process-group.js';
 
 /**
  * The load of one run: the built-in fixed-rate HTTP load, or any command the user gives.
  *
- * The built-in load is autocannon (pinned, package.json), not a hand-written client: it is
- * maintained by Node.js core contributors, pure JavaScript (no build step, works on Node 20),
- * and its `overallRate` paces requests at a fixed rate regardless of how fast the server
- * answers — an open-loop load, so a slow deployment is offered the same work as a fast one —
- * correcting its latencies for coordinated omission. Its pacing is per second: each
- * connection sends its share of a second's requests at the start of that second, and at most
- * `connections` requests are in flight, so a server slower than the rate is offered fewer
- * (the counts recorded show it). The total is capped at rate × duration.
+ * The built-in load is autocannon (mcollina/autocannon), not a hand-written client: widely
+ * used and maintained, pure JavaScript (no native build), with a rate mode (`overallRate`)
+ * that paces requests by the clock instead of sending the next as soon as an answer arrives,
+ * and latencies corrected for coordinated omission. Pinned to 8.0.0: 9.0.0 (2026-11) tests
+ * itself on Node 22.15+ only, 8.0.0 runs on Node 20, which this tool supports.
+ * What the rate means, from autocannon's lib/httpClient.js: each connection may start its share
+ * of the rate per second, at the start of each second; at most `connections` requests are in
+ * flight, so a server slower than the rate is offered fewer requests (the recorded counts
+ * show it). The total is capped at rate × duration (`amount`) and the load is stopped after
+ * the duration.
  */
 export type LoadSpec =
   | { kind: 'builtin'; url: URL; rate: number; durationMs: number; connections: number }
@@ -38,11 +39,12 @@ export interface LoadCounts {
 }
 
 /** Runs autocannon against the one URL the user named; its full result goes to `autocannon.json`. */
-export function runBuiltinLoad(
+export async function runBuiltinLoad(
   spec: Extract<LoadSpec, { kind: 'builtin' }>,
   runDir: string,
   abort: AbortSignal,
 ): Promise<LoadCounts> {
+  const { default: autocannon } = await import('autocannon'); // half a second to load: only when used
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
