@@ -321,7 +321,7 @@ export const experimentStopped = (reason: string, completed: number, dir: string
     : `experiment stopped: ${reason}; no run completed, so there is no report`;
 export const reportNoCompletedRuns = (dir: string) =>
   `${dir}: the experiment has no completed run to report on`;
-export const timelineBad = (detail: string) => `not a readable experiment timeline: ${detail}`;
+export const timelineBad = (detail: string) => `not a readable experiment timeline: ${firstLine(detail)}`;
 export const experimentDone = (dir: string, runs: number, report: string) =>
   `${dir}: ${runs} run(s) completed; report in ${report}`;
 

@@ -51,7 +51,7 @@ export function readExperimentFolder(folder: string): ExperimentFolder | undefin
     throw new InputError(file, undefined, msg.timelineBad(detail));
   };
   if (!isObject(timeline) || timeline.format !== 'trace-analyze-experiment' || timeline.version !== 1)
-    bad('not a trace-analyze experiment timeline (format "trace-analyze-experiment", version 1)');
+    bad('"format" is not "trace-analyze-experiment" with "version" 1');
   const runs = (timeline as Record<string, unknown>).runs;
   if (!Array.isArray(runs)) bad('"runs" is not a list');
   const out: ExperimentFolder = { deployments: [], phases: [], ready: [], facts: new Map() };
