@@ -429,6 +429,55 @@ describe('trace-analyze experiment', () => {
     expect(existsSync(join(out, 'report.html'))).toBe(false);
   });
 
+  it('--runs interleaves the deployments, each run after the previous one is gone', () => {
+    const out = join(tmp.dir, 'runs');
+    const port = 18025;
+    const server = `/usr/bin/python3 -m http.server ${port} --bind 127.0.0.1`;
+    const r = cli([
+      'experiment',
+      '--out',
+      out,
+      '--cwd',
+      APP,
+      '--deployment',
+      `a=${server}`,
+      '--deployment',
+      `b=${server}`,
+      '--runs',
+      '2',
+      '--ready',
+      `http://127.0.0.1:${port}/`,
+      '--rate',
+      '5',
+      '--duration',
+      '1s',
+      '--idle',
+      '0s',
+      '--after',
+      '0s',
+      '--interval',
+      '250ms',
+      '--format',
+      'json',
+    ]);
+    expect(r.status).toBe(0);
+    const timeline = readJson<Timeline>(join(out, 'timeline.json'));
+    expect(timeline.runs.map((x) => [x.name, x.outcome])).toEqual([
+      ['a-run1', 'completed'],
+      ['b-run1', 'completed'],
+      ['a-run2', 'completed'],
+      ['b-run2', 'completed'],
+    ]);
+    for (const [i, x] of timeline.runs.entries()) {
+      if (i > 0)
+        expect(eventOf(x, 'start').t_ms).toBeGreaterThanOrEqual(eventOf(timeline.runs[i - 1]!, 'gone').t_ms);
+      expect(x.load!.responses).toBe(5);
+    }
+    const report = readJson<{ deployments: { name: string }[] }>(join(out, 'report.json'));
+    expect(report.deployments.map((d) => d.name)).toEqual(['a-run1', 'b-run1', 'a-run2', 'b-run2']);
+    expect(runningWith(`http.server ${port}`)).toEqual([]);
+  });
+
   it('a port already in use before a start is a clear error', async () => {
     const out = join(tmp.dir, 'port-in-use');
     const port = 18024;
