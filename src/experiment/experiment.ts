@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as msg from '../base/messages.js';
+import { everyInterval } from '../collect/recorder.js';
 import { hostFacts, takeSnapshot } from '../collect/snapshot.js';
 import { hostPort, portInUse, waitReady } from './http.js';
 import { runBuiltinLoad, runCommandLoad, type LoadCounts, type LoadSpec } from './load.js';
@@ -264,41 +265,27 @@ function killOneWorker(
 }
 
 /**
- * The recorder's loop (src/collect/recorder.ts) for a tree the experiment owns: a snapshot
- * every interval, aligned to the start, until stop(). A snapshot that fails (disk full) ends
- * the loop; stop() then throws its error.
+ * Snapshots of a tree the experiment owns, every interval with the recorder's clock
+ * (src/collect/recorder.ts), until stop(). A snapshot that fails (disk full) ends the loop;
+ * stop() then throws its error.
  */
 function recordSnapshots(out: string, root: number, intervalMs: number): { stop: () => Promise<void> } {
   const facts = hostFacts();
   let stopping = false;
-  let wake: (() => void) | undefined;
-  const started = Date.now();
+  const ticker = everyInterval(
+    intervalMs,
+    () => takeSnapshot(out, root, facts).then(() => undefined),
+    () => stopping,
+  );
   let failure: unknown;
-  const loop = (async () => {
-    for (let k = 0; !stopping; k++) {
-      await takeSnapshot(out, root, facts);
-      const delay = started + (k + 1) * intervalMs - Date.now();
-      if (delay <= 0) {
-        k = Math.floor((Date.now() - started) / intervalMs) - 1; // fell behind: skip, never burst
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  })().catch((e: unknown) => {
+  const done = ticker.done.catch((e: unknown) => {
     failure = e;
   });
   return {
     stop: async () => {
       stopping = true;
-      wake?.();
-      await loop;
+      ticker.wake();
+      await done;
       if (failure !== undefined) throw failure;
     },
   };
