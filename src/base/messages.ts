@@ -313,6 +313,8 @@ export const experimentNotReady = (run: string, url: string, seconds: number) =>
   `${run}: ${url} did not answer 2xx within ${seconds} s (--ready-timeout)`;
 export const experimentLoadFailed = (run: string, detail: string) =>
   `${run}: the load failed: ${firstLine(detail)}`;
+export const experimentStuck = (run: string, pids: number[]) =>
+  `${run}: process(es) ${pids.join(', ')} still running 10 s after SIGKILL (uninterruptible?); the experiment stops here`;
 export const experimentNoWorker = (master: number) => `no running worker (child of ${master}) to kill`;
 export const experimentInterrupted = () => 'interrupted (SIGINT/SIGTERM); every process started was stopped';
 export const experimentStopped = (reason: string, completed: number, dir: string) =>

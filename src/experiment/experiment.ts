@@ -173,8 +173,10 @@ async function runOne(
     const stopped = await stopGroup(group, options.graceMs);
     note('stop', {}, stopped.sigterm);
     if (stopped.sigkill !== undefined) note('sigkill', {}, stopped.sigkill);
-    note('gone', {}, stopped.gone);
+    if (stopped.gone !== undefined) note('gone', {}, stopped.gone);
     await sampler.stop();
+    if (stopped.stuck.length > 0 && problem?.outcome !== 'failed')
+      problem = { outcome: 'failed', reason: msg.experimentStuck(run.name, stopped.stuck) };
   }
   return finish(problem);
 }
@@ -247,21 +249,32 @@ async function serve(
 }
 
 /**
- * SIGKILLs one worker: a running child of the master that is not a multiprocessing helper, the
- * lowest pid (so the choice is reproducible). Which one is recorded with its command line.
+ * SIGKILLs one worker of the pool: the pool's master is the server process — or, when that
+ * has a single child which has children of its own (a wrapper such as `sh -c` without exec),
+ * that child, and so on down; its workers are its running children that are not
+ * multiprocessing helpers. The lowest pid is killed (a reproducible choice), and recorded
+ * with its command line and its master.
  */
 function killOneWorker(
-  master: number,
+  root: number,
   note: (event: EventName, extra?: Omit<TimelineEvent, 'event' | 't_ms'>) => void,
 ): void {
-  for (const pid of runningChildren(master)) {
-    const cmdline = cmdlineOf(pid);
-    if (cmdline === undefined || HELPER_CMDLINE.test(cmdline)) continue;
-    signal(pid, 'SIGKILL');
-    note('kill_worker', { pid, cmdline });
-    return;
+  const workersOf = (pid: number) =>
+    runningChildren(pid).filter((c) => {
+      const cmdline = cmdlineOf(c);
+      return cmdline !== undefined && !HELPER_CMDLINE.test(cmdline);
+    });
+  let master = root;
+  let workers = workersOf(master);
+  while (workers.length === 1 && workersOf(workers[0]!).length > 0) {
+    master = workers[0]!;
+    workers = workersOf(master);
   }
-  note('kill_worker', { reason: msg.experimentNoWorker(master) });
+  const pid = workers[0];
+  if (pid === undefined) return note('kill_worker', { reason: msg.experimentNoWorker(master) });
+  const cmdline = cmdlineOf(pid);
+  signal(pid, 'SIGKILL');
+  note('kill_worker', { pid, master, cmdline });
 }
 
 /**

@@ -140,14 +140,19 @@ export interface StopResult {
   sigterm: number;
   /** When SIGKILL was sent (unix ms), when the grace period ran out. */
   sigkill?: number;
-  /** When no process of the group was left running (unix ms). */
-  gone: number;
+  /** When no process of the group was left running (unix ms); undefined when some never ended. */
+  gone?: number;
+  /** Members still running `STUCK_MS` after SIGKILL (uninterruptible sleep): the stop gave up on them. */
+  stuck: number[];
 }
+
+/** How long after SIGKILL the stop waits before giving up on a member (a task stuck in D state). */
+const STUCK_MS = 10_000;
 
 /**
  * Stops a group the way a process manager's owner does: SIGTERM to every member, SIGKILL to
  * every member still running after `graceMs`, then waits until /proc shows none of them
- * running. Polls every 50 ms.
+ * running (polling every 50 ms), or gives up `STUCK_MS` after SIGKILL, so it never hangs.
  */
 export async function stopGroup(group: GroupProcess, graceMs: number, proc = '/proc'): Promise<StopResult> {
   const sigterm = Date.now();
@@ -155,18 +160,16 @@ export async function stopGroup(group: GroupProcess, graceMs: number, proc = '/p
   let sigkill: number | undefined;
   for (;;) {
     const left = groupMembers(group.pid, proc);
-    if (left.length === 0 && (group.hasExited() || group.child.exitCode !== null)) break;
     if (left.length === 0) {
       // every member ended; the leader's exit event (Node reaps it) is on its way
-      await Promise.race([group.exited, sleep(50)]);
-      if (group.hasExited()) break;
-      continue;
+      if (!group.hasExited()) await Promise.race([group.exited, sleep(1000)]);
+      return { sigterm, sigkill, gone: Date.now(), stuck: [] };
     }
     if (sigkill === undefined && Date.now() - sigterm >= graceMs) {
       sigkill = Date.now();
       signal(-group.pid, 'SIGKILL');
     }
+    if (sigkill !== undefined && Date.now() - sigkill >= STUCK_MS) return { sigterm, sigkill, stuck: left };
     await sleep(50);
   }
-  return { sigterm, sigkill, gone: Date.now() };
 }

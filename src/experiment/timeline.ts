@@ -28,6 +28,8 @@ export interface TimelineEvent {
   t_ms: number;
   /** start: the group leader; kill_worker: the worker killed. */
   pid?: number;
+  /** kill_worker: the master whose worker was killed. */
+  master?: number;
   /** kill_worker: the killed worker's command line. */
   cmdline?: string;
   /** ready: seconds from start to the first 2xx. */

@@ -124,7 +124,14 @@ interface Timeline {
   runs: {
     name: string;
     outcome: string;
-    events: { event: string; t_ms: number; pid?: number; seconds?: number; reason?: string }[];
+    events: {
+      event: string;
+      t_ms: number;
+      pid?: number;
+      master?: number;
+      seconds?: number;
+      reason?: string;
+    }[];
     load: { responses: number | null; error_responses: number | null; errors: number | null } | null;
   }[];
 }
@@ -243,6 +250,7 @@ describe('trace-analyze experiment', () => {
       // the killed worker: a child of the master before the kill, not running after it
       const killed = eventOf(run, 'kill_worker');
       expect(d.experiment.killed_worker_pid).toBe(killed.pid);
+      expect(killed.master).toBe(master);
       const before = snaps.filter((s) => s.t < killed.t_ms && s.t > at('load_start'));
       expect(before.at(-1)!.processes.get(killed.pid!)?.ppid).toBe(master);
       const after = snaps.filter((s) => s.t > killed.t_ms + 300 && s.t < at('stop'));
