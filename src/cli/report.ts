@@ -4,10 +4,11 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { FORMATS, importPath } from '../importers/index.js';
+import { detect, FORMATS, importPath } from '../importers/index.js';
+import { openSource } from '../importers/source.js';
 import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat, type ReportOptions } from '../report/report.js';
-import { readExperimentFolder, type RunFacts } from '../report/timeline.js';
+import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../report/timeline.js';
 import { TraceDatabase } from '../store/database.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
 import { VERSION } from './version.js';
@@ -109,7 +110,7 @@ function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFac
  * timeline — unless --phase / --ready are given, which then replace the timeline's.
  */
 export async function reportOnFolders(folders: string[], settings: ReportSettings): Promise<string> {
-  const deployments: { name: string; path: string }[] = [];
+  const deployments: ExperimentFolder['deployments'] = [];
   const timelinePhases: PhaseSpec[] = [];
   const timelineReady: ReadySpec[] = [];
   const facts = new Map<string, RunFacts>();
@@ -149,6 +150,17 @@ export async function reportOnFolders(folders: string[], settings: ReportSetting
     try {
       for (const d of deployments) {
         const { skipped } = await importPath(db, d.path, { deployment: d.name, format: 'auto' });
+        if (d.load) {
+          // an experiment's load output, imported when a load-tool importer knows its format
+          const importer = detect(await openSource(d.load.path));
+          if (importer)
+            await importPath(db, d.load.path, {
+              deployment: d.name,
+              format: importer.format,
+              start: d.load.start,
+            });
+          else skipped.push(d.load.path);
+        }
         for (const s of skipped) process.stderr.write(`${msg.reportSkipped(s, FORMATS)}\n`);
       }
       return await renderReport(db, options);

@@ -4,7 +4,7 @@ import * as msg from '../base/messages.js';
 import { everyInterval } from '../collect/recorder.js';
 import { hostFacts, takeSnapshot } from '../collect/snapshot.js';
 import { hostPort, portInUse, waitReady } from './http.js';
-import { runBuiltinLoad, runCommandLoad, type LoadCounts, type LoadSpec } from './load.js';
+import { runBuiltinLoad, runCommandLoad, type LoadRecord, type LoadSpec } from './load.js';
 import {
   cmdlineOf,
   runningChildren,
@@ -221,9 +221,9 @@ async function serve(
     options.killWorkerAtMs === undefined
       ? undefined
       : setTimeout(() => killOneWorker(group.pid, note), options.killWorkerAtMs);
-  let counts: LoadCounts;
+  let record: LoadRecord;
   try {
-    counts =
+    record =
       options.load.kind === 'builtin'
         ? await runBuiltinLoad(options.load, join(options.out, run.folder), abort)
         : await runCommandLoad(
@@ -237,7 +237,7 @@ async function serve(
   } finally {
     clearTimeout(killTimer);
   }
-  run.load = counts;
+  run.load = record;
   note('load_end');
   if (abort.aborted) return interrupted();
   if (group.hasExited()) return died('during the load');

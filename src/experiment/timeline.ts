@@ -1,12 +1,12 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadCounts } from './load.js';
+import type { LoadRecord } from './load.js';
 
 /**
  * `timeline.json`, the experiment's record of what it did and when (unix ms of this machine's
  * clock), written again after every event so an interrupted experiment leaves it complete up
  * to the interruption. The report reads it (src/report/timeline.ts) for the deployments, their
- * phases and ready times and the load's counts. Field by field: docs/experiment.md.
+ * phases and ready times and the load's output. Field by field: docs/experiment.md.
  */
 export const TIMELINE_FILE = 'timeline.json';
 export const TIMELINE_FORMAT = 'trace-analyze-experiment';
@@ -51,7 +51,7 @@ export interface TimelineRun {
   folder: string;
   outcome: RunOutcome;
   events: TimelineEvent[];
-  load: LoadCounts | null;
+  load: LoadRecord | null;
 }
 
 export interface Timeline {

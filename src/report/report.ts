@@ -80,9 +80,21 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   // after the pool models: the containers' figures by the pool's phases read their views
   const containers = await containerReports(db);
   for (const d of deployments) d.containers = containers.get(d.name) ?? [];
-  for (const d of deployments) {
-    const facts = options.experiment?.get(d.name);
-    if (facts) d.experiment = facts;
+  if (options.experiment) {
+    const load = new Map(
+      (await queryRows(db, 'SELECT * FROM report_load')).map((r) => [String(r.deployment), r]),
+    );
+    for (const d of deployments) {
+      const facts = options.experiment.get(d.name);
+      if (!facts) continue;
+      const l = load.get(d.name);
+      d.experiment = {
+        ...facts,
+        load: l
+          ? { tool: String(l.tool), responses: numberOrNull(l.responses), errors: numberOrNull(l.errors) }
+          : null,
+      };
+    }
   }
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
@@ -125,4 +137,8 @@ function loadNotebook(path: string | undefined): Notebook {
     throw new CliError(msg.notebookNotFound(name));
   }
   return parseNotebook(name, text);
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' ? v : v === null || v === undefined ? null : Number(v);
 }

@@ -9,7 +9,8 @@ import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
  * docs/experiment.md) into what the report needs: the completed runs as deployments (their
  * `snapshots/` folders), each run's phases — idle (ready → load start), load (load start →
  * load end), after-load (load end → SIGTERM) — and ready time as if given with --phase and
- * --ready, and the run's facts (time to ready, the load's counts, the worker killed).
+ * --ready, the load's output to import beside the snapshots (placed at the load's start), and
+ * the run's facts (time to ready, the worker killed; the load's counts come from the import).
  * Runs that failed or were interrupted are left out: their phases are incomplete.
  */
 export const TIMELINE_FILE = 'timeline.json';
@@ -21,17 +22,13 @@ export interface RunFacts {
   command: string;
   ready_seconds: number | null;
   killed_worker_pid: number | null;
-  load: {
-    tool: string;
-    counts_from: string | null;
-    responses: number | null;
-    error_responses: number | null;
-    errors: number | null;
-  } | null;
+  /** What the imported load summary says (src/report/sql/080-load.sql); null when none was imported. */
+  load: { tool: string; responses: number | null; errors: number | null } | null;
 }
 
 export interface ExperimentFolder {
-  deployments: { name: string; path: string }[];
+  /** Each run's snapshots, and the load's output with the load's start (unix ms) when it has one. */
+  deployments: { name: string; path: string; load?: { path: string; start: number } }[];
   phases: PhaseSpec[];
   ready: ReadySpec[];
   facts: Map<string, RunFacts>;
@@ -81,7 +78,17 @@ export function readExperimentFolder(folder: string): ExperimentFolder | undefin
     const start = at('start');
     if ([ready, loadStart, loadEnd, stop, start].includes(undefined))
       return bad(`${where} is completed but lacks one of start, ready, load_start, load_end, stop`);
-    out.deployments.push({ name, path: join(folder, folderName, 'snapshots') });
+    const load = isObject(run.load) ? run.load : null;
+    const output = load?.output;
+    if (output !== undefined && (typeof output !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(output)))
+      return bad(`${where}.load.output is not a file name inside the run's folder`);
+    out.deployments.push({
+      name,
+      path: join(folder, folderName, 'snapshots'),
+      ...(output !== undefined
+        ? { load: { path: join(folder, folderName, output), start: loadStart! } }
+        : {}),
+    });
     const seconds = (ms: number) => (ms / 1000).toFixed(3);
     const phase = (phaseName: string, from: number, to: number) => {
       if (to > from)
@@ -98,20 +105,13 @@ export function readExperimentFolder(folder: string): ExperimentFolder | undefin
     phase('after-load', loadEnd!, stop!);
     out.ready.push({ deployment: name, time: seconds(ready!) });
     const killed = (run.events as unknown[]).find((x) => isObject(x) && x.event === 'kill_worker');
-    const load = isObject(run.load) ? run.load : null;
     out.facts.set(name, {
       deployment: typeof run.deployment === 'string' ? run.deployment : name,
       run: typeof run.run === 'number' ? run.run : 1,
       command: typeof run.command === 'string' ? run.command : '',
       ready_seconds: (ready! - start!) / 1000,
       killed_worker_pid: isObject(killed) && typeof killed.pid === 'number' ? killed.pid : null,
-      load: load && {
-        tool: String(load.tool),
-        counts_from: typeof load.counts_from === 'string' ? load.counts_from : null,
-        responses: count(load.responses),
-        error_responses: count(load.error_responses),
-        errors: count(load.errors),
-      },
+      load: null,
     });
   }
   return out;
@@ -119,8 +119,4 @@ export function readExperimentFolder(folder: string): ExperimentFolder | undefin
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function count(v: unknown): number | null {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
 }

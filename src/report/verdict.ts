@@ -44,8 +44,11 @@ const ROWS: VerdictRow[] = [
 const EXPERIMENT_ROWS: VerdictRow[] = [
   { label: 'time to ready (first 2xx)', field: 'experiment.ready_seconds', format: (v) => fixed(v, 2, ' s') },
   { label: 'load: responses', field: 'experiment.load.responses', format: (v) => fixed(v, 0) },
-  { label: 'load: 4xx/5xx responses', field: 'experiment.load.error_responses', format: (v) => fixed(v, 0) },
-  { label: 'load: requests without response', field: 'experiment.load.errors', format: (v) => fixed(v, 0) },
+  {
+    label: 'load: failed requests (4xx/5xx or no response)',
+    field: 'experiment.load.errors',
+    format: (v) => fixed(v, 0),
+  },
   { label: 'worker SIGKILLed (pid)', field: 'experiment.killed_worker_pid', format: (v) => fixed(v, 0) },
 ];
 

@@ -132,7 +132,7 @@ interface Timeline {
       seconds?: number;
       reason?: string;
     }[];
-    load: { responses: number | null; error_responses: number | null; errors: number | null } | null;
+    load: { tool: string; output: string; files: string[] } | null;
   }[];
 }
 
@@ -200,7 +200,7 @@ describe('trace-analyze experiment', () => {
         experiment: {
           ready_seconds: number;
           killed_worker_pid: number;
-          load: { responses: number; error_responses: number; errors: number };
+          load: { tool: string; responses: number; errors: number };
         };
       }[];
     }>(join(out, 'report.json'));
@@ -286,17 +286,19 @@ describe('trace-analyze experiment', () => {
       ]);
       expect(d.experiment.ready_seconds).toBeCloseTo((at('ready') - at('start')) / 1000, 9);
 
-      // the load's counts: autocannon's own result, and the server's access log
-      const ac = readJson<{ statusCodeStats: Record<string, { count: number }>; errors: number }>(
-        join(out, d.name, 'autocannon.json'),
-      );
+      // the load's counts: autocannon's own result (imported), and the server's access log
+      expect(run.load).toEqual({ tool: 'autocannon', output: 'autocannon.json', files: ['autocannon.json'] });
+      const ac = readJson<{
+        statusCodeStats: Record<string, { count: number }>;
+        errors: number;
+        '4xx': number;
+        '5xx': number;
+      }>(join(out, d.name, 'autocannon.json'));
       const responses = Object.values(ac.statusCodeStats).reduce((s, c) => s + c.count, 0);
       expect(d.experiment.load).toEqual({
         tool: 'autocannon',
-        counts_from: 'autocannon',
         responses,
-        error_responses: 0,
-        errors: ac.errors,
+        errors: ac['4xx'] + ac['5xx'] + ac.errors,
       });
       const logged = readFileSync(join(out, d.name, 'server.stdout'), 'utf8').match(
         /"GET \/work HTTP\/1\.1" 200/g,
@@ -360,13 +362,8 @@ describe('trace-analyze experiment', () => {
     const wrk = readFileSync(join(out, 'uvicorn', 'load.stdout'), 'utf8');
     const requests = Number(/^\s*(\d+) requests in /m.exec(wrk)![1]);
     expect(requests).toBeGreaterThan(10);
-    expect(report.deployments[0]!.experiment.load).toEqual({
-      tool: 'command',
-      counts_from: 'wrk',
-      responses: requests,
-      error_responses: 0,
-      errors: 0,
-    });
+    // imported with the wrk importer: responses of any status; errors none here
+    expect(report.deployments[0]!.experiment.load).toEqual({ tool: 'wrk', responses: requests, errors: 0 });
     const logged = readFileSync(join(out, 'uvicorn', 'server.stdout'), 'utf8').match(
       /"GET \/work HTTP\/1\.1" 200/g,
     )!;
@@ -476,13 +473,15 @@ describe('trace-analyze experiment', () => {
       ['a-run2', 'completed'],
       ['b-run2', 'completed'],
     ]);
-    for (const [i, x] of timeline.runs.entries()) {
+    for (const [i, x] of timeline.runs.entries())
       if (i > 0)
         expect(eventOf(x, 'start').t_ms).toBeGreaterThanOrEqual(eventOf(timeline.runs[i - 1]!, 'gone').t_ms);
-      expect(x.load!.responses).toBe(5);
-    }
-    const report = readJson<{ deployments: { name: string }[] }>(join(out, 'report.json'));
+    const report = readJson<{ deployments: { name: string; experiment: { load: { responses: number } } }[] }>(
+      join(out, 'report.json'),
+    );
     expect(report.deployments.map((d) => d.name)).toEqual(['a-run1', 'b-run1', 'a-run2', 'b-run2']);
+    // rate 5 for 1 s: autocannon sends exactly 5 (its total is capped at rate × duration)
+    expect(report.deployments.map((d) => d.experiment.load.responses)).toEqual([5, 5, 5, 5]);
     expect(runningWith(`http.server ${port}`)).toEqual([]);
   });
 

@@ -52,19 +52,20 @@ describe('an experiment folder in the report', () => {
             ...COMPLETE.map(([event, t_ms]) => ({ event, t_ms })),
             { event: 'kill_worker', t_ms: 1, pid: 42 },
           ],
-          load: {
-            tool: 'autocannon',
-            counts_from: 'autocannon',
-            responses: 400,
-            error_responses: 0,
-            errors: 2,
-          },
+          load: { tool: 'autocannon', output: 'autocannon.json', files: ['autocannon.json'] },
         }),
         run('b', 'interrupted', COMPLETE.slice(0, 3)),
       ]),
     );
     const folder = readExperimentFolder(dir)!;
-    expect(folder.deployments).toEqual([{ name: 'a', path: join(dir, 'a', 'snapshots') }]);
+    // the load's output is imported beside the snapshots, placed at the load's start
+    expect(folder.deployments).toEqual([
+      {
+        name: 'a',
+        path: join(dir, 'a', 'snapshots'),
+        load: { path: join(dir, 'a', 'autocannon.json'), start: 1_800_000_003_250 },
+      },
+    ]);
     expect(folder.phases.map((p) => [p.deployment, p.name, p.start, p.end])).toEqual([
       ['a', 'idle', '1800000001.250', '1800000003.250'],
       ['a', 'load', '1800000003.250', '1800000013.250'],
@@ -77,7 +78,7 @@ describe('an experiment folder in the report', () => {
       command: 'serve',
       ready_seconds: 1.25,
       killed_worker_pid: 42,
-      load: { tool: 'autocannon', counts_from: 'autocannon', responses: 400, error_responses: 0, errors: 2 },
+      load: null,
     });
   });
 
@@ -95,6 +96,10 @@ describe('an experiment folder in the report', () => {
       [
         timeline([run('../up', 'completed', COMPLETE)]),
         'not a readable experiment timeline: runs[0].name is not a deployment name',
+      ],
+      [
+        timeline([run('a', 'completed', COMPLETE, { load: { output: '../../etc/passwd' } })]),
+        "not a readable experiment timeline: runs[0].load.output is not a file name inside the run's folder",
       ],
       [
         timeline([run('a', 'completed', [['start', -5], ...COMPLETE.slice(1)])]),
