@@ -19,6 +19,7 @@ import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js
 import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { runSpreads } from './runs.js';
 import type { RunFacts } from './timeline.js';
 import { parseNotebook, type Notebook } from './notebook.js';
 import { mergePoolReport } from './pool.js';
@@ -96,6 +97,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
       };
     }
   }
+  const spreads = runSpreads(deployments);
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
@@ -103,6 +105,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     generated_at: options.generatedAt.toISOString(),
     baseline,
     deployments,
+    ...(spreads.length > 0 ? { runs: spreads } : {}),
     findings: [
       ...findings(deployments),
       ...deployments.flatMap((d) => containerFindings(d.name, d.containers)),

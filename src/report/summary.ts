@@ -4,6 +4,7 @@ import type { ContainerReport } from '../models/container-report.js';
 import type { DeploymentReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
+import type { RunSpread } from './runs.js';
 import type { RunFacts } from './timeline.js';
 
 /**
@@ -18,6 +19,8 @@ export interface ReportSummary {
   generated_at: string;
   baseline: string;
   deployments: DeploymentSummary[];
+  /** `experiment --runs N`: the spread of each verdict figure over a deployment's runs (src/report/runs.ts). */
+  runs?: RunSpread[];
   findings: Finding[];
   warnings: { deployment: string; message: string }[];
   inputs: {

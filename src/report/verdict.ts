@@ -2,7 +2,7 @@ import { fixed, mib, percent } from './format.js';
 import { pick, type ReportSummary } from './summary.js';
 
 /** One row of the verdict table: a summary field, how to show it. */
-interface VerdictRow {
+export interface VerdictRow {
   label: string;
   field: string;
   format: (value: number | null) => string;
@@ -51,6 +51,9 @@ const EXPERIMENT_ROWS: VerdictRow[] = [
   },
   { label: 'worker SIGKILLed (pid)', field: 'experiment.killed_worker_pid', format: (v) => fixed(v, 0) },
 ];
+
+/** Every row the verdict table can have, in order. */
+export const VERDICT_ROWS: readonly VerdictRow[] = [...ROWS, ...EXPERIMENT_ROWS];
 
 export interface TextTable {
   header: string[];

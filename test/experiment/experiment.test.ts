@@ -476,12 +476,37 @@ describe('trace-analyze experiment', () => {
     for (const [i, x] of timeline.runs.entries())
       if (i > 0)
         expect(eventOf(x, 'start').t_ms).toBeGreaterThanOrEqual(eventOf(timeline.runs[i - 1]!, 'gone').t_ms);
-    const report = readJson<{ deployments: { name: string; experiment: { load: { responses: number } } }[] }>(
-      join(out, 'report.json'),
-    );
+    const report = readJson<{
+      deployments: { name: string; cpu: { seconds: number }; experiment: { load: { responses: number } } }[];
+      runs: {
+        deployment: string;
+        runs: string[];
+        figures: Record<string, { values: number[]; min: number; median: number; max: number }>;
+      }[];
+    }>(join(out, 'report.json'));
     expect(report.deployments.map((d) => d.name)).toEqual(['a-run1', 'b-run1', 'a-run2', 'b-run2']);
     // rate 5 for 1 s: autocannon sends exactly 5 (its total is capped at rate × duration)
     expect(report.deployments.map((d) => d.experiment.load.responses)).toEqual([5, 5, 5, 5]);
+    // the spread over runs: each run's figure, then min, median (of two: their mean) and max
+    expect(report.runs.map((x) => [x.deployment, x.runs])).toEqual([
+      ['a', ['a-run1', 'a-run2']],
+      ['b', ['b-run1', 'b-run2']],
+    ]);
+    for (const spread of report.runs) {
+      const cpu = spread.runs.map((name) => report.deployments.find((d) => d.name === name)!.cpu.seconds);
+      expect(spread.figures['cpu.seconds']).toEqual({
+        values: cpu,
+        min: Math.min(...cpu),
+        median: (cpu[0]! + cpu[1]!) / 2,
+        max: Math.max(...cpu),
+      });
+      expect(spread.figures['experiment.load.responses']).toEqual({
+        values: [5, 5],
+        min: 5,
+        median: 5,
+        max: 5,
+      });
+    }
     expect(runningWith(`http.server ${port}`)).toEqual([]);
   });
 
