@@ -372,9 +372,12 @@ describe('trace-analyze experiment', () => {
     expect(runningWith(`--port ${port}`)).toEqual([]);
   });
 
-  it('Ctrl-C stops and reaps the server and the load; nothing is left running', async () => {
-    const out = join(tmp.dir, 'interrupted');
-    const port = 18023;
+  /**
+   * Starts an experiment of `deployment` with `load`, sends SIGINT once its load runs, and checks
+   * that the server and the load are gone and the timeline says so.
+   */
+  async function interruptDuringLoad(name: string, port: number, deployment: string, load: string[]) {
+    const out = join(tmp.dir, name);
     const child = spawn(
       process.execPath,
       [
@@ -385,13 +388,12 @@ describe('trace-analyze experiment', () => {
         '--cwd',
         APP,
         '--deployment',
-        gunicorn(port),
+        deployment,
         '--deployment',
         uvicorn(port),
         '--ready',
         `http://127.0.0.1:${port}/`,
-        '--load',
-        `wrk -t1 -c2 -d60s http://127.0.0.1:${port}/`,
+        ...load,
         '--idle',
         '0s',
         '--interval',
@@ -408,8 +410,8 @@ describe('trace-analyze experiment', () => {
       readJson<Timeline>(join(out, 'timeline.json')).runs[0]?.events.some((e) => e.event === 'load_start');
     for (const deadline = Date.now() + 30_000; !loading() && Date.now() < deadline;)
       await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(runningWith(`127.0.0.1:${port}`).length).toBeGreaterThan(2); // gunicorn and wrk run
     await new Promise((resolve) => setTimeout(resolve, 500));
+    const running = runningWith(String(port)).filter((p) => !p.startsWith(`${child.pid}:`)); // not the CLI
     child.kill('SIGINT');
     const code = await exited;
     expect(stderr).toBe(
@@ -417,10 +419,12 @@ describe('trace-analyze experiment', () => {
         'no run completed, so there is no report\n',
     );
     expect(code).toBe(1);
-    expect(runningWith(`127.0.0.1:${port}`)).toEqual([]); // the server and wrk
+    expect(runningWith(String(port))).toEqual([]);
     const timeline = readJson<Timeline>(join(out, 'timeline.json'));
     expect(timeline.outcome).toBe('interrupted');
-    expect(timeline.runs.map((x) => [x.name, x.outcome])).toEqual([['gunicorn', 'interrupted']]);
+    expect(timeline.runs.map((x) => [x.name, x.outcome])).toEqual([
+      [deployment.split('=')[0], 'interrupted'],
+    ]);
     expect(timeline.runs[0]!.events.map((e) => e.event)).toEqual([
       'start',
       'ready',
@@ -432,6 +436,30 @@ describe('trace-analyze experiment', () => {
     ]);
     expect(groupMembers(eventOf(timeline.runs[0]!, 'start').pid!)).toEqual([]);
     expect(existsSync(join(out, 'report.html'))).toBe(false);
+    return running;
+  }
+
+  it('Ctrl-C stops and reaps the server and the load command; nothing is left running', async () => {
+    const port = 18023;
+    const running = await interruptDuringLoad('interrupted-wrk', port, gunicorn(port), [
+      '--load',
+      `wrk -t1 -c2 -d60s http://127.0.0.1:${port}/`,
+    ]);
+    // what was running when the signal came: gunicorn's master and 2 workers, and wrk
+    expect(running.filter((p) => p.includes('gunicorn')).length).toBe(3);
+    expect(running.filter((p) => p.includes('wrk')).length).toBe(1);
+  });
+
+  it('Ctrl-C during the built-in load stops it and the server', async () => {
+    const port = 18028;
+    const running = await interruptDuringLoad(
+      'interrupted-builtin',
+      port,
+      uvicorn(port).replace('uvicorn=', 'u='),
+      ['--rate', '20', '--duration', '60s'],
+    );
+    // uvicorn's master and 2 spawned workers (their cmdline names no port), nothing else
+    expect(running.length).toBe(1);
   });
 
   it('--runs interleaves the deployments, each run after the previous one is gone', () => {
