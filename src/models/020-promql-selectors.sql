@@ -189,3 +189,81 @@ SELECT w.series_id, start_ms + w.k * step_ms AS t,
        coalesce(r.resets, 0) AS resets, NULL::BIGINT AS changes,
        CASE WHEN r.resets IS NULL THEN 0.0 ELSE r.correction END AS correction
 FROM w LEFT JOIN r USING (series_id, k);
+
+-- The windows of promql_grid_counter_windows (same series, same functions, same columns), at any
+-- overlap of windows and without copying a sample into each window it falls in. Window k is the
+-- integer interval [a_k, a_k + len - 1]: a_k = start_ms + k * step_ms - offset_ms - range_ms
+-- (+ 1 when left open), len = range_ms + 1 (- 1 when left open). The window starts a_k and the
+-- ends + 1 cut time into segments, at most two per step: a sample at ts is in segment
+-- g = 2 * ((ts - a_0) // step_ms), + 1 when it lies at or after the end cut inside its step
+-- (d = len % step_ms > 0 ms after a_j). With len = q * step_ms + d, window k is exactly the
+-- segments 2k .. 2(k + q) (d > 0) or 2k .. 2(k + q) - 1 (d = 0). So the samples are aggregated
+-- once per series and segment (count, first and last sample), and each window takes the first
+-- non-empty segment at or after its first one and the last at or before its last one by ASOF
+-- joins over these few rows; its count is the difference of running counts. Resets come from
+-- series_resets as in promql_grid_counter_windows (a reset counts when its predecessor is in the
+-- window too), placed into the windows holding both (integer arithmetic on the grid).
+CREATE OR REPLACE TEMP MACRO promql_segment_a0(start_ms, range_ms, offset_ms, left_open) AS
+    start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END;
+CREATE OR REPLACE TEMP MACRO promql_segment_len(range_ms, left_open) AS
+    range_ms + 1 - CASE WHEN left_open THEN 1 ELSE 0 END;
+
+CREATE OR REPLACE TEMP MACRO promql_segment_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
+                                                    left_open) AS TABLE
+WITH seg AS (
+    SELECT series_id, g,
+           count(*) AS cnt,
+           min(ts) AS first_ts, arg_min(value, ts) AS first_value,
+           max(ts) AS last_ts, arg_max(value, ts) AS last_value
+    FROM (
+        SELECT series_id, ts, value,
+               2 * ((ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) // step_ms)
+               + CASE WHEN promql_segment_len(range_ms, left_open) % step_ms > 0
+                       AND (ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) % step_ms
+                           >= promql_segment_len(range_ms, left_open) % step_ms
+                      THEN 1 ELSE 0 END AS g
+        FROM samples
+        WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+          AND ts >= promql_segment_a0(start_ms, range_ms, offset_ms, left_open)
+          AND ts <= start_ms + (end_ms - start_ms) // step_ms * step_ms - offset_ms
+    )
+    GROUP BY series_id, g
+), cum AS (
+    SELECT *, sum(cnt) OVER (PARTITION BY series_id ORDER BY g ROWS UNBOUNDED PRECEDING) AS cum_cnt
+    FROM seg
+), q AS (
+    SELECT id.series_id, st.k,
+           2 * st.k AS lo,
+           2 * (st.k + promql_segment_len(range_ms, left_open) // step_ms)
+           - CASE WHEN promql_segment_len(range_ms, left_open) % step_ms > 0 THEN 0 ELSE 1 END AS hi
+    FROM (SELECT unnest(series_ids) AS series_id) id
+    CROSS JOIN (SELECT unnest(range(0, (end_ms - start_ms) // step_ms + 1)) AS k) st
+), w AS (
+    SELECT q.series_id, q.k,
+           l.cum_cnt - f.cum_cnt + f.cnt AS n,
+           f.first_ts, f.first_value, l.last_ts, l.last_value
+    FROM q
+    ASOF JOIN cum l ON l.series_id = q.series_id AND l.g <= q.hi
+    ASOF JOIN cum f ON f.series_id = q.series_id AND f.g >= q.lo
+    WHERE f.g <= l.g
+), r AS (
+    SELECT series_id, k, count(*) AS resets, sum(prev_value) AS correction
+    FROM (
+        SELECT z.series_id, z.prev_value,
+               unnest(range(greatest(promql_grid_k_lo(z.ts, start_ms, step_ms, range_ms, offset_ms), 0),
+                            promql_grid_k_hi(z.prev_ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) + 1)) AS k
+        FROM series_resets z
+        WHERE z.series_id IN (SELECT unnest(series_ids))
+          AND z.prev_ts >= promql_segment_a0(start_ms, range_ms, offset_ms, left_open)
+          AND z.ts <= end_ms - offset_ms
+    )
+    GROUP BY series_id, k
+)
+SELECT w.series_id, start_ms + w.k * step_ms AS t,
+       start_ms + w.k * step_ms - offset_ms - range_ms AS range_start,
+       start_ms + w.k * step_ms - offset_ms AS range_end,
+       range_ms::BIGINT AS range_ms, w.n, w.first_ts, w.first_value, w.last_ts, w.last_value,
+       NULL::BIGINT AS prev_ts, NULL::DOUBLE AS prev_value,
+       coalesce(r.resets, 0) AS resets, NULL::BIGINT AS changes,
+       CASE WHEN r.resets IS NULL THEN 0.0 ELSE r.correction END AS correction
+FROM w LEFT JOIN r USING (series_id, k);
