@@ -37,7 +37,7 @@ export interface HeadToHeadRow {
   /** Why, when not compared: our first line of stderr. */
   note?: string;
   /** Prometheus, the run with the median wall time: start-up to /-/ready and the HTTP query. */
-  prometheus?: { startupMs: number; queryMs: number; wallMs: number; peakRssBytes: number };
+  prometheus?: { startupMs: number; queryMs: number; wallMs: number; cpuMs: number; peakRssBytes: number };
   /** Ours, the run with the median wall time (a fresh `trace-analyze promql` process). */
   ours?: Measurement;
   comparison?: Comparison;
@@ -122,6 +122,7 @@ export async function runHeadToHead(options: HeadToHeadOptions): Promise<HeadToH
           startupMs: run.startupMs,
           queryMs: answer.queryMs,
           wallMs: run.startupMs + answer.queryMs,
+          cpuMs: run.cpuMs,
           peakRssBytes: run.peakRssBytes,
         });
       }
@@ -143,20 +144,25 @@ export async function runHeadToHead(options: HeadToHeadOptions): Promise<HeadToH
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-/** One line per query and kind: both sides' times, ours : Prometheus, our memory, and whether the answers agree. */
+/**
+ * One line per query and kind: both sides' wall and CPU times, ours : Prometheus for each, our
+ * peak memory, and whether the answers agree.
+ */
 export function renderHeadToHead(rows: HeadToHeadRow[], version: string): string {
   const header = [
     'query',
     'kind',
-    'Prometheus start + query',
-    'ours wall',
-    'ours : Prometheus',
-    'ours cpu',
-    'ours peak RSS',
+    'Prometheus: start + query = wall',
+    'cpu',
+    'ours: wall',
+    'cpu',
+    'peak RSS',
+    'ours : Prometheus wall',
+    'cpu',
     'answers',
   ];
   const cells = rows.map((r) => {
-    if (r.status !== 'compared') return [r.name, r.kind, '-', '-', '-', '-', '-', r.status];
+    if (r.status !== 'compared') return [r.name, r.kind, '-', '-', '-', '-', '-', '-', '-', r.status];
     const p = r.prometheus!;
     const o = r.ours!;
     const c = r.comparison!;
@@ -164,10 +170,12 @@ export function renderHeadToHead(rows: HeadToHeadRow[], version: string): string
       r.name,
       r.kind,
       `${seconds(p.startupMs)} + ${seconds(p.queryMs)} = ${seconds(p.wallMs)}`,
+      seconds(p.cpuMs),
       seconds(o.wallMs),
-      (o.wallMs / p.wallMs).toFixed(2),
       o.cpuMs === null ? '-' : seconds(o.cpuMs),
       mib(o.peakRssBytes),
+      (o.wallMs / p.wallMs).toFixed(2),
+      o.cpuMs === null ? '-' : (o.cpuMs / p.cpuMs).toFixed(2),
       c.difference ? `DIFFER: ${c.difference}` : `equal (${c.series} series, ${c.points} points)`,
     ];
   });
@@ -175,7 +183,7 @@ export function renderHeadToHead(rows: HeadToHeadRow[], version: string): string
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const table = all
     .map((r) =>
-      r.map((cell, c) => (c < 2 || c === 7 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+      r.map((cell, c) => (c < 2 || c === 9 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
     )
     .map((line) => line.trimEnd())
     .join('\n');

@@ -5,7 +5,7 @@
  * one query and stopped by its pid.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeOpenMetrics, type PromJsonShape } from './generate.js';
 import { rssBytes } from './measure.js';
@@ -69,6 +69,15 @@ export interface PrometheusRun {
   answers: { body: string; queryMs: number }[];
   /** Peak RSS of the server (polled every 20 ms), bytes. */
   peakRssBytes: number;
+  /** User + system CPU of the server from its start to the last answer, ms (/proc/<pid>/stat). */
+  cpuMs: number;
+}
+
+/** utime + stime of a process, ms (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**
@@ -134,7 +143,7 @@ export async function askPrometheus(
         throw new Error(`prometheus answered ${response.status}: ${body.slice(0, 500)}`);
       answers.push({ body, queryMs: performance.now() - asked });
     }
-    return { startupMs, answers, peakRssBytes: peak };
+    return { startupMs, answers, peakRssBytes: peak, cpuMs: cpuMsOf(child.pid!) };
   } finally {
     clearInterval(poll);
     if (child.exitCode === null && child.signalCode === null) {
