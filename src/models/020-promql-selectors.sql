@@ -190,8 +190,9 @@ SELECT w.series_id, start_ms + w.k * step_ms AS t,
        CASE WHEN r.resets IS NULL THEN 0.0 ELSE r.correction END AS correction
 FROM w LEFT JOIN r USING (series_id, k);
 
--- The windows of promql_grid_counter_windows (same series, same functions, same columns), at any
--- overlap of windows and without copying a sample into each window it falls in. Window k is the
+-- The windows of promql_grid_counter_windows (same series, same functions, same columns) where
+-- windows overlap more than that copy of each sample into each of its windows pays (the planner
+-- uses it where the other series take promql_range_windows): every sample is read once. Window k is the
 -- integer interval [a_k, a_k + len - 1]: a_k = start_ms + k * step_ms - offset_ms - range_ms
 -- (+ 1 when left open), len = range_ms + 1 (- 1 when left open). The window starts a_k and the
 -- ends + 1 cut time into segments, at most two per step: a sample at ts is in segment

@@ -19,8 +19,8 @@ export interface EvalContext {
   gridWindowsPerSample?: number;
   /**
    * Counter functions (rate, increase, delta, resets) on series whose resets the loader recorded
-   * take promql_segment_windows, whatever the overlap (default true); tests set false so those
-   * series go the gridWindowsPerSample way too, to hold the plans equal.
+   * take promql_segment_windows where the others take ASOF joins (default true); tests set false
+   * so those series take ASOF joins too, to hold the plans equal.
    */
   segmentWindows?: boolean;
 }
@@ -212,15 +212,13 @@ JOIN ${series} s USING (series_id)`,
       `(SELECT coalesce(list(s.series_id), []::INTEGER[]) FROM ${series} s
           WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false))`;
     let windows: string;
-    if (COUNTER_WINDOW_FUNCTIONS.has(c.func) && (this.ctx.segmentWindows ?? true)) {
-      // Each sample of those series read once, at any overlap (promql_segment_windows); the
-      // others are sorted, on the grid or by ASOF joins.
-      const sorted = asof
-        ? `promql_range_windows(${args(ids(false))})`
-        : `promql_grid_windows(${args(ids(false))}, ${perSample})`;
+    if (asof && COUNTER_WINDOW_FUNCTIONS.has(c.func) && (this.ctx.segmentWindows ?? true)) {
+      // Each sample of those series read once, whatever the overlap (promql_segment_windows);
+      // the others are sorted and found by ASOF joins. (At small overlaps the grid below costs
+      // less: measured in docs/performance.md.)
       windows = `(SELECT * FROM promql_segment_windows(${args(ids(true))})
   UNION ALL
-  SELECT * FROM ${sorted})`;
+  SELECT * FROM promql_range_windows(${args(ids(false))}))`;
     } else if (asof) {
       windows = `promql_range_windows(${args(this.seriesIds(series))})`;
     } else if (COUNTER_WINDOW_FUNCTIONS.has(c.func)) {
