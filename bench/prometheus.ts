@@ -92,6 +92,13 @@ export async function askPrometheus(
   paths: string[],
   timeoutMs = 600_000,
 ): Promise<PrometheusRun> {
+  const base = `http://${PROMETHEUS_ADDRESS}`;
+  // Another server on the address would answer in ours' place.
+  const taken = await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
+    () => true,
+    () => false,
+  );
+  if (taken) throw new Error(`${PROMETHEUS_ADDRESS} is already in use: stop what listens there first`);
   mkdirSync(workDir, { recursive: true });
   const config = join(workDir, 'prometheus.yml');
   writeFileSync(config, 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
@@ -120,7 +127,6 @@ export async function askPrometheus(
     if (child.pid !== undefined) peak = Math.max(peak, rssBytes(child.pid));
   }, 20);
   const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const base = `http://${PROMETHEUS_ADDRESS}`;
   try {
     let startupMs = -1;
     while (startupMs < 0) {
