@@ -60,7 +60,6 @@ export interface PreparedQuery {
   resultType: ResultType;
   /** The compiled expression is a scalar: one unlabelled row per step. */
   scalar: boolean;
-  instant: boolean;
 }
 
 /** Prometheus refuses range queries of more than 11,000 steps (web/api/v1 queryRange). */
@@ -91,7 +90,7 @@ export function preparePromql(request: PromqlRequest): PreparedQuery {
     segmentWindows: request.segmentWindows,
   });
   const scalar = plan.resultType === 'scalar';
-  return { sql: plan.sql, scalar, instant, resultType: instant ? (scalar ? 'scalar' : 'vector') : 'matrix' };
+  return { sql: plan.sql, scalar, resultType: instant ? (scalar ? 'scalar' : 'vector') : 'matrix' };
 }
 
 /** A label list as DuckDB returns it (LIST of STRUCT(key, value)). */
