@@ -19,7 +19,7 @@ export interface EvalContext {
   gridWindowsPerSample?: number;
   /**
    * Counter functions (rate, increase, delta, resets) on series whose resets the loader recorded
-   * take promql_segment_windows where the others take ASOF joins (default true); tests set false
+   * take windows by segments (promql_counter_windows) where the others take ASOF joins (default true); tests set false
    * so those series take ASOF joins too, to hold the plans equal.
    */
   segmentWindows?: boolean;
@@ -213,16 +213,16 @@ JOIN ${series} s USING (series_id)`,
           WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false))`;
     let windows: string;
     if (asof && COUNTER_WINDOW_FUNCTIONS.has(c.func) && (this.ctx.segmentWindows ?? true)) {
-      // Each sample of those series read once, whatever the overlap (promql_segment_windows);
-      // the others are sorted and found by ASOF joins. (At small overlaps the grid below costs
+      // Each sample of those series read once, whatever the overlap (by segments); the others
+      // are sorted and found by ASOF joins. (At small overlaps the grid below costs
       // less: measured in docs/performance.md.)
-      windows = `(SELECT * FROM promql_segment_windows(${args(ids(true))})
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, true, 0)
   UNION ALL
   SELECT * FROM promql_range_windows(${args(ids(false))}))`;
     } else if (asof) {
       windows = `promql_range_windows(${args(this.seriesIds(series))})`;
     } else if (COUNTER_WINDOW_FUNCTIONS.has(c.func)) {
-      windows = `(SELECT * FROM promql_grid_counter_windows(${args(ids(true))}, ${perSample})
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, false, ${perSample})
   UNION ALL
   SELECT * FROM promql_grid_windows(${args(ids(false))}, ${perSample}))`;
     } else {

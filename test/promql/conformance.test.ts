@@ -176,7 +176,7 @@ async function runEval(
       semantics,
       deploymentLabel: false,
       gridWindowsPerSample: windows,
-      // Forcing a way forces it for every series (no promql_segment_windows for counters).
+      // Forcing a way forces it for every series (no windows by segments for counters).
       segmentWindows: windows === undefined,
       ...(cmd.instant ? { time: cmd.startMs } : { start: cmd.startMs, end: cmd.endMs, step: cmd.stepMs }),
     });

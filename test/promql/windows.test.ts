@@ -9,7 +9,7 @@ import { loadImport } from '../../src/store/loader.js';
 /**
  * The ways range functions find their windows (planner.ts: promql_grid_windows on the step grid,
  * promql_range_windows by ASOF joins, and for rate, increase, delta and resets on series whose
- * resets the loader recorded, promql_segment_windows) give the same answer on irregular data: jittered
+ * resets the loader recorded, by segments: promql_counter_windows) give the same answer on irregular data: jittered
  * and missing scrapes, counter resets, NaN, staleness markers, samples exactly on window edges,
  * ranges shorter and longer than the step, offsets, Prometheus 3 and 2.x window ends.
  */
