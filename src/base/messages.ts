@@ -68,6 +68,7 @@ export const importDone = (
   samples: number,
   deployment: string,
 ) => `${path}: imported ${samples} samples in ${series} series (${format}) into deployment "${deployment}"`;
+export const importNoSamples = () => 'the input holds no samples';
 export const duplicateSamples = (count: number) =>
   `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
 

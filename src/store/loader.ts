@@ -287,6 +287,9 @@ class ImportWriter {
       pool: this.meta.pool,
     });
     if (this.preexisting.size > 0) await this.checkDuplicates();
+    // A well-formed input that holds nothing (an exposition of no metrics, an empty query result)
+    // lands, so the import is on record; the warning keeps it from passing for data.
+    if (this.samples === 0) this.warnings.push(msg.importNoSamples());
     await this.db.run(
       `INSERT INTO imports VALUES ($id, $deployment, $path, $format, $sha, $series, $samples, now()::TIMESTAMP, $warnings::VARCHAR[])`,
       {

@@ -268,6 +268,17 @@ describe('grafana-csv variants', () => {
     expect((error as Error).message).toMatch(expected);
   });
 
+  it('a header without rows (a panel with no data) imports its series with no samples and a warning', async () => {
+    const { db } = await importFiles(freshDir(), { 'panel.csv': '"Time","up{job=""a""}"\n' }, 'panel.csv');
+    try {
+      expect(await db.rowsJS(`SELECT samples, warnings FROM imports`)).toEqual([
+        { samples: 0n, warnings: ['the input holds no samples'] },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('a CSV without a time column is not taken for Grafana', async () => {
     const error = await importFiles(freshDir(), { 'x.csv': 'a,b\n1,2\n' }, 'x.csv').catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/format not recognised/);

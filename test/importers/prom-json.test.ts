@@ -240,10 +240,10 @@ describe('prom-json importer on generated bodies', () => {
       const { outcomes } = await importPath(db, path, { deployment: 'd' });
       expect(outcomes[0]!.result).toMatchObject({
         status: 'imported',
-        warnings: ['Prometheus warning: PromQL info: something'],
+        warnings: ['Prometheus warning: PromQL info: something', 'the input holds no samples'],
       });
       expect(await db.rowsJS(`SELECT warnings FROM imports`)).toEqual([
-        { warnings: ['Prometheus warning: PromQL info: something'] },
+        { warnings: ['Prometheus warning: PromQL info: something', 'the input holds no samples'] },
       ]);
     } finally {
       db.close();
