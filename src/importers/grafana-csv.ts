@@ -177,17 +177,29 @@ async function* parseGrafanaCsv(source: FileSource): AsyncGenerator<ImportBatch>
   yield* batches;
 }
 
-/** A column header: Grafana's display name `metric{a="b", c="d"}` gives metric and labels; any other text is the metric name. */
+/**
+ * A column header: Grafana's display name `metric{a="b", c="d"}` gives metric and labels; a
+ * series without `__name__` (an expression such as rate()) is named by its label set alone,
+ * `{a="b", c="d"}` (Grafana's formatLabels, packages/grafana-data/src/utils/labels.ts): labels
+ * and an empty metric name, as prom-json keeps it. Any other text is the metric name.
+ */
 function seriesFromHeader(header: string, ref: number): SeriesDef {
-  if (/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$/.test(header) || header.startsWith('{__name__=')) {
-    try {
-      const { name, labels } = parseSampleLine(`${header} 0`);
-      return { ref, metric: name, labels, kind: kindFromName(name) };
-    } catch {
-      // Not a series selector after all: keep the text as the name.
-    }
+  if (/^([a-zA-Z_:][a-zA-Z0-9_:]*)?\{.*\}$|^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(header)) {
+    const named = seriesName(`${header} 0`);
+    if (named) return { ref, metric: named.name, labels: named.labels, kind: kindFromName(named.name) };
+    const unnamed = header.startsWith('{') ? seriesName(`_${header} 0`) : undefined;
+    if (unnamed) return { ref, metric: '', labels: unnamed.labels, kind: 'unknown' };
   }
   return { ref, metric: header, labels: {}, kind: 'unknown' };
+}
+
+/** Name and labels of a sample line, or undefined when the header is not a series name after all. */
+function seriesName(line: string): { name: string; labels: Record<string, string> } | undefined {
+  try {
+    return parseSampleLine(line);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Epoch ms (raw export), epoch seconds, or a date-time: with a zone as given, without one in local time. */
