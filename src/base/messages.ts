@@ -73,8 +73,8 @@ export const importDone = (
   deployment: string,
 ) => `${path}: imported ${samples} samples in ${series} series (${format}) into deployment "${deployment}"`;
 export const importNoSamples = () => 'the input holds no samples';
-export const duplicateSamples = (count: number) =>
-  `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
+export const repeatedSamples = (count: number, ofEarlier: number) =>
+  `${count} sample${count === 1 ? '' : 's'} at a time ${count === 1 ? 'its' : 'their'} series already had${ofEarlier > 0 ? ` (${ofEarlier} from an earlier import)` : ''}: the first sample at each time is kept, as Prometheus keeps it`;
 
 // Sections below are filled by the capability that owns them; keep each area's messages together.
 
