@@ -23,7 +23,10 @@ export const notGzip = () => 'gzip data is corrupt or truncated';
 export const emptyInput = () => 'the file is empty';
 export const inputTooLarge = (limit: string) =>
   `decompressed content is larger than ${limit} (a gzip bomb?); raise the limit with --max-bytes`;
-export const lineTooLong = (limit: number) => `a line longer than ${limit} characters (see docs/limits.md)`;
+export const notUtf8 = () => notText('utf-8');
+export const notText = (encoding: string) =>
+  `not ${encoding.toUpperCase()} text (a byte sequence that is not ${encoding.toUpperCase()})`;
+export const lineTooLong = (limit: number) => `a line longer than ${limit} bytes (see docs/limits.md)`;
 export const badByteSize = (option: string, text: string) =>
   `${option}: cannot read "${text}" as a size (expected bytes, or e.g. 64MiB, 8GiB)`;
 
@@ -31,6 +34,7 @@ export const badByteSize = (option: string, text: string) =>
 export const jsonUnexpected = (found: string, expected: string) =>
   `unexpected ${found}, expected ${expected}`;
 export const jsonTruncated = (expected: string) => `file ends early, expected ${expected}`;
+export const jsonNotUtf8 = () => 'a string that is not UTF-8 (JSON text is UTF-8, RFC 8259)';
 export const jsonTrailing = () => 'unexpected data after the end of the JSON document';
 export const jsonTooDeep = (limit: number) => `JSON nested deeper than ${limit} levels`;
 export const jsonTokenTooLong = (limit: number) =>
@@ -68,8 +72,9 @@ export const importDone = (
   samples: number,
   deployment: string,
 ) => `${path}: imported ${samples} samples in ${series} series (${format}) into deployment "${deployment}"`;
-export const duplicateSamples = (count: number) =>
-  `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
+export const importNoSamples = () => 'the input holds no samples';
+export const repeatedSamples = (count: number, ofEarlier: number) =>
+  `${count} sample${count === 1 ? '' : 's'} at a time ${count === 1 ? 'its' : 'their'} series already had${ofEarlier > 0 ? ` (${ofEarlier} from an earlier import)` : ''}: the first sample at each time is kept, as Prometheus keeps it`;
 
 // Sections below are filled by the capability that owns them; keep each area's messages together.
 
