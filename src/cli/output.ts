@@ -45,7 +45,9 @@ export function terminalSafe(text: string): string {
 export function renderTable(table: ResultTable): string {
   const texts = table.rows.map((row) => row.map((c) => terminalSafe(cellText(c)).replace(/\n/g, '\\n')));
   const header = table.columns.map(terminalSafe);
-  const widths = header.map((h, i) => Math.max(h.length, ...texts.map((r) => r[i]!.length)));
+  // A loop, not Math.max(...column): spreading a million rows overflows the call stack.
+  const widths = header.map((h) => h.length);
+  for (const row of texts) row.forEach((text, i) => (widths[i] = Math.max(widths[i]!, text.length)));
   const numeric = table.columns.map(
     (_, i) => table.rows.length > 0 && table.rows.every((r) => typeof r[i] === 'number' || r[i] === null),
   );
