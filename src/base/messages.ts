@@ -5,7 +5,7 @@
 
 // Command line
 export const badTime = (option: string, text: string) =>
-  `${option}: cannot read "${text}" as a time (expected RFC 3339, unix seconds or a duration such as 90s)`;
+  `${option}: cannot read "${text}" as a time (expected RFC 3339, unix seconds, now or a duration such as 90s)`;
 export const timeNeedsAnchor = (option: string, text: string) =>
   `${option}: "${text}" is a duration, but there is no start to count it from here`;
 export const badDuration = (option: string, text: string) =>
@@ -23,7 +23,10 @@ export const notGzip = () => 'gzip data is corrupt or truncated';
 export const emptyInput = () => 'the file is empty';
 export const inputTooLarge = (limit: string) =>
   `decompressed content is larger than ${limit} (a gzip bomb?); raise the limit with --max-bytes`;
-export const lineTooLong = (limit: number) => `a line longer than ${limit} characters (see docs/limits.md)`;
+export const notUtf8 = () => notText('utf-8');
+export const notText = (encoding: string) =>
+  `not ${encoding.toUpperCase()} text (a byte sequence that is not ${encoding.toUpperCase()})`;
+export const lineTooLong = (limit: number) => `a line longer than ${limit} bytes (see docs/limits.md)`;
 export const badByteSize = (option: string, text: string) =>
   `${option}: cannot read "${text}" as a size (expected bytes, or e.g. 64MiB, 8GiB)`;
 
@@ -31,6 +34,7 @@ export const badByteSize = (option: string, text: string) =>
 export const jsonUnexpected = (found: string, expected: string) =>
   `unexpected ${found}, expected ${expected}`;
 export const jsonTruncated = (expected: string) => `file ends early, expected ${expected}`;
+export const jsonNotUtf8 = () => 'a string that is not UTF-8 (JSON text is UTF-8, RFC 8259)';
 export const jsonTrailing = () => 'unexpected data after the end of the JSON document';
 export const jsonTooDeep = (limit: number) => `JSON nested deeper than ${limit} levels`;
 export const jsonTokenTooLong = (limit: number) =>
@@ -68,8 +72,9 @@ export const importDone = (
   samples: number,
   deployment: string,
 ) => `${path}: imported ${samples} samples in ${series} series (${format}) into deployment "${deployment}"`;
-export const duplicateSamples = (count: number) =>
-  `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
+export const importNoSamples = () => 'the input holds no samples';
+export const repeatedSamples = (count: number, ofEarlier: number) =>
+  `${count} sample${count === 1 ? '' : 's'} at a time ${count === 1 ? 'its' : 'their'} series already had${ofEarlier > 0 ? ` (${ofEarlier} from an earlier import)` : ''}: the first sample at each time is kept, as Prometheus keeps it`;
 
 // Sections below are filled by the capability that owns them; keep each area's messages together.
 
@@ -137,6 +142,22 @@ export const exportFormat = (format: string) =>
   `unknown export format "${format}" (one of parquet, arrow, csv)`;
 export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
+// Load-tool summaries (src/importers/load-summary.ts and one file per tool)
+export const loadNotFile = (tool: string) => `a ${tool} summary is a file, not a folder`;
+export const loadTooLarge = (tool: string) => `larger than any ${tool} summary (16 MiB); not a summary`;
+export const loadBadJson = (tool: string, reason: string) => `not a ${tool} summary: ${reason}`;
+export const loadBadLine = (tool: string, expected: string) =>
+  `cannot read this ${tool} line (expected ${expected})`;
+export const loadMissing = (tool: string, figure: string) => `the ${tool} summary has no ${figure}`;
+export const loadStartFromMtime = (tool: string, iso: string) =>
+  `no --start given and ${tool} prints no clock time: the run's start (${iso}) is the file's modification time minus its duration; give --start for exact times`;
+export const loadBadRunTime = (tool: string, seconds: number) =>
+  `the ${tool} summary's run time (${seconds} s) is not that of a load test (0 s to a year)`;
+export const loadBadCount = (tool: string, count: number) =>
+  `the ${tool} summary's request count ${count} is not a whole number of requests`;
+export const loadDurationFromRate = (tool: string) =>
+  `${tool} prints no run time: the duration is its request count divided by its requests per second`;
+
 // PromQL (src/promql/)
 type QueryPos = { line: number; column: number };
 export const promqlSyntax = (pos: QueryPos, detail: string) =>
@@ -191,6 +212,8 @@ export const promqlStepTooSmall = () => 'zero or negative query resolution step 
 export const promqlEndBeforeStart = () => 'end timestamp must not be before start time';
 export const promqlTooManyPoints = (points: number) =>
   `exceeded maximum resolution of 11,000 points per timeseries (${points}); try decreasing the query resolution (--step)`;
+export const unknownDeployment = (option: string, name: string, db: string, known: readonly string[]) =>
+  `${option}: no deployment "${name}" in ${db} (${known.length > 0 ? `deployments: ${known.join(', ')}` : 'it holds none'})`;
 export const promqlTimeOptions = () => 'give either --time, or --start, --end and --step';
 export const promqlUnknownSemantics = (text: string, known: readonly string[]) =>
   `--semantics: unknown "${text}" (one of ${known.join(', ')})`;
@@ -289,6 +312,45 @@ export const pullProgress = (done: number, total: number, samples: number) =>
   `pull: chunk ${done} of ${total}, ${samples} samples`;
 export const pullChunkHalved = (fromMs: number, toMs: number) =>
   `the server's limits refused a ${(toMs - fromMs) / 1000}s chunk; halving it`;
+
+// experiment (src/experiment/, src/cli/experiment.ts)
+export const experimentBadDeployment = (text: string) =>
+  `--deployment: "${text}" is not name=command (a name of letters, digits, ".", "_", "-", then "=" and the command)`;
+export const experimentDuplicateDeployment = (name: string) => `--deployment: "${name}" is given twice`;
+export const experimentLoadChoice = () =>
+  'experiment needs a load: --load <command>, or --rate <n> and --duration <dur> for the built-in load (not both)';
+export const experimentBadUrl = (option: string, text: string) =>
+  `${option}: "${text}" is not an http:// URL`;
+export const experimentBadEnv = (text: string) => `--env: "${text}" is not K=V`;
+export const experimentBadCount = (option: string, text: string) =>
+  `${option}: "${text}" is not a positive whole number`;
+export const experimentKillAfterLoad = (killAt: string, duration: string) =>
+  `--kill-worker-at ${killAt} is not within the load's --duration ${duration}`;
+export const experimentOutNotEmpty = (dir: string) =>
+  `${dir}: the experiment's folder must be new or empty (an earlier experiment's files would be reported with this one's)`;
+export const experimentPortInUse = (run: string, host: string, port: number) =>
+  `${run}: ${host}:${port} is already in use before the start (another server, or a leftover one); stop it first`;
+export const experimentCannotStart = (run: string, detail: string) =>
+  `${run}: cannot start the command: ${detail}`;
+export const experimentServerExited = (run: string, when: string, code: number | string | null) =>
+  `${run}: the server exited ${when} (${typeof code === 'number' ? `exit code ${code}` : `signal ${code ?? 'unknown'}`}); its output is in server.stderr`;
+export const experimentNotReady = (run: string, url: string, seconds: number) =>
+  `${run}: ${url} did not answer 2xx within ${seconds} s (--ready-timeout)`;
+export const experimentLoadFailed = (run: string, detail: string) =>
+  `${run}: the load failed: ${firstLine(detail)}`;
+export const experimentStuck = (run: string, pids: number[]) =>
+  `${run}: process(es) ${pids.join(', ')} still running 10 s after SIGKILL (uninterruptible?); the experiment stops here`;
+export const experimentNoWorker = (master: number) => `no running worker (child of ${master}) to kill`;
+export const experimentInterrupted = () => 'interrupted (SIGINT/SIGTERM); every process started was stopped';
+export const experimentStopped = (reason: string, completed: number, dir: string) =>
+  completed > 0
+    ? `experiment stopped: ${reason}; the report covers the ${completed} completed run(s) (${dir})`
+    : `experiment stopped: ${reason}; no run completed, so there is no report`;
+export const reportNoCompletedRuns = (dir: string) =>
+  `${dir}: the experiment has no completed run to report on`;
+export const timelineBad = (detail: string) => `not a readable experiment timeline: ${firstLine(detail)}`;
+export const experimentDone = (dir: string, runs: number, report: string) =>
+  `${dir}: ${runs} run(s) completed; report in ${report}`;
 
 // Query
 export const sqlFailed = (reason: string) => `query failed: ${firstLine(reason)}`;

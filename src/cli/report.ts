@@ -4,8 +4,11 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { FORMATS, importPath } from '../importers/index.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
+import { detect, FORMATS, importPath } from '../importers/index.js';
+import { openSource } from '../importers/source.js';
+import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat, type ReportOptions } from '../report/report.js';
+import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../report/timeline.js';
 import { TraceDatabase } from '../store/database.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
 import { VERSION } from './version.js';
@@ -54,30 +57,24 @@ export function registerReport(program: Command): void {
         throw new UsageError(msg.unknownFormat('--format', options.format, REPORT_FORMATS));
       if (options.db !== undefined && folders.length > 0) throw new UsageError(msg.reportDbAndPaths());
       if (options.db === undefined && folders.length === 0) throw new UsageError(msg.reportNothingToRead());
-      const generatedAt = sourceDateEpoch() ?? new Date();
-      const ready = options.ready.map(parseReadyOption);
-      const phases = options.phase.map(parsePhaseOption);
-      const render = (db: TraceDatabase) =>
-        renderReport(db, {
-          format: options.format as ReportFormat,
-          notebookPath: options.notebook,
-          baseline: options.baseline,
-          ready,
-          phases,
-          title: options.title,
-          version: VERSION,
-          generatedAt,
-        });
+      const settings: ReportSettings = {
+        format: options.format as ReportFormat,
+        notebookPath: options.notebook,
+        baseline: options.baseline,
+        title: options.title,
+        ready: options.ready.map(parseReadyOption),
+        phases: options.phase.map(parsePhaseOption),
+      };
       let text: string;
       if (options.db !== undefined) {
         const db = await TraceDatabase.open(options.db, { readOnly: true });
         try {
-          text = await render(db);
+          text = await renderReport(db, reportOptions(settings));
         } finally {
           db.close();
         }
       } else {
-        text = await oneShot(folders, render);
+        text = await reportOnFolders(folders, settings);
       }
       if (options.output === undefined) process.stdout.write(text);
       else {
@@ -87,10 +84,46 @@ export function registerReport(program: Command): void {
     });
 }
 
-/** Imports each subfolder of each folder as a deployment into a temporary database, deleted afterwards. */
-async function oneShot(folders: string[], render: (db: TraceDatabase) => Promise<string>): Promise<string> {
-  const deployments: { name: string; path: string }[] = [];
+/** What `report` is asked for, besides its inputs. */
+export interface ReportSettings {
+  format: ReportFormat;
+  notebookPath?: string;
+  baseline?: string;
+  title?: string;
+  ready: ReadySpec[];
+  phases: PhaseSpec[];
+}
+
+function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFacts>): ReportOptions {
+  return {
+    ...settings,
+    experiment,
+    version: VERSION,
+    generatedAt: sourceDateEpoch() ?? new Date(),
+  };
+}
+
+/**
+ * One shot: imports each subfolder of each folder as a deployment into a temporary database
+ * (deleted afterwards) and renders the report. An experiment's folder (with timeline.json)
+ * gives its completed runs as deployments, and their phases and ready times from the
+ * timeline — unless --phase / --ready are given, which then replace the timeline's.
+ */
+export async function reportOnFolders(folders: string[], settings: ReportSettings): Promise<string> {
+  const deployments: ExperimentFolder['deployments'] = [];
+  const timelinePhases: PhaseSpec[] = [];
+  const timelineReady: ReadySpec[] = [];
+  const facts = new Map<string, RunFacts>();
   for (const folder of folders) {
+    const experiment = readExperimentFolder(folder);
+    if (experiment) {
+      if (experiment.deployments.length === 0) throw new CliError(msg.reportNoCompletedRuns(folder));
+      deployments.push(...experiment.deployments);
+      timelinePhases.push(...experiment.phases);
+      timelineReady.push(...experiment.ready);
+      for (const [name, f] of experiment.facts) facts.set(name, f);
+      continue;
+    }
     let entries: string[];
     try {
       if (!statSync(folder).isDirectory()) throw new CliError(msg.reportNoSubfolders(folder));
@@ -103,15 +136,34 @@ async function oneShot(folders: string[], render: (db: TraceDatabase) => Promise
     if (subfolders.length === 0) throw new CliError(msg.reportNoSubfolders(folder));
     for (const name of subfolders) deployments.push({ name: basename(name), path: join(folder, name) });
   }
+  const options = reportOptions(
+    {
+      ...settings,
+      phases: settings.phases.length > 0 ? settings.phases : timelinePhases,
+      ready: settings.ready.length > 0 ? settings.ready : timelineReady,
+    },
+    facts.size > 0 ? facts : undefined,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'trace-analyze-report-'));
   try {
     const db = await TraceDatabase.open(join(dir, 'report.duckdb'), { create: true });
     try {
       for (const d of deployments) {
         const { skipped } = await importPath(db, d.path, { deployment: d.name, format: 'auto' });
+        if (d.load) {
+          // an experiment's load output, imported when a load-tool importer knows its format
+          const importer = detect(await openSource(d.load.path));
+          if (importer)
+            await importPath(db, d.load.path, {
+              deployment: d.name,
+              format: importer.format,
+              start: d.load.start,
+            });
+          else skipped.push(d.load.path);
+        }
         for (const s of skipped) process.stderr.write(`${msg.reportSkipped(s, FORMATS)}\n`);
       }
-      return await render(db);
+      return await renderReport(db, options);
     } finally {
       db.close();
     }
