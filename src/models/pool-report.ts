@@ -58,7 +58,12 @@ export interface PhaseReport {
     user_cores_mean: number | null;
     system_cores_mean: number | null;
   };
-  memory: MemoryTriple & { rss_overcount: number | null; worker_shared_fraction: number | null };
+  memory: MemoryTriple & {
+    rss_overcount: number | null;
+    worker_shared_fraction: number | null;
+    /** Largest sum over the phase's moments (the processes alive at each). */
+    peak: MemoryTriple;
+  };
 }
 
 export interface WorkerStartup {
@@ -136,6 +141,8 @@ export interface DeploymentReport {
     worker: MemoryTriple & { shared_bytes: number | null };
     /** False when the data has no PSS (psrecord, plain RSS exporters): RSS sums are not comparable with PSS sums. */
     pss_available: boolean;
+    /** Largest sums over the steady state's moments (the processes alive at each). */
+    steady_peak: MemoryTriple & { rss_bytes_at_pss_peak: number | null };
   };
   phases: PhaseReport[];
   /** Every process of the deployment, in start order: its role, lifetime and CPU-seconds. */
@@ -262,6 +269,12 @@ export async function buildPoolReport(
               : null,
         },
         pss_available: pss.has(name),
+        steady_peak: {
+          rss_bytes: num(s.rss_bytes_peak),
+          pss_bytes: num(s.pss_bytes_peak),
+          uss_bytes: num(s.uss_bytes_peak),
+          rss_bytes_at_pss_peak: num(s.rss_bytes_at_pss_peak),
+        },
       },
       phases: (phases.get(name) ?? []).map(phaseReport),
       process_list: (processes.get(name) ?? []).map((p) => ({
@@ -410,6 +423,11 @@ function phaseReport(p: Row): PhaseReport {
       uss_bytes: num(p.uss_bytes),
       rss_overcount: num(p.rss_overcount),
       worker_shared_fraction: num(p.worker_shared_fraction),
+      peak: {
+        rss_bytes: num(p.rss_bytes_peak),
+        pss_bytes: num(p.pss_bytes_peak),
+        uss_bytes: num(p.uss_bytes_peak),
+      },
     },
   };
 }

@@ -19,6 +19,13 @@ export interface SynthProcess {
   rss: number;
   pss: number;
   uss: number;
+  /** PSS from this time on (ms since t0): a teardown, as siblings exit and unmap shared pages. */
+  pssFrom?: [number, number];
+}
+
+/** A process's PSS at a time (ms since t0). */
+export function pssAt(p: SynthProcess, t: number): number {
+  return p.pssFrom !== undefined && t >= p.pssFrom[0] ? p.pssFrom[1] : p.pss;
 }
 
 export const T0 = 1_800_000_000_000;
@@ -78,7 +85,10 @@ export function cpuBetween(p: SynthProcess, a: number, b: number): number {
   return s;
 }
 
-/** A prefork-like pool: master, three workers, one killed at 100 s and replaced at 101.5 s; load 30–90 s. */
+/**
+ * A prefork-like pool: master, three workers, one killed at 100 s and replaced at 101.5 s; load
+ * 30–90 s; stopped at 120 s, the workers' PSS rising to 90 MB in their last 200 ms.
+ */
 export function preforkPool(): SynthProcess[] {
   const worker = (pid: number, start: number, end: number): SynthProcess => ({
     pid,
@@ -120,7 +130,7 @@ export function preforkPool(): SynthProcess[] {
     worker(102, 1000, 100_000),
     worker(103, 1000, 120_000),
     replacement,
-  ];
+  ].map((p) => (p.role === 'worker' && p.end === 120_000 ? { ...p, pssFrom: [119_800, 90 * MB] } : p));
 }
 
 /** Sample times of a process: every second of t0 from its start on, with a small deterministic jitter. */
@@ -170,7 +180,7 @@ export async function importProcfsPool(
         [user, cpu * USER_SHARE],
         [system, cpu * (1 - USER_SHARE)],
         [rss, p.rss],
-        [pss, p.pss],
+        [pss, pssAt(p, t)],
         [uss, p.uss],
       ] as const) {
         ref.push(r);

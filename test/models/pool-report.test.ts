@@ -114,11 +114,38 @@ describe('pool models on a synthetic prefork pool', () => {
     );
   });
 
+  it('sums memory over the processes alive at each moment: no exited worker, no teardown', async () => {
+    const d = byName((await report()).deployments, 'prefork');
+    // worker 102 exits at 100 s and its replacement starts at 101.5 s: never four at once
+    expect(d.memory.steady_peak.pss_bytes).toBe(60 * MB + 3 * 70 * MB);
+    expect(d.memory.steady_peak.rss_bytes).toBe(100 * MB + 3 * 120 * MB);
+    expect(d.memory.steady_peak.rss_bytes_at_pss_peak).toBe(100 * MB + 3 * 120 * MB);
+    // the steady state ends before the bucket of the first final worker's last sample (the
+    // teardown's PSS), at most one 1 s bucket earlier
+    const lastLive = Math.min(
+      ...d.process_list.filter((p) => p.role === 'worker' && !p.exited_early).map((p) => p.alive_to!),
+    );
+    expect(d.steady.end).toBeLessThanOrEqual(lastLive);
+    expect(d.steady.end).toBeGreaterThan(lastLive - 1);
+    for (const p of d.phases) {
+      expect(p.workers_alive).toBe(3);
+      expect(p.memory.peak.pss_bytes).toBe(60 * MB + 3 * 70 * MB);
+    }
+    const [row] = await db.rowsJS(
+      `SELECT max(pss_bytes) AS pss, max(a.workers_alive) AS alive
+       FROM pool_memory m JOIN pool_workers_alive a USING (deployment, bucket)
+       WHERE deployment = 'prefork' AND m.bucket_end <= ${d.steady.end * 1000}`,
+    );
+    expect(Number(row!.pss)).toBe(60 * MB + 3 * 70 * MB);
+    expect(Number(row!.alive)).toBe(3);
+  });
+
   it('gives steady-state CPU and memory medians, per worker too', async () => {
     const d = byName((await report()).deployments, 'prefork');
     const a = (T0 + 3000) / 1000;
     expect(d.steady.start).toBe(a);
-    const expected = pool.reduce((s, p) => s + cpuBetween(p, 3000, 120_000), 0) / 117;
+    const b = d.steady.end * 1000 - T0;
+    const expected = pool.reduce((s, p) => s + cpuBetween(p, 3000, b), 0) / ((b - 3000) / 1000);
     expect(d.cpu.cores_mean!).toBeCloseTo(expected, 2);
     expect(d.memory.rss_bytes).toBe(460 * MB);
     expect(d.memory.per_worker.rss_bytes).toBeCloseTo((460 * MB) / 3, 0);

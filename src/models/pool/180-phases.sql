@@ -1,8 +1,23 @@
--- Steady state: after the pool settled, until the deployment's end.
+-- Steady state: after the pool settled, until the deployment began to stop: the start of the
+-- bucket holding the last live sample of the first of its final workers (those that did not
+-- exit early) to end. From there on processes exit, and a sum over them is read from the
+-- teardown (PSS rises as siblings unmap shared pages, say). Without workers, until the
+-- deployment's end. Every figure of the steady state and the phases, peaks included, is taken
+-- between these two times.
 CREATE OR REPLACE TEMP VIEW pool_steady AS
-SELECT d.deployment, coalesce(s.settled_ts, d.start_ts) AS start_ts, d.end_ts
+WITH stopping AS (
+    SELECT l.deployment, g.t0 + pool_bucket_of(min(l.alive_to), g.t0, g.step_ms) * g.step_ms AS stop_ts
+    FROM pool_lifetimes l
+    JOIN pool_grid g USING (deployment)
+    WHERE l.role = 'worker'
+      AND l.process NOT IN (SELECT e.process FROM pool_worker_exits e WHERE e.deployment = l.deployment)
+    GROUP BY l.deployment, g.t0, g.step_ms
+)
+SELECT d.deployment, coalesce(s.settled_ts, d.start_ts) AS start_ts,
+       greatest(coalesce(s.settled_ts, d.start_ts), coalesce(x.stop_ts, d.end_ts)) AS end_ts
 FROM pool_span d
-JOIN pool_startup s USING (deployment);
+JOIN pool_startup s USING (deployment)
+LEFT JOIN stopping x USING (deployment);
 
 -- Phases detected from the deployment's CPU level over the steady state's buckets: with low and
 -- high the 10th and 90th percentiles of its cores, a bucket is load when it is above their
@@ -73,7 +88,8 @@ JOIN pool_cpu_series c USING (deployment);
 
 -- Statistics per window, one pass over the CPU increases for all of them. cores_mean is exact
 -- (CPU seconds in the window, increases split at its edges, over its duration); p50/p95/max are
--- over the buckets inside it; memory sums are medians over those buckets, and the same per live
+-- over the buckets inside it; memory sums are medians (and peaks) over those buckets' moments
+-- (pool_memory: the processes alive at each moment), and the same per live
 -- worker (median over buckets of the sum divided by the workers alive in that bucket).
 -- workers_alive: median over the window's buckets; workers_alive_with_memory: over the buckets
 -- that have memory figures (the steady state's, as its per-worker figures).
@@ -109,7 +125,12 @@ WITH cpu AS (
            median(m.worker_uss_bytes / nullif(a.workers_alive, 0)) AS worker_uss_bytes,
            median(m.worker_shared_fraction) AS worker_shared_fraction,
            median(m.rss_overcount) AS rss_overcount,
-           median(a.workers_alive) AS workers_alive_with_memory
+           median(a.workers_alive) AS workers_alive_with_memory,
+           max(m.rss_bytes) AS rss_bytes_peak,
+           max(m.pss_bytes) AS pss_bytes_peak,
+           max(m.uss_bytes) AS uss_bytes_peak,
+           -- the RSS sum at the moment of the PSS peak (of two moments with one PSS, the larger RSS)
+           arg_max(m.rss_bytes, (m.pss_bytes, m.rss_bytes)) FILTER (WHERE m.pss_bytes IS NOT NULL) AS rss_bytes_at_pss_peak
     FROM pool_stat_windows w
     JOIN pool_memory m ON m.deployment = w.deployment AND m.bucket_start >= w.start_ts AND m.bucket_end <= w.end_ts
     LEFT JOIN pool_workers_alive a ON a.deployment = m.deployment AND a.bucket = m.bucket
@@ -141,6 +162,7 @@ SELECT deployment, name, start_ts, end_ts, overridden, seconds, cores_mean,
        cores_p50, cores_p95, cores_max,
        user_cores_mean, system_cores_mean, master_cores_mean, worker_cores_mean, helper_cores_mean,
        rss_bytes, pss_bytes, uss_bytes, worker_shared_fraction, rss_overcount,
+       rss_bytes_peak, pss_bytes_peak, uss_bytes_peak,
        workers_alive
 FROM pool_window_stats
 WHERE kind = 'phase';
@@ -155,6 +177,7 @@ SELECT deployment, start_ts, end_ts, seconds, cores_mean,
        rss_bytes_per_worker, pss_bytes_per_worker, uss_bytes_per_worker,
        worker_rss_bytes, worker_pss_bytes, worker_uss_bytes,
        worker_shared_fraction, rss_overcount,
+       rss_bytes_peak, pss_bytes_peak, uss_bytes_peak, rss_bytes_at_pss_peak,
        workers_alive_with_memory AS workers_alive
 FROM pool_window_stats
 WHERE kind = 'steady';
