@@ -133,6 +133,47 @@ export function preforkPool(): SynthProcess[] {
   ].map((p) => (p.role === 'worker' && p.end === 120_000 ? { ...p, pssFrom: [119_800, 90 * MB] } : p));
 }
 
+/**
+ * A pool whose load (30–90 s) dips to idle for 12 s (58–70 s) while a worker is recycled: it
+ * exits at 58 s and its replacement starts at 59 s. Master and two workers.
+ */
+export function recyclingDipPool(): SynthProcess[] {
+  const load = (start: number, end: number): [number, number, number][] => [
+    [start, Math.max(start, 30_000), 0.01],
+    [Math.max(start, 30_000), Math.min(end, 58_000), 0.5],
+    [Math.max(start, 58_000), Math.min(end, 70_000), 0.02],
+    [Math.max(start, 70_000), Math.min(end, 90_000), 0.5],
+    [Math.max(start, 90_000), end, 0.01],
+  ];
+  const worker = (pid: number, start: number, end: number): SynthProcess => ({
+    pid,
+    ppid: 100,
+    role: 'worker',
+    start,
+    end,
+    cpu: load(start, end).filter(([a, b]) => b > a),
+    rss: 120 * MB,
+    pss: 70 * MB,
+    uss: 50 * MB,
+  });
+  return [
+    {
+      pid: 100,
+      ppid: 1,
+      role: 'master',
+      start: 0,
+      end: 120_000,
+      cpu: [[0, 120_000, 0.002]],
+      rss: 100 * MB,
+      pss: 60 * MB,
+      uss: 40 * MB,
+    },
+    worker(101, 1000, 120_000),
+    worker(102, 1000, 58_000),
+    worker(103, 59_000, 120_000),
+  ];
+}
+
 /** Sample times of a process: every second of t0 from its start on, with a small deterministic jitter. */
 function sampleTimes(p: SynthProcess): number[] {
   const times: number[] = [];

@@ -9,6 +9,7 @@ import {
   importProcfsPool,
   importTreeRecording,
   preforkPool,
+  recyclingDipPool,
 } from '../helpers/pool-synth.js';
 
 // Synthetic pools with known truth (test/helpers/pool-synth.ts): every expectation below comes
@@ -21,6 +22,7 @@ beforeAll(async () => {
   db = await TraceDatabase.open(':memory:');
   await importProcfsPool(db, 'prefork', pool);
   await importTreeRecording(db, 'tree-only', treeCores, 300 * MB, 120_000);
+  await importProcfsPool(db, 'recycling', recyclingDipPool());
 });
 afterAll(() => db.close());
 
@@ -155,6 +157,22 @@ describe('pool models on a synthetic prefork pool', () => {
   });
 });
 
+describe('pool models on a pool that recycles a worker during its load', () => {
+  it('keeps one load phase across the 12 s dip of the recycling', async () => {
+    const d = byName((await report()).deployments, 'recycling');
+    expect(d.restarts).toBe(1);
+    expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);
+    const load = d.phases[1]!;
+    expect(Math.abs(load.start - (T0 + 30_000) / 1000)).toBeLessThanOrEqual(1);
+    expect(Math.abs(load.end - (T0 + 90_000) / 1000)).toBeLessThanOrEqual(1);
+    const truth = recyclingDipPool();
+    const cpu = truth.reduce((s, p) => s + cpuBetween(p, load.start * 1000 - T0, load.end * 1000 - T0), 0);
+    expect(load.cpu.cores_mean!).toBeCloseTo(cpu / load.seconds, 3);
+    // two workers alive at every moment but the one between the exit and the replacement's start
+    expect(load.workers_alive).toBe(2);
+  });
+});
+
 describe('pool models on a whole-tree recording without PSS', () => {
   it('takes CPU and RSS from the tree and flags the missing PSS', async () => {
     const d = byName((await report()).deployments, 'tree-only');
@@ -173,7 +191,7 @@ describe('comparison', () => {
     const r = await report();
     expect(r.baseline).toBe('prefork');
     expect(r.deployments[0]!.delta).toBeNull();
-    const other = r.deployments[1]!;
+    const other = byName(r.deployments, 'tree-only');
     expect(other.delta!['memory.rss_bytes']).toBeCloseTo((300 - 460) / 460, 9);
     expect(other.delta_absolute!['memory.rss_bytes']).toBe(300 * MB - 460 * MB);
   });

@@ -22,7 +22,11 @@ LEFT JOIN stopping x USING (deployment);
 -- Phases detected from the deployment's CPU level over the steady state's buckets: with low and
 -- high the 10th and 90th percentiles of its cores, a bucket is load when it is above their
 -- midpoint — provided high is at least 0.1 cores above low and twice as high (else all is
--- idle). Runs shorter than pool_min_phase_buckets() are noise and join their neighbours.
+-- idle). A run of buckets joins its neighbours when it is shorter than pool_min_phase_buckets()
+-- buckets or pool_min_phase_ms(): noise, not a phase. An idle run between two load runs also
+-- joins them when a worker exited or started during it (or in the bucket before) and it is
+-- shorter than pool_max_churn_dip_ms(): a recycled or lost worker dips the CPU level for a
+-- moment, the load goes on.
 CREATE OR REPLACE TEMP VIEW pool_detected_phases AS
 WITH steady_cpu AS (
     SELECT c.deployment, c.bucket, c.bucket_start, c.bucket_end, c.cores
@@ -39,16 +43,48 @@ WITH steady_cpu AS (
     SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
     FROM marked
 ), smoothed AS (
+    -- first the noise: runs too short to be a phase
     SELECT deployment, bucket, bucket_start, bucket_end,
-           CASE WHEN count(*) OVER (PARTITION BY deployment, is_load, run) < pool_min_phase_buckets()
+           CASE WHEN count(*) OVER r < pool_min_phase_buckets()
+                     OR max(bucket_end) OVER r - min(bucket_start) OVER r < pool_min_phase_ms()
                 THEN NOT is_load ELSE is_load END AS is_load
     FROM runs
+    WINDOW r AS (PARTITION BY deployment, is_load, run)
 ), runs2 AS (
     SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
     FROM smoothed
+), run_spans AS (
+    SELECT deployment, is_load, run, min(bucket_start) AS start_ts, max(bucket_end) AS end_ts
+    FROM runs2 GROUP BY ALL
+), churn AS (
+    -- a worker's exit (its last live sample) or start (first live sample) in the steady state
+    SELECT l.deployment, l.alive_to AS ts
+    FROM pool_lifetimes l
+    WHERE l.role = 'worker'
+      AND l.process IN (SELECT x.process FROM pool_worker_exits x WHERE x.deployment = l.deployment)
+    UNION ALL
+    SELECT l.deployment, l.alive_from
+    FROM pool_lifetimes l JOIN pool_steady s USING (deployment)
+    WHERE l.role = 'worker' AND l.alive_from > s.start_ts
+), dips AS (
+    -- then the dips: idle between two loads, short, with a worker exit or start in it
+    SELECT r.*,
+           coalesce(lag(r.is_load) OVER o AND lead(r.is_load) OVER o, false) AS between_loads,
+           EXISTS (SELECT 1 FROM churn c JOIN pool_grid g USING (deployment)
+                   WHERE c.deployment = r.deployment AND c.ts >= r.start_ts - g.step_ms AND c.ts < r.end_ts) AS churned
+    FROM run_spans r
+    WINDOW o AS (PARTITION BY r.deployment ORDER BY r.start_ts)
+), joined AS (
+    SELECT r.deployment, r.bucket, r.bucket_start, r.bucket_end,
+           r.is_load OR (d.between_loads AND d.churned AND d.end_ts - d.start_ts < pool_max_churn_dip_ms()) AS is_load
+    FROM runs2 r
+    JOIN dips d USING (deployment, is_load, run)
+), runs3 AS (
+    SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
+    FROM joined
 ), phases AS (
     SELECT deployment, is_load, min(bucket_start) AS start_ts, max(bucket_end) AS end_ts
-    FROM runs2 GROUP BY deployment, is_load, run
+    FROM runs3 GROUP BY deployment, is_load, run
 )
 -- the first phase starts when the steady state does, the last ends with the deployment
 SELECT p.deployment, CASE WHEN p.is_load THEN 'load' ELSE 'idle' END AS name,
