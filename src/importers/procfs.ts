@@ -373,6 +373,9 @@ class SnapshotImport {
 
     put('process_cpu_seconds_total', 'counter', 'seconds', stat.utime / clkTck, { mode: 'user' });
     put('process_cpu_seconds_total', 'counter', 'seconds', stat.stime / clkTck, { mode: 'system' });
+    // the reaped children's ticks (cutime, cstime): what a worker used after its last snapshot
+    put('process_children_cpu_seconds_total', 'counter', 'seconds', stat.cutime / clkTck, { mode: 'user' });
+    put('process_children_cpu_seconds_total', 'counter', 'seconds', stat.cstime / clkTck, { mode: 'system' });
     // RSS: status VmRSS (exact counters), else smaps_rollup Rss, else stat's page count (its
     // per-thread counters may lag). A zombie has released its memory: no memory samples.
     if (!zombie) {

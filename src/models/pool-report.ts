@@ -90,6 +90,8 @@ export interface ProcessReport {
   cpu_seconds: number | null;
   user_cpu_seconds: number | null;
   system_cpu_seconds: number | null;
+  /** CPU its reaped children used after their last sample (/proc's cutime/cstime), not in cpu_seconds. */
+  reaped_children_cpu_seconds: number | null;
   /** A worker that ended before the deployment did (killed, crashed or recycled). */
   exited_early: boolean;
 }
@@ -288,6 +290,7 @@ export async function buildPoolReport(
         cpu_seconds: num(p.cpu_seconds),
         user_cpu_seconds: num(p.user_cpu_seconds),
         system_cpu_seconds: num(p.system_cpu_seconds),
+        reaped_children_cpu_seconds: num(p.reaped_children_cpu_seconds),
         exited_early: p.exited_early === true,
       })),
       sources: (agreement.get(name) ?? []).map((a) => ({

@@ -111,7 +111,7 @@ export function preforkPool(): SynthProcess[] {
     [101_500, 103_000, 1],
     [103_000, 120_000, 0.01],
   ];
-  return [
+  const pool: SynthProcess[] = [
     {
       pid: 100,
       ppid: 1,
@@ -130,18 +130,22 @@ export function preforkPool(): SynthProcess[] {
     worker(102, 1000, 100_000),
     worker(103, 1000, 120_000),
     replacement,
-  ].map((p) => (p.role === 'worker' && p.end === 120_000 ? { ...p, pssFrom: [119_800, 90 * MB] } : p));
+  ];
+  return pool.map((p) =>
+    p.role === 'worker' && p.end === 120_000 ? { ...p, pssFrom: [119_800, 90 * MB] } : p,
+  );
 }
 
 /**
- * A pool whose load (30–90 s) dips to idle for 12 s (58–70 s) while a worker is recycled: it
- * exits at 58 s and its replacement starts at 59 s. Master and two workers.
+ * A pool whose load (30–90 s) dips to idle for 11.4 s (58.6–70 s) while a worker is recycled:
+ * it exits at 58.6 s, 0.6 s after its last sample (0.3 CPU-seconds that only its parent's
+ * children counter holds), and its replacement starts at 59 s. Master and two workers.
  */
 export function recyclingDipPool(): SynthProcess[] {
   const load = (start: number, end: number): [number, number, number][] => [
     [start, Math.max(start, 30_000), 0.01],
-    [Math.max(start, 30_000), Math.min(end, 58_000), 0.5],
-    [Math.max(start, 58_000), Math.min(end, 70_000), 0.02],
+    [Math.max(start, 30_000), Math.min(end, 58_600), 0.5],
+    [Math.max(start, 58_600), Math.min(end, 70_000), 0.02],
     [Math.max(start, 70_000), Math.min(end, 90_000), 0.5],
     [Math.max(start, 90_000), end, 0.01],
   ];
@@ -169,7 +173,7 @@ export function recyclingDipPool(): SynthProcess[] {
       uss: 40 * MB,
     },
     worker(101, 1000, 120_000),
-    worker(102, 1000, 58_000),
+    worker(102, 1000, 58_600),
     worker(103, 59_000, 120_000),
   ];
 }
@@ -214,12 +218,21 @@ export async function importProcfsPool(
     const rss = def('process_resident_memory_bytes', {}, 'gauge');
     const pss = def('process_pss_bytes', {}, 'gauge');
     const uss = def('process_uss_bytes', {}, 'gauge');
+    const childUser = def('process_children_cpu_seconds_total', { mode: 'user' }, 'counter');
+    const childSystem = def('process_children_cpu_seconds_total', { mode: 'system' }, 'counter');
+    // the kernel adds a child's whole CPU to its parent's cutime/cstime when it is reaped (at its end)
+    const children = pool.filter((c) => c.ppid === p.pid);
     const times = sampleTimes(p);
     for (const t of times) {
       const cpu = cpuBetween(p, p.start, t);
+      const reaped = children
+        .filter((c) => c.end <= t)
+        .reduce((s, c) => s + cpuBetween(c, c.start, c.end), 0);
       for (const [r, v] of [
         [user, cpu * USER_SHARE],
         [system, cpu * (1 - USER_SHARE)],
+        [childUser, reaped * USER_SHARE],
+        [childSystem, reaped * (1 - USER_SHARE)],
         [rss, p.rss],
         [pss, pssAt(p, t)],
         [uss, p.uss],

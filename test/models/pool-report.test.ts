@@ -158,7 +158,23 @@ describe('pool models on a synthetic prefork pool', () => {
 });
 
 describe('pool models on a pool that recycles a worker during its load', () => {
-  it('keeps one load phase across the 12 s dip of the recycling', async () => {
+  it("counts the CPU a recycled worker used after its last sample, from its parent's children counter", async () => {
+    const truth = recyclingDipPool();
+    const d = byName(
+      (await report({ phases: [{ name: 'load', start: '30s', end: '90s', text: 'load=30s..90s' }] }))
+        .deployments,
+      'recycling',
+    );
+    const exited = truth.find((p) => p.pid === 102)!;
+    const lastSample = d.process_list.find((p) => p.pid === 102)!.alive_to! * 1000 - T0;
+    const master = d.process_list.find((p) => p.role === 'master')!;
+    expect(master.reaped_children_cpu_seconds!).toBeCloseTo(cpuBetween(exited, lastSample, exited.end), 6);
+    const cpu = truth.reduce((s, p) => s + cpuBetween(p, 30_000, 90_000), 0);
+    // increases spread evenly over their intervals: off by at most a few ms of load at the edges
+    expect(Math.abs(d.phases[0]!.cpu.cores_mean! * 60 - cpu)).toBeLessThan(0.02);
+  });
+
+  it('keeps one load phase across the 11.4 s dip of the recycling', async () => {
     const d = byName((await report()).deployments, 'recycling');
     expect(d.restarts).toBe(1);
     expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);

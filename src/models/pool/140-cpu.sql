@@ -25,28 +25,87 @@ CREATE OR REPLACE TEMP MACRO pool_cpu_counted(ts, prev_ts, process_start_ts) AS
 CREATE OR REPLACE TEMP MACRO pool_bucket_of(t, t0, step_ms) AS floor((t - t0) / step_ms)::BIGINT;
 
 -- The chosen CPU counters with their process, an integer per process (process_id, for readers
--- that sum per process) and their grid: every CPU figure below starts from these rows.
+-- that sum per process) and their grid: every CPU figure below starts from these rows. With
+-- them, as `reaped` rows, each process's counter of its reaped children's CPU (/proc's
+-- cutime/cstime, where the data has it): it counts under its process, in the role of the
+-- children (a master's children are its workers), and only for the part its children used
+-- after their last sample (pool_reaped_increases).
 CREATE OR REPLACE TEMP VIEW pool_cpu_series AS
-SELECT ps.series_id, ps.deployment, ps.process, ps.role, ps.cpu_mode,
+SELECT ps.series_id, ps.deployment, ps.process,
+       CASE WHEN ps.quantity = 'children_cpu_seconds' AND ps.role = 'master' THEN 'worker' ELSE ps.role END AS role,
+       ps.cpu_mode,
        dense_rank() OVER (ORDER BY ps.deployment, ps.process) AS process_id,
-       ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets
+       ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets,
+       ps.quantity = 'children_cpu_seconds' AS reaped
 FROM pool_process_series ps
 JOIN pool_grid g USING (deployment)
-WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
+WHERE ps.chosen AND ps.quantity IN ('cpu_seconds', 'children_cpu_seconds');
+
+-- The CPU a process's reaped children used after their last sample: each increase of its
+-- children's counter (the kernel adds a child's whole CPU, and its own reaped children's, when
+-- the parent reaps it) less the last sampled CPU of every child assigned to that increase —
+-- the first increase after the child's last sample (a zombie is sampled until it is reaped).
+-- A child: a process of the deployment whose parent pid is this process's, started after it.
+-- Children never sampled count whole (nothing to take off); a child's CPU seen only by a source
+-- that does not know its parent counts twice. Few rows: the increases above zero.
+CREATE OR REPLACE TEMP VIEW pool_reaped_increases AS
+WITH increases AS (
+    SELECT x.series_id, s.deployment, s.process, s.cpu_mode, x.prev_ts, x.ts,
+           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
+           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
+    FROM sample_steps_cpu x
+    JOIN pool_cpu_series s USING (series_id)
+    WHERE s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+      AND (x.prev_ts IS NULL OR x.value <> x.prev_value)
+), parents AS (
+    SELECT DISTINCT s.series_id, s.deployment, s.process, s.cpu_mode, p.pid, p.start_ts
+    FROM pool_cpu_series s
+    JOIN pool_processes p USING (deployment, process)
+    WHERE s.reaped
+), child_last AS (
+    -- each child's last sampled CPU of one mode, its own and its reaped children's
+    SELECT pa.series_id AS parent_series_id, c.process,
+           max(st.last_ts) FILTER (WHERE NOT cs.reaped) AS last_ts,
+           sum(st.last_value * cs.scale) AS cpu_seconds
+    FROM parents pa
+    JOIN pool_processes c ON c.deployment = pa.deployment AND c.ppid = pa.pid
+         AND c.start_ts >= pa.start_ts AND c.process <> pa.process
+    JOIN pool_cpu_series cs ON cs.deployment = c.deployment AND cs.process = c.process
+         AND cs.cpu_mode IS NOT DISTINCT FROM pa.cpu_mode
+    JOIN series_stats st ON st.series_id = cs.series_id
+    GROUP BY ALL
+), assigned AS (
+    SELECT i.series_id, i.ts, sum(c.cpu_seconds) AS sampled
+    FROM child_last c
+    ASOF JOIN increases i ON i.series_id = c.parent_series_id AND i.ts > c.last_ts
+    GROUP BY ALL
+)
+SELECT i.series_id, i.prev_ts, i.ts, i.reset,
+       greatest(0, i.cpu_seconds - coalesce(a.sampled, 0)) AS cpu_seconds
+FROM increases i
+LEFT JOIN assigned a USING (series_id, ts);
 
 -- Every increase, one row each, integer keys only (millions of rows: a view, read once, by
 -- pool_cpu_parts). first_bucket..last_bucket: the grid's buckets the interval touches;
--- within_bucket: it has a length and lies inside one bucket of the grid (most do).
+-- within_bucket: it has a length and lies inside one bucket of the grid (most do; never the
+-- few reaped children's increases, so that pool_window_cpu never reads those again from the
+-- samples).
 CREATE OR REPLACE TEMPORARY VIEW pool_cpu_increases AS
 WITH i AS (
     SELECT x.series_id, s.t0, s.step_ms, s.buckets,
            pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts,
            x.ts AS to_ts,
            pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
-           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
+           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset,
+           false AS reaped
     FROM sample_steps_cpu x
     JOIN pool_cpu_series s USING (series_id)
-    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    UNION ALL
+    SELECT r.series_id, s.t0, s.step_ms, s.buckets, pool_cpu_from(r.prev_ts, s.process_start_ts), r.ts,
+           r.cpu_seconds, r.reset, true
+    FROM pool_reaped_increases r
+    JOIN pool_cpu_series s USING (series_id)
 ), b AS (
     SELECT *, pool_bucket_of(from_ts, t0, step_ms) AS from_bucket, pool_bucket_of(to_ts, t0, step_ms) AS to_bucket
     FROM i
@@ -54,7 +113,7 @@ WITH i AS (
 SELECT series_id, from_ts, to_ts, cpu_seconds, reset,
        greatest(0, from_bucket) AS first_bucket,
        least(buckets - 1, to_bucket) AS last_bucket,
-       from_bucket = to_bucket AND to_ts > from_ts AND to_bucket BETWEEN 0 AND buckets - 1 AS within_bucket
+       NOT reaped AND from_bucket = to_bucket AND to_ts > from_ts AND to_bucket BETWEEN 0 AND buckets - 1 AS within_bucket
 FROM b;
 
 -- The increases, summed where they lie inside one bucket: one row per series and bucket for
@@ -98,7 +157,7 @@ WITH w AS (
           WHERE cpu_seconds IS NULL) u
     JOIN sample_steps_cpu x ON x.series_id = u.series_id AND x.ts > u.from_ts AND x.ts <= u.to_ts
     JOIN pool_cpu_series s ON s.series_id = x.series_id
-    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
       AND pool_cpu_from(x.prev_ts, s.process_start_ts) < x.ts
       AND pool_bucket_of(pool_cpu_from(x.prev_ts, s.process_start_ts), s.t0, s.step_ms) = u.first_bucket
       AND pool_bucket_of(x.ts, s.t0, s.step_ms) = u.first_bucket
@@ -143,7 +202,7 @@ WITH shares AS (
           JOIN pool_cpu_series g USING (series_id)
           WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 2)
 )
-SELECT s.deployment, s.process, s.process_id, s.role, s.cpu_mode, c.series_id, c.bucket, c.cpu_seconds
+SELECT s.deployment, s.process, s.process_id, s.role, s.cpu_mode, s.reaped, c.series_id, c.bucket, c.cpu_seconds
 FROM shares c
 JOIN pool_cpu_series s USING (series_id);
 

@@ -51,21 +51,23 @@ LEFT JOIN repl r USING (deployment)
 LEFT JOIN resets x USING (deployment);
 
 -- Per process: when it was alive and the CPU it used, in total and by mode — per worker, and
--- exited workers with the CPU of the time they ran.
+-- exited workers with the CPU of the time they ran; and the CPU its reaped children used after
+-- their last sample (pool_reaped_increases), apart.
 CREATE OR REPLACE TEMP VIEW pool_process_totals AS
 WITH per_series AS (
     SELECT series_id, exact_sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_parts GROUP BY series_id
 ), cpu AS (
     SELECT s.deployment, s.process,
-           exact_sum(c.cpu_seconds) AS cpu_seconds,
-           exact_sum(CASE WHEN s.cpu_mode = 'user' THEN c.cpu_seconds END) AS user_cpu_seconds,
-           exact_sum(CASE WHEN s.cpu_mode = 'system' THEN c.cpu_seconds END) AS system_cpu_seconds
+           exact_sum(CASE WHEN NOT s.reaped THEN c.cpu_seconds END) AS cpu_seconds,
+           exact_sum(CASE WHEN NOT s.reaped AND s.cpu_mode = 'user' THEN c.cpu_seconds END) AS user_cpu_seconds,
+           exact_sum(CASE WHEN NOT s.reaped AND s.cpu_mode = 'system' THEN c.cpu_seconds END) AS system_cpu_seconds,
+           exact_sum(CASE WHEN s.reaped THEN c.cpu_seconds END) AS reaped_children_cpu_seconds
     FROM per_series c
     JOIN pool_cpu_series s USING (series_id)
     GROUP BY ALL
 )
 SELECT l.deployment, l.process, l.pid, l.role, l.pool, l.start_ts, l.alive_from, l.alive_to,
-       c.cpu_seconds, c.user_cpu_seconds, c.system_cpu_seconds,
+       c.cpu_seconds, c.user_cpu_seconds, c.system_cpu_seconds, c.reaped_children_cpu_seconds,
        (l.process IN (SELECT process FROM pool_worker_exits e WHERE e.deployment = l.deployment)) AS exited_early
 FROM pool_lifetimes l
 LEFT JOIN cpu c USING (deployment, process);

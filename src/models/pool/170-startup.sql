@@ -7,6 +7,7 @@ WITH per_id AS (
     SELECT process_id, bucket, any_value(deployment) AS deployment, any_value(process) AS process,
            exact_sum(cpu_seconds) AS cpu_seconds
     FROM pool_process_cpu
+    WHERE NOT reaped
     GROUP BY process_id, bucket
 ), per_bucket AS (
     SELECT c.deployment, c.process, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
@@ -43,7 +44,7 @@ SELECT {'deployment': s.deployment, 'process': s.process} AS window_id, c.series
        -9223372036854775807 AS a, s.settled_ts AS b
 FROM pool_process_settle s
 JOIN pool_cpu_series c USING (deployment, process)
-WHERE s.settled_ts IS NOT NULL;
+WHERE s.settled_ts IS NOT NULL AND NOT c.reaped;
 
 -- Per worker: start delay after the deployment's start, CPU seconds until settled, memory at
 -- the first sample at or after settling. `replacement` marks workers started after an early exit.
