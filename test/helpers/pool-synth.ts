@@ -137,6 +137,29 @@ export function preforkPool(): SynthProcess[] {
 }
 
 /**
+ * A pool scraped every 15 s: master, one worker from 1 s, and one born at 31 s that imports
+ * the app at one core for 3 s and is first sampled at 45 s, 14 s after its start.
+ */
+export function lateFirstSamplePool(): SynthProcess[] {
+  const base = { ppid: 100, rss: 120 * MB, pss: 70 * MB, uss: 50 * MB };
+  return [
+    { ...base, pid: 100, ppid: 1, role: 'master', start: 0, end: 120_000, cpu: [[0, 120_000, 0.01]] },
+    { ...base, pid: 101, role: 'worker', start: 1000, end: 120_000, cpu: [[1000, 120_000, 0.1]] },
+    {
+      ...base,
+      pid: 102,
+      role: 'worker',
+      start: 31_000,
+      end: 120_000,
+      cpu: [
+        [31_000, 34_000, 1],
+        [34_000, 120_000, 0.1],
+      ],
+    },
+  ];
+}
+
+/**
  * A pool whose load (30–90 s) dips to idle for 11.4 s (58.6–70 s) while a worker is recycled:
  * it exits at 58.6 s, 0.6 s after its last sample (0.3 CPU-seconds that only its parent's
  * children counter holds), and its replacement starts at 59 s. Master and two workers.
@@ -178,12 +201,12 @@ export function recyclingDipPool(): SynthProcess[] {
   ];
 }
 
-/** Sample times of a process: every second of t0 from its start on, with a small deterministic jitter. */
-function sampleTimes(p: SynthProcess): number[] {
+/** Sample times of a process: every interval of t0 from its start on, with a small deterministic jitter. */
+function sampleTimes(p: SynthProcess, intervalMs: number): number[] {
   const times: number[] = [];
-  for (let k = Math.ceil(p.start / 1000); k * 1000 <= p.end; k++) {
+  for (let k = Math.ceil(p.start / intervalMs); k * intervalMs <= p.end; k++) {
     const jitter = ((k * 7919 + p.pid * 31) % 7) - 3; // -3..3 ms
-    const t = Math.min(Math.max(k * 1000 + jitter, p.start), p.end);
+    const t = Math.min(Math.max(k * intervalMs + jitter, p.start), p.end);
     if (t > p.start) times.push(t);
   }
   return times;
@@ -194,6 +217,7 @@ export async function importProcfsPool(
   db: TraceDatabase,
   deployment: string,
   pool: SynthProcess[],
+  intervalMs = 1000,
 ): Promise<void> {
   const series: SeriesDef[] = [];
   const ref: number[] = [];
@@ -222,7 +246,7 @@ export async function importProcfsPool(
     const childSystem = def('process_children_cpu_seconds_total', { mode: 'system' }, 'counter');
     // the kernel adds a child's whole CPU to its parent's cutime/cstime when it is reaped (at its end)
     const children = pool.filter((c) => c.ppid === p.pid);
-    const times = sampleTimes(p);
+    const times = sampleTimes(p, intervalMs);
     for (const t of times) {
       const cpu = cpuBetween(p, p.start, t);
       const reaped = children

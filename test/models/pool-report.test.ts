@@ -9,6 +9,7 @@ import {
   importProcfsPool,
   importTreeRecording,
   preforkPool,
+  lateFirstSamplePool,
   recyclingDipPool,
 } from '../helpers/pool-synth.js';
 
@@ -23,6 +24,7 @@ beforeAll(async () => {
   await importProcfsPool(db, 'prefork', pool);
   await importTreeRecording(db, 'tree-only', treeCores, 300 * MB, 120_000);
   await importProcfsPool(db, 'recycling', recyclingDipPool());
+  await importProcfsPool(db, 'slow-scrape', lateFirstSamplePool(), 15_000);
 });
 afterAll(() => db.close());
 
@@ -186,6 +188,16 @@ describe('pool models on a pool that recycles a worker during its load', () => {
     expect(load.cpu.cores_mean!).toBeCloseTo(cpu / load.seconds, 3);
     // two workers alive at every moment but the one between the exit and the replacement's start
     expect(load.workers_alive).toBe(2);
+  });
+});
+
+describe('pool models on a pool scraped every 15 s', () => {
+  it('counts a counter from zero at its process start, however late its first sample', async () => {
+    const d = byName((await report()).deployments, 'slow-scrape');
+    for (const p of lateFirstSamplePool()) {
+      const listed = d.process_list.find((x) => x.pid === p.pid)!;
+      expect(listed.cpu_seconds!).toBeCloseTo(cpuBetween(p, p.start, listed.alive_to! * 1000 - T0), 2);
+    }
   });
 });
 

@@ -1,9 +1,12 @@
 -- CPU: each process's own counter, reset-aware, then summed over processes — never sum then
 -- rate (DESIGN.md, fact 3). A sample's increase is its value minus the previous one, or its
 -- whole value when it is lower (the counter restarted from 0, as Prometheus' increase() treats
--- resets). A process's first sample counts from 0 when it came within
--- pool_first_sample_window_ms() of the process's start (the counter began with the process);
--- otherwise the monitoring started late and only later increases count.
+-- resets). A per-process counter starts at 0 when its process starts, so when the start is
+-- known (/proc's start time, process-exporter's oldest_start_time_seconds) and lies within the
+-- data (no earlier than pool_first_sample_window_ms() before the deployment's first observed
+-- process), the first sample's whole value is its first increase, from the start on — however
+-- long after the start it came (Prometheus 3 counts from a created timestamp alike). A process
+-- that was running before the data began counts from its second sample.
 -- An increase is spread evenly over its interval (from_ts, to_ts].
 CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
     CASE WHEN to_ts <= from_ts THEN (CASE WHEN to_ts > a AND to_ts <= b THEN 1.0 ELSE 0.0 END)
@@ -11,16 +14,14 @@ CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
 
 -- An increase of a CPU counter, from a sample and its predecessor (sample_steps_cpu) and the
 -- series' row of pool_cpu_series: its CPU seconds, where its interval starts, and whether it
--- counts at all (a first sample counts only soon after its process started).
+-- counts at all (a first sample counts only from a start within the data: from_start).
 CREATE OR REPLACE TEMP MACRO pool_cpu_increase(value, prev_value, prev_ts, scale) AS
     CASE WHEN prev_ts IS NULL THEN value * scale
          WHEN value >= prev_value THEN value * scale - prev_value * scale
          ELSE value * scale END;
 CREATE OR REPLACE TEMP MACRO pool_cpu_from(prev_ts, process_start_ts) AS coalesce(prev_ts, process_start_ts);
-CREATE OR REPLACE TEMP MACRO pool_cpu_counted(ts, prev_ts, process_start_ts) AS
-    prev_ts IS NOT NULL
-    OR (process_start_ts IS NOT NULL AND ts >= process_start_ts
-        AND ts - process_start_ts <= pool_first_sample_window_ms());
+CREATE OR REPLACE TEMP MACRO pool_cpu_counted(ts, prev_ts, process_start_ts, from_start) AS
+    prev_ts IS NOT NULL OR (from_start AND ts >= process_start_ts);
 -- The bucket of a time, not clamped to the grid.
 CREATE OR REPLACE TEMP MACRO pool_bucket_of(t, t0, step_ms) AS floor((t - t0) / step_ms)::BIGINT;
 
@@ -36,9 +37,11 @@ SELECT ps.series_id, ps.deployment, ps.process,
        ps.cpu_mode,
        dense_rank() OVER (ORDER BY ps.deployment, ps.process) AS process_id,
        ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets,
-       ps.quantity = 'children_cpu_seconds' AS reaped
+       ps.quantity = 'children_cpu_seconds' AS reaped,
+       coalesce(ps.process_start_ts >= o.observed_from - pool_first_sample_window_ms(), false) AS from_start
 FROM pool_process_series ps
 JOIN pool_grid g USING (deployment)
+JOIN (SELECT deployment, min(first_seen) AS observed_from FROM pool_processes GROUP BY ALL) o USING (deployment)
 WHERE ps.chosen AND ps.quantity IN ('cpu_seconds', 'children_cpu_seconds');
 
 -- The CPU a process's reaped children used after their last sample: each increase of its
@@ -55,7 +58,7 @@ WITH increases AS (
            x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
     FROM sample_steps_cpu x
     JOIN pool_cpu_series s USING (series_id)
-    WHERE s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    WHERE s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
       AND (x.prev_ts IS NULL OR x.value <> x.prev_value)
 ), parents AS (
     SELECT DISTINCT s.series_id, s.deployment, s.process, s.cpu_mode, p.pid, p.start_ts
@@ -100,7 +103,7 @@ WITH i AS (
            false AS reaped
     FROM sample_steps_cpu x
     JOIN pool_cpu_series s USING (series_id)
-    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
     UNION ALL
     SELECT r.series_id, s.t0, s.step_ms, s.buckets, pool_cpu_from(r.prev_ts, s.process_start_ts), r.ts,
            r.cpu_seconds, r.reset, true
@@ -157,7 +160,7 @@ WITH w AS (
           WHERE cpu_seconds IS NULL) u
     JOIN sample_steps_cpu x ON x.series_id = u.series_id AND x.ts > u.from_ts AND x.ts <= u.to_ts
     JOIN pool_cpu_series s ON s.series_id = x.series_id
-    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
       AND pool_cpu_from(x.prev_ts, s.process_start_ts) < x.ts
       AND pool_bucket_of(pool_cpu_from(x.prev_ts, s.process_start_ts), s.t0, s.step_ms) = u.first_bucket
       AND pool_bucket_of(x.ts, s.t0, s.step_ms) = u.first_bucket
