@@ -1,4 +1,6 @@
--- Steady state: after the pool settled, until the deployment began to stop: the start of the
+-- Steady state: from the sample that ended the pool's startup (the end of its last initial
+-- worker's quiet interval, pool_startup.cpu_until_ts, so no increase is split at its start; or
+-- --ready), until the deployment began to stop: the start of the
 -- bucket holding the last live sample of the first of its final workers (those that did not
 -- exit early) to end. From there on processes exit, and a sum over them is read from the
 -- teardown (PSS rises as siblings unmap shared pages, say). Without workers, until the
@@ -13,8 +15,8 @@ WITH stopping AS (
       AND l.process NOT IN (SELECT e.process FROM pool_worker_exits e WHERE e.deployment = l.deployment)
     GROUP BY l.deployment, g.t0, g.step_ms
 )
-SELECT d.deployment, coalesce(s.settled_ts, d.start_ts) AS start_ts,
-       greatest(coalesce(s.settled_ts, d.start_ts), coalesce(x.stop_ts, d.end_ts)) AS end_ts
+SELECT d.deployment, coalesce(s.cpu_until_ts, d.start_ts) AS start_ts,
+       greatest(coalesce(s.cpu_until_ts, d.start_ts), coalesce(x.stop_ts, d.end_ts)) AS end_ts
 FROM pool_span d
 JOIN pool_startup s USING (deployment)
 LEFT JOIN stopping x USING (deployment);
