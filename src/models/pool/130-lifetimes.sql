@@ -26,6 +26,7 @@ LEFT JOIN rss r USING (deployment, process);
 -- The deployment's time span: from the master's start (else the first process seen) to the
 -- master's last sign of life (else the last process's).
 -- A deployment with no per-process data (psrecord only) spans its whole-tree samples.
+-- (First and last non-NULL sample of each series, from series_stats: the samples are not read.)
 CREATE OR REPLACE TEMP VIEW pool_span AS
 SELECT deployment,
        coalesce(min(coalesce(start_ts, alive_from)) FILTER (WHERE role = 'master'),
@@ -34,10 +35,18 @@ SELECT deployment,
 FROM pool_lifetimes
 GROUP BY deployment
 UNION ALL
-SELECT q.deployment, min(x.ts), max(x.ts)
-FROM pool_quantity_series q JOIN samples x USING (series_id)
-WHERE q.scope = 'tree' AND x.value IS NOT NULL
+SELECT q.deployment, min(st.first_ts), max(st.last_ts)
+FROM pool_quantity_series q JOIN series_stats st USING (series_id)
+WHERE q.scope = 'tree' AND st.first_ts IS NOT NULL
   AND q.deployment NOT IN (SELECT deployment FROM pool_lifetimes)
+GROUP BY q.deployment
+UNION ALL
+-- a deployment with only container series (cAdvisor): their span, no process figures
+SELECT q.deployment, min(st.first_ts), max(st.last_ts)
+FROM pool_quantity_series q JOIN series_stats st USING (series_id)
+WHERE q.scope = 'container' AND st.first_ts IS NOT NULL
+  AND q.deployment NOT IN (SELECT deployment FROM pool_lifetimes)
+  AND q.deployment NOT IN (SELECT deployment FROM pool_quantity_series WHERE scope = 'tree')
 GROUP BY q.deployment;
 
 -- The intervals between consecutive samples of each chosen series, as a histogram (scrape

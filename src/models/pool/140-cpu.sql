@@ -47,7 +47,8 @@ WHERE ps.chosen AND ps.quantity IN ('cpu_seconds', 'children_cpu_seconds');
 -- The CPU a process's reaped children used after their last sample: each increase of its
 -- children's counter (the kernel adds a child's whole CPU, and its own reaped children's, when
 -- the parent reaps it) less the last sampled CPU of every child assigned to that increase —
--- the first increase after the child's last sample (a zombie is sampled until it is reaped).
+-- the first increase at or after the child's last sample (a zombie is sampled until it is
+-- reaped; one snapshot can read a child and then its parent that has just reaped it).
 -- A child: a process of the deployment whose parent pid is this process's, started after it.
 -- Children never sampled count whole (nothing to take off); a child's CPU seen only by a source
 -- that does not know its parent counts twice. Few rows: the increases above zero.
@@ -80,7 +81,7 @@ WITH increases AS (
 ), assigned AS (
     SELECT i.series_id, i.ts, sum(c.cpu_seconds) AS sampled
     FROM child_last c
-    ASOF JOIN increases i ON i.series_id = c.parent_series_id AND i.ts > c.last_ts
+    ASOF JOIN increases i ON i.series_id = c.parent_series_id AND i.ts >= c.last_ts
     GROUP BY ALL
 )
 SELECT i.series_id, i.prev_ts, i.ts, i.reset,

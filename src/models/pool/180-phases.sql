@@ -219,3 +219,22 @@ SELECT deployment, start_ts, end_ts, seconds, cores_mean,
        workers_alive_with_memory AS workers_alive
 FROM pool_window_stats
 WHERE kind = 'steady';
+
+-- The whole window of each deployment (its span, pool_span): CPU-seconds (every process's
+-- increases, counted from its start, and its reaped children's, in the grid's buckets: the
+-- sum of what the charts show), mean cores over the span, p95 and peak of the buckets' cores;
+-- and the memory peaks, taken over the steady state (startup and the stop excluded: pool_window_stats).
+CREATE OR REPLACE TEMP VIEW pool_deployment_totals AS
+WITH cpu AS (
+    SELECT c.deployment, exact_sum(c.cores * (g.step_ms / 1000)) AS cpu_seconds,
+           quantile_cont(c.cores, 0.95) AS cores_p95, max(c.cores) AS cores_max
+    FROM pool_cpu c JOIN pool_grid g USING (deployment)
+    GROUP BY ALL
+)
+SELECT d.deployment, d.start_ts, d.end_ts, (d.end_ts - d.start_ts) / 1000 AS seconds,
+       c.cpu_seconds, c.cpu_seconds / nullif((d.end_ts - d.start_ts) / 1000, 0) AS cores_mean,
+       c.cores_p95, c.cores_max,
+       s.rss_bytes_peak, s.pss_bytes_peak, s.uss_bytes_peak, s.rss_bytes_at_pss_peak
+FROM pool_span d
+LEFT JOIN cpu c USING (deployment)
+LEFT JOIN pool_steady_stats s USING (deployment);
