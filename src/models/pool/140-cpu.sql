@@ -44,28 +44,26 @@ JOIN pool_grid g USING (deployment)
 JOIN (SELECT deployment, min(first_seen) AS observed_from FROM pool_processes GROUP BY ALL) o USING (deployment)
 WHERE ps.chosen AND ps.quantity IN ('cpu_seconds', 'children_cpu_seconds');
 
--- The CPU a process's reaped children used after their last sample: each increase of its
--- children's counter (the kernel adds a child's whole CPU, and its own reaped children's, when
--- the parent reaps it) less the last sampled CPU of every child assigned to that increase —
--- the first increase at or after the child's last sample (a zombie is sampled until it is
--- reaped; one snapshot can read a child and then its parent that has just reaped it).
--- A child: a process of the deployment whose parent pid is this process's, started after it.
--- Children never sampled count whole (nothing to take off); a child's CPU seen only by a source
--- that does not know its parent counts twice. Few rows: the increases above zero.
+-- The CPU a process's reaped children used after their last sample. The kernel adds a child's
+-- whole CPU (its own and its reaped children's) to the parent's children counter when it reaps
+-- it. At each sample k of that counter, X(k) = its rise since the process started (or since
+-- its first sample, when it started before the data) less the last sampled CPU of every child
+-- whose last sample came before sample k: CPU that no sample of a child shows (used after its
+-- last sample, or by a child born and reaped between two samples). One snapshot reads a child
+-- and its parent one after the other, so a child can be gone before its parent's counter shows
+-- it (X dips for one interval) or the reverse: the reaped CPU until sample k is therefore
+-- E(k) = max(0, min over j >= k of X(j)), and each rise of E counts over its interval.
+-- A child: a process of the deployment whose parent pid is this process's, started after it; a
+-- child's CPU seen only by a source that does not know its parent counts twice. Only the
+-- counters that ever rise are read (series_stats: most processes reap no child).
 CREATE OR REPLACE TEMP VIEW pool_reaped_increases AS
-WITH increases AS (
-    SELECT x.series_id, s.deployment, s.process, s.cpu_mode, x.prev_ts, x.ts,
-           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
-           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
-    FROM sample_steps_cpu x
-    JOIN pool_cpu_series s USING (series_id)
-    WHERE s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
-      AND (x.prev_ts IS NULL OR x.value <> x.prev_value)
-), parents AS (
-    SELECT DISTINCT s.series_id, s.deployment, s.process, s.cpu_mode, p.pid, p.start_ts
+WITH parents AS (
+    SELECT s.series_id, s.deployment, s.process, s.cpu_mode, s.scale, s.process_start_ts, s.from_start,
+           p.pid, p.start_ts
     FROM pool_cpu_series s
     JOIN pool_processes p USING (deployment, process)
-    WHERE s.reaped
+    JOIN series_stats st USING (series_id)
+    WHERE s.reaped AND st.max_value > 0
 ), child_last AS (
     -- each child's last sampled CPU of one mode, its own and its reaped children's
     SELECT pa.series_id AS parent_series_id, c.process,
@@ -78,16 +76,26 @@ WITH increases AS (
          AND cs.cpu_mode IS NOT DISTINCT FROM pa.cpu_mode
     JOIN series_stats st ON st.series_id = cs.series_id
     GROUP BY ALL
-), assigned AS (
-    SELECT i.series_id, i.ts, sum(c.cpu_seconds) AS sampled
-    FROM child_last c
-    ASOF JOIN increases i ON i.series_id = c.parent_series_id AND i.ts >= c.last_ts
-    GROUP BY ALL
+), x AS (
+    SELECT x.series_id, x.ts, x.prev_ts,
+           x.value * pa.scale
+             - CASE WHEN pa.from_start THEN 0 ELSE first_value(x.value * pa.scale) OVER w END
+             - coalesce((SELECT sum(c.cpu_seconds) FROM child_last c
+                         WHERE c.parent_series_id = x.series_id AND c.last_ts < x.ts), 0) AS x
+    FROM sample_steps_cpu x
+    JOIN parents pa USING (series_id)
+    WINDOW w AS (PARTITION BY x.series_id ORDER BY x.ts)
+), e AS (
+    SELECT *, greatest(0, min(x) OVER (PARTITION BY series_id ORDER BY ts
+                                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)) AS e
+    FROM x
+), rises AS (
+    SELECT series_id, prev_ts, ts, e - coalesce(lag(e) OVER (PARTITION BY series_id ORDER BY ts), 0) AS cpu_seconds
+    FROM e
 )
-SELECT i.series_id, i.prev_ts, i.ts, i.reset,
-       greatest(0, i.cpu_seconds - coalesce(a.sampled, 0)) AS cpu_seconds
-FROM increases i
-LEFT JOIN assigned a USING (series_id, ts);
+SELECT series_id, prev_ts, ts, false AS reset, cpu_seconds
+FROM rises
+WHERE cpu_seconds > 0;
 
 -- Every increase, one row each, integer keys only (millions of rows: a view, read once, by
 -- pool_cpu_parts). first_bucket..last_bucket: the grid's buckets the interval touches;
