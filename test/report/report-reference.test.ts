@@ -5,7 +5,7 @@ import { buildReport } from '../../src/report/report.js';
 import type { DeploymentSummary } from '../../src/report/summary.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { eventMs } from '../helpers/capture.js';
-import { CAPTURE2, MODES2 } from '../helpers/capture2.js';
+import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../helpers/capture2.js';
 import { CAPTURE, MODES } from '../helpers/cli.js';
 import { ProcfsReference } from '../helpers/procfs-reference.js';
 
@@ -41,10 +41,30 @@ function capture(dir: string, modes: readonly string[]) {
 }
 
 describe.each([
-  { name: 'real-capture-1', dir: CAPTURE, modes: MODES },
-  { name: 'real-capture-2', dir: CAPTURE2, modes: MODES2 },
-])('the report on $name against its /proc files', ({ dir, modes }) => {
+  { name: 'real-capture-1', dir: CAPTURE, modes: MODES, event: eventMs },
+  {
+    name: 'real-capture-2',
+    dir: CAPTURE2,
+    modes: MODES2,
+    event: (m: string, e: string) => event2Ms(m as Mode2, e),
+  },
+])('the report on $name against its /proc files', ({ dir, modes, event }) => {
   const { find, ref } = capture(dir, modes);
+
+  it.each(modes)('%s: every worker that ended before the SIGTERM is a restart or a lost worker', (mode) => {
+    const d = find(mode);
+    const term = event(mode, 'sigterm_master');
+    const early = ref(mode)
+      .workers()
+      .filter((w) => (w.lastAliveMs ?? -Infinity) < term - 1500); // the last snapshot before the stop may be 1 s earlier
+    expect(d.restarts + d.workers_lost).toBe(early.length);
+    expect(
+      d.process_list
+        .filter((p) => p.exited_early)
+        .map((p) => p.pid)
+        .sort(),
+    ).toEqual(early.map((w) => w.pid).sort());
+  });
 
   it.each(modes)(
     '%s: CPU-seconds of the window, per identity from its start with the reaped children',

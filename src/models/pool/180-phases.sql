@@ -1,19 +1,15 @@
 -- Steady state: from the sample that ended the pool's startup (the end of its last initial
 -- worker's quiet interval, pool_startup.cpu_until_ts, so no increase is split at its start; or
--- --ready), until the deployment began to stop: the start of the
--- bucket holding the last live sample of the first of its final workers (those that did not
--- exit early) to end. From there on processes exit, and a sum over them is read from the
--- teardown (PSS rises as siblings unmap shared pages, say). Without workers, until the
--- deployment's end. Every figure of the steady state and the phases, peaks included, is taken
+-- --ready), until the deployment began to stop: the start of the bucket holding the stop's
+-- first worker's last live sample (pool_stop). From there on processes exit, and a sum over
+-- them is read from the teardown (PSS rises as siblings unmap shared pages, say). Without
+-- workers, until the deployment's end. Every figure of the steady state and the phases, peaks included, is taken
 -- between these two times.
 CREATE OR REPLACE TEMP VIEW pool_steady AS
 WITH stopping AS (
-    SELECT l.deployment, g.t0 + pool_bucket_of(min(l.alive_to), g.t0, g.step_ms) * g.step_ms AS stop_ts
-    FROM pool_lifetimes l
+    SELECT s.deployment, g.t0 + pool_bucket_of(s.stop_ts, g.t0, g.step_ms) * g.step_ms AS stop_ts
+    FROM pool_stop s
     JOIN pool_grid g USING (deployment)
-    WHERE l.role = 'worker'
-      AND l.process NOT IN (SELECT e.process FROM pool_worker_exits e WHERE e.deployment = l.deployment)
-    GROUP BY l.deployment, g.t0, g.step_ms
 )
 SELECT d.deployment, coalesce(s.cpu_until_ts, d.start_ts) AS start_ts,
        greatest(coalesce(s.cpu_until_ts, d.start_ts), coalesce(x.stop_ts, d.end_ts)) AS end_ts
