@@ -25,8 +25,8 @@ sign of life; charts overlay deployments on the seconds since that start.
   that maps it; PSS divides each shared page among the processes sharing it, so Σ PSS is the real
   total; USS (private pages) is what a process alone costs. Peaks and medians are taken over the
   steady state: after startup, and before the first final worker's last sample (the stop).
-- **Startup**: a worker settled in the first interval between its samples in which it used less
-  than 0.05 cores (give or take one clock tick), after using, from the busy interval before it,
+- **Startup**: a worker settled in the first of two intervals between its samples in which it
+  used less than 0.05 cores (give or take one clock tick), after using, from the busy interval before it,
   both intervals' CPU at its busy rate; the pool settled with its last initial worker.
 - **Phases**: load where the cores are above the midpoint of their 10th and 90th percentiles;
   runs under 5 buckets or 10 s are noise; an idle dip under 30 s between two loads with a worker

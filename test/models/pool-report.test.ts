@@ -195,6 +195,39 @@ describe('pool models on a pool that recycles a worker during its load', () => {
   });
 });
 
+describe('pool models on a pool whose workers idle a moment before importing the app', () => {
+  it('settles each worker after its import, not in the quiet second before it', async () => {
+    const db2 = await TraceDatabase.open(':memory:');
+    const worker = (pid: number) => ({
+      pid,
+      ppid: 100,
+      role: 'worker' as const,
+      start: 1000,
+      end: 60_000,
+      cpu: [
+        [1000, 2500, 0.01],
+        [2500, 4000, 1],
+        [4000, 60_000, 0.01],
+      ] as [number, number, number][],
+      rss: 120 * MB,
+      pss: 70 * MB,
+      uss: 50 * MB,
+    });
+    const master = {
+      ...worker(100),
+      ppid: 1,
+      role: 'master' as const,
+      start: 0,
+      cpu: [[0, 60_000, 0.01]] as [number, number, number][],
+    };
+    await importProcfsPool(db2, 'delayed', [master, worker(101), worker(102)]);
+    const d = (await buildPoolReport(db2)).deployments[0]!;
+    for (const w of d.startup.workers) expect(Math.abs(w.settle_seconds! - 3)).toBeLessThan(0.05);
+    expect(Math.abs(d.startup.seconds! - 4)).toBeLessThan(0.05);
+    db2.close();
+  });
+});
+
 describe('pool models on a pool scraped every 15 s', () => {
   it('counts a counter from zero at its process start, however late its first sample', async () => {
     const d = byName((await report()).deployments, 'slow-scrape');

@@ -1,5 +1,6 @@
 -- Startup. A process has settled when it finished its startup work, found in the first
--- interval between two samples of its CPU counters, ending at or after its first live sample,
+-- interval between two samples of its CPU counters, ending at or after its first live sample
+-- and followed by another such (a spawned worker may idle a moment before it imports),
 -- in which it used less than pool_settle_cores() (re-importing the app keeps a spawned worker
 -- near one full core until it is done), give or take one clock tick (a counter moves in ticks:
 -- two ticks in a short first interval are not yet work; an interval too short for one tick to
@@ -20,10 +21,15 @@ WITH per_id AS (
     FROM per_id c
     JOIN pool_buckets b ON b.deployment = c.deployment AND b.bucket = c.bucket
 ), quiet_bucket AS (
+    -- the first of two quiet buckets in a row (a spawned worker may idle a moment before it
+    -- starts importing the application)
     SELECT c.deployment, c.process, min(c.bucket_start) AS bucket_start
-    FROM per_bucket c
+    FROM (SELECT *, lead(cores) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_cores,
+                 lead(bucket_start) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_start
+          FROM per_bucket) c
     JOIN pool_lifetimes l USING (deployment, process)
     WHERE c.bucket_end > l.alive_from AND c.cores < pool_settle_cores()
+      AND (c.next_start IS NULL OR c.next_start > c.bucket_end OR c.next_cores < pool_settle_cores())
     GROUP BY ALL
 ), near AS (
     -- the increases of the process's own counters around that bucket (a join on the series and
@@ -40,11 +46,17 @@ WITH per_id AS (
     SELECT deployment, process, from_ts, to_ts, sum(cpu_seconds) AS cpu_seconds,
            1000 * sum(cpu_seconds) / greatest(to_ts - from_ts, 1) AS cores
     FROM near GROUP BY deployment, process, from_ts, to_ts
+), judged AS (
+    SELECT i.*,
+           i.to_ts - i.from_ts >= 1000 * pool_cpu_tick_seconds() / pool_settle_cores()
+             AND 1000 * greatest(0, i.cpu_seconds - pool_cpu_tick_seconds()) / (i.to_ts - i.from_ts) < pool_settle_cores() AS quiet
+    FROM intervals i
 ), ordered AS (
     SELECT i.*,
            lag(i.from_ts) OVER w AS busy_from, lag(i.cpu_seconds) OVER w AS busy_cpu,
-           greatest(lag(i.cores) OVER w, coalesce(lag(i.cores, 2) OVER w, 0)) AS busy_cores
-    FROM intervals i
+           greatest(lag(i.cores) OVER w, coalesce(lag(i.cores, 2) OVER w, 0)) AS busy_cores,
+           coalesce(lead(i.quiet) OVER w, true) AS next_quiet
+    FROM judged i
     WINDOW w AS (PARTITION BY i.deployment, i.process ORDER BY i.to_ts)
 ), detected AS (
     -- the first quiet interval; the process settled after using, from the start of the busy
@@ -59,9 +71,7 @@ WITH per_id AS (
            min(o.to_ts) AS quiet_end_ts
     FROM ordered o
     JOIN pool_lifetimes l USING (deployment, process)
-    WHERE o.to_ts >= l.alive_from
-      AND o.to_ts - o.from_ts >= 1000 * pool_cpu_tick_seconds() / pool_settle_cores()
-      AND 1000 * greatest(0, o.cpu_seconds - pool_cpu_tick_seconds()) / (o.to_ts - o.from_ts) < pool_settle_cores()
+    WHERE o.to_ts >= l.alive_from AND o.quiet AND o.next_quiet
     GROUP BY o.deployment, o.process
 ), given AS (
     -- a --ready naming the deployment wins over one for every deployment (of two alike, the later)
