@@ -29,6 +29,6 @@ sign of life; charts overlay deployments on the seconds since that start.
   used less than 0.05 cores (give or take one clock tick), after using, from the busy interval before it,
   both intervals' CPU at its busy rate; the pool settled with its last initial worker.
 - **Phases**: load where the cores are above the midpoint of their 10th and 90th percentiles;
-  runs under 5 buckets or 10 s are noise; an idle dip under 30 s between two loads with a worker
+  runs under 5 buckets or 5 s are noise; an idle dip under 30 s between two loads with a worker
   exit or start in it is still load (recycling, a lost worker).
 - **Deltas**: (value − baseline) ÷ baseline.`;

@@ -25,5 +25,5 @@ CREATE OR REPLACE TEMP MACRO pool_cpu_tick_seconds() AS 0.01;     -- a CPU count
 CREATE OR REPLACE TEMP MACRO pool_first_sample_window_ms() AS 5000; -- a process started at most this long before the data began counts from 0
 CREATE OR REPLACE TEMP MACRO pool_same_process_ms() AS 2000;     -- two sources' start times of one pid within this are one process
 CREATE OR REPLACE TEMP MACRO pool_min_phase_buckets() AS 5;      -- shorter CPU level changes are noise, not a phase
-CREATE OR REPLACE TEMP MACRO pool_min_phase_ms() AS 10000;        -- nor are those shorter than this
+CREATE OR REPLACE TEMP MACRO pool_min_phase_ms() AS 5000;         -- nor are those shorter than this
 CREATE OR REPLACE TEMP MACRO pool_max_churn_dip_ms() AS 30000;    -- an idle dip this short with a worker exit or start is still load
