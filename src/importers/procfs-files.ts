@@ -15,6 +15,9 @@ export interface ProcStat {
   /** (14), (15) clock ticks */
   utime: number;
   stime: number;
+  /** (16), (17) clock ticks of the children this process waited for (reaped) */
+  cutime: number;
+  cstime: number;
   /** (20) */
   numThreads: number;
   /** (22) clock ticks after boot */
@@ -43,7 +46,7 @@ export function parseProcStat(text: string): ProcStat | string {
   // rest[0] is field (3); field (n) is rest[n - 3].
   if (rest.length < 22) return `only ${rest.length + 2} fields`;
   const field = (n: number) => Number(rest[n - 3]);
-  const values = [4, 14, 15, 20, 22, 23, 24].map(field);
+  const values = [4, 14, 15, 16, 17, 20, 22, 23, 24].map(field);
   if (values.some((v) => !Number.isFinite(v))) return 'a numeric field is not a number';
   const ppid = field(4);
   if (!Number.isInteger(ppid) || ppid < 0 || ppid > PID_MAX) return `parent pid (4) ${rest[1]} is not a pid`;
@@ -57,6 +60,8 @@ export function parseProcStat(text: string): ProcStat | string {
     ppid,
     utime: field(14),
     stime: field(15),
+    cutime: field(16),
+    cstime: field(17),
     numThreads: field(20),
     starttime,
     vsize: field(23),

@@ -46,7 +46,7 @@ import { DEFAULT_TAR_LIMITS, readTar, tarNamesInHead } from './tar.js';
 
 const CGROUP_ENTRY = `cgroup/(?:${CGROUP_FILES.map((f) => f.replace('.', '\\.')).join('|')})`;
 const SNAPSHOT_FILE = new RegExp(
-  `^(?:\\./)?(?:([^/]+)/)?(\\d{10,16})/(meta|proc/(?:stat|meminfo)|proc/\\d+/(?:stat|status|smaps_rollup|cmdline|io)|${CGROUP_ENTRY})$`,
+  `^(?:\\./)?(?:([^/]+)/)?(\\d{10,16})/(meta|proc/(?:stat|meminfo|uptime)|proc/\\d+/(?:stat|status|smaps_rollup|cmdline|io)|${CGROUP_ENTRY})$`,
 );
 const SNAPSHOT_DIR = /^\d{10,16}$/;
 /** Linux defaults, used only when a snapshot has no meta file (recorded as a warning). */
@@ -136,6 +136,7 @@ async function* folderSnapshots(source: DirSource): AsyncIterable<Snapshot> {
     take('meta');
     take('proc/stat');
     take('proc/meminfo');
+    take('proc/uptime');
     let pids: string[] = [];
     try {
       pids = readdirSync(join(dir, 'proc'))
@@ -228,6 +229,10 @@ class SnapshotImport {
   private readonly processes = new Map<string, ProcessRecord>();
   private warnings: string[] = [];
   private btime: number | undefined;
+  /** Boot time from the snapshots' uptime (ms): the latest of snapshot time − uptime. */
+  private bootMs: number | undefined;
+  /** Each process's start after boot (ms), to place it on bootMs at the end. */
+  private readonly startAfterBoot = new Map<string, number>();
   private warnedMeta = false;
   private warnedBtime = false;
 
@@ -254,10 +259,24 @@ class SnapshotImport {
       samples: this.samples.take(),
       warnings: this.warnings,
     };
-    if (last) out.processes = [...this.processes.values()];
+    if (last) out.processes = [...this.processes.values()].map((p) => this.placeStart(p));
     this.newSeries = [];
     this.warnings = [];
     return out;
+  }
+
+  /**
+   * A process's start time on the boot time the uptimes give, when they agree with btime to
+   * within a second: btime is whole seconds (the kernel rounds the boot time down), while
+   * snapshot time − uptime is early by the moment between the snapshot's start and its read of
+   * uptime (the latest of them is the closest). The process key keeps btime's start.
+   */
+  private placeStart(p: ProcessRecord): ProcessRecord {
+    const after = this.startAfterBoot.get(p.processKey);
+    const boot = this.bootMs;
+    if (after === undefined || boot === undefined || this.btime === undefined) return p;
+    if (Math.abs(boot - this.btime * 1000) > 1000) return p;
+    return { ...p, startTs: Math.round(boot + after), startExact: true };
   }
 
   add(snapshot: Snapshot): void {
@@ -290,6 +309,9 @@ class SnapshotImport {
           );
         });
     }
+    const uptime = Number(text('proc/uptime')?.trim().split(/\s+/)[0]);
+    if (Number.isFinite(uptime) && uptime > 0)
+      this.bootMs = Math.max(this.bootMs ?? -Infinity, ts - uptime * 1000);
     const meminfo = text('proc/meminfo');
     if (meminfo !== undefined)
       for (const [key, { value, kB }] of parseKeyValues(meminfo))
@@ -344,6 +366,7 @@ class SnapshotImport {
         msg.procfsBadStat('start time out of range'),
       );
     const key = processKey(stat.pid, startTs);
+    this.startAfterBoot.set(key, (stat.starttime * 1000) / clkTck);
     const labels = { pid: String(stat.pid), process_key: key };
     const put = (
       metric: string,
@@ -373,6 +396,9 @@ class SnapshotImport {
 
     put('process_cpu_seconds_total', 'counter', 'seconds', stat.utime / clkTck, { mode: 'user' });
     put('process_cpu_seconds_total', 'counter', 'seconds', stat.stime / clkTck, { mode: 'system' });
+    // the reaped children's ticks (cutime, cstime): what a worker used after its last snapshot
+    put('process_children_cpu_seconds_total', 'counter', 'seconds', stat.cutime / clkTck, { mode: 'user' });
+    put('process_children_cpu_seconds_total', 'counter', 'seconds', stat.cstime / clkTck, { mode: 'system' });
     // RSS: status VmRSS (exact counters), else smaps_rollup Rss, else stat's page count (its
     // per-thread counters may lag). A zombie has released its memory: no memory samples.
     if (!zombie) {

@@ -12,7 +12,10 @@ import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { parseDurationMs, parseTimeArg } from '../base/time.js';
 import type { TraceDatabase } from '../store/database.js';
+import { applyBaseline as orderByBaseline, pick, relativeChange } from './baseline.js';
 import { loadPoolModels, type PoolParameters, type PoolTime } from './pool-models.js';
+
+export { pick, relativeChange };
 
 /** `--phase [deployment/]name=start..end`, times not yet resolved (they may be relative to a deployment's start). */
 export interface PhaseSpec {
@@ -58,7 +61,12 @@ export interface PhaseReport {
     user_cores_mean: number | null;
     system_cores_mean: number | null;
   };
-  memory: MemoryTriple & { rss_overcount: number | null; worker_shared_fraction: number | null };
+  memory: MemoryTriple & {
+    rss_overcount: number | null;
+    worker_shared_fraction: number | null;
+    /** Largest sum over the phase's moments (the processes alive at each). */
+    peak: MemoryTriple;
+  };
 }
 
 export interface WorkerStartup {
@@ -85,6 +93,8 @@ export interface ProcessReport {
   cpu_seconds: number | null;
   user_cpu_seconds: number | null;
   system_cpu_seconds: number | null;
+  /** CPU its reaped children used after their last sample (/proc's cutime/cstime), not in cpu_seconds. */
+  reaped_children_cpu_seconds: number | null;
   /** A worker that ended before the deployment did (killed, crashed or recycled). */
   exited_early: boolean;
 }
@@ -118,6 +128,14 @@ export interface DeploymentReport {
     workers: WorkerStartup[];
   };
   steady: { start: number; end: number; seconds: number };
+  /** The whole span (start..end): CPU-seconds of every process, mean cores, p95 and peak of the grid's buckets. */
+  window: {
+    seconds: number;
+    cpu_seconds: number | null;
+    cores_mean: number | null;
+    cores_p95: number | null;
+    cores_max: number | null;
+  };
   cpu: {
     cores_mean: number | null;
     cores_p50: number | null;
@@ -136,6 +154,8 @@ export interface DeploymentReport {
     worker: MemoryTriple & { shared_bytes: number | null };
     /** False when the data has no PSS (psrecord, plain RSS exporters): RSS sums are not comparable with PSS sums. */
     pss_available: boolean;
+    /** Largest sums over the steady state's moments (the processes alive at each). */
+    steady_peak: MemoryTriple & { rss_bytes_at_pss_peak: number | null };
   };
   phases: PhaseReport[];
   /** Every process of the deployment, in start order: its role, lifetime and CPU-seconds. */
@@ -156,6 +176,12 @@ export interface PoolReport {
 
 /** The numeric fields that get a delta against the baseline. */
 export const DELTA_FIELDS = [
+  'window.cpu_seconds',
+  'window.cores_mean',
+  'window.cores_p95',
+  'memory.steady_peak.rss_bytes',
+  'memory.steady_peak.pss_bytes',
+  'memory.steady_peak.uss_bytes',
   'workers',
   'restarts',
   'workers_lost',
@@ -186,6 +212,7 @@ export async function buildPoolReport(
 
   const byName = async (sql: string) => groupBy(await db.rowsJS(sql), 'deployment');
   const steady = await byName('SELECT * FROM pool_steady_stats');
+  const totals = await byName('SELECT * FROM pool_deployment_totals');
   const startup = await byName('SELECT * FROM pool_startup');
   const workers = await byName(
     'SELECT * FROM pool_worker_startup ORDER BY coalesce(start_ts, 0), pid, process',
@@ -210,6 +237,7 @@ export async function buildPoolReport(
     const s = steady.get(name)?.[0] ?? {};
     const st = startup.get(name)?.[0] ?? {};
     const r = restarts.get(name)?.[0] ?? {};
+    const w = totals.get(name)?.[0] ?? {};
     const report: DeploymentReport = {
       name,
       start: seconds(span.start_ts)!,
@@ -227,6 +255,13 @@ export async function buildPoolReport(
         workers: (workers.get(name) ?? []).map(workerStartup),
       },
       steady: { start: seconds(s.start_ts)!, end: seconds(s.end_ts)!, seconds: num(s.seconds) ?? 0 },
+      window: {
+        seconds: num(w.seconds) ?? 0,
+        cpu_seconds: num(w.cpu_seconds),
+        cores_mean: num(w.cores_mean),
+        cores_p95: num(w.cores_p95),
+        cores_max: num(w.cores_max),
+      },
       cpu: {
         cores_mean: num(s.cores_mean),
         cores_p50: num(s.cores_p50),
@@ -262,6 +297,12 @@ export async function buildPoolReport(
               : null,
         },
         pss_available: pss.has(name),
+        steady_peak: {
+          rss_bytes: num(w.rss_bytes_peak),
+          pss_bytes: num(w.pss_bytes_peak),
+          uss_bytes: num(w.uss_bytes_peak),
+          rss_bytes_at_pss_peak: num(w.rss_bytes_at_pss_peak),
+        },
       },
       phases: (phases.get(name) ?? []).map(phaseReport),
       process_list: (processes.get(name) ?? []).map((p) => ({
@@ -275,6 +316,7 @@ export async function buildPoolReport(
         cpu_seconds: num(p.cpu_seconds),
         user_cpu_seconds: num(p.user_cpu_seconds),
         system_cpu_seconds: num(p.system_cpu_seconds),
+        reaped_children_cpu_seconds: num(p.reaped_children_cpu_seconds),
         exited_early: p.exited_early === true,
       })),
       sources: (agreement.get(name) ?? []).map((a) => ({
@@ -334,44 +376,35 @@ export function applyBaseline(
   importOrder: string[],
   baseline: string | undefined,
 ): PoolReport {
-  const names = deployments.map((d) => d.name);
-  if (baseline !== undefined && !names.includes(baseline))
-    throw new UsageError(msg.poolUnknownBaseline(baseline, names));
-  const chosen = baseline ?? importOrder.find((n) => names.includes(n)) ?? names[0]!;
-  const base = deployments.find((d) => d.name === chosen)!;
-  const ordered = [base, ...deployments.filter((d) => d !== base)];
-  for (const d of ordered) {
-    if (d === base) continue;
-    d.delta = {};
-    d.delta_absolute = {};
-    for (const field of DELTA_FIELDS) {
-      const value = pick(d, field);
-      const from = pick(base, field);
-      d.delta_absolute[field] = value !== null && from !== null ? value - from : null;
-      d.delta[field] = relativeChange(value, from);
-    }
-    const ratio = base.steady.seconds > 0 ? d.steady.seconds / base.steady.seconds : 1;
-    if (ratio > 1.25 || ratio < 0.8)
-      d.quality.push({
-        check: 'time_range_mismatch',
-        message: msg.poolTimeRangeMismatch(d.steady.seconds, base.name, base.steady.seconds),
-      });
-  }
+  const { baseline: chosen, ordered } = orderByBaseline(
+    deployments,
+    importOrder,
+    baseline,
+    DELTA_FIELDS,
+    (b, names) => new UsageError(msg.poolUnknownBaseline(b, names)),
+  );
+  for (const { deployment, message } of rangeMismatches(ordered))
+    ordered.find((d) => d.name === deployment)!.quality.push({ check: 'time_range_mismatch', message });
   return { baseline: chosen, deployments: ordered };
 }
 
-/** (value − baseline) / baseline; 0 when both are 0; null when either is unknown or only the baseline is 0. */
-export function relativeChange(value: number | null, base: number | null): number | null {
-  if (value === null || base === null) return null;
-  if (base === 0) return value === 0 ? 0 : null;
-  return (value - base) / base;
-}
-
-/** The number at a dotted path of a deployment report (null when absent). */
-export function pick(d: DeploymentReport, path: string): number | null {
-  let v: unknown = d;
-  for (const key of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Row)[key] : null;
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+/** Deployments (after the baseline, which comes first) whose steady state is over 25 % longer or 20 % shorter than the baseline's. */
+export function rangeMismatches(
+  ordered: { name: string; steady: { seconds: number } }[],
+): { deployment: string; message: string }[] {
+  const [base, ...others] = ordered;
+  if (base === undefined) return [];
+  return others.flatMap((d) => {
+    const ratio = base.steady.seconds > 0 ? d.steady.seconds / base.steady.seconds : 1;
+    return ratio > 1.25 || ratio < 0.8
+      ? [
+          {
+            deployment: d.name,
+            message: msg.poolTimeRangeMismatch(d.steady.seconds, base.name, base.steady.seconds),
+          },
+        ]
+      : [];
+  });
 }
 
 function workerStartup(w: Row): WorkerStartup {
@@ -410,6 +443,11 @@ function phaseReport(p: Row): PhaseReport {
       uss_bytes: num(p.uss_bytes),
       rss_overcount: num(p.rss_overcount),
       worker_shared_fraction: num(p.worker_shared_fraction),
+      peak: {
+        rss_bytes: num(p.rss_bytes_peak),
+        pss_bytes: num(p.pss_bytes_peak),
+        uss_bytes: num(p.uss_bytes_peak),
+      },
     },
   };
 }

@@ -24,6 +24,10 @@ export async function createBaseViews(db: TraceDatabase): Promise<void> {
   // equal inputs still give equal report bytes.
   await loadModels(db); // the time grid's step ladder (src/models/007-time-grid.sql)
   await createSampleSteps(db); // shared with the pool models (src/models/steps/)
+}
+
+/** The report's views (src/report/sql/): charts shaped over the pool models, which must be loaded. */
+export async function createReportViews(db: TraceDatabase): Promise<void> {
   for (const view of BASE_VIEWS) await db.run(view.sql);
 }
 

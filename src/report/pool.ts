@@ -1,4 +1,4 @@
-import type { PoolReport } from '../models/pool-report.js';
+import { rangeMismatches, type PoolReport } from '../models/pool-report.js';
 import type { DeploymentSummary, ReportSummary } from './summary.js';
 
 /**
@@ -8,32 +8,17 @@ import type { DeploymentSummary, ReportSummary } from './summary.js';
 const COVERED_CHECKS = new Set(['missing_pss', 'missing_uss', 'scrape_gaps']);
 
 /**
- * Adds the pool models' figures (workers, restarts, startup, steady-state CPU and memory,
- * phases, source agreement) to each deployment of the report, next to the report's own
- * window figures, and their data-quality findings to the warnings. Both use the same
- * baseline rule, so the deltas merge key by key.
+ * The pool models' data-quality findings as report warnings, and a steady state much longer or
+ * shorter than the baseline's (`deployments` in the report's order: the baseline first).
  */
-export function mergePoolReport(
-  deployments: DeploymentSummary[],
-  warnings: ReportSummary['warnings'],
-  pool: PoolReport,
-): void {
+export function poolWarnings(pool: PoolReport, deployments: DeploymentSummary[]): ReportSummary['warnings'] {
+  const out: ReportSummary['warnings'] = [];
   for (const d of deployments) {
-    const p = pool.deployments.find((x) => x.name === d.name);
-    if (p === undefined) continue;
-    d.workers = p.workers;
-    d.restarts = p.restarts;
-    d.workers_lost = p.workers_lost;
-    d.startup = p.startup;
-    d.steady = p.steady;
-    Object.assign(d.cpu, p.cpu);
-    Object.assign(d.memory, p.memory);
-    d.phases = p.phases;
-    d.process_list = p.process_list;
-    d.sources = p.sources;
-    if (d.delta !== null && p.delta !== null) Object.assign(d.delta, p.delta);
-    d.delta_absolute = p.delta_absolute;
+    const p = pool.deployments.find((x) => x.name === d.name)!;
     for (const q of p.quality)
-      if (!COVERED_CHECKS.has(q.check)) warnings.push({ deployment: d.name, message: q.message });
+      if (!COVERED_CHECKS.has(q.check) && q.check !== 'time_range_mismatch')
+        out.push({ deployment: d.name, message: q.message });
   }
+  for (const m of rangeMismatches(deployments)) out.push({ deployment: m.deployment, message: m.message });
+  return out;
 }

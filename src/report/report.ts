@@ -15,21 +15,15 @@ import { containerFindings, containerReports } from '../models/container-report.
 import { buildPoolReport, type PhaseSpec, type ReadySpec } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { buildChart, type Chart } from './chart.js';
-import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js';
+import { createBaseViews, createReportViews, queryRows, runNotebook, type Rows } from './execute.js';
 import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { runSpreads } from './runs.js';
 import type { RunFacts } from './timeline.js';
 import { parseNotebook, type Notebook } from './notebook.js';
-import { mergePoolReport } from './pool.js';
-import {
-  applyBaseline,
-  deploymentSummaries,
-  reportInputs,
-  reportWarnings,
-  type ReportSummary,
-} from './summary.js';
+import { poolWarnings } from './pool.js';
+import { deploymentSummaries, reportInputs, reportWarnings, type ReportSummary } from './summary.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -67,17 +61,10 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   const importOrder = (
     await queryRows(db, 'SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)')
   ).map((r) => String(r.deployment));
-  const { baseline, deployments } = applyBaseline(
-    await deploymentSummaries(db),
-    importOrder,
-    options.baseline,
-  );
-  const warnings = await reportWarnings(db);
-  mergePoolReport(
-    deployments,
-    warnings,
-    await buildPoolReport(db, { baseline, ready: options.ready, phases: options.phases }),
-  );
+  const pool = await buildPoolReport(db, { ready: options.ready, phases: options.phases });
+  const { baseline, deployments } = deploymentSummaries(pool, importOrder, options.baseline);
+  await createReportViews(db);
+  const warnings = [...(await reportWarnings(db)), ...poolWarnings(pool, deployments)];
   // after the pool models: the containers' figures by the pool's phases read their views
   const containers = await containerReports(db);
   for (const d of deployments) d.containers = containers.get(d.name) ?? [];

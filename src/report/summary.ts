@@ -1,7 +1,8 @@
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import type { ContainerReport } from '../models/container-report.js';
-import type { DeploymentReport } from '../models/pool-report.js';
+import { applyBaseline, pick } from '../models/baseline.js';
+import type { DeploymentReport, MemoryTriple, PoolReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
 import type { RunSpread } from './runs.js';
@@ -33,43 +34,37 @@ export interface ReportSummary {
   }[];
 }
 
-export interface DeploymentSummary extends Partial<PoolFields> {
+export interface DeploymentSummary extends PoolFields {
   name: string;
   start: number;
   end: number;
   duration_seconds: number;
-  processes: number | null;
+  processes: number;
   cpu: {
     seconds: number | null;
     window_cores_mean: number | null;
     window_cores_p95: number | null;
     window_cores_max: number | null;
-  } & Partial<DeploymentReport['cpu']>;
+  } & DeploymentReport['cpu'];
   memory: {
-    peak: { rss_bytes: number | null; pss_bytes: number | null; uss_bytes: number | null };
+    peak: MemoryTriple;
     rss_bytes_at_pss_peak: number | null;
     rss_over_pss: number | null;
-  } & Partial<DeploymentReport['memory']>;
+  } & Omit<DeploymentReport['memory'], 'steady_peak'>;
   /** Cgroups / containers of the deployment: CPU quota, throttling, memory limit (src/models/container-report.ts). */
   containers: ContainerReport[];
   /** The run's facts when the deployment is a run of `trace-analyze experiment` (its timeline.json). */
   experiment?: RunFacts;
   /** Relative change against the baseline per numeric field (dotted path), null for the baseline. */
   delta: Record<string, number | null> | null;
+  /** Absolute change against the baseline, same keys. */
+  delta_absolute: Record<string, number | null> | null;
 }
 
-/** What the pool models (src/models/pool-report.ts) add to a deployment; merged in by src/report/pool.ts. */
+/** What the pool models (src/models/pool-report.ts) give a deployment as they are. */
 export type PoolFields = Pick<
   DeploymentReport,
-  | 'workers'
-  | 'restarts'
-  | 'workers_lost'
-  | 'startup'
-  | 'steady'
-  | 'phases'
-  | 'process_list'
-  | 'sources'
-  | 'delta_absolute'
+  'workers' | 'restarts' | 'workers_lost' | 'startup' | 'steady' | 'phases' | 'process_list' | 'sources'
 >;
 
 export interface Finding {
@@ -89,76 +84,81 @@ export const DELTA_FIELDS = [
   'memory.peak.pss_bytes',
   'memory.peak.uss_bytes',
   'memory.rss_over_pss',
+  'workers',
+  'restarts',
+  'workers_lost',
+  'startup.seconds',
+  'startup.cpu_seconds_per_worker',
+  'startup.cpu_seconds',
+  'cpu.cores_mean',
+  'cpu.cores_p95',
+  'memory.rss_bytes',
+  'memory.pss_bytes',
+  'memory.uss_bytes',
+  'memory.per_worker.rss_bytes',
+  'memory.per_worker.pss_bytes',
+  'memory.per_worker.uss_bytes',
 ] as const;
 
-export async function deploymentSummaries(db: TraceDatabase): Promise<DeploymentSummary[]> {
-  const rows = await queryRows(db, 'SELECT * FROM report_deployment_summary ORDER BY deployment');
-  if (rows.length === 0) throw new CliError(msg.reportNoDeployments());
-  return rows.map((r) => {
-    const pss = num(r.pss_bytes_peak);
-    const rssAtPss = num(r.rss_bytes_at_pss_peak);
-    return {
-      name: String(r.deployment),
-      start: Number(r.start_ts) / 1000,
-      end: Number(r.end_ts) / 1000,
-      duration_seconds: Number(r.duration_seconds),
-      processes: num(r.processes),
-      cpu: {
-        seconds: num(r.cpu_seconds),
-        window_cores_mean: num(r.cores_mean),
-        window_cores_p95: num(r.cores_p95),
-        window_cores_max: num(r.cores_max),
-      },
-      memory: {
-        peak: { rss_bytes: num(r.rss_bytes_peak), pss_bytes: pss, uss_bytes: num(r.uss_bytes_peak) },
-        rss_bytes_at_pss_peak: rssAtPss,
-        rss_over_pss: pss !== null && rssAtPss !== null && pss > 0 ? rssAtPss / pss : null,
-      },
-      containers: [],
-      delta: null,
-    };
-  });
-}
-
-/** Orders deployments with the baseline (else the first imported) first and fills the deltas. */
-export function applyBaseline(
-  deployments: DeploymentSummary[],
+/**
+ * Each deployment's numbers, all from the deployment model (src/models/pool-report.ts): the
+ * window's figures are its span's, the peaks its steady state's; ordered by the baseline, with
+ * their deltas (src/models/baseline.ts).
+ */
+export function deploymentSummaries(
+  pool: PoolReport,
   importOrder: string[],
   baseline: string | undefined,
 ): { baseline: string; deployments: DeploymentSummary[] } {
-  const names = deployments.map((d) => d.name);
-  if (baseline !== undefined && !names.includes(baseline))
-    throw new CliError(msg.reportUnknownBaseline(baseline, names), 2);
-  const chosen = baseline ?? importOrder.find((n) => names.includes(n)) ?? names[0]!;
-  const base = deployments.find((d) => d.name === chosen)!;
-  // Baseline first, then the others in import order (the order the user gave them).
-  const rank = (d: DeploymentSummary) => {
-    const i = importOrder.indexOf(d.name);
-    return i < 0 ? importOrder.length : i;
-  };
-  const others = deployments.filter((d) => d !== base).sort((a, b) => rank(a) - rank(b));
-  const ordered = [base, ...others];
-  for (const d of ordered) {
-    if (d === base) continue;
-    d.delta = {};
-    for (const field of DELTA_FIELDS)
-      d.delta[field] = relativeChange(field, pick(d, field), pick(base, field));
-  }
+  if (pool.deployments.length === 0) throw new CliError(msg.reportNoDeployments());
+  const summaries = pool.deployments.map((p): DeploymentSummary => {
+    const { steady_peak: peak, ...memory } = p.memory;
+    return {
+      name: p.name,
+      start: p.start,
+      end: p.end,
+      duration_seconds: p.window.seconds,
+      processes: p.processes,
+      workers: p.workers,
+      restarts: p.restarts,
+      workers_lost: p.workers_lost,
+      startup: p.startup,
+      steady: p.steady,
+      cpu: {
+        seconds: p.window.cpu_seconds,
+        window_cores_mean: p.window.cores_mean,
+        window_cores_p95: p.window.cores_p95,
+        window_cores_max: p.window.cores_max,
+        ...p.cpu,
+      },
+      memory: {
+        peak: { rss_bytes: peak.rss_bytes, pss_bytes: peak.pss_bytes, uss_bytes: peak.uss_bytes },
+        rss_bytes_at_pss_peak: peak.rss_bytes_at_pss_peak,
+        rss_over_pss:
+          peak.pss_bytes !== null && peak.rss_bytes_at_pss_peak !== null && peak.pss_bytes > 0
+            ? peak.rss_bytes_at_pss_peak / peak.pss_bytes
+            : null,
+        ...memory,
+      },
+      phases: p.phases,
+      process_list: p.process_list,
+      sources: p.sources,
+      containers: [],
+      delta: null,
+      delta_absolute: null,
+    };
+  });
+  const { baseline: chosen, ordered } = applyBaseline(
+    summaries,
+    importOrder,
+    baseline,
+    DELTA_FIELDS,
+    (b, names) => new CliError(msg.reportUnknownBaseline(b, names), 2),
+  );
   return { baseline: chosen, deployments: ordered };
 }
 
-function relativeChange(_field: string, value: number | null, base: number | null): number | null {
-  if (value === null || base === null || base === 0) return null;
-  return (value - base) / base;
-}
-
-/** The value at a dotted path of a deployment summary (null when absent). */
-export function pick(d: DeploymentSummary, path: string): number | null {
-  let v: unknown = d;
-  for (const key of path.split('.'))
-    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : null;
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
+export { pick };
 
 export async function reportInputs(db: TraceDatabase): Promise<ReportSummary['inputs']> {
   const rows = await queryRows(
@@ -178,8 +178,4 @@ export async function reportInputs(db: TraceDatabase): Promise<ReportSummary['in
 export async function reportWarnings(db: TraceDatabase): Promise<ReportSummary['warnings']> {
   const rows: Rows = await queryRows(db, 'SELECT deployment, message FROM report_warnings');
   return rows.map((r) => ({ deployment: String(r.deployment), message: String(r.message) }));
-}
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }

@@ -25,14 +25,18 @@ const ROWS: VerdictRow[] = [
   { label: 'PSS sum, steady-state median', field: 'memory.pss_bytes', format: mib },
   { label: 'USS sum, steady-state median', field: 'memory.uss_bytes', format: mib },
   { label: 'PSS per live worker', field: 'memory.per_worker.pss_bytes', format: mib },
-  // the report's whole-window figures
+  // the whole window (the deployment's span) and the steady state's peaks
   { label: 'processes seen', field: 'processes', format: (v) => fixed(v, 0) },
   { label: 'CPU-seconds over the window', field: 'cpu.seconds', format: (v) => fixed(v, 1, ' s') },
   { label: 'CPU cores, mean over the window', field: 'cpu.window_cores_mean', format: (v) => fixed(v, 2) },
-  { label: 'CPU cores, p95 of 5 s buckets', field: 'cpu.window_cores_p95', format: (v) => fixed(v, 2) },
-  { label: 'RSS sum, peak', field: 'memory.peak.rss_bytes', format: mib },
-  { label: 'PSS sum, peak', field: 'memory.peak.pss_bytes', format: mib },
-  { label: 'USS sum, peak', field: 'memory.peak.uss_bytes', format: mib },
+  {
+    label: "CPU cores, p95 of the window's buckets",
+    field: 'cpu.window_cores_p95',
+    format: (v) => fixed(v, 2),
+  },
+  { label: 'RSS sum, steady-state peak', field: 'memory.peak.rss_bytes', format: mib },
+  { label: 'PSS sum, steady-state peak', field: 'memory.peak.pss_bytes', format: mib },
+  { label: 'USS sum, steady-state peak', field: 'memory.peak.uss_bytes', format: mib },
   {
     label: 'RSS sum / PSS sum at the PSS peak',
     field: 'memory.rss_over_pss',

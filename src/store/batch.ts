@@ -28,6 +28,8 @@ export interface ProcessRecord {
   cmdline: string | null;
   /** Process start, unix ms (null when the source does not know it). */
   startTs: number | null;
+  /** The start is placed to the clock tick (/proc snapshots with uptime): it replaces a coarser one already stored. */
+  startExact?: boolean;
   /** First and last time the process was observed, unix ms. */
   firstSeen: number;
   lastSeen: number;

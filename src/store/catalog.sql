@@ -6,6 +6,9 @@ INSERT INTO metric_catalog (source, metric, label_filter, quantity, unit, scale,
     -- /proc snapshots (trace-analyze's own names, following prometheus_client; one series per process)
     ('procfs', 'process_cpu_seconds_total',        MAP {'mode': 'user'},   'cpu_seconds',   'seconds', 1, 'process', 10),
     ('procfs', 'process_cpu_seconds_total',        MAP {'mode': 'system'}, 'cpu_seconds',   'seconds', 1, 'process', 10),
+    -- stat's cutime/cstime: the CPU of the children a process reaped (src/models/pool/140-cpu.sql)
+    ('procfs', 'process_children_cpu_seconds_total', MAP {'mode': 'user'},   'children_cpu_seconds', 'seconds', 1, 'process', 10),
+    ('procfs', 'process_children_cpu_seconds_total', MAP {'mode': 'system'}, 'children_cpu_seconds', 'seconds', 1, 'process', 10),
     ('procfs', 'process_resident_memory_bytes',    MAP {},                 'rss_bytes',     'bytes',   1, 'process', 10),
     ('procfs', 'process_virtual_memory_bytes',     MAP {},                 'vms_bytes',     'bytes',   1, 'process', 10),
     ('procfs', 'process_pss_bytes',                MAP {},                 'pss_bytes',     'bytes',   1, 'process', 10),

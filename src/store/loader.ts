@@ -447,9 +447,10 @@ class ImportWriter {
         await this.db.run(
           `UPDATE processes SET first_seen = least(first_seen, $first), last_seen = greatest(last_seen, $last),
                   ppid = coalesce(ppid, $ppid), comm = coalesce(comm, $comm), cmdline = coalesce(cmdline, $cmdline),
-                  start_ts = coalesce(start_ts, $start), pid = $pid, pool = coalesce($pool, pool)
+                  start_ts = CASE WHEN $exact THEN coalesce($start, start_ts) ELSE coalesce(start_ts, $start) END,
+                  pid = $pid, pool = coalesce($pool, pool)
            WHERE deployment = $d AND process_key = $k`,
-          params,
+          { ...params, exact: p.startExact === true },
         );
       }
     }

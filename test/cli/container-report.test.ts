@@ -12,6 +12,7 @@ const T0 = 1_800_000_300_000;
 
 interface WindowJson {
   name?: string;
+  end?: number;
   cpu_seconds: number;
   periods: number;
   throttled_periods: number;
@@ -123,7 +124,25 @@ describe('report: containers next to the pool', () => {
       expect(w.throttled_seconds).toBeCloseTo((y.throttledUsec! - x.throttledUsec!) / 1e6, 9);
     };
     window(c.throttling.startup, 0, 8);
-    window(c.throttling.after_startup, 8, raws.length - 1);
+    // after startup: the pool's steady state, which ends where its workers begin to stop (in
+    // the last snapshot's bucket); an increase across its end counts in proportion
+    const e = (c.throttling.after_startup.end! * 1000 - T0) / 1000;
+    expect(e).toBeGreaterThan(raws.length - 3);
+    expect(e).toBeLessThan(raws.length - 1);
+    const k = Math.floor(e);
+    const part = (f: (r: (typeof raws)[number]) => number) =>
+      f(raws[k]!) - f(raws[8]!) + (e - k) * (f(raws[k + 1]!) - f(raws[k]!));
+    const after = c.throttling.after_startup;
+    expect(after.cpu_seconds).toBeCloseTo(part((r) => r.usageUsec) / 1e6, 9);
+    expect(after.periods).toBeCloseTo(
+      part((r) => r.nrPeriods!),
+      9,
+    );
+    expect(after.throttled_periods).toBeCloseTo(
+      part((r) => r.nrThrottled!),
+      9,
+    );
+    expect(after.throttled_seconds).toBeCloseTo(part((r) => r.throttledUsec!) / 1e6, 9);
     expect(c.throttling.phases.map((p) => p.name)).toEqual(['load']);
     window(c.throttling.phases[0]!, 20, 35);
     expect(c.pool.workers).toBe(4);

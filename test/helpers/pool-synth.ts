@@ -19,6 +19,13 @@ export interface SynthProcess {
   rss: number;
   pss: number;
   uss: number;
+  /** PSS from this time on (ms since t0): a teardown, as siblings exit and unmap shared pages. */
+  pssFrom?: [number, number];
+}
+
+/** A process's PSS at a time (ms since t0). */
+export function pssAt(p: SynthProcess, t: number): number {
+  return p.pssFrom !== undefined && t >= p.pssFrom[0] ? p.pssFrom[1] : p.pss;
 }
 
 export const T0 = 1_800_000_000_000;
@@ -78,7 +85,10 @@ export function cpuBetween(p: SynthProcess, a: number, b: number): number {
   return s;
 }
 
-/** A prefork-like pool: master, three workers, one killed at 100 s and replaced at 101.5 s; load 30–90 s. */
+/**
+ * A prefork-like pool: master, three workers, one killed at 100 s and replaced at 101.5 s; load
+ * 30–90 s; stopped at 120 s, the workers' PSS rising to 90 MB in their last 200 ms.
+ */
 export function preforkPool(): SynthProcess[] {
   const worker = (pid: number, start: number, end: number): SynthProcess => ({
     pid,
@@ -101,7 +111,7 @@ export function preforkPool(): SynthProcess[] {
     [101_500, 103_000, 1],
     [103_000, 120_000, 0.01],
   ];
-  return [
+  const pool: SynthProcess[] = [
     {
       pid: 100,
       ppid: 1,
@@ -121,14 +131,82 @@ export function preforkPool(): SynthProcess[] {
     worker(103, 1000, 120_000),
     replacement,
   ];
+  return pool.map((p) =>
+    p.role === 'worker' && p.end === 120_000 ? { ...p, pssFrom: [119_800, 90 * MB] } : p,
+  );
 }
 
-/** Sample times of a process: every second of t0 from its start on, with a small deterministic jitter. */
-function sampleTimes(p: SynthProcess): number[] {
+/**
+ * A pool scraped every 15 s: master, one worker from 1 s, and one born at 31 s that imports
+ * the app at one core for 3 s and is first sampled at 45 s, 14 s after its start.
+ */
+export function lateFirstSamplePool(): SynthProcess[] {
+  const base = { ppid: 100, rss: 120 * MB, pss: 70 * MB, uss: 50 * MB };
+  return [
+    { ...base, pid: 100, ppid: 1, role: 'master', start: 0, end: 120_000, cpu: [[0, 120_000, 0.01]] },
+    { ...base, pid: 101, role: 'worker', start: 1000, end: 120_000, cpu: [[1000, 120_000, 0.1]] },
+    {
+      ...base,
+      pid: 102,
+      role: 'worker',
+      start: 31_000,
+      end: 120_000,
+      cpu: [
+        [31_000, 34_000, 1],
+        [34_000, 120_000, 0.1],
+      ],
+    },
+  ];
+}
+
+/**
+ * A pool whose load (30–90 s) dips to idle for 11.4 s (58.6–70 s) while a worker is recycled:
+ * it exits at 58.6 s, 0.6 s after its last sample (0.3 CPU-seconds that only its parent's
+ * children counter holds), and its replacement starts at 59 s. Master and two workers.
+ */
+export function recyclingDipPool(): SynthProcess[] {
+  const load = (start: number, end: number): [number, number, number][] => [
+    [start, Math.max(start, 30_000), 0.01],
+    [Math.max(start, 30_000), Math.min(end, 58_600), 0.5],
+    [Math.max(start, 58_600), Math.min(end, 70_000), 0.02],
+    [Math.max(start, 70_000), Math.min(end, 90_000), 0.5],
+    [Math.max(start, 90_000), end, 0.01],
+  ];
+  const worker = (pid: number, start: number, end: number): SynthProcess => ({
+    pid,
+    ppid: 100,
+    role: 'worker',
+    start,
+    end,
+    cpu: load(start, end).filter(([a, b]) => b > a),
+    rss: 120 * MB,
+    pss: 70 * MB,
+    uss: 50 * MB,
+  });
+  return [
+    {
+      pid: 100,
+      ppid: 1,
+      role: 'master',
+      start: 0,
+      end: 120_000,
+      cpu: [[0, 120_000, 0.002]],
+      rss: 100 * MB,
+      pss: 60 * MB,
+      uss: 40 * MB,
+    },
+    worker(101, 1000, 120_000),
+    worker(102, 1000, 58_600),
+    worker(103, 59_000, 120_000),
+  ];
+}
+
+/** Sample times of a process: every interval of t0 from its start on, with a small deterministic jitter. */
+function sampleTimes(p: SynthProcess, intervalMs: number): number[] {
   const times: number[] = [];
-  for (let k = Math.ceil(p.start / 1000); k * 1000 <= p.end; k++) {
+  for (let k = Math.ceil(p.start / intervalMs); k * intervalMs <= p.end; k++) {
     const jitter = ((k * 7919 + p.pid * 31) % 7) - 3; // -3..3 ms
-    const t = Math.min(Math.max(k * 1000 + jitter, p.start), p.end);
+    const t = Math.min(Math.max(k * intervalMs + jitter, p.start), p.end);
     if (t > p.start) times.push(t);
   }
   return times;
@@ -139,6 +217,7 @@ export async function importProcfsPool(
   db: TraceDatabase,
   deployment: string,
   pool: SynthProcess[],
+  intervalMs = 1000,
 ): Promise<void> {
   const series: SeriesDef[] = [];
   const ref: number[] = [];
@@ -163,14 +242,23 @@ export async function importProcfsPool(
     const rss = def('process_resident_memory_bytes', {}, 'gauge');
     const pss = def('process_pss_bytes', {}, 'gauge');
     const uss = def('process_uss_bytes', {}, 'gauge');
-    const times = sampleTimes(p);
+    const childUser = def('process_children_cpu_seconds_total', { mode: 'user' }, 'counter');
+    const childSystem = def('process_children_cpu_seconds_total', { mode: 'system' }, 'counter');
+    // the kernel adds a child's whole CPU to its parent's cutime/cstime when it is reaped (at its end)
+    const children = pool.filter((c) => c.ppid === p.pid);
+    const times = sampleTimes(p, intervalMs);
     for (const t of times) {
       const cpu = cpuBetween(p, p.start, t);
+      const reaped = children
+        .filter((c) => c.end <= t)
+        .reduce((s, c) => s + cpuBetween(c, c.start, c.end), 0);
       for (const [r, v] of [
         [user, cpu * USER_SHARE],
         [system, cpu * (1 - USER_SHARE)],
+        [childUser, reaped * USER_SHARE],
+        [childSystem, reaped * (1 - USER_SHARE)],
         [rss, p.rss],
-        [pss, p.pss],
+        [pss, pssAt(p, t)],
         [uss, p.uss],
       ] as const) {
         ref.push(r);

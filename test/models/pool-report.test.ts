@@ -9,6 +9,8 @@ import {
   importProcfsPool,
   importTreeRecording,
   preforkPool,
+  lateFirstSamplePool,
+  recyclingDipPool,
 } from '../helpers/pool-synth.js';
 
 // Synthetic pools with known truth (test/helpers/pool-synth.ts): every expectation below comes
@@ -21,6 +23,8 @@ beforeAll(async () => {
   db = await TraceDatabase.open(':memory:');
   await importProcfsPool(db, 'prefork', pool);
   await importTreeRecording(db, 'tree-only', treeCores, 300 * MB, 120_000);
+  await importProcfsPool(db, 'recycling', recyclingDipPool());
+  await importProcfsPool(db, 'slow-scrape', lateFirstSamplePool(), 15_000);
 });
 afterAll(() => db.close());
 
@@ -87,17 +91,20 @@ describe('pool models on a synthetic prefork pool', () => {
 
   it('measures startup per worker and for the pool', async () => {
     const d = byName((await report()).deployments, 'prefork');
-    // workers import for 1.5 s from 1 s: the first whole quiet second starts at 3 s
-    expect(d.startup.seconds).toBe(3);
+    // workers import for 1.5 s from 1 s: settled at 2.5 s, found between the samples at 2 s
+    // and 4 s (within the idle level's 0.01 cores of the next second)
+    expect(Math.abs(d.startup.seconds! - 2.5)).toBeLessThan(0.02);
     const initial = d.startup.workers.filter((w) => !w.replacement);
     expect(initial.map((w) => w.pid)).toEqual([101, 102, 103]);
-    const expected = cpuBetween(pool[1]!, 0, 3000);
-    expect(d.startup.cpu_seconds_per_worker!).toBeCloseTo(expected, 2);
+    for (const w of initial) expect(Math.abs(w.settle_seconds! - 1.5)).toBeLessThan(0.02);
+    // their CPU until the sample that ended the quiet second: 1.5 s of import and 0.01 of idle
+    expect(Math.abs(d.startup.cpu_seconds_per_worker! - 1.51)).toBeLessThan(0.01);
     expect(initial[0]!.start_delay_seconds).toBe(1);
     expect(initial[0]!.memory.pss_bytes).toBe(70 * MB);
     const replacement = d.startup.workers.find((w) => w.replacement)!;
     expect(replacement.pid).toBe(104);
-    expect(replacement.cpu_seconds).toBeCloseTo(cpuBetween(pool[4]!, 0, replacement.settled! * 1000 - T0), 2);
+    expect(Math.abs(replacement.settle_seconds! - 1.5)).toBeLessThan(0.02);
+    expect(Math.abs(replacement.cpu_seconds - 1.51)).toBeLessThan(0.01);
   });
 
   it('honours --ready for startup', async () => {
@@ -114,17 +121,120 @@ describe('pool models on a synthetic prefork pool', () => {
     );
   });
 
+  it('sums memory over the processes alive at each moment: no exited worker, no teardown', async () => {
+    const d = byName((await report()).deployments, 'prefork');
+    // worker 102 exits at 100 s and its replacement starts at 101.5 s: never four at once
+    expect(d.memory.steady_peak.pss_bytes).toBe(60 * MB + 3 * 70 * MB);
+    expect(d.memory.steady_peak.rss_bytes).toBe(100 * MB + 3 * 120 * MB);
+    expect(d.memory.steady_peak.rss_bytes_at_pss_peak).toBe(100 * MB + 3 * 120 * MB);
+    // the steady state ends before the bucket of the first final worker's last sample (the
+    // teardown's PSS), at most one 1 s bucket earlier
+    const lastLive = Math.min(
+      ...d.process_list.filter((p) => p.role === 'worker' && !p.exited_early).map((p) => p.alive_to!),
+    );
+    expect(d.steady.end).toBeLessThanOrEqual(lastLive);
+    expect(d.steady.end).toBeGreaterThan(lastLive - 1);
+    for (const p of d.phases) {
+      expect(p.workers_alive).toBe(3);
+      expect(p.memory.peak.pss_bytes).toBe(60 * MB + 3 * 70 * MB);
+    }
+    const [row] = await db.rowsJS(
+      `SELECT max(pss_bytes) AS pss, max(a.workers_alive) AS alive
+       FROM pool_memory m JOIN pool_workers_alive a USING (deployment, bucket)
+       WHERE deployment = 'prefork' AND m.bucket_end <= ${d.steady.end * 1000}`,
+    );
+    expect(Number(row!.pss)).toBe(60 * MB + 3 * 70 * MB);
+    expect(Number(row!.alive)).toBe(3);
+  });
+
   it('gives steady-state CPU and memory medians, per worker too', async () => {
     const d = byName((await report()).deployments, 'prefork');
-    const a = (T0 + 3000) / 1000;
-    expect(d.steady.start).toBe(a);
-    const expected = pool.reduce((s, p) => s + cpuBetween(p, 3000, 120_000), 0) / 117;
+    // from the sample that ended the last initial worker's quiet second (its startup CPU's end)
+    expect(Math.abs(d.steady.start * 1000 - (T0 + 4000))).toBeLessThanOrEqual(3); // the jitter
+    const a = d.steady.start * 1000 - T0;
+    const b = d.steady.end * 1000 - T0;
+    const expected = pool.reduce((s, p) => s + cpuBetween(p, a, b), 0) / ((b - a) / 1000);
     expect(d.cpu.cores_mean!).toBeCloseTo(expected, 2);
     expect(d.memory.rss_bytes).toBe(460 * MB);
     expect(d.memory.per_worker.rss_bytes).toBeCloseTo((460 * MB) / 3, 0);
     expect(d.memory.worker.uss_bytes).toBe(50 * MB);
     expect(d.memory.worker.shared_bytes).toBe(70 * MB);
     expect(d.memory.pss_available).toBe(true);
+  });
+});
+
+describe('pool models on a pool that recycles a worker during its load', () => {
+  it("counts the CPU a recycled worker used after its last sample, from its parent's children counter", async () => {
+    const truth = recyclingDipPool();
+    const d = byName(
+      (await report({ phases: [{ name: 'load', start: '30s', end: '90s', text: 'load=30s..90s' }] }))
+        .deployments,
+      'recycling',
+    );
+    const exited = truth.find((p) => p.pid === 102)!;
+    const lastSample = d.process_list.find((p) => p.pid === 102)!.alive_to! * 1000 - T0;
+    const master = d.process_list.find((p) => p.role === 'master')!;
+    expect(master.reaped_children_cpu_seconds!).toBeCloseTo(cpuBetween(exited, lastSample, exited.end), 6);
+    const cpu = truth.reduce((s, p) => s + cpuBetween(p, 30_000, 90_000), 0);
+    // increases spread evenly over their intervals: off by at most a few ms of load at the edges
+    expect(Math.abs(d.phases[0]!.cpu.cores_mean! * 60 - cpu)).toBeLessThan(0.02);
+  });
+
+  it('keeps one load phase across the 11.4 s dip of the recycling', async () => {
+    const d = byName((await report()).deployments, 'recycling');
+    expect(d.restarts).toBe(1);
+    expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);
+    const load = d.phases[1]!;
+    expect(Math.abs(load.start - (T0 + 30_000) / 1000)).toBeLessThanOrEqual(1);
+    expect(Math.abs(load.end - (T0 + 90_000) / 1000)).toBeLessThanOrEqual(1);
+    const truth = recyclingDipPool();
+    const cpu = truth.reduce((s, p) => s + cpuBetween(p, load.start * 1000 - T0, load.end * 1000 - T0), 0);
+    expect(load.cpu.cores_mean!).toBeCloseTo(cpu / load.seconds, 3);
+    // two workers alive at every moment but the one between the exit and the replacement's start
+    expect(load.workers_alive).toBe(2);
+  });
+});
+
+describe('pool models on a pool whose workers idle a moment before importing the app', () => {
+  it('settles each worker after its import, not in the quiet second before it', async () => {
+    const db2 = await TraceDatabase.open(':memory:');
+    const worker = (pid: number) => ({
+      pid,
+      ppid: 100,
+      role: 'worker' as const,
+      start: 1000,
+      end: 60_000,
+      cpu: [
+        [1000, 2500, 0.01],
+        [2500, 4000, 1],
+        [4000, 60_000, 0.01],
+      ] as [number, number, number][],
+      rss: 120 * MB,
+      pss: 70 * MB,
+      uss: 50 * MB,
+    });
+    const master = {
+      ...worker(100),
+      ppid: 1,
+      role: 'master' as const,
+      start: 0,
+      cpu: [[0, 60_000, 0.01]] as [number, number, number][],
+    };
+    await importProcfsPool(db2, 'delayed', [master, worker(101), worker(102)]);
+    const d = (await buildPoolReport(db2)).deployments[0]!;
+    for (const w of d.startup.workers) expect(Math.abs(w.settle_seconds! - 3)).toBeLessThan(0.05);
+    expect(Math.abs(d.startup.seconds! - 4)).toBeLessThan(0.05);
+    db2.close();
+  });
+});
+
+describe('pool models on a pool scraped every 15 s', () => {
+  it('counts a counter from zero at its process start, however late its first sample', async () => {
+    const d = byName((await report()).deployments, 'slow-scrape');
+    for (const p of lateFirstSamplePool()) {
+      const listed = d.process_list.find((x) => x.pid === p.pid)!;
+      expect(listed.cpu_seconds!).toBeCloseTo(cpuBetween(p, p.start, listed.alive_to! * 1000 - T0), 2);
+    }
   });
 });
 
@@ -146,7 +256,7 @@ describe('comparison', () => {
     const r = await report();
     expect(r.baseline).toBe('prefork');
     expect(r.deployments[0]!.delta).toBeNull();
-    const other = r.deployments[1]!;
+    const other = byName(r.deployments, 'tree-only');
     expect(other.delta!['memory.rss_bytes']).toBeCloseTo((300 - 460) / 460, 9);
     expect(other.delta_absolute!['memory.rss_bytes']).toBe(300 * MB - 460 * MB);
   });

@@ -21,6 +21,9 @@ CREATE TEMP TABLE IF NOT EXISTS pool_ready (
 
 -- Thresholds of the detections below, in one place (documented in docs/report-json.md).
 CREATE OR REPLACE TEMP MACRO pool_settle_cores() AS 0.05;        -- a process below this CPU level has settled
-CREATE OR REPLACE TEMP MACRO pool_first_sample_window_ms() AS 5000; -- a counter first seen this soon after its process started counts from 0
+CREATE OR REPLACE TEMP MACRO pool_cpu_tick_seconds() AS 0.01;     -- a CPU counter's resolution: one clock tick (USER_HZ 100)
+CREATE OR REPLACE TEMP MACRO pool_first_sample_window_ms() AS 5000; -- a process started at most this long before the data began counts from 0
 CREATE OR REPLACE TEMP MACRO pool_same_process_ms() AS 2000;     -- two sources' start times of one pid within this are one process
 CREATE OR REPLACE TEMP MACRO pool_min_phase_buckets() AS 5;      -- shorter CPU level changes are noise, not a phase
+CREATE OR REPLACE TEMP MACRO pool_min_phase_ms() AS 5000;         -- nor are those shorter than this
+CREATE OR REPLACE TEMP MACRO pool_max_churn_dip_ms() AS 30000;    -- an idle dip this short with a worker exit or start is still load

@@ -1,3 +1,18 @@
+-- A per-process series without a process identity (no pid in its labels: say a
+-- process-exporter group named without {{.PID}}) stands for one process of its own, keyed by the
+-- label that names it, with no parent, start or role of its own (role 'other').
+CREATE OR REPLACE TEMP MACRO pool_series_process_key(process_key, labels, metric) AS
+    coalesce(process_key, 'series:' || coalesce(labels['groupname'], labels['pid'], labels['instance'], metric));
+
+CREATE OR REPLACE TEMP VIEW pool_labelled_processes AS
+SELECT s.deployment, pool_series_process_key(NULL, s.labels, s.metric) AS process_key,
+       min(st.first_ts) AS first_seen, max(st.last_ts) AS last_seen
+FROM series s
+JOIN metric_catalog c ON c.metric = s.metric AND catalog_labels_match(c.label_filter, s.labels)
+JOIN series_stats st USING (series_id)
+WHERE c.scope = 'process' AND s.process_key IS NULL AND st.first_ts IS NOT NULL
+GROUP BY ALL;
+
 -- The processes of each deployment, one row per real process even when several sources saw it.
 -- /proc snapshots and Prometheus exporters each give a process_key (pid@start); their start
 -- times can differ by up to a second (btime has whole seconds), so rows of one deployment with
@@ -15,7 +30,9 @@ SELECT a.deployment, a.process_key,
            AND abs(b.began - a.began) <= pool_same_process_ms()
          ORDER BY (b.ppid IS NULL), b.began, b.process_key
          LIMIT 1) AS process
-FROM p a;
+FROM p a
+UNION ALL
+SELECT deployment, process_key, process_key FROM pool_labelled_processes;
 
 CREATE OR REPLACE TEMP VIEW pool_processes AS
 WITH spans AS (
@@ -29,4 +46,7 @@ WITH spans AS (
 SELECT s.deployment, s.process, p.pid, p.ppid, p.comm, p.cmdline, p.role, p.pool,
        coalesce(p.start_ts, s.start_ts) AS start_ts, s.first_seen, s.last_seen
 FROM spans s
-JOIN processes p ON p.deployment = s.deployment AND p.process_key = s.process;
+JOIN processes p ON p.deployment = s.deployment AND p.process_key = s.process
+UNION ALL
+SELECT deployment, process_key, NULL, NULL, substr(process_key, 8), NULL, 'other', NULL, NULL, first_seen, last_seen
+FROM pool_labelled_processes;

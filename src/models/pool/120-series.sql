@@ -7,7 +7,9 @@
 -- For each process and quantity, the source with the lowest catalog priority is `chosen`; the
 -- other sources stay for the agreement check (pool_source_agreement).
 CREATE OR REPLACE TEMP VIEW pool_quantity_series AS
-SELECT s.series_id, s.deployment, s.metric, s.process_key, s.kind,
+SELECT s.series_id, s.deployment, s.metric,
+       CASE WHEN c.scope = 'process' THEN pool_series_process_key(s.process_key, s.labels, s.metric) END AS process_key,
+       s.kind,
        nullif(s.labels['mode'], '') AS cpu_mode,
        c.source, c.quantity, c.unit, c.scale, c.scope, c.priority
 FROM series s

@@ -26,6 +26,7 @@ LEFT JOIN rss r USING (deployment, process);
 -- The deployment's time span: from the master's start (else the first process seen) to the
 -- master's last sign of life (else the last process's).
 -- A deployment with no per-process data (psrecord only) spans its whole-tree samples.
+-- (First and last non-NULL sample of each series, from series_stats: the samples are not read.)
 CREATE OR REPLACE TEMP VIEW pool_span AS
 SELECT deployment,
        coalesce(min(coalesce(start_ts, alive_from)) FILTER (WHERE role = 'master'),
@@ -34,10 +35,18 @@ SELECT deployment,
 FROM pool_lifetimes
 GROUP BY deployment
 UNION ALL
-SELECT q.deployment, min(x.ts), max(x.ts)
-FROM pool_quantity_series q JOIN samples x USING (series_id)
-WHERE q.scope = 'tree' AND x.value IS NOT NULL
+SELECT q.deployment, min(st.first_ts), max(st.last_ts)
+FROM pool_quantity_series q JOIN series_stats st USING (series_id)
+WHERE q.scope = 'tree' AND st.first_ts IS NOT NULL
   AND q.deployment NOT IN (SELECT deployment FROM pool_lifetimes)
+GROUP BY q.deployment
+UNION ALL
+-- a deployment with only container series (cAdvisor): their span, no process figures
+SELECT q.deployment, min(st.first_ts), max(st.last_ts)
+FROM pool_quantity_series q JOIN series_stats st USING (series_id)
+WHERE q.scope = 'container' AND st.first_ts IS NOT NULL
+  AND q.deployment NOT IN (SELECT deployment FROM pool_lifetimes)
+  AND q.deployment NOT IN (SELECT deployment FROM pool_quantity_series WHERE scope = 'tree')
 GROUP BY q.deployment;
 
 -- The intervals between consecutive samples of each chosen series, as a histogram (scrape
@@ -78,7 +87,9 @@ GROUP BY ALL;
 -- (so deployments overlay on time since start). The step is the CPU counters' scrape interval,
 -- at least 1 s, or for a long deployment the smallest round step up the ladder of
 -- grid_step_ms() (src/models/007-time-grid.sql) that gives at most grid_max_model_buckets()
--- buckets. lookback_ms: how long a memory sample stays the process's current value.
+-- buckets. lookback_ms: how long a memory sample stays the process's current value;
+-- alive_tolerance_ms (half the memory scrape interval): how far a process's first or last live
+-- sample may lie from a moment at which it counts as alive (sources sample at their own times).
 -- Every join to the grid below is an equality on the bucket index: a time t falls in bucket
 -- floor((t - t0) / step_ms).
 CREATE OR REPLACE TEMP VIEW pool_grid AS
@@ -86,6 +97,7 @@ WITH g AS (
     SELECT s.deployment, s.start_ts AS t0, s.end_ts,
            (1000 * greatest(1, coalesce(round(c.interval_ms / 1000), 1)))::BIGINT AS scrape_step_ms,
            (2 * greatest(1000, coalesce(round(m.interval_ms), round(c.interval_ms), 1000)))::BIGINT AS lookback_ms,
+           round(coalesce(m.interval_ms, c.interval_ms, 1000) / 2)::BIGINT AS alive_tolerance_ms,
            coalesce(c.interval_ms, m.interval_ms) AS scrape_interval_ms
     FROM pool_span s
     LEFT JOIN pool_scrape_interval c ON c.deployment = s.deployment AND c.quantity = 'cpu_seconds'
@@ -93,7 +105,7 @@ WITH g AS (
 ), stepped AS (
     SELECT *, grid_step_ms(scrape_step_ms, end_ts - t0, grid_max_model_buckets()) AS step_ms FROM g
 )
-SELECT deployment, t0, end_ts, step_ms, lookback_ms, scrape_interval_ms,
+SELECT deployment, t0, end_ts, step_ms, lookback_ms, alive_tolerance_ms, scrape_interval_ms,
        greatest(0, ceil((end_ts - t0) / step_ms))::BIGINT AS buckets
 FROM stepped;
 
@@ -103,22 +115,3 @@ SELECT g.deployment, g.step_ms, g.lookback_ms, b.bucket,
        g.t0 + (b.bucket + 1) * g.step_ms AS bucket_end
 FROM pool_grid g,
      LATERAL (SELECT unnest(range(0, g.buckets)) AS bucket) b;
-
--- Workers alive at the end of each bucket (a process counts from its first to its last live
--- sample): alive_from < bucket_end and alive_to >= bucket_end - 1, i.e. the buckets
--- floor((alive_from - t0) / step) .. floor((alive_to - t0 + 1) / step) - 1.
-CREATE OR REPLACE TEMP VIEW pool_workers_alive AS
-WITH spans AS (
-    SELECT l.deployment,
-           greatest(0, floor((l.alive_from - g.t0) / g.step_ms))::BIGINT AS first_bucket,
-           least(g.buckets - 1, floor((l.alive_to - g.t0 + 1) / g.step_ms) - 1)::BIGINT AS last_bucket
-    FROM pool_lifetimes l
-    JOIN pool_grid g USING (deployment)
-    WHERE l.role = 'worker'
-), alive AS (
-    SELECT deployment, unnest(range(first_bucket, last_bucket + 1)) AS bucket FROM spans
-)
-SELECT b.deployment, b.bucket, count(a.bucket) AS workers_alive
-FROM pool_buckets b
-LEFT JOIN alive a USING (deployment, bucket)
-GROUP BY ALL;

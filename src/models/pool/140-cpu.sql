@@ -1,9 +1,12 @@
 -- CPU: each process's own counter, reset-aware, then summed over processes — never sum then
 -- rate (DESIGN.md, fact 3). A sample's increase is its value minus the previous one, or its
 -- whole value when it is lower (the counter restarted from 0, as Prometheus' increase() treats
--- resets). A process's first sample counts from 0 when it came within
--- pool_first_sample_window_ms() of the process's start (the counter began with the process);
--- otherwise the monitoring started late and only later increases count.
+-- resets). A per-process counter starts at 0 when its process starts, so when the start is
+-- known (/proc's start time, process-exporter's oldest_start_time_seconds) and lies within the
+-- data (no earlier than pool_first_sample_window_ms() before the deployment's first observed
+-- process), the first sample's whole value is its first increase, from the start on — however
+-- long after the start it came (Prometheus 3 counts from a created timestamp alike). A process
+-- that was running before the data began counts from its second sample.
 -- An increase is spread evenly over its interval (from_ts, to_ts].
 CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
     CASE WHEN to_ts <= from_ts THEN (CASE WHEN to_ts > a AND to_ts <= b THEN 1.0 ELSE 0.0 END)
@@ -11,42 +14,110 @@ CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
 
 -- An increase of a CPU counter, from a sample and its predecessor (sample_steps_cpu) and the
 -- series' row of pool_cpu_series: its CPU seconds, where its interval starts, and whether it
--- counts at all (a first sample counts only soon after its process started).
+-- counts at all (a first sample counts only from a start within the data: from_start).
 CREATE OR REPLACE TEMP MACRO pool_cpu_increase(value, prev_value, prev_ts, scale) AS
     CASE WHEN prev_ts IS NULL THEN value * scale
          WHEN value >= prev_value THEN value * scale - prev_value * scale
          ELSE value * scale END;
 CREATE OR REPLACE TEMP MACRO pool_cpu_from(prev_ts, process_start_ts) AS coalesce(prev_ts, process_start_ts);
-CREATE OR REPLACE TEMP MACRO pool_cpu_counted(ts, prev_ts, process_start_ts) AS
-    prev_ts IS NOT NULL
-    OR (process_start_ts IS NOT NULL AND ts >= process_start_ts
-        AND ts - process_start_ts <= pool_first_sample_window_ms());
+CREATE OR REPLACE TEMP MACRO pool_cpu_counted(ts, prev_ts, process_start_ts, from_start) AS
+    prev_ts IS NOT NULL OR (from_start AND ts >= process_start_ts);
 -- The bucket of a time, not clamped to the grid.
 CREATE OR REPLACE TEMP MACRO pool_bucket_of(t, t0, step_ms) AS floor((t - t0) / step_ms)::BIGINT;
 
 -- The chosen CPU counters with their process, an integer per process (process_id, for readers
--- that sum per process) and their grid: every CPU figure below starts from these rows.
+-- that sum per process) and their grid: every CPU figure below starts from these rows. With
+-- them, as `reaped` rows, each process's counter of its reaped children's CPU (/proc's
+-- cutime/cstime, where the data has it): it counts under its process, in the role of the
+-- children (a master's children are its workers), and only for the part its children used
+-- after their last sample (pool_reaped_increases).
 CREATE OR REPLACE TEMP VIEW pool_cpu_series AS
-SELECT ps.series_id, ps.deployment, ps.process, ps.role, ps.cpu_mode,
+SELECT ps.series_id, ps.deployment, ps.process,
+       CASE WHEN ps.quantity = 'children_cpu_seconds' AND ps.role = 'master' THEN 'worker' ELSE ps.role END AS role,
+       ps.cpu_mode,
        dense_rank() OVER (ORDER BY ps.deployment, ps.process) AS process_id,
-       ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets
+       ps.scale, ps.process_start_ts, g.t0, g.step_ms, g.buckets,
+       ps.quantity = 'children_cpu_seconds' AS reaped,
+       coalesce(ps.process_start_ts >= o.observed_from - pool_first_sample_window_ms(), false) AS from_start
 FROM pool_process_series ps
 JOIN pool_grid g USING (deployment)
-WHERE ps.chosen AND ps.quantity = 'cpu_seconds';
+JOIN (SELECT deployment, min(first_seen) AS observed_from FROM pool_processes GROUP BY ALL) o USING (deployment)
+WHERE ps.chosen AND ps.quantity IN ('cpu_seconds', 'children_cpu_seconds');
+
+-- The CPU a process's reaped children used after their last sample. The kernel adds a child's
+-- whole CPU (its own and its reaped children's) to the parent's children counter when it reaps
+-- it. At each sample k of that counter, X(k) = its rise since the process started (or since
+-- its first sample, when it started before the data) less the last sampled CPU of every child
+-- whose last sample came before sample k: CPU that no sample of a child shows (used after its
+-- last sample, or by a child born and reaped between two samples). One snapshot reads a child
+-- and its parent one after the other, so a child can be gone before its parent's counter shows
+-- it (X dips for one interval) or the reverse: the reaped CPU until sample k is therefore
+-- E(k) = max(0, min over j >= k of X(j)), and each rise of E counts over its interval.
+-- A child: a process of the deployment whose parent pid is this process's, started after it; a
+-- child's CPU seen only by a source that does not know its parent counts twice. Only the
+-- counters that ever rise are read (series_stats: most processes reap no child).
+CREATE OR REPLACE TEMP VIEW pool_reaped_increases AS
+WITH parents AS (
+    SELECT s.series_id, s.deployment, s.process, s.cpu_mode, s.scale, s.process_start_ts, s.from_start,
+           p.pid, p.start_ts
+    FROM pool_cpu_series s
+    JOIN pool_processes p USING (deployment, process)
+    JOIN series_stats st USING (series_id)
+    WHERE s.reaped AND st.max_value > 0
+), child_last AS (
+    -- each child's last sampled CPU of one mode, its own and its reaped children's
+    SELECT pa.series_id AS parent_series_id, c.process,
+           max(st.last_ts) FILTER (WHERE NOT cs.reaped) AS last_ts,
+           sum(st.last_value * cs.scale) AS cpu_seconds
+    FROM parents pa
+    JOIN pool_processes c ON c.deployment = pa.deployment AND c.ppid = pa.pid
+         AND c.start_ts >= pa.start_ts AND c.process <> pa.process
+    JOIN pool_cpu_series cs ON cs.deployment = c.deployment AND cs.process = c.process
+         AND cs.cpu_mode IS NOT DISTINCT FROM pa.cpu_mode
+    JOIN series_stats st ON st.series_id = cs.series_id
+    GROUP BY ALL
+), x AS (
+    SELECT x.series_id, x.ts, x.prev_ts,
+           x.value * pa.scale
+             - CASE WHEN pa.from_start THEN 0 ELSE first_value(x.value * pa.scale) OVER w END
+             - coalesce((SELECT sum(c.cpu_seconds) FROM child_last c
+                         WHERE c.parent_series_id = x.series_id AND c.last_ts < x.ts), 0) AS x
+    FROM sample_steps_cpu x
+    JOIN parents pa USING (series_id)
+    WINDOW w AS (PARTITION BY x.series_id ORDER BY x.ts)
+), e AS (
+    SELECT *, greatest(0, min(x) OVER (PARTITION BY series_id ORDER BY ts
+                                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)) AS e
+    FROM x
+), rises AS (
+    SELECT series_id, prev_ts, ts, e - coalesce(lag(e) OVER (PARTITION BY series_id ORDER BY ts), 0) AS cpu_seconds
+    FROM e
+)
+SELECT series_id, prev_ts, ts, false AS reset, cpu_seconds
+FROM rises
+WHERE cpu_seconds > 0;
 
 -- Every increase, one row each, integer keys only (millions of rows: a view, read once, by
 -- pool_cpu_parts). first_bucket..last_bucket: the grid's buckets the interval touches;
--- within_bucket: it has a length and lies inside one bucket of the grid (most do).
+-- within_bucket: it has a length and lies inside one bucket of the grid (most do; never the
+-- few reaped children's increases, so that pool_window_cpu never reads those again from the
+-- samples).
 CREATE OR REPLACE TEMPORARY VIEW pool_cpu_increases AS
 WITH i AS (
     SELECT x.series_id, s.t0, s.step_ms, s.buckets,
            pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts,
            x.ts AS to_ts,
            pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
-           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
+           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset,
+           false AS reaped
     FROM sample_steps_cpu x
     JOIN pool_cpu_series s USING (series_id)
-    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
+    UNION ALL
+    SELECT r.series_id, s.t0, s.step_ms, s.buckets, pool_cpu_from(r.prev_ts, s.process_start_ts), r.ts,
+           r.cpu_seconds, r.reset, true
+    FROM pool_reaped_increases r
+    JOIN pool_cpu_series s USING (series_id)
 ), b AS (
     SELECT *, pool_bucket_of(from_ts, t0, step_ms) AS from_bucket, pool_bucket_of(to_ts, t0, step_ms) AS to_bucket
     FROM i
@@ -54,7 +125,7 @@ WITH i AS (
 SELECT series_id, from_ts, to_ts, cpu_seconds, reset,
        greatest(0, from_bucket) AS first_bucket,
        least(buckets - 1, to_bucket) AS last_bucket,
-       from_bucket = to_bucket AND to_ts > from_ts AND to_bucket BETWEEN 0 AND buckets - 1 AS within_bucket
+       NOT reaped AND from_bucket = to_bucket AND to_ts > from_ts AND to_bucket BETWEEN 0 AND buckets - 1 AS within_bucket
 FROM b;
 
 -- The increases, summed where they lie inside one bucket: one row per series and bucket for
@@ -98,7 +169,7 @@ WITH w AS (
           WHERE cpu_seconds IS NULL) u
     JOIN sample_steps_cpu x ON x.series_id = u.series_id AND x.ts > u.from_ts AND x.ts <= u.to_ts
     JOIN pool_cpu_series s ON s.series_id = x.series_id
-    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts)
+    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
       AND pool_cpu_from(x.prev_ts, s.process_start_ts) < x.ts
       AND pool_bucket_of(pool_cpu_from(x.prev_ts, s.process_start_ts), s.t0, s.step_ms) = u.first_bucket
       AND pool_bucket_of(x.ts, s.t0, s.step_ms) = u.first_bucket
@@ -143,7 +214,7 @@ WITH shares AS (
           JOIN pool_cpu_series g USING (series_id)
           WHERE NOT p.within_bucket AND p.last_bucket >= p.first_bucket + 2)
 )
-SELECT s.deployment, s.process, s.process_id, s.role, s.cpu_mode, c.series_id, c.bucket, c.cpu_seconds
+SELECT s.deployment, s.process, s.process_id, s.role, s.cpu_mode, s.reaped, c.series_id, c.bucket, c.cpu_seconds
 FROM shares c
 JOIN pool_cpu_series s USING (series_id);
 

@@ -1,23 +1,78 @@
--- Startup. A process has settled at the start of its first bucket, from the one of its first
--- live sample on, in which it used less than pool_settle_cores() of CPU (re-importing the app keeps a spawned worker
--- near one full core until it is done). With --ready (pool_ready), every process started
--- before that time settles at it. CPU before settling counts from the process's start.
+-- Startup. A process has settled when it finished its startup work, found in the first
+-- interval between two samples of its CPU counters, ending at or after its first live sample
+-- and followed by another such (a spawned worker may idle a moment before it imports),
+-- in which it used less than pool_settle_cores() (re-importing the app keeps a spawned worker
+-- near one full core until it is done), give or take one clock tick (a counter moves in ticks:
+-- two ticks in a short first interval are not yet work; an interval too short for one tick to
+-- show that level, under 0.2 s, tells nothing). Where within the intervals, at the
+-- data's own resolution, see `detected` below. The samples are read only around the first
+-- bucket of the grid in which the process was below that level, so this costs a few samples
+-- per process. With --ready (pool_ready), every process started before that time settles at
+-- it. CPU before settling counts from the process's start.
 CREATE OR REPLACE TEMP VIEW pool_process_settle AS
 WITH per_id AS (
     SELECT process_id, bucket, any_value(deployment) AS deployment, any_value(process) AS process,
            exact_sum(cpu_seconds) AS cpu_seconds
     FROM pool_process_cpu
+    WHERE NOT reaped
     GROUP BY process_id, bucket
 ), per_bucket AS (
     SELECT c.deployment, c.process, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
     FROM per_id c
     JOIN pool_buckets b ON b.deployment = c.deployment AND b.bucket = c.bucket
-), detected AS (
-    SELECT c.deployment, c.process, min(c.bucket_start) AS settled_ts
-    FROM per_bucket c
+), quiet_bucket AS (
+    -- the first of two quiet buckets in a row (a spawned worker may idle a moment before it
+    -- starts importing the application)
+    SELECT c.deployment, c.process, min(c.bucket_start) AS bucket_start
+    FROM (SELECT *, lead(cores) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_cores,
+                 lead(bucket_start) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_start
+          FROM per_bucket) c
     JOIN pool_lifetimes l USING (deployment, process)
     WHERE c.bucket_end > l.alive_from AND c.cores < pool_settle_cores()
+      AND (c.next_start IS NULL OR c.next_start > c.bucket_end OR c.next_cores < pool_settle_cores())
     GROUP BY ALL
+), near AS (
+    -- the increases of the process's own counters around that bucket (a join on the series and
+    -- a range of times, so only those samples are read)
+    SELECT s.deployment, s.process, pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts, x.ts AS to_ts,
+           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds
+    FROM quiet_bucket q
+    JOIN pool_cpu_series s ON s.deployment = q.deployment AND s.process = q.process AND NOT s.reaped
+    JOIN sample_steps_cpu x ON x.series_id = s.series_id
+         AND x.ts > q.bucket_start - 3 * s.step_ms AND x.ts <= q.bucket_start + 3 * s.step_ms
+    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
+), intervals AS (
+    -- summed over the CPU modes (whose samples share their times)
+    SELECT deployment, process, from_ts, to_ts, sum(cpu_seconds) AS cpu_seconds,
+           1000 * sum(cpu_seconds) / greatest(to_ts - from_ts, 1) AS cores
+    FROM near GROUP BY deployment, process, from_ts, to_ts
+), judged AS (
+    SELECT i.*,
+           i.to_ts - i.from_ts >= 1000 * pool_cpu_tick_seconds() / pool_settle_cores()
+             AND 1000 * greatest(0, i.cpu_seconds - pool_cpu_tick_seconds()) / (i.to_ts - i.from_ts) < pool_settle_cores() AS quiet
+    FROM intervals i
+), ordered AS (
+    SELECT i.*,
+           lag(i.from_ts) OVER w AS busy_from, lag(i.cpu_seconds) OVER w AS busy_cpu,
+           greatest(lag(i.cores) OVER w, coalesce(lag(i.cores, 2) OVER w, 0)) AS busy_cores,
+           coalesce(lead(i.quiet) OVER w, true) AS next_quiet
+    FROM judged i
+    WINDOW w AS (PARTITION BY i.deployment, i.process ORDER BY i.to_ts)
+), detected AS (
+    -- the first quiet interval; the process settled after using, from the start of the busy
+    -- interval before it, that one's CPU and this one's at its busy rate (the higher of that
+    -- interval's and the one before: it may have settled inside it); without a busy interval,
+    -- this one's CPU at one core from the process's start
+    SELECT o.deployment, o.process,
+           arg_min(CASE WHEN o.busy_from IS NULL
+                        THEN least(o.to_ts, o.from_ts + round(1000 * o.cpu_seconds))
+                        ELSE least(o.to_ts, o.busy_from + round(1000 * (o.busy_cpu + o.cpu_seconds) / o.busy_cores)) END,
+                   o.to_ts)::BIGINT AS settled_ts,
+           min(o.to_ts) AS quiet_end_ts
+    FROM ordered o
+    JOIN pool_lifetimes l USING (deployment, process)
+    WHERE o.to_ts >= l.alive_from AND o.quiet AND o.next_quiet
+    GROUP BY o.deployment, o.process
 ), given AS (
     -- a --ready naming the deployment wins over one for every deployment (of two alike, the later)
     SELECT d.deployment,
@@ -32,6 +87,10 @@ WITH per_id AS (
 SELECT l.deployment, l.process, l.pid, l.role, l.start_ts, l.alive_from,
        CASE WHEN r.ready_ts IS NOT NULL AND coalesce(l.start_ts, l.alive_from) <= r.ready_ts THEN r.ready_ts
             ELSE d.settled_ts END AS settled_ts,
+       -- the CPU of its startup is what its counters show until the end of the quiet interval
+       -- (the settled time above assumes it worked through all of it), or until --ready
+       CASE WHEN r.ready_ts IS NOT NULL AND coalesce(l.start_ts, l.alive_from) <= r.ready_ts THEN r.ready_ts
+            ELSE d.quiet_end_ts END AS cpu_until_ts,
        r.ready_ts IS NOT NULL AND coalesce(l.start_ts, l.alive_from) <= r.ready_ts AS from_ready
 FROM pool_lifetimes l
 JOIN ready r USING (deployment)
@@ -40,10 +99,10 @@ LEFT JOIN detected d USING (deployment, process);
 -- Each process's CPU counters until it settled (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
 CREATE OR REPLACE TEMP VIEW pool_settle_windows AS
 SELECT {'deployment': s.deployment, 'process': s.process} AS window_id, c.series_id,
-       -9223372036854775807 AS a, s.settled_ts AS b
+       -9223372036854775807 AS a, s.cpu_until_ts AS b
 FROM pool_process_settle s
 JOIN pool_cpu_series c USING (deployment, process)
-WHERE s.settled_ts IS NOT NULL;
+WHERE s.settled_ts IS NOT NULL AND NOT c.reaped;
 
 -- Per worker: start delay after the deployment's start, CPU seconds until settled, memory at
 -- the first sample at or after settling. `replacement` marks workers started after an early exit.
@@ -64,7 +123,7 @@ WITH mem AS (
     SELECT window_id.deployment AS deployment, window_id.process AS process, cpu_seconds
     FROM pool_window_cpu('pool_settle_windows')
 )
-SELECT s.deployment, s.process, s.pid, s.role, s.start_ts, s.settled_ts, s.from_ready,
+SELECT s.deployment, s.process, s.pid, s.role, s.start_ts, s.settled_ts, s.cpu_until_ts, s.from_ready,
        (s.start_ts - d.start_ts) / 1000 AS start_delay_seconds,
        (s.settled_ts - coalesce(s.start_ts, s.alive_from)) / 1000 AS settle_seconds,
        coalesce(c.cpu_seconds, 0) AS cpu_seconds,
@@ -77,10 +136,11 @@ LEFT JOIN mem m USING (deployment, process)
 WHERE s.role = 'worker';
 
 -- The pool: settled when its last initial worker settled (or at --ready); CPU of every process
--- from the deployment's start until then.
+-- from the deployment's start until then (until the last initial worker's cpu_until_ts).
 CREATE OR REPLACE TEMP VIEW pool_startup_settled AS
 SELECT deployment,
        max(settled_ts) AS settled_ts,
+       max(cpu_until_ts) AS cpu_until_ts,
        count(*) FILTER (WHERE settled_ts IS NULL) AS unsettled,
        exact_avg(cpu_seconds) AS cpu_seconds_per_worker,
        bool_or(from_ready) AS from_ready
@@ -89,7 +149,7 @@ WHERE NOT replacement
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP VIEW pool_startup_windows AS
-SELECT w.deployment AS window_id, c.series_id, -9223372036854775807 AS a, w.settled_ts AS b
+SELECT w.deployment AS window_id, c.series_id, -9223372036854775807 AS a, w.cpu_until_ts AS b
 FROM pool_startup_settled w
 JOIN pool_cpu_series c USING (deployment)
 WHERE w.unsettled = 0;
@@ -97,6 +157,7 @@ WHERE w.unsettled = 0;
 CREATE OR REPLACE TEMP VIEW pool_startup AS
 SELECT d.deployment, d.start_ts,
        CASE WHEN w.unsettled = 0 THEN w.settled_ts END AS settled_ts,
+       CASE WHEN w.unsettled = 0 THEN w.cpu_until_ts END AS cpu_until_ts,
        CASE WHEN w.unsettled = 0 THEN (w.settled_ts - d.start_ts) / 1000 END AS seconds,
        CASE WHEN w.unsettled = 0 THEN w.cpu_seconds_per_worker END AS cpu_seconds_per_worker,
        CASE WHEN w.unsettled = 0 THEN c.cpu_seconds END AS cpu_seconds,

@@ -12,13 +12,14 @@
 -- need no tie-break of their own. Built on every core: the rows' order in the tables varies, and nothing depends on it
 -- (the sums over them are exact_sum(), src/models/006-aggregates.sql).
 CREATE OR REPLACE TEMP TABLE sample_step_series AS
-SELECT s.series_id, bool_or(c.quantity = 'cpu_seconds') AS cpu
+SELECT s.series_id, bool_or(c.quantity IN ('cpu_seconds', 'children_cpu_seconds')) AS cpu
 FROM series s
 JOIN metric_catalog c ON c.metric = s.metric
 WHERE c.scope = 'process' AND catalog_labels_match(c.label_filter, s.labels)
 GROUP BY s.series_id;
 
--- The CPU counters: each sample with its predecessor's time and value (for the increase).
+-- The CPU counters (a process's own, and its reaped children's): each sample with its
+-- predecessor's time and value (for the increase).
 CREATE OR REPLACE TEMP TABLE sample_steps_cpu AS
 SELECT x.series_id, x.ts, x.value, lag(x.ts) OVER c AS prev_ts, lag(x.value) OVER c AS prev_value
 FROM samples x

@@ -1,23 +1,34 @@
--- Memory of the pool in buckets of time since the deployment's start (step_ms of
--- report_deployment_span, as the CPU's): per series the last value in the bucket (memory is a
--- gauge; of two samples at one time, the larger), summed over processes, per quantity.
--- A process whose series ended (stale or no more samples) no longer counts.
+-- Memory of the pool in the charts' buckets: the model's sums over the processes alive at a
+-- moment (pool_memory), at the last model bucket of each chart bucket that has them.
 CREATE OR REPLACE TEMP TABLE report_pool_memory AS
-WITH last_in_bucket AS (
-    -- the series' last sample in the bucket: the next one is in a later bucket, or there is none
-    -- (sample_steps_other, src/models/steps/: finite values, ordered by time, then value)
-    SELECT q.deployment, q.quantity, q.series_id,
-           (s.ts - d.start_ts) // d.step_ms AS bucket,
-           s.value * q.scale AS bytes
-    FROM report_quantity_series q
-    JOIN sample_steps_other s USING (series_id)
-    JOIN report_deployment_span d USING (deployment)
-    WHERE q.quantity IN ('rss_bytes', 'pss_bytes', 'uss_bytes') AND q.scope = 'process'
-      AND (s.next_ts IS NULL OR (s.next_ts - d.start_ts) // d.step_ms > (s.ts - d.start_ts) // d.step_ms)
+WITH last_model_bucket AS (
+    SELECT m.deployment, (m.bucket * d.model_step_ms // d.step_ms) AS chart_bucket,
+           arg_max(m.rss_bytes, m.bucket) FILTER (WHERE m.rss_bytes IS NOT NULL) AS rss,
+           arg_max(m.pss_bytes, m.bucket) FILTER (WHERE m.pss_bytes IS NOT NULL) AS pss,
+           arg_max(m.uss_bytes, m.bucket) FILTER (WHERE m.uss_bytes IS NOT NULL) AS uss
+    FROM pool_memory m JOIN report_deployment_span d USING (deployment)
+    GROUP BY ALL
+), long AS (
+    UNPIVOT last_model_bucket ON rss, pss, uss INTO NAME quantity VALUE bytes
 )
-SELECT l.deployment, replace(l.quantity, '_bytes', '') AS quantity,
-       l.bucket * (d.step_ms // 1000) AS t_seconds, d.start_ts + l.bucket * d.step_ms AS bucket_ts,
-       exact_sum_bytes(l.bytes) AS bytes
-FROM last_in_bucket l
+SELECT l.deployment, l.quantity, l.chart_bucket * (d.step_ms // 1000) AS t_seconds,
+       d.start_ts + l.chart_bucket * d.step_ms AS bucket_ts, l.bytes
+FROM long l
+JOIN report_deployment_span d USING (deployment);
+
+-- Processes alive (every role) at the moment of the last model bucket of each chart bucket:
+-- from a process's first to its last live sample (pool_lifetimes), as the model counts workers.
+CREATE OR REPLACE TEMP TABLE report_processes_alive AS
+WITH last_moment AS (
+    SELECT m.deployment, (m.bucket * d.model_step_ms // d.step_ms) AS chart_bucket, max(m.moment_ts) AS moment_ts
+    FROM pool_moments m JOIN report_deployment_span d USING (deployment)
+    GROUP BY ALL
+)
+SELECT m.deployment, m.chart_bucket * (d.step_ms // 1000) AS t_seconds,
+       count(l.process) AS processes
+FROM last_moment m
 JOIN report_deployment_span d USING (deployment)
+JOIN pool_grid g USING (deployment)
+LEFT JOIN pool_lifetimes l ON l.deployment = m.deployment
+     AND m.moment_ts BETWEEN l.alive_from - g.alive_tolerance_ms AND l.alive_to + g.alive_tolerance_ms
 GROUP BY ALL;

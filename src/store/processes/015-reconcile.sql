@@ -1,7 +1,8 @@
 -- One process seen by two sources is one process. /proc snapshots know the parent pid and the
--- start time to the clock tick; Prometheus sources (step 010) know the pid and at best the start
--- time in whole seconds (process-exporter truncates it). A label-derived process (no ppid) with
--- the pid of a tree process (ppid known) whose start lies within one second of its own — or,
+-- start time to the clock tick (placed on the boot time their uptimes give); Prometheus sources
+-- (step 010) know the pid and at best the start time in whole seconds on btime (process-exporter
+-- truncates it, and btime itself is whole seconds). A label-derived process (no ppid) with the
+-- pid of a tree process (ppid known) whose start lies within two seconds of its own — or,
 -- when it has no start time, whose lifetime overlaps — is the same process: its series are
 -- re-keyed to the tree process and its row merged into that one.
 CREATE OR REPLACE TEMP TABLE same_process AS
@@ -15,7 +16,7 @@ WHERE l.deployment = (SELECT deployment FROM temp.process_params)
   AND l.ppid IS NULL
   AND l.process_key <> t.process_key
   AND CASE WHEN l.start_ts IS NOT NULL AND t.start_ts IS NOT NULL
-           THEN abs(t.start_ts - l.start_ts) < 1000
+           THEN abs(t.start_ts - l.start_ts) < 2000
            ELSE t.first_seen <= l.last_seen AND l.first_seen <= t.last_seen END
 GROUP BY l.process_key;
 
