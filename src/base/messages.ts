@@ -68,6 +68,16 @@ export const importDone = (
   samples: number,
   deployment: string,
 ) => `${path}: imported ${samples} samples in ${series} series (${format}) into deployment "${deployment}"`;
+/** At most three names, then how many more: a summary stays one short line. */
+export function someNames(names: readonly string[]): string {
+  const shown = names.slice(0, 3).join(', ');
+  return names.length > 3 ? `${shown}, … ${names.length - 3} more` : shown;
+}
+export const importNothingRecognised = (path: string, skipped: readonly string[]) =>
+  `${path}: nothing imported: no file in a known format (${skipped.length} not recognised: ${someNames(skipped)}); name the format with --format`;
+export const importEmptyFolder = (path: string) => `${path}: nothing imported: the folder holds no file`;
+export const importSkippedSummary = (path: string, imported: number, skipped: readonly string[]) =>
+  `${path}: imported ${imported} file${imported === 1 ? '' : 's'}, skipped ${skipped.length} (not recognised: ${someNames(skipped)})`;
 export const duplicateSamples = (count: number) =>
   `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
 

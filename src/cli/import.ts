@@ -1,9 +1,12 @@
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../base/errors.js';
+import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { DEFAULT_LIMITS, formatBytes, parseByteSize, type InputLimits } from '../base/limits.js';
 import { parseTimeArg } from '../base/time.js';
 import { FORMATS, importPath } from '../importers/index.js';
+import { ioError } from '../importers/source.js';
 import { TraceDatabase } from '../store/database.js';
 import { terminalSafe } from './output.js';
 import { progressLine } from './progress.js';
@@ -58,7 +61,11 @@ export function registerImport(program: Command): void {
           maxInputBytes: sizeOption(options.maxBytes, '--max-bytes', DEFAULT_LIMITS.maxInputBytes),
           maxEntryBytes: sizeOption(options.maxEntryBytes, '--max-entry-bytes', DEFAULT_LIMITS.maxEntryBytes),
         };
+        // Every input must exist before anything is created: a typo makes no database.
+        for (const path of paths) checkReadable(path);
+        const created = !existsSync(options.db);
         const db = await TraceDatabase.open(options.db, { create: true });
+        let landed = false;
         try {
           for (const path of paths) {
             const progress = progressLine(terminalSafe(path));
@@ -73,8 +80,16 @@ export function registerImport(program: Command): void {
                 progress: progress.update,
               });
               progress.done();
+              if (outcomes.length === 0) {
+                throw new CliError(
+                  skipped.length === 0
+                    ? msg.importEmptyFolder(path)
+                    : msg.importNothingRecognised(path, relativeNames(path, skipped)),
+                );
+              }
               for (const o of outcomes) {
                 const r = o.result;
+                if (r.status === 'imported') landed = true;
                 // Paths and warnings carry text from the input: escaped, never raw to the terminal.
                 process.stderr.write(
                   terminalSafe(
@@ -87,17 +102,44 @@ export function registerImport(program: Command): void {
                   for (const w of r.warnings)
                     process.stderr.write(`  warning: ${terminalSafe(w).replace(/\n/g, '\\n')}\n`);
               }
-              for (const s of skipped)
-                process.stderr.write(terminalSafe(`${s}: skipped (${msg.undetectedFormat(FORMATS)})\n`));
+              if (skipped.length > 0)
+                process.stderr.write(
+                  terminalSafe(
+                    `${msg.importSkippedSummary(path, outcomes.length, relativeNames(path, skipped))}\n`,
+                  ),
+                );
             } finally {
               progress.done();
             }
           }
-        } finally {
+        } catch (e) {
           db.close();
+          // A database this command created and nothing landed in is removed: failure creates nothing.
+          if (created && !landed) removeDatabase(options.db);
+          throw e;
         }
+        db.close();
       },
     );
+}
+
+/** A missing or unreadable input as the one-line error import gives for it. */
+function checkReadable(path: string): void {
+  try {
+    statSync(path);
+  } catch (e) {
+    throw ioError(path, e);
+  }
+}
+
+/** Skipped files named relative to the folder given, so the summary stays short. */
+function relativeNames(folder: string, files: string[]): string[] {
+  return files.map((f) => relative(folder, f) || f);
+}
+
+/** The database file and what DuckDB keeps beside it. */
+function removeDatabase(path: string): void {
+  for (const p of [path, `${path}.wal`]) rmSync(p, { force: true });
 }
 
 function sizeOption(text: string | undefined, option: string, fallback: number): number {
