@@ -78,6 +78,8 @@ export const importNothingRecognised = (path: string, skipped: readonly string[]
 export const importEmptyFolder = (path: string) => `${path}: nothing imported: the folder holds no file`;
 export const importSkippedSummary = (path: string, imported: number, skipped: readonly string[]) =>
   `${path}: imported ${imported} file${imported === 1 ? '' : 's'}, skipped ${skipped.length} (not recognised: ${someNames(skipped)})`;
+export const importOtherStart = (importId: number, deployment: string) =>
+  `the same bytes were imported into deployment "${deployment}" before at another --start (import ${importId}): both are kept; import into a new database to keep only one`;
 export const duplicateSamples = (count: number) =>
   `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
 
@@ -92,8 +94,8 @@ export const psrecordColumns = (expected: number, found: number) =>
   `expected ${expected} columns as in the header, found ${found}`;
 export const psrecordBadNumber = (text: string) => `cannot read "${text}" as a number`;
 export const psrecordUnknownColumn = (name: string) => `psrecord column "${name}" is not known; not imported`;
-export const psrecordStartFromMtime = (iso: string) =>
-  `no --start given: the log's start (${iso}) is its modification time minus its duration; give --start for exact times`;
+export const psrecordStartFromMtime = (iso: string, deployment: string) =>
+  `no --start given: the log's start (${iso}) is its modification time minus its duration; for exact times give import --start <time>, or report --start ${deployment}=<time>`;
 export const procfsBadStat = (detail: string) => `cannot read /proc stat line: ${detail}`;
 export const procfsNoMeta = (snapshot: string) =>
   `snapshot ${snapshot} has no meta file with clk_tck and pagesize; assumed 100 and 4096`;

@@ -89,7 +89,9 @@ describe('database', () => {
     try {
       await expect(
         db.transaction(async () => {
-          await db.run(`INSERT INTO imports VALUES (1, 'd', 'p', 'f', 'h', 0, 0, now()::TIMESTAMP, [])`);
+          await db.run(
+            `INSERT INTO imports VALUES (1, 'd', 'p', 'f', 'h', 0, 0, now()::TIMESTAMP, [], NULL)`,
+          );
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
