@@ -217,10 +217,18 @@ export const reportUnknownBaseline = (name: string, known: readonly string[]) =>
   `--baseline: no deployment "${name}" (deployments: ${known.join(', ')})`;
 export const reportNoDeployments = () =>
   'the database holds no deployment with process, process-tree or container data to report on';
-export const reportNoSubfolders = (path: string) =>
-  `${path}: no subfolders; one-shot report expects one subfolder per deployment (or use --db)`;
+export const reportNothingRecognised = (path: string) =>
+  `${path}: neither a deployment (no file in a known format) nor a folder of deployments (no subfolders)`;
+export const reportDuplicateDeployment = (name: string, first: string, second: string) =>
+  `two inputs are both deployment "${name}" (${first} and ${second}); rename one folder`;
+export const reportStartNeedsDeployment = (text: string, known: readonly string[]) =>
+  `--start ${text}: there are ${known.length} deployments (${known.join(', ')}); name one: --start <deployment>=<time>`;
+export const reportStartTwice = (name: string) => `--start: deployment "${name}" is given twice`;
+export const reportStartWithDb = () =>
+  '--start places the files a one-shot report imports; with --db, give it to trace-analyze import';
 export const reportDbAndPaths = () => 'give either --db or input folders, not both';
-export const reportNothingToRead = () => 'give an input folder (one subfolder per deployment) or --db <file>';
+export const reportNothingToRead = () =>
+  'give input folders or files (one deployment each, or a folder of deployment folders) or --db <file>';
 export const badSourceDateEpoch = (text: string) =>
   `SOURCE_DATE_EPOCH: "${text}" is not a whole number of unix seconds`;
 export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;

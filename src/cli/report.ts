@@ -1,13 +1,14 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CliError, UsageError } from '../base/errors.js';
+import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { FORMATS, importPath } from '../importers/index.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
 import { TraceDatabase } from '../store/database.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
+import { applyStartOptions, oneShotDeployments, type OneShotDeployment } from './report-inputs.js';
 import { VERSION } from './version.js';
 
 interface ReportCliOptions {
@@ -19,6 +20,7 @@ interface ReportCliOptions {
   notebook?: string;
   ready: string[];
   phase: string[];
+  start: string[];
 }
 
 export function registerReport(program: Command): void {
@@ -28,8 +30,8 @@ export function registerReport(program: Command): void {
       'write the deployment comparison (HTML, Markdown or JSON) from a database or, in one shot, from folders',
     )
     .argument(
-      '[folders...]',
-      'one shot: each subfolder of a folder is a deployment; every file inside is imported',
+      '[paths...]',
+      'one shot: a deployment folder (or file, e.g. collect --out run.tar.gz), or a folder of deployment folders; every file inside is imported',
     )
     .option('--db <file>', 'report on this database (opened read-only)')
     .option('-o, --output <file>', 'write the report here (default: standard output)')
@@ -49,11 +51,18 @@ export function registerReport(program: Command): void {
       collect,
       [],
     )
-    .action(async (folders: string[], options: ReportCliOptions) => {
+    .option(
+      '--start <[deployment=]time>',
+      "one shot: when the deployment's psrecord logs (and scrapes without times) started; repeatable",
+      collect,
+      [],
+    )
+    .action(async (paths: string[], options: ReportCliOptions) => {
       if (!(REPORT_FORMATS as readonly string[]).includes(options.format))
         throw new UsageError(msg.unknownFormat('--format', options.format, REPORT_FORMATS));
-      if (options.db !== undefined && folders.length > 0) throw new UsageError(msg.reportDbAndPaths());
-      if (options.db === undefined && folders.length === 0) throw new UsageError(msg.reportNothingToRead());
+      if (options.db !== undefined && paths.length > 0) throw new UsageError(msg.reportDbAndPaths());
+      if (options.db === undefined && paths.length === 0) throw new UsageError(msg.reportNothingToRead());
+      if (options.db !== undefined && options.start.length > 0) throw new UsageError(msg.reportStartWithDb());
       const generatedAt = sourceDateEpoch() ?? new Date();
       const ready = options.ready.map(parseReadyOption);
       const phases = options.phase.map(parsePhaseOption);
@@ -77,7 +86,9 @@ export function registerReport(program: Command): void {
           db.close();
         }
       } else {
-        text = await oneShot(folders, render);
+        const deployments = await oneShotDeployments(paths);
+        applyStartOptions(options.start, deployments);
+        text = await oneShot(deployments, render);
       }
       if (options.output === undefined) process.stdout.write(text);
       else {
@@ -87,28 +98,21 @@ export function registerReport(program: Command): void {
     });
 }
 
-/** Imports each subfolder of each folder as a deployment into a temporary database, deleted afterwards. */
-async function oneShot(folders: string[], render: (db: TraceDatabase) => Promise<string>): Promise<string> {
-  const deployments: { name: string; path: string }[] = [];
-  for (const folder of folders) {
-    let entries: string[];
-    try {
-      if (!statSync(folder).isDirectory()) throw new CliError(msg.reportNoSubfolders(folder));
-      entries = readdirSync(folder).sort();
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw new CliError(msg.fileNotFound(folder));
-    }
-    const subfolders = entries.filter((e) => !e.startsWith('.') && statSync(join(folder, e)).isDirectory());
-    if (subfolders.length === 0) throw new CliError(msg.reportNoSubfolders(folder));
-    for (const name of subfolders) deployments.push({ name: basename(name), path: join(folder, name) });
-  }
+/** Imports each deployment into a temporary database, deleted afterwards. */
+async function oneShot(
+  deployments: OneShotDeployment[],
+  render: (db: TraceDatabase) => Promise<string>,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'trace-analyze-report-'));
   try {
     const db = await TraceDatabase.open(join(dir, 'report.duckdb'), { create: true });
     try {
       for (const d of deployments) {
-        const { skipped } = await importPath(db, d.path, { deployment: d.name, format: 'auto' });
+        const { skipped } = await importPath(db, d.path, {
+          deployment: d.name,
+          format: 'auto',
+          start: d.start,
+        });
         for (const s of skipped) process.stderr.write(`${msg.reportSkipped(s, FORMATS)}\n`);
       }
       return await render(db);

@@ -192,13 +192,15 @@ describe('trace-analyze report: one shot, files and errors', () => {
     expect(readdirSync(scratch)).toEqual([]);
   });
 
-  it('usage errors exit 2; a folder without subfolders exits 1 naming it', async () => {
+  it('usage errors exit 2; a folder of nothing known exits 1 naming it', async () => {
     expect((await cliAsync(['report'])).status).toBe(2);
     expect((await cliAsync(['report', SAMPLES, '--db', DB])).status).toBe(2);
     expect((await cliAsync(['report', '--db', DB, '--format', 'pdf'])).status).toBe(2);
-    const flat = await cliAsync(['report', join(SAMPLES, 'gunicorn')]);
+    const empty = join(tmp.dir, 'empty');
+    mkdirSync(empty);
+    const flat = await cliAsync(['report', empty]);
     expect(flat.status).toBe(1);
-    expect(flat.stderr).toContain(msg.reportNoSubfolders(join(SAMPLES, 'gunicorn')));
+    expect(flat.stderr).toContain(msg.reportNothingRecognised(empty));
     expect((await cliAsync(['report', '--db', join(tmp.dir, 'missing.duckdb')])).status).toBe(1);
   });
 
