@@ -232,6 +232,8 @@ export const reportNothingToRead = () =>
 export const badSourceDateEpoch = (text: string) =>
   `SOURCE_DATE_EPOCH: "${text}" is not a whole number of unix seconds`;
 export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
+export const reportDefaultExists = (path: string) =>
+  `${path} exists: on a terminal the report goes to ${path} unless -o names a file (-o ${path} to replace it, -o - for the terminal)`;
 export const reportSkipped = (path: string, tried: readonly string[]) =>
   `${path}: skipped (${undetectedFormat(tried)})`;
 export const poolScrapeGaps = (count: number, longestSeconds: number) =>

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../base/errors.js';
+import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { FORMATS, importPath } from '../importers/index.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
@@ -34,7 +34,10 @@ export function registerReport(program: Command): void {
       'one shot: a deployment folder (or file, e.g. collect --out run.tar.gz), or a folder of deployment folders; every file inside is imported',
     )
     .option('--db <file>', 'report on this database (opened read-only)')
-    .option('-o, --output <file>', 'write the report here (default: standard output)')
+    .option(
+      '-o, --output <file>',
+      'write the report here; - is standard output (default: standard output, or report.<format> in the current folder when that is a terminal)',
+    )
     .option('--baseline <name>', 'deployment the others are compared with (default: the first imported)')
     .option('--format <fmt>', 'html, md or json', 'html')
     .option('--title <text>', 'title of the report (default: the notebook title)')
@@ -63,6 +66,7 @@ export function registerReport(program: Command): void {
       if (options.db !== undefined && paths.length > 0) throw new UsageError(msg.reportDbAndPaths());
       if (options.db === undefined && paths.length === 0) throw new UsageError(msg.reportNothingToRead());
       if (options.db !== undefined && options.start.length > 0) throw new UsageError(msg.reportStartWithDb());
+      const output = outputPath(options.output, options.format);
       const generatedAt = sourceDateEpoch() ?? new Date();
       const ready = options.ready.map(parseReadyOption);
       const phases = options.phase.map(parsePhaseOption);
@@ -90,10 +94,10 @@ export function registerReport(program: Command): void {
         applyStartOptions(options.start, deployments);
         text = await oneShot(deployments, render);
       }
-      if (options.output === undefined) process.stdout.write(text);
+      if (output === undefined) process.stdout.write(text);
       else {
-        writeFileSync(options.output, text);
-        process.stderr.write(`${msg.reportWritten(options.output, Buffer.byteLength(text))}\n`);
+        writeOutput(output, text);
+        process.stderr.write(`${msg.reportWritten(output.path, Buffer.byteLength(text))}\n`);
       }
     });
 }
@@ -121,6 +125,32 @@ async function oneShot(
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where the report goes: -o's file; standard output for a pipe (or -o -); on a terminal, which
+ * 1.2 MB of HTML would flood, `report.<format>` in the current folder, never over an existing file.
+ */
+function outputPath(
+  option: string | undefined,
+  format: string,
+): { path: string; exclusive: boolean } | undefined {
+  if (option === '-') return undefined;
+  if (option !== undefined) return { path: option, exclusive: false };
+  if (!process.stdout.isTTY) return undefined;
+  const path = `report.${format}`;
+  if (existsSync(path)) throw new CliError(msg.reportDefaultExists(path));
+  return { path, exclusive: true };
+}
+
+function writeOutput(output: { path: string; exclusive: boolean }, text: string): void {
+  try {
+    writeFileSync(output.path, text, { flag: output.exclusive ? 'wx' : 'w' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new CliError(msg.reportDefaultExists(output.path));
+    throw e;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as msg from '../../src/base/messages.js';
@@ -131,4 +132,45 @@ describe('report --start: placing psrecord logs in a one-shot report', () => {
     expect(db.status).toBe(2);
     expect(db.stderr).toBe(`trace-analyze: ${msg.reportStartWithDb()}\n`);
   });
+});
+
+describe('report on a terminal', () => {
+  /** Runs the CLI with its standard output on a pseudo-terminal (util-linux script), in `cwd`. */
+  function onTerminal(args: string[], cwd: string): Promise<{ status: number; stdout: string }> {
+    const quoted = [process.execPath, join(ROOT, 'bin/trace-analyze.js'), ...args]
+      .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
+    return new Promise((resolve) => {
+      execFile('script', ['-qec', quoted, '/dev/null'], { cwd, encoding: 'utf8' }, (error, stdout) =>
+        resolve({ status: error ? Number(error.code) : 0, stdout }),
+      );
+    });
+  }
+
+  it.skipIf(process.platform !== 'linux')(
+    'writes report.<format> in the current folder instead of the screen, and never over a file',
+    async () => {
+      const dep = join(tmp.dir, 'tty/web');
+      mkdirSync(dep, { recursive: true });
+      copyFileSync(PSRECORD, join(dep, 'psrecord.log'));
+      const cwd = join(tmp.dir, 'tty');
+      const first = await onTerminal(['report', dep, '--format', 'md', '--start', '1924992000'], cwd);
+      expect(first.status, first.stdout).toBe(0);
+      const written = readFileSync(join(cwd, 'report.md'), 'utf8');
+      expect(written).toContain('# Deployment comparison');
+      expect(first.stdout).not.toContain('# Deployment comparison');
+      expect(first.stdout).toContain(msg.reportWritten('report.md', Buffer.byteLength(written)));
+
+      writeFileSync(join(cwd, 'report.md'), 'keep me\n');
+      const second = await onTerminal(['report', dep, '--format', 'md'], cwd);
+      expect(second.status).toBe(1);
+      expect(second.stdout).toContain(msg.reportDefaultExists('report.md'));
+      expect(readFileSync(join(cwd, 'report.md'), 'utf8')).toBe('keep me\n');
+
+      // -o naming the file replaces it (a pipe gets standard output: the tests above read it).
+      const named = await onTerminal(['report', dep, '--format', 'md', '-o', 'report.md'], cwd);
+      expect(named.status).toBe(0);
+      expect(readFileSync(join(cwd, 'report.md'), 'utf8')).toContain('# Deployment comparison');
+    },
+  );
 });
