@@ -80,6 +80,10 @@ export const importSkippedSummary = (path: string, imported: number, skipped: re
   `${path}: imported ${imported} file${imported === 1 ? '' : 's'}, skipped ${skipped.length} (not recognised: ${someNames(skipped)})`;
 export const importOtherStart = (importId: number, deployment: string) =>
   `the same bytes were imported into deployment "${deployment}" before at another --start (import ${importId}): both are kept; import into a new database to keep only one`;
+export const importInterrupted = (signal: string) =>
+  `interrupted (${signal}): the file in progress was not imported (rolled back); files reported as imported are kept`;
+export const reportInterrupted = (signal: string) =>
+  `interrupted (${signal}): no report written; the temporary database is removed`;
 export const duplicateSamples = (count: number) =>
   `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
 

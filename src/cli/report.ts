@@ -7,6 +7,7 @@ import * as msg from '../base/messages.js';
 import { FORMATS, importPath } from '../importers/index.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
 import { TraceDatabase } from '../store/database.js';
+import { onInterrupt } from './interrupt.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
 import { applyStartOptions, oneShotDeployments, type OneShotDeployment } from './report-inputs.js';
 import { VERSION } from './version.js';
@@ -102,29 +103,45 @@ export function registerReport(program: Command): void {
     });
 }
 
-/** Imports each deployment into a temporary database, deleted afterwards. */
+/**
+ * Imports each deployment into a temporary database, deleted afterwards — also on Ctrl-C or
+ * SIGTERM, which stop the import or the query running (a second one removes it at once).
+ */
 async function oneShot(
   deployments: OneShotDeployment[],
   render: (db: TraceDatabase) => Promise<string>,
 ): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'trace-analyze-report-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  const interrupt = onInterrupt(msg.reportInterrupted, removeDir);
   try {
     const db = await TraceDatabase.open(join(dir, 'report.duckdb'), { create: true });
+    const stop = () => db.interrupt();
+    interrupt.signal.addEventListener('abort', stop);
     try {
       for (const d of deployments) {
         const { skipped } = await importPath(db, d.path, {
           deployment: d.name,
           format: 'auto',
           start: d.start,
+          signal: interrupt.signal,
         });
         for (const s of skipped) process.stderr.write(`${msg.reportSkipped(s, FORMATS)}\n`);
       }
-      return await render(db);
+      const text = await render(db);
+      interrupt.signal.throwIfAborted();
+      return text;
+    } catch (e) {
+      // A query stopped by the interrupt fails with DuckDB's own error: report the interrupt.
+      interrupt.signal.throwIfAborted();
+      throw e;
     } finally {
+      interrupt.signal.removeEventListener('abort', stop);
       db.close();
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    interrupt.dispose();
   }
 }
 
