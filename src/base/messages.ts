@@ -117,6 +117,14 @@ export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <comman
 export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
 export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>
   `${dir}: wrote ${snapshots} snapshots in ${wallSeconds.toFixed(1)} s; the recorder used ${cpuSeconds.toFixed(2)} s of CPU (${((100 * cpuSeconds) / Math.max(wallSeconds, 1e-9)).toFixed(2)} % of one core)`;
+export const collectOutNotEmpty = (dir: string, entries: number) =>
+  `--out ${dir}: the folder is not empty (${entries} entries); give --append to add this recording to it, or a new folder`;
+export const collectOutNotFolder = (path: string) =>
+  `--out ${path}: exists and is not a folder; give a new folder, or a new file ending in .tar.gz`;
+export const collectOutExists = (path: string) =>
+  `--out ${path}: the file exists; collect never overwrites one (give a new name)`;
+export const collectAppendArchive = (path: string) =>
+  `--append adds to a folder; ${path} is an archive, which collect always writes new`;
 export const collectNotLinux = () => 'collect reads /proc, which this system does not have';
 export const badPid = (text: string) => `--pid: "${text}" is not a process id`;
 export const badPoolOption = (text: string) => `--pool: "${text}" is empty`;
