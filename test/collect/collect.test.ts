@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as msg from '../../src/base/messages.js';
@@ -249,6 +249,43 @@ describe('collect --out: a folder of one recording, or one .tar.gz', () => {
     expect(
       (JSON.parse(report.stdout) as { deployments: { name: string }[] }).deployments.map((d) => d.name),
     ).toEqual(['run']);
+  });
+});
+
+describe('collect --out run.tar.gz and Ctrl-C', () => {
+  it('SIGINT ends the archive properly: exit 0, and GNU tar reads it to the end', async () => {
+    const target = spawn('sleep', ['30']);
+    const archive = join(tmp.dir, 'sigint.tar.gz');
+    const recorder = spawn(process.execPath, [
+      join(ROOT, 'bin/trace-analyze.js'),
+      'collect',
+      '--pid',
+      String(target.pid),
+      '--out',
+      archive,
+      '--interval',
+      '100ms',
+    ]);
+    const exited = new Promise<number | null>((resolve) => recorder.on('close', resolve));
+    // Two snapshots flushed into the archive (each sync flush grows the file), bounded in time.
+    const size = () => (existsSync(archive) ? statSync(archive).size : 0);
+    let seen = 0;
+    let grew = 0;
+    for (const deadline = Date.now() + 30_000; grew < 2 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (size() > seen) {
+        seen = size();
+        grew++;
+      }
+    }
+    recorder.kill('SIGINT');
+    const code = await exited;
+    target.kill();
+    expect(code).toBe(0);
+    const listed = spawnSync('tar', ['-tzf', archive], { encoding: 'utf8' });
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^\d{13}\/meta$/m);
+    expect((await processesOf(archive)).map((p) => p.pid)).toEqual([target.pid]);
   });
 });
 
