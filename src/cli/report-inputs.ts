@@ -17,8 +17,8 @@ export interface OneShotDeployment {
 /**
  * The deployments the arguments of `report <path...>` name. Each argument is either one
  * deployment, named after it — a file (`run.tar.gz` from `collect --out run.tar.gz`), a folder
- * an importer reads as a whole (a /proc snapshot folder from `collect --out dir`), or a folder
- * holding at least one file in a known format — or else a folder of deployment folders, each
+ * holding at least one file in a known format, or a folder an importer reads as a whole (a /proc
+ * snapshot folder from `collect --out dir`) — or else a folder of deployment folders, each
  * subfolder one deployment.
  */
 export async function oneShotDeployments(paths: readonly string[]): Promise<OneShotDeployment[]> {
@@ -36,8 +36,7 @@ export async function oneShotDeployments(paths: readonly string[]): Promise<OneS
 async function deploymentsIn(path: string): Promise<OneShotDeployment[]> {
   const source = await openSource(path);
   if (source.kind === 'file') return [{ name: fileDeploymentName(path), path }];
-  const named = { name: basename(resolve(path)), path };
-  if (detect(source)) return [named];
+  const named = [{ name: basename(resolve(path)), path }];
   const entries = source.entries.filter((e) => !e.startsWith('.'));
   const subfolders: string[] = [];
   for (const entry of entries) {
@@ -49,10 +48,17 @@ async function deploymentsIn(path: string): Promise<OneShotDeployment[]> {
       throw ioError(full, e);
     }
     if (info.isDirectory()) subfolders.push(entry);
-    else if (info.isFile() && detect(await openSource(full))) return [named];
+    else if (info.isFile() && detect(await openSource(full))) return named;
+  }
+  const asDeployments = subfolders.map((name) => ({ name, path: join(path, name) }));
+  if (detect(source)) {
+    // Read whole (a snapshot folder) — unless each subfolder is read whole on its own: then
+    // they are deployments (the procfs importer also takes <deployment>/<unix_ms> as one set).
+    const each = await Promise.all(asDeployments.map(async (d) => detect(await openSource(d.path))));
+    return subfolders.length === entries.length && each.every(Boolean) ? asDeployments : named;
   }
   if (subfolders.length === 0) throw new CliError(msg.reportNothingRecognised(path));
-  return subfolders.map((name) => ({ name, path: join(path, name) }));
+  return asDeployments;
 }
 
 /** `run.tar.gz` → `run`, `incident.json.gz` → `incident`, `psrecord.log` → `psrecord`. */

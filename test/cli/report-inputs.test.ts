@@ -3,7 +3,7 @@
  * snapshot folder as collect writes it, an archive) or a folder of deployment folders; and
  * `--start` to place psrecord logs, which carry no clock time.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -61,6 +61,13 @@ describe('report: one deployment folder', () => {
     const json = await jsonReport([snapshots]);
     expect(json.deployments.map((d) => d.name)).toEqual(['uvicorn-spawn']);
     expect(json.inputs).toHaveLength(1);
+  });
+
+  it('a folder of snapshot folders is a folder of deployments, not one snapshot set', async () => {
+    const capture = join(tmp.dir, 'snapshot-capture');
+    for (const name of ['fork', 'spawn'])
+      cpSync(join(CAPTURE, 'procsnap/uvicorn-spawn'), join(capture, name), { recursive: true });
+    expect((await jsonReport([capture])).deployments.map((d) => d.name)).toEqual(['fork', 'spawn']);
   });
 
   it('a folder of deployment folders still gives one deployment per subfolder', async () => {

@@ -32,6 +32,20 @@ async function processesOf(dir: string) {
 
 const TREE = ['sh', '-c', 'sleep 1.2 & sleep 1.2 & wait'];
 
+/** `collect --pid <pid> --out <out>` every 100 ms, as a child process (stopped by the test). */
+function startRecorder(pid: number, out: string) {
+  return spawn(process.execPath, [
+    join(ROOT, 'bin/trace-analyze.js'),
+    'collect',
+    '--pid',
+    String(pid),
+    '--out',
+    out,
+    '--interval',
+    '100ms',
+  ]);
+}
+
 describe('trace-analyze collect', () => {
   it('records a command it starts, with its children, until it ends', async () => {
     const out = join(tmp.dir, 'cmd');
@@ -53,16 +67,7 @@ describe('trace-analyze collect', () => {
   it('Ctrl-C (SIGINT) finishes the snapshot in progress and stops cleanly', async () => {
     const target = spawn('sleep', ['30']);
     const out = join(tmp.dir, 'sigint');
-    const recorder = spawn(process.execPath, [
-      join(ROOT, 'bin/trace-analyze.js'),
-      'collect',
-      '--pid',
-      String(target.pid),
-      '--out',
-      out,
-      '--interval',
-      '100ms',
-    ]);
+    const recorder = startRecorder(target.pid!, out);
     let stderr = '';
     recorder.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Wait (bounded) until two snapshots are complete, so the signal lands on a running recorder
@@ -174,37 +179,15 @@ describe('scripts/procsnap.sh', () => {
 describe('collect --out: a folder of one recording, or one .tar.gz', () => {
   it('refuses a folder that is not empty unless --append, and an --out that is a file', () => {
     const out = join(tmp.dir, 'twice');
-    const first = cli([
-      'collect',
-      '--out',
-      out,
-      '--interval',
-      '100ms',
-      '--duration',
-      '300ms',
-      '--',
-      'sleep',
-      '2',
-    ]);
+    const short = ['--interval', '100ms', '--duration', '300ms', '--', 'sleep', '2'];
+    const first = cli(['collect', '--out', out, ...short]);
     expect(first.status, first.stderr).toBe(0);
     const before = readdirSync(out).length;
     const again = cli(['collect', '--out', out, '--duration', '300ms', '--', 'sleep', '2']);
     expect(again.status).toBe(1);
     expect(again.stderr).toBe(`trace-analyze: ${msg.collectOutNotEmpty(out, before)}\n`);
     expect(readdirSync(out)).toHaveLength(before);
-    const appended = cli([
-      'collect',
-      '--out',
-      out,
-      '--append',
-      '--interval',
-      '100ms',
-      '--duration',
-      '300ms',
-      '--',
-      'sleep',
-      '2',
-    ]);
+    const appended = cli(['collect', '--out', out, '--append', ...short]);
     expect(appended.status, appended.stderr).toBe(0);
     expect(snapshotsOf(out).length).toBeGreaterThan(before);
 
@@ -256,16 +239,7 @@ describe('collect --out run.tar.gz and Ctrl-C', () => {
   it('SIGINT ends the archive properly: exit 0, and GNU tar reads it to the end', async () => {
     const target = spawn('sleep', ['30']);
     const archive = join(tmp.dir, 'sigint.tar.gz');
-    const recorder = spawn(process.execPath, [
-      join(ROOT, 'bin/trace-analyze.js'),
-      'collect',
-      '--pid',
-      String(target.pid),
-      '--out',
-      archive,
-      '--interval',
-      '100ms',
-    ]);
+    const recorder = startRecorder(target.pid!, archive);
     const exited = new Promise<number | null>((resolve) => recorder.on('close', resolve));
     // Two snapshots flushed into the archive (each sync flush grows the file), bounded in time.
     const size = () => (existsSync(archive) ? statSync(archive).size : 0);
