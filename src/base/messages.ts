@@ -246,8 +246,8 @@ export const badSourceDateEpoch = (text: string) =>
 export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
 export const reportDefaultExists = (path: string) =>
   `${path} exists: on a terminal the report goes to ${path} unless -o names a file (-o ${path} to replace it, -o - for the terminal)`;
-export const reportSkipped = (path: string, tried: readonly string[]) =>
-  `${path}: skipped (${undetectedFormat(tried)})`;
+export const reportSkipped = (path: string, skipped: readonly string[]) =>
+  `${path}: skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} in no known format (${someNames(skipped)})`;
 export const poolScrapeGaps = (count: number, longestSeconds: number) =>
   `${count} scrape gap(s) longer than 3 scrape intervals while processes were alive (longest ${longestSeconds.toFixed(1)} s); figures over those stretches are interpolated`;
 export const poolShortPhase = (name: string, seconds: number) =>

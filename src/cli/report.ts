@@ -1,13 +1,14 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { FORMATS, importPath } from '../importers/index.js';
+import { importPath } from '../importers/index.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
 import { TraceDatabase } from '../store/database.js';
 import { onInterrupt } from './interrupt.js';
+import { terminalSafe } from './output.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
 import { applyStartOptions, oneShotDeployments, type OneShotDeployment } from './report-inputs.js';
 import { VERSION } from './version.js';
@@ -126,7 +127,15 @@ async function oneShot(
           start: d.start,
           signal: interrupt.signal,
         });
-        for (const s of skipped) process.stderr.write(`${msg.reportSkipped(s, FORMATS)}\n`);
+        if (skipped.length > 0)
+          process.stderr.write(
+            terminalSafe(
+              `${msg.reportSkipped(
+                d.path,
+                skipped.map((f) => relative(d.path, f)),
+              )}\n`,
+            ),
+          );
       }
       const text = await render(db);
       interrupt.signal.throwIfAborted();
