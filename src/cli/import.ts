@@ -92,8 +92,10 @@ export function registerImport(program: Command): void {
             // A database this command created and nothing landed in is removed: failure creates
             // nothing. Otherwise the blocks a rolled-back import wrote go back to the file system.
             if (created && !done.landed) removeDatabase(options.db);
+            // Best effort: when another process holds the file the space stays, reused by the next
+            // import, and the error that matters is still e.
             else if (free > 0 && statSync(options.db).size > sizeBefore)
-              await TraceDatabase.compact(options.db);
+              await TraceDatabase.compact(options.db).catch(() => undefined);
             throw e;
           }
           db.close();

@@ -167,7 +167,8 @@ export class TraceDatabase {
    * rolled-back import wrote, but never gives them back to the file system: a cancelled import of
    * 1 GB would leave the file 1 GB larger. COPY FROM DATABASE writes only what is committed (every
    * table, view and constraint) into a new file beside it, which then replaces the old one; an
-   * interruption before the rename leaves the old file as it was.
+   * interruption before the rename leaves the old file as it was. Another process holding the
+   * file makes it fail (DuckDB's lock).
    */
   static async compact(path: string): Promise<void> {
     const copy = compactCopyPath(path);
@@ -177,8 +178,12 @@ export class TraceDatabase {
     try {
       await connection.run(
         `ATTACH ${sqlText(path)} AS old (READ_ONLY); ATTACH ${sqlText(copy)} AS new;
-         COPY FROM DATABASE old TO new; DETACH old; DETACH new`,
+         COPY FROM DATABASE old TO new; DETACH new`,
       );
+      // Renamed while the old file is still attached: its lock keeps any writer out until the
+      // new file is in place, so nothing written meanwhile can be lost.
+      chmodSync(copy, statSync(path).mode);
+      renameSync(copy, path);
     } catch (e) {
       rmSync(copy, { force: true });
       throw e;
@@ -186,8 +191,6 @@ export class TraceDatabase {
       connection.closeSync();
       instance.closeSync();
     }
-    chmodSync(copy, statSync(path).mode);
-    renameSync(copy, path);
   }
 
   /** Bytes of the file DuckDB holds free (written once, reusable, not given back). */
