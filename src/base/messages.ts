@@ -5,7 +5,7 @@
 
 // Command line
 export const badTime = (option: string, text: string) =>
-  `${option}: cannot read "${text}" as a time (expected RFC 3339, unix seconds or a duration such as 90s)`;
+  `${option}: cannot read "${text}" as a time (expected RFC 3339, unix seconds, now or a duration such as 90s)`;
 export const timeNeedsAnchor = (option: string, text: string) =>
   `${option}: "${text}" is a duration, but there is no start to count it from here`;
 export const badDuration = (option: string, text: string) =>
@@ -161,6 +161,22 @@ export const exportFormat = (format: string) =>
   `unknown export format "${format}" (one of parquet, arrow, csv)`;
 export const exportWrote = (path: string, rows: number) => `${path}: wrote ${rows} rows`;
 
+// Load-tool summaries (src/importers/load-summary.ts and one file per tool)
+export const loadNotFile = (tool: string) => `a ${tool} summary is a file, not a folder`;
+export const loadTooLarge = (tool: string) => `larger than any ${tool} summary (16 MiB); not a summary`;
+export const loadBadJson = (tool: string, reason: string) => `not a ${tool} summary: ${reason}`;
+export const loadBadLine = (tool: string, expected: string) =>
+  `cannot read this ${tool} line (expected ${expected})`;
+export const loadMissing = (tool: string, figure: string) => `the ${tool} summary has no ${figure}`;
+export const loadStartFromMtime = (tool: string, iso: string) =>
+  `no --start given and ${tool} prints no clock time: the run's start (${iso}) is the file's modification time minus its duration; give --start for exact times`;
+export const loadBadRunTime = (tool: string, seconds: number) =>
+  `the ${tool} summary's run time (${seconds} s) is not that of a load test (0 s to a year)`;
+export const loadBadCount = (tool: string, count: number) =>
+  `the ${tool} summary's request count ${count} is not a whole number of requests`;
+export const loadDurationFromRate = (tool: string) =>
+  `${tool} prints no run time: the duration is its request count divided by its requests per second`;
+
 // PromQL (src/promql/)
 type QueryPos = { line: number; column: number };
 export const promqlSyntax = (pos: QueryPos, detail: string) =>
@@ -195,6 +211,8 @@ export const promqlStepTooSmall = () => 'zero or negative query resolution step 
 export const promqlEndBeforeStart = () => 'end timestamp must not be before start time';
 export const promqlTooManyPoints = (points: number) =>
   `exceeded maximum resolution of 11,000 points per timeseries (${points}); try decreasing the query resolution (--step)`;
+export const unknownDeployment = (option: string, name: string, db: string, known: readonly string[]) =>
+  `${option}: no deployment "${name}" in ${db} (${known.length > 0 ? `deployments: ${known.join(', ')}` : 'it holds none'})`;
 export const promqlTimeOptions = () => 'give either --time, or --start, --end and --step';
 export const promqlUnknownSemantics = (text: string, known: readonly string[]) =>
   `--semantics: unknown "${text}" (one of ${known.join(', ')})`;

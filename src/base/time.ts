@@ -47,11 +47,13 @@ function inRange(ms: number): number | undefined {
 }
 
 /**
- * Parses a time given on the command line: RFC 3339, unix seconds (float), or a duration
- * (`90s`), which is relative to `relativeTo` (ms) when given. Returns unix milliseconds.
+ * Parses a time given on the command line: RFC 3339, unix seconds (float), `now` (as promtool
+ * takes it), or a duration (`90s`), which is relative to `relativeTo` (ms) when given.
+ * Returns unix milliseconds.
  */
 export function parseTimeArg(text: string, option: string, relativeTo?: number): number {
   const trimmed = text.trim();
+  if (trimmed === 'now') return Date.now();
   const ms = secondsTextToMs(trimmed);
   if (ms !== undefined) return ms;
   const duration = parseDurationMs(trimmed);

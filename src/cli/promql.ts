@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../base/errors.js';
+import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { parseDurationArg, parseTimeArg } from '../base/time.js';
 import { evaluatePromql } from '../promql/engine.js';
@@ -23,7 +23,7 @@ export function registerPromql(program: Command): void {
     .description("evaluate a PromQL expression and print Prometheus' API JSON (/api/v1/query or query_range)")
     .argument('<expr>', 'PromQL expression (the subset in docs/promql.md)')
     .requiredOption('--db <file>', 'DuckDB database file')
-    .option('--time <t>', 'instant query at this time')
+    .option('--time <t>', 'instant query at this time (RFC 3339, unix seconds or now)')
     .option('--start <t>', 'range query start')
     .option('--end <t>', 'range query end (a duration counts from --start)')
     .option('--step <dur>', 'range query resolution, e.g. 5s')
@@ -47,6 +47,14 @@ export function registerPromql(program: Command): void {
         : { time: parseTimeArg(options.time!, '--time') };
       const db = await TraceDatabase.open(options.db, { readOnly: true });
       try {
+        if (options.deployment !== undefined) {
+          // A name that matches nothing would give an empty result, easily read as "no load".
+          const known = (await db.rowsJS('SELECT DISTINCT deployment FROM series ORDER BY 1')).map((r) =>
+            String(r.deployment),
+          );
+          if (!known.includes(options.deployment))
+            throw new CliError(msg.unknownDeployment('--deployment', options.deployment, options.db, known));
+        }
         const result = await evaluatePromql(db, {
           query: expr,
           semantics,

@@ -4,3 +4,9 @@ import { readFileSync } from 'node:fs';
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+/** `--version`: this package, the DuckDB library it runs on and Node.js, one per line. */
+export async function versionText(): Promise<string> {
+  const { duckdb } = await import('../store/duckdb.js');
+  return `trace-analyze ${VERSION}\nDuckDB ${duckdb.version()}\nNode.js ${process.version}\n`;
+}

@@ -10,6 +10,12 @@ import { grafanaCsv } from './grafana-csv.js';
 import { promText } from './prom-text.js';
 import { promtoolDump } from './promtool-dump.js';
 import { vmJsonl } from './vm-jsonl.js';
+import { ab } from './ab.js';
+import { autocannon } from './autocannon.js';
+import { hey } from './hey.js';
+import { k6 } from './k6.js';
+import { locust } from './locust.js';
+import { wrk } from './wrk.js';
 import { ioError, listFiles, openSource, sha256Of, type Source } from './source.js';
 
 /** Every importer, in the order detection tries them (most specific first). */
@@ -19,6 +25,12 @@ export const IMPORTERS: readonly Importer[] = [
   promtoolDump,
   procfs,
   psrecord,
+  wrk,
+  hey,
+  ab,
+  k6,
+  locust,
+  autocannon,
   promText,
   grafanaCsv,
 ];

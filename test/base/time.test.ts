@@ -17,6 +17,15 @@ describe('durations', () => {
     expect(() => parseDurationArg('0s', '--x')).toThrow('--x: cannot read "0s" as a duration');
   });
 
+  it('now is the clock time, wherever a time is given', () => {
+    const before = Date.now();
+    const now = parseTimeArg('now', '--time');
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+    expect(parseTimeArg(' now ', '--end', 1_000)).toBeGreaterThanOrEqual(before);
+    expect(() => parseTimeArg('Now()', '--time')).toThrow('--time: cannot read "Now()" as a time');
+  });
+
   it('a duration as a time counts from its anchor', () => {
     expect(parseTimeArg('1h', '--end', 1_000)).toBe(3_601_000);
   });

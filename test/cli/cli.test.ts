@@ -87,8 +87,8 @@ describe('trace-analyze import and query (done-when of the foundation)', () => {
     expect(help.stdout).toContain('import');
     const version = cli(['--version']);
     expect(version.status).toBe(0);
-    expect(version.stdout.trim()).toBe(
-      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+    expect(version.stdout.split('\n')[0]).toBe(
+      `trace-analyze ${JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version}`,
     );
   });
 });

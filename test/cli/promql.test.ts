@@ -75,6 +75,35 @@ describe('trace-analyze promql', () => {
     );
   });
 
+  it('--time now evaluates at the clock time', () => {
+    const before = Date.now() / 1000;
+    const r = cli(['promql', '7', '--db', db, '--time', 'now']);
+    expect(r.status, r.stderr).toBe(0);
+    const [ts, value] = (JSON.parse(r.stdout) as { data: { result: [number, string] } }).data.result;
+    expect(value).toBe('7');
+    expect(ts).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(ts).toBeLessThanOrEqual(Date.now() / 1000);
+  });
+
+  it('a --deployment that matches nothing exits 1 naming the deployments there', () => {
+    const r = cli([
+      'promql',
+      'namedprocess_namegroup_cpu_seconds_total',
+      '--db',
+      db,
+      '--time',
+      '100',
+      '--deployment',
+      'gunicron',
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    // Independent of our SQL: the deployments are the two this test imported.
+    expect(r.stderr).toBe(
+      `trace-analyze: ${msg.unknownDeployment('--deployment', 'gunicron', db, ['before', 'gunicorn'])}\n`,
+    );
+  });
+
   it('exits 2 naming an unsupported construct and its position', () => {
     const r = cli(['promql', 'sum(rate(x[5m])) > 0', '--db', db, '--time', '100']);
     expect(r.status).toBe(2);

@@ -7,7 +7,8 @@ import { cliAsync } from '../helpers/cli-async.js';
 /**
  * Golden files in test/output (Observable Framework style): a mismatch writes `<name>-changed`
  * next to the golden and fails; review the diff and move it over the golden to accept it.
- * A missing golden is written (and reported) so new outputs start under review too.
+ * A missing golden is written so a new output starts under review, except in CI (`CI` set),
+ * where it fails: a golden that was never committed checks nothing.
  */
 const OUTPUT = join(ROOT, 'test/output');
 const tmp = tempDir();
@@ -19,6 +20,8 @@ function golden(name: string, actual: string): void {
   const path = join(OUTPUT, name);
   const changed = `${path}-changed`;
   if (!existsSync(path)) {
+    if (process.env.CI)
+      expect.fail(`${name} has no golden in test/output; run the test outside CI and commit it`);
     writeFileSync(path, actual);
     return;
   }
