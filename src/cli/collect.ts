@@ -11,7 +11,7 @@ export function registerCollect(program: Command): void {
     .argument('[command...]', 'command to start and record (after --)')
     .option('--pid <pid>', 'record this running process and its descendants')
     .requiredOption(
-      '--out <dir|file.tar.gz>',
+      '--out <path>',
       'a new or empty folder for the snapshots, or a new .tar.gz archive written as the recording goes',
     )
     .option('--append', 'add to a folder that already holds a recording')

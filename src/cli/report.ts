@@ -32,7 +32,7 @@ export function registerReport(program: Command): void {
       'write the deployment comparison (HTML, Markdown or JSON) from a database or, in one shot, from folders',
     )
     .argument(
-      '[paths...]',
+      '[path...]',
       'one shot: a deployment folder (or file, e.g. collect --out run.tar.gz), or a folder of deployment folders; every file inside is imported',
     )
     .option('--db <file>', 'report on this database (opened read-only)')
