@@ -48,40 +48,105 @@ export function seriesLabels(i: number): Record<string, string> {
   };
 }
 
-export async function writePromJson(path: string, shape: PromJsonShape): Promise<number> {
-  const { series, points, startMs = 1_700_000_000_000, intervalMs = 1000, seed = 1 } = shape;
+/**
+ * The samples of the generated input, series by series in order, each series' points as the
+ * strings both writers print: timestamp in unix seconds with three decimals, value as JavaScript
+ * prints it. One PRNG runs through all series, so the sequence is the same for every writer.
+ */
+function* generatedSeries(shape: PromJsonShape): Generator<{
+  labels: Record<string, string>;
+  points: (p: number) => [string, string];
+}> {
+  const { series, startMs = 1_700_000_000_000, intervalMs = 1000, seed = 1 } = shape;
   const rand = prng(seed);
-  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write('{"status":"success","data":{"resultType":"matrix","result":[');
   for (let s = 0; s < series; s++) {
     const labels = seriesLabels(s);
     const counter = labels.__name__!.endsWith('_total');
-    await write(`${s ? ',' : ''}{"metric":${JSON.stringify(labels)},"values":[`);
     let value = counter ? 0 : 50_000_000 + Math.floor(rand() * 100_000_000);
+    yield {
+      labels,
+      // Called for p = 0, 1, ... in order (the value is a random walk).
+      points: (p) => {
+        // Real scrapes jitter by a few ms around the interval.
+        const ts = startMs + p * intervalMs + Math.floor(rand() * 5);
+        if (counter) {
+          value = rand() < 0.0005 ? 0 : Math.round((value + rand() * 0.9) * 100) / 100;
+        } else {
+          value += Math.floor((rand() - 0.5) * 4096) * 4096;
+        }
+        return [(ts / 1000).toFixed(3), String(value)];
+      },
+    };
+  }
+}
+
+/** Writes text to a file stream, waiting for it to drain; `end` closes it. */
+function fileWriter(path: string): { write: (text: string) => Promise<void>; end: () => Promise<void> } {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  return {
+    write: async (text) => {
+      if (!out.write(text)) await once(out, 'drain');
+    },
+    end: async () => {
+      out.end();
+      await once(out, 'finish');
+    },
+  };
+}
+
+export async function writePromJson(path: string, shape: PromJsonShape): Promise<number> {
+  const out = fileWriter(path);
+  await out.write('{"status":"success","data":{"resultType":"matrix","result":[');
+  let s = 0;
+  for (const { labels, points } of generatedSeries(shape)) {
+    await out.write(`${s++ ? ',' : ''}{"metric":${JSON.stringify(labels)},"values":[`);
     let chunk = '';
-    for (let p = 0; p < points; p++) {
-      // Real scrapes jitter by a few ms around the interval.
-      const ts = startMs + p * intervalMs + Math.floor(rand() * 5);
-      if (counter) {
-        value = rand() < 0.0005 ? 0 : Math.round((value + rand() * 0.9) * 100) / 100;
-      } else {
-        value += Math.floor((rand() - 0.5) * 4096) * 4096;
-      }
-      chunk += `${p ? ',' : ''}[${(ts / 1000).toFixed(3)},"${value}"]`;
+    for (let p = 0; p < shape.points; p++) {
+      const [ts, value] = points(p);
+      chunk += `${p ? ',' : ''}[${ts},"${value}"]`;
       if (chunk.length > 1 << 16) {
-        await write(chunk);
+        await out.write(chunk);
         chunk = '';
       }
     }
-    await write(`${chunk}]}`);
+    await out.write(`${chunk}]}`);
   }
-  await write(']}}\n');
-  out.end();
-  await once(out, 'finish');
-  return series * points;
+  await out.write(']}}\n');
+  await out.end();
+  return shape.series * shape.points;
+}
+
+/**
+ * The same samples as writePromJson, as OpenMetrics text for `promtool tsdb create-blocks-from
+ * openmetrics` (one line per sample, series after series, `# EOF` at the end; no TYPE lines, so
+ * the metric names stay as they are). `extraLabels` are added to every series (the deployment
+ * trace-analyze adds at import, so both sides see the same label sets).
+ */
+export async function writeOpenMetrics(
+  path: string,
+  shape: PromJsonShape,
+  extraLabels: Record<string, string> = {},
+): Promise<number> {
+  const out = fileWriter(path);
+  for (const { labels, points } of generatedSeries(shape)) {
+    const { __name__: name, ...rest } = { ...labels, ...extraLabels };
+    const prefix = `${name}{${Object.entries(rest)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',')}} `;
+    let chunk = '';
+    for (let p = 0; p < shape.points; p++) {
+      const [ts, value] = points(p);
+      chunk += `${prefix}${value} ${ts}\n`;
+      if (chunk.length > 1 << 16) {
+        await out.write(chunk);
+        chunk = '';
+      }
+    }
+    await out.write(chunk);
+  }
+  await out.write('# EOF\n');
+  await out.end();
+  return shape.series * shape.points;
 }
 
 export interface ProcSnapshotShape {

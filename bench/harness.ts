@@ -11,7 +11,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeProcSnapshots, writePromJson } from './generate.js';
+import { renderHeadToHead, runHeadToHead, type HeadToHeadRow } from './head-to-head.js';
 import { measure, type Measurement } from './measure.js';
+import { havePrometheus, prometheusBlocks, prometheusVersion } from './prometheus.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(ROOT, 'bin/trace-analyze.js');
@@ -36,6 +38,11 @@ export interface BenchOptions {
   procfs: { snapshots: number; workers: number };
   /** Runs of each of our contenders; a row shows the run with the median wall time (the baselines run once). */
   runs: number;
+  /**
+   * The PromQL head-to-head against Debian's Prometheus (bench/head-to-head.ts), when it is
+   * installed; each side runs `runs` times.
+   */
+  prometheus: boolean;
   log: (line: string) => void;
 }
 
@@ -52,6 +59,8 @@ export interface BenchRow {
 
 export interface BenchResult {
   rows: BenchRow[];
+  /** Empty when the head-to-head did not run. */
+  headToHead: HeadToHeadRow[];
   scaling: BenchRow[];
   /** 1-minute load average before and after the measurements (the machine may be shared). */
   load: [number, number];
@@ -263,9 +272,34 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   rmSync(join(runDir, 'scaling.duckdb'), { force: true });
 
+  let headToHead: HeadToHeadRow[] = [];
+  let headToHeadTable = '';
+  if (options.prometheus && havePrometheus()) {
+    // The same samples, with the deployment label our import adds, so both sides see the same series.
+    const blocks = await prometheusBlocks(
+      options.dataDir,
+      { ...shape, startMs: START_MS, intervalMs: INTERVAL_MS },
+      { deployment: 'bench' },
+      log,
+    );
+    headToHead = await runHeadToHead({
+      db,
+      blocks,
+      workDir: join(runDir, 'prometheus'),
+      startS,
+      endS,
+      step: options.step,
+      runs: options.runs,
+      log,
+    });
+    headToHeadTable = `\n\n${renderHeadToHead(headToHead, prometheusVersion())}`;
+  } else if (options.prometheus) {
+    log('PromQL head-to-head skipped: no prometheus and promtool (Debian: apt-get install prometheus)');
+  }
+
   const load: [number, number] = [loadBefore, loadavg()[0]!];
-  const table = `${renderTable(rows, scaling)}\n\n${machineLine(load)}`;
-  return { rows, scaling, load, table };
+  const table = `${renderTable(rows, scaling)}${headToHeadTable}\n\n${machineLine(load)}`;
+  return { rows, headToHead, scaling, load, table };
 }
 
 /** What the figures were measured on, and how busy it was (wall times mean little on a loaded machine). */

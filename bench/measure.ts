@@ -47,7 +47,8 @@ function processTree(root: number): number[] {
   return out;
 }
 
-function rssBytes(pid: number): number {
+/** The resident set of one process, bytes (0 once it has exited). */
+export function rssBytes(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = /^VmRSS:\s+(\d+) kB/m.exec(status);

@@ -7,6 +7,7 @@
  *   npm run bench -- --no-baselines       # ours only
  *   npm run bench -- --procfs-snapshots 0 # no /proc snapshot set (default 1800 snapshots × 16 workers)
  *   npm run bench -- --runs 1             # each of ours once (default 3: the median run is shown)
+ *   npm run bench -- --no-prometheus      # without the PromQL head-to-head against Prometheus
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       'procfs-snapshots': { type: 'string', default: '1800' },
       'procfs-workers': { type: 'string', default: '16' },
       runs: { type: 'string', default: '3' },
+      'no-prometheus': { type: 'boolean', default: false },
     },
   });
   const samples = parseCount(values.samples!);
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
       workers: parseCount(values['procfs-workers']!),
     },
     runs: Math.max(1, parseCount(values.runs!)),
+    prometheus: !values['no-prometheus'],
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${result.table}\n`);

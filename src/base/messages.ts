@@ -23,7 +23,10 @@ export const notGzip = () => 'gzip data is corrupt or truncated';
 export const emptyInput = () => 'the file is empty';
 export const inputTooLarge = (limit: string) =>
   `decompressed content is larger than ${limit} (a gzip bomb?); raise the limit with --max-bytes`;
-export const lineTooLong = (limit: number) => `a line longer than ${limit} characters (see docs/limits.md)`;
+export const notUtf8 = () => notText('utf-8');
+export const notText = (encoding: string) =>
+  `not ${encoding.toUpperCase()} text (a byte sequence that is not ${encoding.toUpperCase()})`;
+export const lineTooLong = (limit: number) => `a line longer than ${limit} bytes (see docs/limits.md)`;
 export const badByteSize = (option: string, text: string) =>
   `${option}: cannot read "${text}" as a size (expected bytes, or e.g. 64MiB, 8GiB)`;
 
@@ -31,6 +34,7 @@ export const badByteSize = (option: string, text: string) =>
 export const jsonUnexpected = (found: string, expected: string) =>
   `unexpected ${found}, expected ${expected}`;
 export const jsonTruncated = (expected: string) => `file ends early, expected ${expected}`;
+export const jsonNotUtf8 = () => 'a string that is not UTF-8 (JSON text is UTF-8, RFC 8259)';
 export const jsonTrailing = () => 'unexpected data after the end of the JSON document';
 export const jsonTooDeep = (limit: number) => `JSON nested deeper than ${limit} levels`;
 export const jsonTokenTooLong = (limit: number) =>
@@ -84,8 +88,9 @@ export const importInterrupted = (signal: string) =>
   `interrupted (${signal}): the file in progress was not imported (rolled back); files reported as imported are kept`;
 export const reportInterrupted = (signal: string) =>
   `interrupted (${signal}): no report written; the temporary database is removed`;
-export const duplicateSamples = (count: number) =>
-  `${count} samples repeat a timestamp that the same series already had; rates over them are unreliable`;
+export const importNoSamples = () => 'the input holds no samples';
+export const repeatedSamples = (count: number, ofEarlier: number) =>
+  `${count} sample${count === 1 ? '' : 's'} at a time ${count === 1 ? 'its' : 'their'} series already had${ofEarlier > 0 ? ` (${ofEarlier} from an earlier import)` : ''}: the first sample at each time is kept, as Prometheus keeps it`;
 
 // Sections below are filled by the capability that owns them; keep each area's messages together.
 
@@ -321,6 +326,45 @@ export const pullProgress = (done: number, total: number, samples: number) =>
   `pull: chunk ${done} of ${total}, ${samples} samples`;
 export const pullChunkHalved = (fromMs: number, toMs: number) =>
   `the server's limits refused a ${(toMs - fromMs) / 1000}s chunk; halving it`;
+
+// experiment (src/experiment/, src/cli/experiment.ts)
+export const experimentBadDeployment = (text: string) =>
+  `--deployment: "${text}" is not name=command (a name of letters, digits, ".", "_", "-", then "=" and the command)`;
+export const experimentDuplicateDeployment = (name: string) => `--deployment: "${name}" is given twice`;
+export const experimentLoadChoice = () =>
+  'experiment needs a load: --load <command>, or --rate <n> and --duration <dur> for the built-in load (not both)';
+export const experimentBadUrl = (option: string, text: string) =>
+  `${option}: "${text}" is not an http:// URL`;
+export const experimentBadEnv = (text: string) => `--env: "${text}" is not K=V`;
+export const experimentBadCount = (option: string, text: string) =>
+  `${option}: "${text}" is not a positive whole number`;
+export const experimentKillAfterLoad = (killAt: string, duration: string) =>
+  `--kill-worker-at ${killAt} is not within the load's --duration ${duration}`;
+export const experimentOutNotEmpty = (dir: string) =>
+  `${dir}: the experiment's folder must be new or empty (an earlier experiment's files would be reported with this one's)`;
+export const experimentPortInUse = (run: string, host: string, port: number) =>
+  `${run}: ${host}:${port} is already in use before the start (another server, or a leftover one); stop it first`;
+export const experimentCannotStart = (run: string, detail: string) =>
+  `${run}: cannot start the command: ${detail}`;
+export const experimentServerExited = (run: string, when: string, code: number | string | null) =>
+  `${run}: the server exited ${when} (${typeof code === 'number' ? `exit code ${code}` : `signal ${code ?? 'unknown'}`}); its output is in server.stderr`;
+export const experimentNotReady = (run: string, url: string, seconds: number) =>
+  `${run}: ${url} did not answer 2xx within ${seconds} s (--ready-timeout)`;
+export const experimentLoadFailed = (run: string, detail: string) =>
+  `${run}: the load failed: ${firstLine(detail)}`;
+export const experimentStuck = (run: string, pids: number[]) =>
+  `${run}: process(es) ${pids.join(', ')} still running 10 s after SIGKILL (uninterruptible?); the experiment stops here`;
+export const experimentNoWorker = (master: number) => `no running worker (child of ${master}) to kill`;
+export const experimentInterrupted = () => 'interrupted (SIGINT/SIGTERM); every process started was stopped';
+export const experimentStopped = (reason: string, completed: number, dir: string) =>
+  completed > 0
+    ? `experiment stopped: ${reason}; the report covers the ${completed} completed run(s) (${dir})`
+    : `experiment stopped: ${reason}; no run completed, so there is no report`;
+export const reportNoCompletedRuns = (dir: string) =>
+  `${dir}: the experiment has no completed run to report on`;
+export const timelineBad = (detail: string) => `not a readable experiment timeline: ${firstLine(detail)}`;
+export const experimentDone = (dir: string, runs: number, report: string) =>
+  `${dir}: ${runs} run(s) completed; report in ${report}`;
 
 // Query
 export const sqlFailed = (reason: string) => `query failed: ${firstLine(reason)}`;

@@ -18,6 +18,8 @@ export function toCell(value: unknown, type: string): Cell {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
+  // A BLOB: base64, as in query --format json (an object of its bytes would be `{"0":120}`).
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) {
     if (type.startsWith('MAP(')) {
       const out: Record<string, Cell> = {};

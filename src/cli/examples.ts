@@ -33,6 +33,10 @@ export const EXAMPLES: Record<string, readonly string[]> = {
   pull: [
     'trace-analyze pull --url http://localhost:9090 --match \'process_cpu_seconds_total{job="web"}\' --start 2026-11-27T13:00:00Z --end 4h --out incident.json.gz',
   ],
+  experiment: [
+    "trace-analyze experiment --out exp --cwd myapp --deployment 'gunicorn=gunicorn -k uvicorn.workers.UvicornWorker -w 4 -b 127.0.0.1:8000 app:app' --deployment 'uvicorn=uvicorn app:app --workers 4 --port 8000' --ready http://127.0.0.1:8000/ --rate 200 --duration 60s",
+    "trace-analyze experiment --out exp-wrk --deployment 'uvicorn=uvicorn app:app --workers 4 --port 8000' --ready http://127.0.0.1:8000/ --load 'wrk -t2 -c32 -d60s http://127.0.0.1:8000/' --runs 3 --kill-worker-at 15s",
+  ],
   completion: [
     'trace-analyze completion bash > /etc/bash_completion.d/trace-analyze',
     'trace-analyze completion zsh > "${fpath[1]}/_trace-analyze"',

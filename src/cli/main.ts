@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   export: async () => (await import('./export.js')).registerExport,
   collect: async () => (await import('./collect.js')).registerCollect,
   pull: async () => (await import('./pull.js')).registerPull,
+  experiment: async () => (await import('./experiment.js')).registerExperiment,
   completion: async () => (await import('./completion.js')).registerCompletion,
 };
 

@@ -1,9 +1,10 @@
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { parseDurationArg, parseTimeArg } from '../base/time.js';
-import { evaluatePromql } from '../promql/engine.js';
-import { formatResult } from '../promql/format.js';
+import { preparePromql, runPromql } from '../promql/engine.js';
+import { ResultWriter } from '../promql/format.js';
 import { parseSemantics, SEMANTICS } from '../promql/semantics.js';
 import { TraceDatabase } from '../store/database.js';
 
@@ -45,6 +46,7 @@ export function registerPromql(program: Command): void {
             };
           })()
         : { time: parseTimeArg(options.time!, '--time') };
+      const query = preparePromql({ query: expr, semantics, deployment: options.deployment, ...times });
       const db = await TraceDatabase.open(options.db, { readOnly: true });
       try {
         if (options.deployment !== undefined) {
@@ -55,13 +57,13 @@ export function registerPromql(program: Command): void {
           if (!known.includes(options.deployment))
             throw new CliError(msg.unknownDeployment('--deployment', options.deployment, options.db, known));
         }
-        const result = await evaluatePromql(db, {
-          query: expr,
-          semantics,
-          deployment: options.deployment,
-          ...times,
+        // The body leaves as DuckDB hands over each chunk of rows (docs/promql.md, Output).
+        const writer = new ResultWriter(query.resultType, async (text) => {
+          if (!process.stdout.write(text)) await once(process.stdout, 'drain');
         });
-        process.stdout.write(formatResult(result) + '\n');
+        await runPromql(db, query, writer);
+        await writer.end();
+        process.stdout.write('\n');
       } finally {
         db.close();
       }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { TraceDatabase } from '../store/database.js';
-import { renderCsv, renderJson, renderTable, toCell, type ResultTable } from './output.js';
+import { jsonCell, renderCsv, renderJson, renderTable, toCell, type ResultTable } from './output.js';
 
 const QUERY_FORMATS = ['table', 'json', 'csv'];
 
@@ -22,7 +22,7 @@ export function registerQuery(program: Command): void {
       }
       const db = await TraceDatabase.open(options.db, { readOnly: true });
       try {
-        const table = await runQuery(db, sql);
+        const table = await runQuery(db, sql, options.format === 'json');
         const render =
           options.format === 'json' ? renderJson : options.format === 'csv' ? renderCsv : renderTable;
         process.stdout.write(render(table));
@@ -32,13 +32,16 @@ export function registerQuery(program: Command): void {
     });
 }
 
-export async function runQuery(db: TraceDatabase, sql: string): Promise<ResultTable> {
+/** Runs one statement; `json`: cells typed by column for JSON (jsonCell), else plain cells for text. */
+export async function runQuery(db: TraceDatabase, sql: string, json = false): Promise<ResultTable> {
   try {
     const reader = await db.connection.runAndReadAll(sql);
     const types = reader.columnTypes().map(String);
     return {
       columns: reader.columnNames(),
-      rows: reader.getRowsJS().map((row) => row.map((v, i) => toCell(v, types[i]!))),
+      rows: json
+        ? reader.getRows().map((row) => row.map(jsonCell))
+        : reader.getRowsJS().map((row) => row.map((v, i) => toCell(v, types[i]!))),
     };
   } catch (e) {
     throw new CliError(msg.sqlFailed(e instanceof Error ? e.message : String(e)));

@@ -15,25 +15,13 @@ export interface OneShotDeployment {
 }
 
 /**
- * The deployments the arguments of `report <path...>` name. Each argument is either one
+ * The deployments an argument of `report <path...>` names. Each argument is either one
  * deployment, named after it — a file (`run.tar.gz` from `collect --out run.tar.gz`), a folder
  * holding at least one file in a known format, or a folder an importer reads as a whole (a /proc
  * snapshot folder from `collect --out dir`) — or else a folder of deployment folders, each
  * subfolder one deployment.
  */
-export async function oneShotDeployments(paths: readonly string[]): Promise<OneShotDeployment[]> {
-  const found: OneShotDeployment[] = [];
-  for (const path of paths) {
-    for (const d of await deploymentsIn(path)) {
-      const same = found.find((f) => f.name === d.name);
-      if (same) throw new CliError(msg.reportDuplicateDeployment(d.name, same.path, d.path));
-      found.push(d);
-    }
-  }
-  return found;
-}
-
-async function deploymentsIn(path: string): Promise<OneShotDeployment[]> {
+export async function deploymentsIn(path: string): Promise<OneShotDeployment[]> {
   const source = await openSource(path);
   if (source.kind === 'file') return [{ name: fileDeploymentName(path), path }];
   const named = [{ name: basename(resolve(path)), path }];
@@ -59,6 +47,16 @@ async function deploymentsIn(path: string): Promise<OneShotDeployment[]> {
   }
   if (subfolders.length === 0) throw new CliError(msg.reportNothingRecognised(path));
   return asDeployments;
+}
+
+/** Two inputs that would be one deployment (the same name) are an error, not a silent merge. */
+export function checkDistinctNames(deployments: readonly { name: string; path: string }[]): void {
+  const seen = new Map<string, string>();
+  for (const d of deployments) {
+    const first = seen.get(d.name);
+    if (first !== undefined) throw new CliError(msg.reportDuplicateDeployment(d.name, first, d.path));
+    seen.set(d.name, d.path);
+  }
 }
 
 /** `run.tar.gz` → `run`, `incident.json.gz` → `incident`, `psrecord.log` → `psrecord`. */

@@ -4,13 +4,21 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { importPath } from '../importers/index.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/report.js';
+import { detect, importPath } from '../importers/index.js';
+import { openSource } from '../importers/source.js';
+import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat, type ReportOptions } from '../report/report.js';
+import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../report/timeline.js';
 import { TraceDatabase } from '../store/database.js';
 import { onInterrupt } from './interrupt.js';
 import { terminalSafe } from './output.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
-import { applyStartOptions, oneShotDeployments, type OneShotDeployment } from './report-inputs.js';
+import {
+  applyStartOptions,
+  checkDistinctNames,
+  deploymentsIn,
+  type OneShotDeployment,
+} from './report-inputs.js';
 import { VERSION } from './version.js';
 
 interface ReportCliOptions {
@@ -69,32 +77,24 @@ export function registerReport(program: Command): void {
       if (options.db === undefined && paths.length === 0) throw new UsageError(msg.reportNothingToRead());
       if (options.db !== undefined && options.start.length > 0) throw new UsageError(msg.reportStartWithDb());
       const output = outputPath(options.output, options.format);
-      const generatedAt = sourceDateEpoch() ?? new Date();
-      const ready = options.ready.map(parseReadyOption);
-      const phases = options.phase.map(parsePhaseOption);
-      const render = (db: TraceDatabase) =>
-        renderReport(db, {
-          format: options.format as ReportFormat,
-          notebookPath: options.notebook,
-          baseline: options.baseline,
-          ready,
-          phases,
-          title: options.title,
-          version: VERSION,
-          generatedAt,
-        });
+      const settings: ReportSettings = {
+        format: options.format as ReportFormat,
+        notebookPath: options.notebook,
+        baseline: options.baseline,
+        title: options.title,
+        ready: options.ready.map(parseReadyOption),
+        phases: options.phase.map(parsePhaseOption),
+      };
       let text: string;
       if (options.db !== undefined) {
         const db = await TraceDatabase.open(options.db, { readOnly: true });
         try {
-          text = await render(db);
+          text = await renderReport(db, reportOptions(settings));
         } finally {
           db.close();
         }
       } else {
-        const deployments = await oneShotDeployments(paths);
-        applyStartOptions(options.start, deployments);
-        text = await oneShot(deployments, render);
+        text = await reportOnFolders(paths, settings, options.start);
       }
       if (output === undefined) process.stdout.write(text);
       else {
@@ -104,14 +104,64 @@ export function registerReport(program: Command): void {
     });
 }
 
+/** What `report` is asked for, besides its inputs. */
+export interface ReportSettings {
+  format: ReportFormat;
+  notebookPath?: string;
+  baseline?: string;
+  title?: string;
+  ready: ReadySpec[];
+  phases: PhaseSpec[];
+}
+
+function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFacts>): ReportOptions {
+  return {
+    ...settings,
+    experiment,
+    version: VERSION,
+    generatedAt: sourceDateEpoch() ?? new Date(),
+  };
+}
+
 /**
- * Imports each deployment into a temporary database, deleted afterwards — also on Ctrl-C or
- * SIGTERM, which stop the import or the query running (a second one removes it at once).
+ * One shot: imports each deployment (report-inputs.ts) into a temporary database, deleted
+ * afterwards — also on Ctrl-C or SIGTERM, which stop the import or the query running (a second
+ * one removes it at once) — and renders the report. An experiment's folder (with
+ * timeline.json) gives its completed runs as deployments, and their phases and ready times from
+ * the timeline — unless --phase / --ready are given, which then replace the timeline's.
+ * `starts`: --start <deployment>=<time> options, placing psrecord logs.
  */
-async function oneShot(
-  deployments: OneShotDeployment[],
-  render: (db: TraceDatabase) => Promise<string>,
+export async function reportOnFolders(
+  folders: string[],
+  settings: ReportSettings,
+  starts: readonly string[] = [],
 ): Promise<string> {
+  const deployments: (ExperimentFolder['deployments'][number] & OneShotDeployment)[] = [];
+  const timelinePhases: PhaseSpec[] = [];
+  const timelineReady: ReadySpec[] = [];
+  const facts = new Map<string, RunFacts>();
+  for (const folder of folders) {
+    const experiment = readExperimentFolder(folder);
+    if (experiment) {
+      if (experiment.deployments.length === 0) throw new CliError(msg.reportNoCompletedRuns(folder));
+      deployments.push(...experiment.deployments);
+      timelinePhases.push(...experiment.phases);
+      timelineReady.push(...experiment.ready);
+      for (const [name, f] of experiment.facts) facts.set(name, f);
+      continue;
+    }
+    deployments.push(...(await deploymentsIn(folder)));
+  }
+  checkDistinctNames(deployments);
+  applyStartOptions(starts, deployments);
+  const options = reportOptions(
+    {
+      ...settings,
+      phases: settings.phases.length > 0 ? settings.phases : timelinePhases,
+      ready: settings.ready.length > 0 ? settings.ready : timelineReady,
+    },
+    facts.size > 0 ? facts : undefined,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'trace-analyze-report-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   const interrupt = onInterrupt(msg.reportInterrupted, removeDir);
@@ -127,17 +177,23 @@ async function oneShot(
           start: d.start,
           signal: interrupt.signal,
         });
-        if (skipped.length > 0)
-          process.stderr.write(
-            terminalSafe(
-              `${msg.reportSkipped(
-                d.path,
-                skipped.map((f) => relative(d.path, f)),
-              )}\n`,
-            ),
-          );
+        const skippedNames = skipped.map((f) => relative(d.path, f));
+        if (d.load) {
+          // an experiment's load output, imported when a load-tool importer knows its format
+          const importer = detect(await openSource(d.load.path));
+          if (importer)
+            await importPath(db, d.load.path, {
+              deployment: d.name,
+              format: importer.format,
+              start: d.load.start,
+              signal: interrupt.signal,
+            });
+          else skippedNames.push(d.load.path);
+        }
+        if (skippedNames.length > 0)
+          process.stderr.write(terminalSafe(`${msg.reportSkipped(d.path, skippedNames)}\n`));
       }
-      const text = await render(db);
+      const text = await renderReport(db, options);
       interrupt.signal.throwIfAborted();
       return text;
     } catch (e) {

@@ -71,40 +71,31 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   }
 
   let stop = false;
-  let wake: (() => void) | undefined;
+  let ticker: Ticker | undefined;
   const onSignal = () => {
     stop = true;
-    wake?.();
+    ticker?.wake();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  void childDone.then(() => wake?.());
+  void childDone.then(() => ticker?.wake());
 
   const cpuStart = process.cpuUsage();
   const started = Date.now();
   let snapshots = 0;
   try {
-    for (let k = 0; ; k++) {
-      const alive = child ? !childExited : isAlive(root, proc);
-      if (!alive || stop) break;
-      if (options.durationMs !== undefined && Date.now() - started >= options.durationMs) break;
-      await sink.write(readSnapshot(root, facts, proc));
-      snapshots++;
-      const next = started + (k + 1) * options.intervalMs;
-      const delay = next - Date.now();
-      if (delay > 0 && !stop) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-      } else if (delay <= 0) {
-        k = Math.floor((Date.now() - started) / options.intervalMs) - 1; // fell behind: skip, never burst
-      }
-    }
+    ticker = everyInterval(
+      options.intervalMs,
+      async () => {
+        await sink.write(readSnapshot(root, facts, proc));
+        snapshots++;
+      },
+      () =>
+        stop ||
+        !(child ? !childExited : isAlive(root, proc)) ||
+        (options.durationMs !== undefined && Date.now() - started >= options.durationMs),
+    );
+    await ticker.done;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -125,4 +116,41 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     exitCode,
   };
+}
+
+export interface Ticker {
+  /** Resolves when `stop()` was true before a tick (rejects when a tick throws). */
+  done: Promise<void>;
+  /** Ends the wait in progress, so a stop is seen at once. */
+  wake: () => void;
+}
+
+/**
+ * Runs `tick` every `intervalMs`, aligned to the start so there is no drift; a tick that falls
+ * behind skips the missed ones, never bursts. Stops when `stop()`, checked before each tick, is
+ * true.
+ */
+export function everyInterval(intervalMs: number, tick: () => Promise<void>, stop: () => boolean): Ticker {
+  let wake: (() => void) | undefined;
+  const started = Date.now();
+  const done = (async () => {
+    for (let k = 0; !stop(); k++) {
+      await tick();
+      const delay = started + (k + 1) * intervalMs - Date.now();
+      if (delay <= 0) {
+        k = Math.floor((Date.now() - started) / intervalMs) - 1; // fell behind: skip, never burst
+        continue;
+      }
+      if (stop()) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+  return { done, wake: () => wake?.() };
 }

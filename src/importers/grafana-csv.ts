@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import Papa from 'papaparse';
 import { InputError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
@@ -23,7 +24,7 @@ export const grafanaCsv: Importer = {
   format: 'grafana-csv',
   detect(source: Source): boolean {
     if (source.kind !== 'file') return false;
-    const text = decode(source.head, true);
+    const text = decodeHead(source.head);
     const lines = text.replace(/^sep=.\r?\n/, '').split(/\r?\n/);
     if (lines.length < 2) return false;
     const first = /^"?([^"\t,;]*)"?[\t,;]/.exec(lines[0]!);
@@ -37,18 +38,60 @@ export const grafanaCsv: Importer = {
 
 const TIME_HEADER = /^(time|timestamp|date|datetime)$/i;
 
-/** Decodes by byte order mark (UTF-16LE/BE, UTF-8); UTF-16LE without a mark is recognised by its zero bytes. */
-function decode(bytes: Buffer, partial = false): string {
-  let encoding = 'utf-8';
-  let skip = 0;
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) [encoding, skip] = ['utf-16le', 2];
-  else if (bytes[0] === 0xfe && bytes[1] === 0xff) [encoding, skip] = ['utf-16be', 2];
-  else if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) skip = 3;
-  else if (bytes.length >= 4 && bytes[1] === 0 && bytes[3] === 0 && bytes[0] !== 0) encoding = 'utf-16le';
+/** The encoding by byte order mark (UTF-16LE/BE, UTF-8); UTF-16LE without a mark is recognised by its zero bytes. */
+function encodingOf(bytes: Buffer): { encoding: 'utf-8' | 'utf-16le' | 'utf-16be'; skip: number } {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', skip: 2 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', skip: 2 };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', skip: 3 };
+  if (bytes.length >= 4 && bytes[1] === 0 && bytes[3] === 0 && bytes[0] !== 0)
+    return { encoding: 'utf-16le', skip: 0 };
+  return { encoding: 'utf-8', skip: 0 };
+}
+
+/**
+ * The whole file as text. Bytes that are not text in its encoding are an error naming the line
+ * (never replaced by U+FFFD: a label value would silently change).
+ */
+function decodeFile(path: string, bytes: Buffer): string {
+  const { encoding, skip } = encodingOf(bytes);
   const body = bytes.subarray(skip);
-  return new TextDecoder(encoding).decode(
-    partial && encoding !== 'utf-8' ? body.subarray(0, body.length & ~1) : body,
-  );
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
+  } catch {
+    throw new InputError(path, { line: badTextLine(body, encoding) }, msg.notText(encoding));
+  }
+}
+
+/** The line of the first byte sequence that is not text in the encoding (1-based). */
+function badTextLine(body: Buffer, encoding: 'utf-8' | 'utf-16le' | 'utf-16be'): number {
+  let line = 1;
+  if (encoding === 'utf-8') {
+    for (let start = 0; start < body.length; line++) {
+      const lf = body.indexOf(0x0a, start);
+      const end = lf < 0 ? body.length : lf;
+      if (!isUtf8(body.subarray(start, end))) return line;
+      start = end + 1;
+    }
+    return line;
+  }
+  const unit = (i: number) => (encoding === 'utf-16le' ? body.readUInt16LE(i) : body.readUInt16BE(i));
+  for (let i = 0; i + 1 < body.length; i += 2) {
+    const u = unit(i);
+    if (u === 0x0a) line++;
+    else if (u >= 0xd800 && u <= 0xdbff) {
+      const next = i + 3 < body.length ? unit(i + 2) : 0;
+      if (next < 0xdc00 || next > 0xdfff) return line;
+      i += 2;
+    } else if (u >= 0xdc00 && u <= 0xdfff) return line;
+  }
+  return line; // an odd byte at the end
+}
+
+/** The first bytes as text, for detection (lenient: a character cut at the end is no error). */
+function decodeHead(head: Buffer): string {
+  const { encoding, skip } = encodingOf(head);
+  const body = head.subarray(skip);
+  return new TextDecoder(encoding).decode(encoding === 'utf-8' ? body : body.subarray(0, body.length & ~1));
 }
 
 /** Units Grafana's value formats write, to base units (bytes, seconds; percent and counts as shown). */
@@ -97,7 +140,7 @@ async function* parseGrafanaCsv(source: FileSource): AsyncGenerator<ImportBatch>
       throw new InputError(source.path, undefined, msg.notGzip());
     throw e;
   }
-  let text = decode(Buffer.concat(chunks));
+  let text = decodeFile(source.path, Buffer.concat(chunks));
   let lineOffset = 0;
   let delimiter = '';
   const sep = /^sep=(.)\r?\n/.exec(text);
@@ -177,17 +220,29 @@ async function* parseGrafanaCsv(source: FileSource): AsyncGenerator<ImportBatch>
   yield* batches;
 }
 
-/** A column header: Grafana's display name `metric{a="b", c="d"}` gives metric and labels; any other text is the metric name. */
+/**
+ * A column header: Grafana's display name `metric{a="b", c="d"}` gives metric and labels; a
+ * series without `__name__` (an expression such as rate()) is named by its label set alone,
+ * `{a="b", c="d"}` (Grafana's formatLabels, packages/grafana-data/src/utils/labels.ts): labels
+ * and an empty metric name, as prom-json keeps it. Any other text is the metric name.
+ */
 function seriesFromHeader(header: string, ref: number): SeriesDef {
-  if (/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$/.test(header) || header.startsWith('{__name__=')) {
-    try {
-      const { name, labels } = parseSampleLine(`${header} 0`);
-      return { ref, metric: name, labels, kind: kindFromName(name) };
-    } catch {
-      // Not a series selector after all: keep the text as the name.
-    }
+  if (/^([a-zA-Z_:][a-zA-Z0-9_:]*)?\{.*\}$|^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(header)) {
+    const named = seriesName(`${header} 0`);
+    if (named) return { ref, metric: named.name, labels: named.labels, kind: kindFromName(named.name) };
+    const unnamed = header.startsWith('{') ? seriesName(`_${header} 0`) : undefined;
+    if (unnamed) return { ref, metric: '', labels: unnamed.labels, kind: 'unknown' };
   }
   return { ref, metric: header, labels: {}, kind: 'unknown' };
+}
+
+/** Name and labels of a sample line, or undefined when the header is not a series name after all. */
+function seriesName(line: string): { name: string; labels: Record<string, string> } | undefined {
+  try {
+    return parseSampleLine(line);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Epoch ms (raw export), epoch seconds, or a date-time: with a zone as given, without one in local time. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { MAX_JSON_DEPTH, MAX_TOKEN_BYTES } from '../base/limits.js';
 import * as msg from '../base/messages.js';
 
@@ -111,10 +112,10 @@ export class JsonTokenizer {
             break;
           }
           const piece = chunk.subarray(i, j);
-          const raw =
-            this.parts.length === 0
-              ? piece.toString('utf8')
-              : Buffer.concat([...this.parts, piece]).toString('utf8');
+          const bytes = this.parts.length === 0 ? piece : Buffer.concat([...this.parts, piece]);
+          // RFC 8259 text is UTF-8; a bad byte would otherwise become U+FFFD in a label value.
+          if (!isUtf8(bytes)) throw new JsonSyntaxError(msg.jsonNotUtf8(), this.tokenStart);
+          const raw = bytes.toString('utf8');
           this.parts = [];
           i = j + 1;
           this.finishString(raw);

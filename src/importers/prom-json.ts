@@ -15,6 +15,13 @@ import type { Source } from './source.js';
 export const METADATA_KEY = 'trace_analyze_metadata';
 
 /**
+ * A body that starts with its `data`: `{"data":{"resultType":"matrix"...` or, keys sorted,
+ * `{"data":{"result":[{"metric":...` (a scalar result is `[<time>, "<value>"]`).
+ */
+const DATA_FIRST =
+  /^\{\s*"data"\s*:\s*\{\s*("resultType"\s*:\s*"(matrix|vector|scalar|string)"|"result"\s*:\s*\[\s*(\]|-?[\d.]|\{\s*"(metric|values?|histograms?)"\s*:))/;
+
+/**
  * prom-json: bodies of Prometheus' HTTP API (/api/v1/query and /api/v1/query_range):
  * matrix (query_range, or raw samples from a range selector in an instant query), vector and
  * scalar. Read as a token stream, so memory does not grow with the file.
@@ -24,7 +31,10 @@ export const promJson: Importer = {
   detect(source: Source): boolean {
     if (source.kind !== 'file') return false;
     const head = source.head.toString('utf8', 0, Math.min(source.head.length, 4096)).trimStart();
-    return head.startsWith('{') && /"status"\s*:\s*"(success|error)"/.test(head);
+    if (!head.startsWith('{')) return false;
+    // `status` may come last (Go's encoding/json, jq -S and Python's sort_keys order keys, so
+    // `data` comes first): then the start of `data` is what says it is an API body.
+    return /"status"\s*:\s*"(success|error)"/.test(head) || DATA_FIRST.test(head);
   },
   parse(source: Source) {
     if (source.kind !== 'file') throw new Error('prom-json reads files');

@@ -65,7 +65,7 @@ function looksLikeExposition(head: Buffer): boolean {
   for (const raw of text.split('\n').slice(0, 50)) {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '') continue;
-    if (/^# (HELP|TYPE|UNIT) [a-zA-Z_:]/.test(line)) return true;
+    if (/^# (HELP|TYPE|UNIT) [a-zA-Z_:]/.test(line) || line === '# EOF') return true;
     if (line.startsWith('#')) continue;
     // A sample line that starts with a metric name (promtool's dump starts with "{").
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*[{ \t]/.test(line)) return false;
@@ -183,7 +183,9 @@ class ScrapeReader {
       samplesInFile++;
       if (this.samples.full) yield this.take();
     }
-    if (samplesInFile === 0 && families.size === 0)
+    // No samples: an exposition of nothing (metadata only, or OpenMetrics' `# EOF` alone) is
+    // imported as such; a file with nothing of the format in it is not an exposition.
+    if (samplesInFile === 0 && families.size === 0 && !eof)
       throw new InputError(file.path, undefined, msg.textNoSamples());
     yield this.take();
   }

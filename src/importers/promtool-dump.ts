@@ -86,7 +86,8 @@ export const promtoolDump: Importer = {
       samples.push(ref, ts, value);
       if (samples.full) yield take();
     }
-    if (refs.size === 0) throw new InputError(source.path, undefined, msg.textNoSamples());
+    // `dump-openmetrics` of an empty range is `# EOF` alone: a dump of nothing, not a bad file.
+    if (refs.size === 0 && !eof) throw new InputError(source.path, undefined, msg.textNoSamples());
     const last = take();
     const warnings: string[] = [];
     if (stale > 0) warnings.push(msg.dumpStaleMarkers(stale));

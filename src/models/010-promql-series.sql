@@ -38,3 +38,7 @@ CREATE OR REPLACE TEMP MACRO promql_keep_labels(labels, names) AS
 -- Drop the named labels and the metric name (aggregation `without`, matching `ignoring`).
 CREATE OR REPLACE TEMP MACRO promql_drop_labels(labels, names) AS
     list_filter(labels, e -> NOT list_contains(names, e.key) AND e.key <> '__name__');
+
+-- A label set as PromQL writes it, {a="1", b="2"} (error messages).
+CREATE OR REPLACE TEMP MACRO promql_format_labels(labels) AS
+    '{' || array_to_string(list_transform(labels, e -> e.key || '=' || to_json(e.value)), ', ') || '}';

@@ -137,16 +137,28 @@ SELECT series_id, start_ms + k * step_ms AS t,
        CASE WHEN resets = 0 THEN 0.0 ELSE correction END AS correction
 FROM w;
 
--- promql_grid_windows for series whose resets the loader recorded (series_stats.resets_complete:
--- samples that arrived in time order, every reset a row of series_resets), for the functions that
--- need only a window's count, first and last sample and counter correction (rate, increase, delta,
--- resets). No sort of the samples: a window's count, first and last sample are plain hash
--- aggregates, and its resets come from series_resets — a reset counts when both it and its
--- predecessor are in the window, as is_reset with prev_ts inside the window above.
--- prev_ts, prev_value and changes are not computed (NULL): irate, idelta and changes use
--- promql_grid_windows.
-CREATE OR REPLACE TEMP MACRO promql_grid_counter_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
-                                                         left_open, max_per_sample) AS TABLE
+-- The recorded resets of some series placed into the windows k that hold both the reset and its
+-- predecessor (a reset counts only then, as is_reset with prev_ts inside the window in
+-- promql_grid_windows): k from the first window ending at or after ts to the last starting at or
+-- before prev_ts. Per series and window: how many, and the sum of the values before the drops.
+CREATE OR REPLACE TEMP MACRO promql_window_resets(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
+                                                  left_open) AS TABLE
+SELECT series_id, k, count(*) AS resets, sum(prev_value) AS correction
+FROM (
+    SELECT z.series_id, z.prev_value,
+           unnest(range(greatest(promql_grid_k_lo(z.ts, start_ms, step_ms, range_ms, offset_ms), 0),
+                        promql_grid_k_hi(z.prev_ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) + 1)) AS k
+    FROM series_resets z
+    WHERE z.series_id IN (SELECT unnest(series_ids))
+      AND z.prev_ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
+      AND z.ts <= end_ms - offset_ms
+)
+GROUP BY series_id, k;
+
+-- Count, first and last sample of each window on the step grid: each sample copied into the
+-- windows holding it (k_lo .. k_hi, at most max_per_sample), then a hash aggregate.
+CREATE OR REPLACE TEMP MACRO promql_grid_counter_firstlast(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
+                                                           left_open, max_per_sample) AS TABLE
 WITH placed AS (
     SELECT x.series_id, x.ts, x.value, greatest(x.k_lo, 0) + d.i AS k
     FROM (
@@ -159,27 +171,85 @@ WITH placed AS (
           AND ts <= end_ms - offset_ms
     ) x, range(0, max_per_sample) d(i)
     WHERE greatest(x.k_lo, 0) + d.i <= x.k_hi
-), w AS (
-    SELECT series_id, k,
-           count(*) AS n,
+)
+SELECT series_id, k,
+       count(*) AS n,
+       min(ts) AS first_ts, arg_min(value, ts) AS first_value,
+       max(ts) AS last_ts, arg_max(value, ts) AS last_value
+FROM placed
+GROUP BY series_id, k;
+
+-- Count, first and last sample of each window, each sample read once whatever the overlap. Window
+-- k is the integer interval [a_k, a_k + len - 1]: a_k = start_ms + k * step_ms - offset_ms -
+-- range_ms (+ 1 when left open), len = range_ms + 1 (- 1 when left open). The window starts a_k
+-- and the ends + 1 cut time into segments, at most two per step: a sample at ts is in segment
+-- g = 2 * ((ts - a_0) // step_ms), + 1 when it lies at or after the end cut inside its step
+-- (d = len % step_ms > 0 ms after a_j). With len = q * step_ms + d, window k is exactly the
+-- segments 2k .. 2(k + q) (d > 0) or 2k .. 2(k + q) - 1 (d = 0). So the samples are aggregated
+-- once per series and segment (count, first and last sample), and each window takes the first
+-- non-empty segment at or after its first one and the last at or before its last one by ASOF
+-- joins over these few rows; its count is the difference of running counts.
+CREATE OR REPLACE TEMP MACRO promql_segment_a0(start_ms, range_ms, offset_ms, left_open) AS
+    start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END;
+CREATE OR REPLACE TEMP MACRO promql_segment_len(range_ms, left_open) AS
+    range_ms + 1 - CASE WHEN left_open THEN 1 ELSE 0 END;
+
+CREATE OR REPLACE TEMP MACRO promql_segment_firstlast(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
+                                                      left_open) AS TABLE
+WITH seg AS (
+    SELECT series_id, g,
+           count(*) AS cnt,
            min(ts) AS first_ts, arg_min(value, ts) AS first_value,
            max(ts) AS last_ts, arg_max(value, ts) AS last_value
-    FROM placed
-    GROUP BY series_id, k
-), r AS (
-    SELECT x.series_id, x.k, count(*) AS resets, sum(x.prev_value) AS correction
     FROM (
-        SELECT z.series_id, z.prev_ts, z.prev_value,
-               greatest(promql_grid_k_lo(z.ts, start_ms, step_ms, range_ms, offset_ms), 0) + d.i AS k,
-               promql_grid_k_hi(z.ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS k_hi
-        FROM series_resets z, range(0, max_per_sample) d(i)
-        WHERE z.series_id IN (SELECT unnest(series_ids))
-          AND z.ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
-          AND z.ts <= end_ms - offset_ms
-    ) x
-    WHERE x.k <= x.k_hi
-      AND x.prev_ts >= start_ms + x.k * step_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
-    GROUP BY x.series_id, x.k
+        SELECT series_id, ts, value,
+               2 * ((ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) // step_ms)
+               + CASE WHEN promql_segment_len(range_ms, left_open) % step_ms > 0
+                       AND (ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) % step_ms
+                           >= promql_segment_len(range_ms, left_open) % step_ms
+                      THEN 1 ELSE 0 END AS g
+        FROM samples
+        WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+          AND ts >= promql_segment_a0(start_ms, range_ms, offset_ms, left_open)
+          AND ts <= start_ms + (end_ms - start_ms) // step_ms * step_ms - offset_ms
+    )
+    GROUP BY series_id, g
+), cum AS (
+    SELECT *, sum(cnt) OVER (PARTITION BY series_id ORDER BY g ROWS UNBOUNDED PRECEDING) AS cum_cnt
+    FROM seg
+), q AS (
+    SELECT id.series_id, st.k,
+           2 * st.k AS lo,
+           2 * (st.k + promql_segment_len(range_ms, left_open) // step_ms)
+           - CASE WHEN promql_segment_len(range_ms, left_open) % step_ms > 0 THEN 0 ELSE 1 END AS hi
+    FROM (SELECT unnest(series_ids) AS series_id) id
+    CROSS JOIN (SELECT unnest(range(0, (end_ms - start_ms) // step_ms + 1)) AS k) st
+)
+SELECT q.series_id, q.k,
+       l.cum_cnt - f.cum_cnt + f.cnt AS n,
+       f.first_ts, f.first_value, l.last_ts, l.last_value
+FROM q
+ASOF JOIN cum l ON l.series_id = q.series_id AND l.g <= q.hi
+ASOF JOIN cum f ON f.series_id = q.series_id AND f.g >= q.lo
+WHERE f.g <= l.g;
+
+-- Windows for the counter functions (rate, increase, delta, resets) on series whose resets the
+-- loader recorded (series_stats.resets_complete: samples that arrived in time order, every reset a
+-- row of series_resets): the columns of promql_grid_windows without sorting the samples. A
+-- window's count, first and last sample come from promql_grid_counter_firstlast (by_segments
+-- false: each sample copied into its windows, at most max_per_sample) or promql_segment_firstlast
+-- (true: each sample read once, for larger overlaps); its resets from series_resets
+-- (promql_window_resets). prev_ts, prev_value and changes are not computed (NULL): irate, idelta
+-- and changes use promql_grid_windows.
+CREATE OR REPLACE TEMP MACRO promql_counter_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
+                                                    by_segments, max_per_sample) AS TABLE
+WITH w AS (
+    SELECT * FROM promql_segment_firstlast(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open)
+    WHERE by_segments
+    UNION ALL
+    SELECT * FROM promql_grid_counter_firstlast(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
+                                                max_per_sample)
+    WHERE NOT by_segments
 )
 SELECT w.series_id, start_ms + w.k * step_ms AS t,
        start_ms + w.k * step_ms - offset_ms - range_ms AS range_start,
@@ -188,4 +258,6 @@ SELECT w.series_id, start_ms + w.k * step_ms AS t,
        NULL::BIGINT AS prev_ts, NULL::DOUBLE AS prev_value,
        coalesce(r.resets, 0) AS resets, NULL::BIGINT AS changes,
        CASE WHEN r.resets IS NULL THEN 0.0 ELSE r.correction END AS correction
-FROM w LEFT JOIN r USING (series_id, k);
+FROM w
+LEFT JOIN promql_window_resets(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) r
+    USING (series_id, k);

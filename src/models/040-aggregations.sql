@@ -1,6 +1,11 @@
 -- PromQL aggregation arithmetic that must follow Prometheus' order of operations exactly.
 -- Inputs arrive as a list ordered like Prometheus' input vector and are folded left to right.
 
+-- A group's values in Prometheus' input order, from a list of {o: order, v: value} structs
+-- (sorted by o; o is the position in the input vector, unique within a group).
+CREATE OR REPLACE TEMP MACRO promql_in_order(pairs) AS
+    list_transform(list_sort(pairs), x -> x.v);
+
 -- kahanSumInc (Prometheus promql/functions.go, Neumaier's variant; sum and avg since 2.50-ish,
 -- every 3.x): acc is {s: running sum, c: compensation}; the result is s + c.
 -- Go's comparisons with NaN are false: abs(NaN) >= x is false in Go but true in DuckDB; both

@@ -1,3 +1,4 @@
+import type { DuckDBListValue, DuckDBStructValue, DuckDBValue } from '@duckdb/node-api';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { loadModels } from '../models/load.js';
@@ -5,7 +6,7 @@ import type { TraceDatabase } from '../store/database.js';
 import { typeOf } from './ast.js';
 import { PromqlUnsupportedError } from './errors.js';
 import { parsePromql } from './parser.js';
-import { MANY_TO_MANY, MANY_TO_ONE, planQuery } from './planner.js';
+import { DUPLICATE_SERIES, MANY_TO_MANY, MANY_TO_ONE, planQuery } from './planner.js';
 import { semanticsRules, type Semantics } from './semantics.js';
 
 /**
@@ -26,6 +27,8 @@ export interface PromqlRequest {
   deploymentLabel?: boolean;
   /** How range functions find their windows (planner.ts EvalContext); tests force each way. */
   gridWindowsPerSample?: number;
+  /** Counter functions on series with recorded resets by segments (planner.ts EvalContext); tests turn it off. */
+  segmentWindows?: boolean;
 }
 
 export interface PromqlSeries {
@@ -33,15 +36,36 @@ export interface PromqlSeries {
   points: { t: number; v: number }[];
 }
 
+export type ResultType = 'matrix' | 'vector' | 'scalar';
+
 export interface PromqlResult {
-  resultType: 'matrix' | 'vector' | 'scalar';
+  resultType: ResultType;
   series: PromqlSeries[];
+}
+
+/**
+ * Where a result's rows go as they leave DuckDB: each label set once, then its points in time
+ * order (a matrix), or a label set and its one point per sample (a vector). `flush` follows
+ * every chunk of rows, so a writer can pass them on and keep nothing.
+ */
+export interface ResultSink {
+  series(labels: [string, string][]): void;
+  point(t: number, v: number): void;
+  flush(): Promise<void>;
+}
+
+/** A query parsed, checked and compiled (planner.ts), not yet run. */
+export interface PreparedQuery {
+  sql: string;
+  resultType: ResultType;
+  /** The compiled expression is a scalar: one unlabelled row per step. */
+  scalar: boolean;
 }
 
 /** Prometheus refuses range queries of more than 11,000 steps (web/api/v1 queryRange). */
 const MAX_POINTS = 11_000;
 
-export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest): Promise<PromqlResult> {
+export function preparePromql(request: PromqlRequest): PreparedQuery {
   const expr = parsePromql(request.query);
   if (typeOf(expr) === 'matrix')
     throw new PromqlUnsupportedError(request.query, expr.pos, 'range vector as the result');
@@ -63,39 +87,96 @@ export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest):
     deployment: request.deployment,
     deploymentLabel: request.deploymentLabel ?? true,
     gridWindowsPerSample: request.gridWindowsPerSample,
+    segmentWindows: request.segmentWindows,
   });
+  const scalar = plan.resultType === 'scalar';
+  return { sql: plan.sql, scalar, resultType: instant ? (scalar ? 'scalar' : 'vector') : 'matrix' };
+}
+
+/** A label list as DuckDB returns it (LIST of STRUCT(key, value)). */
+function labelsOf(value: DuckDBValue): [string, string][] {
+  return (value as DuckDBListValue).items.map((item) => {
+    const { key, value: v } = (item as DuckDBStructValue).entries;
+    return [key as string, v as string];
+  });
+}
+
+/**
+ * Runs a prepared query and hands its rows to `sink` chunk by chunk as DuckDB produces them
+ * (a streaming result: no more than one chunk of rows is held here). A matrix's rows come
+ * ordered by label set then time, each label set numbered (sid) and its labels on its first
+ * row only; a vector's one row per sample; a scalar's one unlabelled row per step.
+ */
+export async function runPromql(db: TraceDatabase, query: PreparedQuery, sink: ResultSink): Promise<void> {
   await loadModels(db);
-  const rows = await db.rowsJS(plan.sql).catch((e: unknown) => {
+  try {
+    await readRows(db, query, sink);
+  } catch (e) {
+    // The checks inside the statement (planner.ts) raise their marker as a DuckDB error.
     const text = e instanceof Error ? e.message : String(e);
     if (text.includes(MANY_TO_MANY)) throw new CliError(msg.promqlManyToMany());
     if (text.includes(MANY_TO_ONE)) throw new CliError(msg.promqlManyToOne());
+    const at = text.indexOf(DUPLICATE_SERIES);
+    if (at >= 0)
+      throw new CliError(msg.promqlDuplicateSeries(msg.firstLine(text.slice(at + DUPLICATE_SERIES.length))));
     throw e;
-  });
-  // Rows come grouped by label set (matrix, numbered by sid, labels on the first row of each) or
-  // one per series (vector), so a map keeps order.
-  const byLabels = new Map<string | number, PromqlSeries>();
-  for (const row of rows) {
-    const labels =
-      row.labels === null
-        ? undefined
-        : (row.labels as { key: string; value: string }[]).map((l): [string, string] => [l.key, l.value]);
-    const key = row.sid === undefined ? JSON.stringify(labels) : Number(row.sid);
-    let current = byLabels.get(key);
-    if (!current) {
-      if (!labels) throw new Error('promql bug: a label set without its labels');
-      current = { labels, points: [] };
-      byLabels.set(key, current);
-    }
-    const t = Number(row.t);
-    // Two samples of one label set at one step: Prometheus refuses such a vector (engine.go).
-    if (current.points.at(-1)?.t === t)
-      throw new CliError(msg.promqlDuplicateSeries(formatLabels(current.labels)));
-    current.points.push({ t, v: Number(row.value) });
   }
-  const series = [...byLabels.values()];
-  const resultType =
-    plan.resultType === 'scalar' ? (instant ? 'scalar' : 'matrix') : instant ? 'vector' : 'matrix';
-  return { resultType, series };
+}
+
+async function readRows(db: TraceDatabase, query: PreparedQuery, sink: ResultSink): Promise<void> {
+  const result = await db.connection.stream(query.sql);
+  const columns = result.columnNames();
+  const T = columns.indexOf('t');
+  const SID = columns.indexOf('sid');
+  const LABELS = columns.indexOf('labels');
+  const VALUE = columns.indexOf('value');
+  // A vector's label sets, to refuse two samples with one label set as Prometheus does
+  // (engine.go); a matrix is checked in SQL before its first row leaves DuckDB.
+  const seen = query.resultType === 'vector' ? new Set<string>() : undefined;
+  let sid = -1;
+  let lastT = NaN;
+  if (query.scalar) sink.series([]);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const ts = chunk.getColumnVector(T);
+    const values = chunk.getColumnVector(VALUE);
+    const sids = SID >= 0 ? chunk.getColumnVector(SID) : undefined;
+    const labels = chunk.getColumnVector(LABELS);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      const t = ts.getItem(i) as number;
+      if (sids) {
+        const next = sids.getItem(i) as number;
+        if (next !== sid) {
+          sid = next;
+          sink.series(labelsOf(labels.getItem(i)));
+        } else if (t === lastT) {
+          throw new Error('promql bug: two samples of one label set at one step');
+        }
+        lastT = t;
+      } else if (seen) {
+        const set = labelsOf(labels.getItem(i));
+        const key = JSON.stringify(set);
+        if (seen.has(key)) throw new CliError(msg.promqlDuplicateSeries(formatLabels(set)));
+        seen.add(key);
+        sink.series(set);
+      }
+      sink.point(t, values.getItem(i) as number);
+    }
+    await sink.flush();
+  }
+}
+
+/** Runs a query and collects its result (tests; the CLI streams with runPromql). */
+export async function evaluatePromql(db: TraceDatabase, request: PromqlRequest): Promise<PromqlResult> {
+  const query = preparePromql(request);
+  const series: PromqlSeries[] = [];
+  await runPromql(db, query, {
+    series: (labels) => void series.push({ labels, points: [] }),
+    point: (t, v) => void series.at(-1)!.points.push({ t, v }),
+    flush: async () => {},
+  });
+  return { resultType: query.resultType, series };
 }
 
 /** A label set as PromQL writes it: {a="1", b="2"}. */

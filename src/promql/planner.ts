@@ -17,6 +17,12 @@ export interface EvalContext {
    * overlap). Default GRID_WINDOWS_PER_SAMPLE; tests set 0 or Infinity to check both agree.
    */
   gridWindowsPerSample?: number;
+  /**
+   * Counter functions (rate, increase, delta, resets) on series whose resets the loader recorded
+   * take windows by segments (promql_counter_windows) where the others take ASOF joins (default true); tests set false
+   * so those series take ASOF joins too, to hold the plans equal.
+   */
+  segmentWindows?: boolean;
 }
 
 /** Above this many windows per sample, copying samples into windows costs more than ASOF joins. */
@@ -51,27 +57,33 @@ export function planQuery(expr: Expr, ctx: EvalContext): Plan {
   const planner = new Planner(ctx);
   const root = planner.compile(expr);
   const ctes = planner.ctes.map(([name, sql]) => `${name} AS (\n${sql}\n)`).join(',\n');
+  // Times leave as DOUBLE (exact for ms), so the engine reads them as JS numbers.
   if (root.kind === 'scalar') {
-    const sql = `SELECT unnest(range(${ctx.startMs}::BIGINT, ${ctx.endMs + 1}::BIGINT, ${ctx.stepMs}::BIGINT)) AS t,
-       []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, ${root.sql} AS value ORDER BY t`;
+    const sql = `SELECT t::DOUBLE AS t, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, ${root.sql} AS value
+FROM (SELECT unnest(range(${ctx.startMs}::BIGINT, ${ctx.endMs + 1}::BIGINT, ${ctx.stepMs}::BIGINT)) AS t) ORDER BY t`;
     return { sql: ctes ? `WITH ${ctes}\n${sql}` : sql, resultType: 'scalar' };
   }
   // An instant query's vector keeps evaluation order.
   if (ctx.startMs === ctx.endMs)
     return {
-      sql: `WITH ${ctes}\nSELECT t, labels, value FROM ${root.cte} ORDER BY ord, labels`,
+      sql: `WITH ${ctes}\nSELECT t::DOUBLE AS t, labels, value FROM ${root.cte} ORDER BY ord, labels`,
       resultType: 'vector',
     };
   // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)). Each label set is
   // numbered (sid) and sent once, on its first row: converting it for every point costs more
-  // than the query.
+  // than the query. Two samples of one label set at one step are refused as Prometheus does
+  // (engine.go rangeEval), here before the first row leaves DuckDB, as the result is streamed.
   return {
     sql: `WITH ${ctes},
 result AS (SELECT t, labels, value FROM ${root.cte}),
 label_sets AS (
-  SELECT labels, min(t) AS first_t, row_number() OVER (ORDER BY labels) AS sid FROM result GROUP BY labels
+  SELECT labels,
+         CASE WHEN count(*) <> count(DISTINCT t)
+              THEN error('${DUPLICATE_SERIES}' || promql_format_labels(labels)) ELSE min(t) END AS first_t,
+         row_number() OVER (ORDER BY labels) AS sid
+  FROM result GROUP BY labels
 )
-SELECT r.t, k.sid, CASE WHEN r.t = k.first_t THEN k.labels END AS labels, r.value
+SELECT r.t::DOUBLE AS t, k.sid::INTEGER AS sid, CASE WHEN r.t = k.first_t THEN k.labels END AS labels, r.value
 FROM result r JOIN label_sets k ON r.labels = k.labels
 ORDER BY k.sid, r.t`,
     resultType: 'vector',
@@ -193,15 +205,24 @@ JOIN ${series} s USING (series_id)`,
     const perSample = this.windowsPerSample(m.rangeMs);
     const args = (ids: string) =>
       `${ids}, ${this.steps()}, ${m.rangeMs}::BIGINT, ${m.vector.offsetMs}::BIGINT, ${this.ctx.rules.leftOpen}`;
+    const asof = perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE);
+    // Series whose resets the loader recorded (series_stats) need no sort of their samples for
+    // the counter functions.
+    const ids = (complete: boolean) =>
+      `(SELECT coalesce(list(s.series_id), []::INTEGER[]) FROM ${series} s
+          WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false))`;
     let windows: string;
-    if (perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)) {
+    if (asof && COUNTER_WINDOW_FUNCTIONS.has(c.func) && (this.ctx.segmentWindows ?? true)) {
+      // Each sample of those series read once, whatever the overlap (by segments); the others
+      // are sorted and found by ASOF joins. (At small overlaps the grid below costs
+      // less: measured in docs/performance.md.)
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, true, 0)
+  UNION ALL
+  SELECT * FROM promql_range_windows(${args(ids(false))}))`;
+    } else if (asof) {
       windows = `promql_range_windows(${args(this.seriesIds(series))})`;
     } else if (COUNTER_WINDOW_FUNCTIONS.has(c.func)) {
-      // Series whose resets the loader recorded need no sort of their samples (series_stats).
-      const ids = (complete: boolean) =>
-        `(SELECT coalesce(list(s.series_id), []::INTEGER[]) FROM ${series} s
-          WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false))`;
-      windows = `(SELECT * FROM promql_grid_counter_windows(${args(ids(true))}, ${perSample})
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, false, ${perSample})
   UNION ALL
   SELECT * FROM promql_grid_windows(${args(ids(false))}, ${perSample}))`;
     } else {
@@ -224,8 +245,10 @@ JOIN ${series} s USING (series_id)`,
     const group = a.without ? `promql_drop_labels(labels, ${names})` : `promql_keep_labels(labels, ${names})`;
     const kahan = this.ctx.rules.kahanSum;
     // Sums fold the group's values in Prometheus' input order (040-aggregations.sql), so results
-    // match to the last bit.
-    const ordered = 'list(value ORDER BY ord)';
+    // match to the last bit. promql_in_order(list(...)) sorts each group's small list after the
+    // hash aggregate: list(value ORDER BY ord), DuckDB's ordered aggregate, took a third of the
+    // CPU of sum by (groupname) (rate(x[1m])) at 20M samples (docs/performance.md).
+    const ordered = `promql_in_order(list({'o': ord, 'v': value}))`;
     const sum = kahan ? `promql_kahan_sum(${ordered})` : `promql_plain_sum(${ordered})`;
     // Go's min/max skip NaN unless every input is NaN (`if group.value > s.V || math.IsNaN(group.value)`).
     const agg = {
@@ -308,6 +331,8 @@ const COUNTER_WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'resets']
 /** Markers of the errors the one-to-one check raises inside DuckDB (engine.ts maps them to messages). */
 export const MANY_TO_MANY = 'promql-check: many-to-many';
 export const MANY_TO_ONE = 'promql-check: many-to-one';
+/** Followed by the label set as PromQL writes it (promql_format_labels). */
+export const DUPLICATE_SERIES = 'promql-check: duplicate series ';
 
 /** Go float64 arithmetic in DuckDB (IEEE division: 1/0 is +Inf; % is math.Mod; ^ is math.Pow). */
 function arithmetic(op: ArithmeticOp, a: string, b: string): string {

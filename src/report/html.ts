@@ -6,6 +6,7 @@ import { METHOD } from './method.js';
 import type { Block } from './notebook.js';
 import { proseHtml } from './prose.js';
 import type { BuiltReport } from './report.js';
+import { spreadTable } from './runs.js';
 import { verdictTable, type TextTable } from './verdict.js';
 
 /**
@@ -112,7 +113,12 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
     case 'table':
       return rowsTable(report.results.get(block.query) ?? []);
     case 'verdict':
-      return textTable(verdictTable(summary), 'verdict');
+      return (
+        textTable(verdictTable(summary), 'verdict') +
+        (summary.runs
+          ? `<p>Spread over the runs of each deployment:</p>${textTable(spreadTable(summary.runs), 'verdict')}`
+          : '')
+      );
     case 'findings':
       return summary.findings.length === 0
         ? '<p>No findings: the data has no deployment to compare with the baseline.</p>'

@@ -2,6 +2,7 @@ import type { Rows } from './execute.js';
 import { cellText } from './html.js';
 import { METHOD } from './method.js';
 import type { BuiltReport } from './report.js';
+import { spreadTable } from './runs.js';
 import { verdictTable, type TextTable } from './verdict.js';
 
 /**
@@ -32,6 +33,8 @@ export function renderMarkdown(report: BuiltReport): string {
         break;
       case 'verdict':
         out.push(mdTable(verdictTable(summary)), '');
+        if (summary.runs)
+          out.push('Spread over the runs of each deployment:', '', mdTable(spreadTable(summary.runs)), '');
         break;
       case 'findings':
         out.push(...summary.findings.map((f) => `- ${mdText(f.text)}`), '');

@@ -19,6 +19,8 @@ import { createBaseViews, queryRows, runNotebook, type Rows } from './execute.js
 import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { runSpreads } from './runs.js';
+import type { RunFacts } from './timeline.js';
 import { parseNotebook, type Notebook } from './notebook.js';
 import { mergePoolReport } from './pool.js';
 import {
@@ -43,6 +45,8 @@ export interface ReportOptions {
   ready?: ReadySpec[];
   /** --phase: phases given instead of detected. */
   phases?: PhaseSpec[];
+  /** An experiment's facts per deployment (time to ready, load counts, worker killed), from its timeline. */
+  experiment?: Map<string, RunFacts>;
   title?: string;
   version: string;
   /** When the report is made (SOURCE_DATE_EPOCH when set, for reproducible bytes). */
@@ -77,6 +81,23 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   // after the pool models: the containers' figures by the pool's phases read their views
   const containers = await containerReports(db);
   for (const d of deployments) d.containers = containers.get(d.name) ?? [];
+  if (options.experiment) {
+    const load = new Map(
+      (await queryRows(db, 'SELECT * FROM report_load')).map((r) => [String(r.deployment), r]),
+    );
+    for (const d of deployments) {
+      const facts = options.experiment.get(d.name);
+      if (!facts) continue;
+      const l = load.get(d.name);
+      d.experiment = {
+        ...facts,
+        load: l
+          ? { tool: String(l.tool), responses: numberOrNull(l.responses), errors: numberOrNull(l.errors) }
+          : null,
+      };
+    }
+  }
+  const spreads = runSpreads(deployments);
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
@@ -84,6 +105,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     generated_at: options.generatedAt.toISOString(),
     baseline,
     deployments,
+    ...(spreads.length > 0 ? { runs: spreads } : {}),
     findings: [
       ...findings(deployments),
       ...deployments.flatMap((d) => containerFindings(d.name, d.containers)),
@@ -118,4 +140,8 @@ function loadNotebook(path: string | undefined): Notebook {
     throw new CliError(msg.notebookNotFound(name));
   }
   return parseNotebook(name, text);
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' ? v : v === null || v === undefined ? null : Number(v);
 }

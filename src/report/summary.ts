@@ -4,6 +4,8 @@ import type { ContainerReport } from '../models/container-report.js';
 import type { DeploymentReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
+import type { RunSpread } from './runs.js';
+import type { RunFacts } from './timeline.js';
 
 /**
  * The report's numbers, one object: what `report --format json` prints and what the verdict
@@ -17,6 +19,8 @@ export interface ReportSummary {
   generated_at: string;
   baseline: string;
   deployments: DeploymentSummary[];
+  /** `experiment --runs N`: the spread of each verdict figure over a deployment's runs (src/report/runs.ts). */
+  runs?: RunSpread[];
   findings: Finding[];
   warnings: { deployment: string; message: string }[];
   inputs: {
@@ -48,6 +52,8 @@ export interface DeploymentSummary extends Partial<PoolFields> {
   } & Partial<DeploymentReport['memory']>;
   /** Cgroups / containers of the deployment: CPU quota, throttling, memory limit (src/models/container-report.ts). */
   containers: ContainerReport[];
+  /** The run's facts when the deployment is a run of `trace-analyze experiment` (its timeline.json). */
+  experiment?: RunFacts;
   /** Relative change against the baseline per numeric field (dotted path), null for the baseline. */
   delta: Record<string, number | null> | null;
 }

@@ -2,7 +2,7 @@ import { fixed, mib, percent } from './format.js';
 import { pick, type ReportSummary } from './summary.js';
 
 /** One row of the verdict table: a summary field, how to show it. */
-interface VerdictRow {
+export interface VerdictRow {
   label: string;
   field: string;
   format: (value: number | null) => string;
@@ -40,6 +40,21 @@ const ROWS: VerdictRow[] = [
   },
 ];
 
+/** Rows of an experiment's runs (src/report/timeline.ts), shown when a deployment has them. */
+const EXPERIMENT_ROWS: VerdictRow[] = [
+  { label: 'time to ready (first 2xx)', field: 'experiment.ready_seconds', format: (v) => fixed(v, 2, ' s') },
+  { label: 'load: responses', field: 'experiment.load.responses', format: (v) => fixed(v, 0) },
+  {
+    label: 'load: failed requests (4xx/5xx or no response)',
+    field: 'experiment.load.errors',
+    format: (v) => fixed(v, 0),
+  },
+  { label: 'worker SIGKILLed (pid)', field: 'experiment.killed_worker_pid', format: (v) => fixed(v, 0) },
+];
+
+/** Every row the verdict table can have, in order. */
+export const VERDICT_ROWS: readonly VerdictRow[] = [...ROWS, ...EXPERIMENT_ROWS];
+
 export interface TextTable {
   header: string[];
   rows: string[][];
@@ -51,7 +66,8 @@ export function verdictTable(summary: ReportSummary): TextTable {
     'metric',
     ...summary.deployments.map((d) => (d.name === summary.baseline ? `${d.name} (baseline)` : d.name)),
   ];
-  const rows = ROWS.map((row) => [
+  const experiment = summary.deployments.some((d) => d.experiment !== undefined) ? EXPERIMENT_ROWS : [];
+  const rows = [...ROWS, ...experiment].map((row) => [
     row.label,
     ...summary.deployments.map((d) => {
       const value = row.format(pick(d, row.field));

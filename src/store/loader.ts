@@ -11,6 +11,7 @@ import { SampleStageFile, STAGE_ROW_GROUP } from './sample-stage.js';
 import { SeriesStats } from './series-stats.js';
 
 const INSERT_STAGE_SQL = readSql('store/insert-stage.sql');
+const REPEATED_SAMPLES_SQL = readSql('store/repeated-samples.sql');
 /**
  * Rows per staging file. DuckDB inserts one file (on its own threads) while the importer parses
  * the next, so parsing and inserting overlap; the last file is the part that does not.
@@ -137,6 +138,12 @@ class ImportWriter {
   private readonly warnings: string[] = [];
   private readonly stats = new SeriesStats();
   private samples = 0;
+  /** Per series id: the latest time among this import's samples (NaN: none yet). */
+  private latestTs = new Float64Array(0);
+  /** Series with a sample that arrived before its latest time: repeats among them are found in SQL. */
+  private readonly outOfOrder = new Set<number>();
+  /** Samples dropped as they arrived: at the latest time their series already had. */
+  private repeatsDropped = 0;
   private stageDir: string | null = null;
   private stage: SampleStageFile | null = null;
   private stageFiles = 0;
@@ -152,6 +159,8 @@ class ImportWriter {
     private readonly importId: number,
     private readonly existing: Map<string, number>,
     private nextSeriesId: number,
+    /** The last rowid of samples before this import: the import's own rows come after it. */
+    private readonly rowsBefore: bigint,
   ) {
     if (typeof meta.sha256 === 'string') {
       this.sha256 = meta.sha256;
@@ -181,7 +190,14 @@ class ImportWriter {
       keys.forEach((k, i) => (labels[k] = values[i]!));
       existing.set(seriesKey(r.metric as string, labels), Number(r.series_id));
     }
-    return new ImportWriter(db, meta, Number(ids!.import_id), existing, Number(ids!.series_id));
+    // Only a deployment that has series can have samples this import repeats; a scan of the
+    // rowids (about 0.1 s at 20M samples) is paid only then. A new series' rows are all this import's.
+    let rowsBefore = -1n;
+    if (existing.size > 0) {
+      const [row] = await db.rows(`SELECT coalesce(max(rowid), -1)::BIGINT AS r FROM samples`);
+      rowsBefore = row!.r as bigint;
+    }
+    return new ImportWriter(db, meta, Number(ids!.import_id), existing, Number(ids!.series_id), rowsBefore);
   }
 
   /**
@@ -193,8 +209,14 @@ class ImportWriter {
     for (const def of batch.series) this.declare(def);
     for (const p of batch.processes ?? []) this.mergeProcess(p);
     if (batch.warnings) this.warnings.push(...batch.warnings);
-    const { ts, value, length } = batch.samples;
-    const ids = this.seriesIdsOf(batch.samples.ref, ts, length);
+    const { ts, value } = batch.samples;
+    const length = this.keepFirstAtEachTime(
+      this.seriesIdsOf(batch.samples.ref, ts, batch.samples.length),
+      ts,
+      value,
+      batch.samples.length,
+    );
+    const ids = this.ids.subarray(0, length);
     this.stats.add(ids, ts.subarray(0, length), value.subarray(0, length));
     let i = 0;
     while (i < length) {
@@ -226,6 +248,46 @@ class ImportWriter {
       ids[i] = id;
     }
     return ids.subarray(0, length);
+  }
+
+  /**
+   * Prometheus keeps the first sample at a time (tsdb/head_append.go, memSeries.appendable: a
+   * sample at the series' latest time is a duplicate, dropped unless identical, which is a
+   * no-op). A sample at its series' latest time in this import is dropped here, compacting the
+   * columns in place; the count that remains is returned. A sample before the latest time marks
+   * its series for the check in SQL at the end (finish: repeated-samples.sql).
+   */
+  private keepFirstAtEachTime(
+    ids: Int32Array,
+    ts: Float64Array,
+    value: Float64Array,
+    length: number,
+  ): number {
+    let latest = this.latestTs;
+    let n = 0;
+    for (let i = 0; i < length; i++) {
+      const id = ids[i]!;
+      if (id >= latest.length) {
+        const grown = new Float64Array(Math.max(id + 1, latest.length * 2, 1024)).fill(NaN);
+        grown.set(latest);
+        latest = this.latestTs = grown;
+      }
+      const t = ts[i]!;
+      const last = latest[id]!;
+      if (t === last) {
+        this.repeatsDropped++;
+        continue;
+      }
+      if (t > last || last !== last) latest[id] = t;
+      else this.outOfOrder.add(id);
+      if (n !== i) {
+        ids[n] = id;
+        ts[n] = t;
+        value[n] = value[i]!;
+      }
+      n++;
+    }
+    return n;
   }
 
   private openStage(): SampleStageFile {
@@ -307,6 +369,7 @@ class ImportWriter {
     await this.inserting;
     await this.writeSeries();
     await this.stats.write(this.db.connection);
+    await this.dropRepeatedSamples();
     await this.writeProcesses();
     await assignProcesses(this.db, {
       deployment: this.meta.deployment,
@@ -314,9 +377,11 @@ class ImportWriter {
       pidLabel: this.meta.pidLabel,
       pool: this.meta.pool,
     });
-    if (this.preexisting.size > 0) await this.checkDuplicates();
     const placed = await otherPlacement(this.db, this.meta, sha256);
     if (placed !== undefined) this.warnings.push(msg.importOtherStart(placed, this.meta.deployment));
+    // A well-formed input that holds nothing (an exposition of no metrics, an empty query result)
+    // lands, so the import is on record; the warning keeps it from passing for data.
+    if (this.samples === 0) this.warnings.push(msg.importNoSamples());
     await this.db.run(
       `INSERT INTO imports (import_id, deployment, path, format, sha256, series, samples, imported_at, warnings, start_ts)
        VALUES ($id, $deployment, $path, $format, $sha, $series, $samples, now()::TIMESTAMP, $warnings::VARCHAR[], $start)`,
@@ -422,15 +487,36 @@ class ImportWriter {
     }
   }
 
-  /** Samples appended to a series that already had samples may repeat timestamps: say so. */
-  private async checkDuplicates(): Promise<void> {
-    const ids = [...this.preexisting].join(',');
-    const [row] = await this.db.rowsJS(
-      `SELECT count(*)::INTEGER AS n FROM (
-         SELECT series_id, ts FROM samples WHERE series_id IN (${ids}) GROUP BY series_id, ts HAVING count(*) > 1)`,
-    );
-    const n = Number(row?.n ?? 0);
-    if (n > 0) this.warnings.push(msg.duplicateSamples(n));
+  /**
+   * Repeats the stream could not see (keepFirstAtEachTime): in series that had samples before
+   * this import, and in series whose samples came out of time order. Drops them in SQL, keeping
+   * the first, and says how many repeats the import had in all.
+   */
+  private async dropRepeatedSamples(): Promise<void> {
+    const scope = new Set([...this.preexisting, ...this.outOfOrder]);
+    let dropped = 0;
+    let ofEarlier = 0;
+    if (scope.size > 0) {
+      const c = this.db.connection;
+      await c.run(`CREATE OR REPLACE TEMP TABLE repeat_scope (series_id INTEGER, before BIGINT)`);
+      const a = await c.createAppender('repeat_scope', 'main', 'temp');
+      for (const id of scope) {
+        a.appendInteger(id);
+        a.appendBigInt(this.rowsBefore);
+        a.endRow();
+      }
+      a.closeSync();
+      await c.run(REPEATED_SAMPLES_SQL);
+      const [row] = await this.db.rowsJS(
+        `SELECT count(*)::INTEGER AS n, (count(*) FILTER (WHERE of_earlier))::INTEGER AS e FROM temp.repeated_samples`,
+      );
+      dropped = Number(row!.n);
+      ofEarlier = Number(row!.e);
+      await c.run(`DROP TABLE temp.repeated_samples; DROP TABLE temp.repeat_scope`);
+    }
+    this.samples -= dropped;
+    const repeats = this.repeatsDropped + dropped;
+    if (repeats > 0) this.warnings.push(msg.repeatedSamples(repeats, ofEarlier));
   }
 }
 

@@ -29,6 +29,8 @@ describe('bench harness (smoke run, tiny sizes)', () => {
       step: '60s',
       procfs: { snapshots: 5, workers: 2 },
       runs: 2,
+      // The head-to-head has its own test (head-to-head.test.ts).
+      prometheus: false,
       log: (line) => lines.push(line),
     });
     expect(existsSync(`${dir}/prom-8x250.json`)).toBe(true);

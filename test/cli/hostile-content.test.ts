@@ -1,7 +1,8 @@
 /**
  * Hostile content: metric names, label values and warnings holding markup, script, spreadsheet
- * formulas, terminal escape sequences and invalid UTF-8 reach the database as data and leave it
+ * formulas, terminal escape sequences and lone surrogates reach the database as data and leave it
  * only as inert text: escaped in terminal output, formula-guarded in CSV, valid UTF-8 in JSON.
+ * Bytes that are not UTF-8 are refused at import (as Prometheus refuses them).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -29,8 +30,8 @@ function hasRawControl(text: string): boolean {
 
 const METRICS = HOSTILE_TEXTS.filter((t) => t !== '').map((t, i) => `m${i}${t}`);
 
-/** A Prometheus body whose every name and label value is hostile, with invalid UTF-8 bytes in one value. */
-function hostileBody(): Buffer {
+/** A Prometheus body whose every name and label value is hostile; `invalid` puts bytes that are not UTF-8 in one value. */
+function hostileBody(invalid = false): Buffer {
   const result = METRICS.map((name, i) => ({
     metric: { __name__: name, label: HOSTILE_TEXTS[i]!, [HOSTILE_TEXTS[i] || 'empty']: 'v' },
     values: [[1795792920 + i, String(i)]],
@@ -43,6 +44,7 @@ function hostileBody(): Buffer {
     },
     warnings: ['\u001b[2J\u001b[31mwarning that clears the screen', 'two\nlines'],
   });
+  if (!invalid) return Buffer.from(text);
   // Invalid UTF-8 (a lone continuation byte, an overlong encoding, a truncated sequence) in one label value.
   const [before, after] = text.split('INVALID') as [string, string];
   return Buffer.concat([
@@ -86,16 +88,18 @@ describe('hostile content', () => {
     );
   });
 
-  it('invalid UTF-8 becomes U+FFFD, and every output is valid UTF-8', () => {
-    const r = cli([
-      'query',
-      '--db',
-      DB,
-      '--format',
-      'json',
-      `SELECT labels['label'] AS label FROM series WHERE metric = 'utf8'`,
-    ]);
-    expect(JSON.parse(r.stdout)).toEqual([{ label: '\ufffd\ufffd\ufffd\ufffd' }]);
+  it('bytes that are not UTF-8 are refused with the file and offset, the database unchanged; every output is valid UTF-8', () => {
+    const file = join(tmp.dir, 'invalid-utf8.json');
+    const body = hostileBody(true);
+    writeFileSync(file, body);
+    const before = cli(['query', '--db', DB, '--format', 'csv', 'SELECT count(*) FROM samples']).stdout;
+    const r = cli(['import', file, '--db', DB, '--deployment', 'd']);
+    expect(r.status).toBe(1);
+    const offset = body.indexOf(Buffer.from([0x80, 0xc0])) - 1; // the string's opening quote
+    // One line naming the file and the string's offset (whatever the error prefix is).
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${file} (byte ${offset}): a string that is not UTF-8`);
+    expect(cli(['query', '--db', DB, '--format', 'csv', 'SELECT count(*) FROM samples']).stdout).toBe(before);
     for (const format of ['table', 'json', 'csv']) {
       const out = rawQuery(['--format', format, 'SELECT metric, labels FROM series']);
       expect(out.status).toBe(0);

@@ -101,7 +101,7 @@ describe("import a deployment's snapshots and psrecord logs, then query processe
         'json',
         `SELECT count(*) AS n FROM series WHERE metric LIKE 'process_tree_%'`,
       ]);
-      expect(JSON.parse(series.stdout)[0].n).toBe(7); // plain: cpu, rss, vms; csv: + nproc
+      expect(JSON.parse(series.stdout)[0].n).toBe('7'); // plain: cpu, rss, vms; csv: + nproc (BIGINT: a string)
     });
   }
 });

@@ -268,6 +268,40 @@ describe('grafana-csv variants', () => {
     expect((error as Error).message).toMatch(expected);
   });
 
+  it('a header without rows (a panel with no data) imports its series with no samples and a warning', async () => {
+    const { db } = await importFiles(freshDir(), { 'panel.csv': '"Time","up{job=""a""}"\n' }, 'panel.csv');
+    try {
+      expect(await db.rowsJS(`SELECT samples, warnings FROM imports`)).toEqual([
+        { samples: 0n, warnings: ['the input holds no samples'] },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  // Grafana names a series without __name__ (every rate() or sum() panel) by its label set:
+  // formatLabels in packages/grafana-data/src/utils/labels.ts sorts the keys and joins
+  // `key="value"` with ", " inside braces, values unescaped; its labels.test.ts expects
+  // '{baz="42", foo="bar"}'. Such a header is labels with an empty metric name, as prom-json
+  // keeps a series without __name__.
+  it('a header that is a label set (a series without __name__) gives labels and no metric name', async () => {
+    const csv =
+      '"Time","{instance=""prod-01"", job=""node""}","{baz=""42"", foo=""bar""}","{__name__=""up"", job=""a""}"\n' +
+      '1700000000000,0.25,1,1\n';
+    const { db } = await importFiles(freshDir(), { 'rate.csv': csv }, 'rate.csv');
+    try {
+      expect(await storedSamples(db)).toEqual(
+        new Map([
+          [keyOf('', { instance: 'prod-01', job: 'node' }), [[1700000000000, 0.25]]],
+          [keyOf('', { baz: '42', foo: 'bar' }), [[1700000000000, 1]]],
+          [keyOf('up', { job: 'a' }), [[1700000000000, 1]]],
+        ]),
+      );
+    } finally {
+      db.close();
+    }
+  });
+
   it('a CSV without a time column is not taken for Grafana', async () => {
     const error = await importFiles(freshDir(), { 'x.csv': 'a,b\n1,2\n' }, 'x.csv').catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/format not recognised/);

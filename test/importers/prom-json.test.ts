@@ -1,6 +1,6 @@
 import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writePromJson } from '../../bench/generate.js';
@@ -91,6 +91,43 @@ describe('prom-json importer on the real capture', () => {
             expect(Object.is(v, samples[i]![1]), `${key} #${i}: ${v} vs ${samples[i]![1]}`).toBe(true),
           );
         }
+      } finally {
+        db.close();
+      }
+    },
+  );
+});
+
+/** JSON with every object's keys sorted, as Go's encoding/json writes a map (and `jq -S`, Python's sort_keys). */
+function sortedKeysJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedKeysJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedKeysJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe('prom-json bodies whose keys are sorted (status after data)', () => {
+  it.each(['gunicorn/raw_samples_cpu_seconds_total.json', 'uvicorn-spawn/query_range_step1s.json.gz'])(
+    'the real %s with sorted keys is recognised by --format auto and reads the same samples',
+    async (name) => {
+      const original = join(CAPTURE, 'prometheus', name);
+      let raw = readFileSync(original);
+      if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
+      const sorted = sortedKeysJson(JSON.parse(raw.toString('utf8')));
+      expect(sorted.startsWith('{"data":{"result":[{"metric":')).toBe(true);
+      expect(sorted.indexOf('"status"')).toBeGreaterThan(4096); // past what detect reads
+      const path = join(tmp.dir, `sorted-${name.replace(/\W/g, '_')}.json`);
+      writeFileSync(path, sorted);
+      const db = await TraceDatabase.open(':memory:');
+      try {
+        const { outcomes } = await importPath(db, path, { deployment: 'd' });
+        expect(outcomes[0]!.format).toBe('prom-json');
+        const expected = expectedSamples(original);
+        const stored = await storedSamples(db);
+        expect([...stored.keys()].sort()).toEqual([...expected.keys()].sort());
+        for (const [key, samples] of expected) expect(stored.get(key)).toEqual(samples);
       } finally {
         db.close();
       }
@@ -203,10 +240,10 @@ describe('prom-json importer on generated bodies', () => {
       const { outcomes } = await importPath(db, path, { deployment: 'd' });
       expect(outcomes[0]!.result).toMatchObject({
         status: 'imported',
-        warnings: ['Prometheus warning: PromQL info: something'],
+        warnings: ['Prometheus warning: PromQL info: something', 'the input holds no samples'],
       });
       expect(await db.rowsJS(`SELECT warnings FROM imports`)).toEqual([
-        { warnings: ['Prometheus warning: PromQL info: something'] },
+        { warnings: ['Prometheus warning: PromQL info: something', 'the input holds no samples'] },
       ]);
     } finally {
       db.close();

@@ -314,3 +314,38 @@ describe('prom-text variants', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 });
+
+// One rule for inputs without samples: a file that is an exposition (metadata lines, or the
+// OpenMetrics `# EOF` that ends every exposition, alone when the target exposes nothing: the
+// OpenMetrics ABNF `exposition = metricset HASH SP eof`, `metricset = *metricfamily`) is
+// imported with no samples and a warning, as an empty prom-json result is; a file with
+// nothing of the format in it is an error.
+describe('prom-text inputs without samples', () => {
+  it.each([
+    ['only "# EOF"', '# EOF\n'],
+    ['HELP and "# EOF"', '# HELP a x\n# EOF\n'],
+    ['only a TYPE line (0.0.4)', '# TYPE a gauge\n'],
+  ])('%s is recognised and imported with no samples and a warning', async (_name, text) => {
+    const dir = freshDir();
+    const { db, format } = await importFiles(dir, { 'empty.prom': text }, 'empty.prom');
+    try {
+      expect(format).toBe('prom-text');
+      const [row] = await db.rowsJS(`SELECT samples, warnings FROM imports`);
+      expect(row).toEqual({ samples: 0n, warnings: ['the input holds no samples'] });
+    } finally {
+      db.close();
+    }
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['blank lines', '\n\n'],
+    ['a plain comment', '# scraped by hand\n'],
+  ])('%s with --format prom-text is an error', async (_name, text) => {
+    const error = await importFiles(freshDir(), { 'x.prom': text }, 'x.prom', { format: 'prom-text' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/x\.prom: no samples in the file$/);
+  });
+});

@@ -209,6 +209,23 @@ describe('promtool-dump', () => {
     }
   });
 
+  it('dump-openmetrics of an empty range (`# EOF` alone) imports no samples with a warning; an empty file is an error', async () => {
+    const { db } = await importFiles(freshDir(), { 'dump.om': '# EOF\n' }, 'dump.om', {
+      format: 'promtool-dump',
+    });
+    try {
+      expect(await db.rowsJS(`SELECT samples, warnings FROM imports`)).toEqual([
+        { samples: 0n, warnings: ['the input holds no samples'] },
+      ]);
+    } finally {
+      db.close();
+    }
+    const error = await importFiles(freshDir(), { 'dump.txt': '\n' }, 'dump.txt', {
+      format: 'promtool-dump',
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/dump\.txt: no samples in the file$/);
+  });
+
   it.each([
     ['a missing timestamp', '{__name__="up"} 1\n', /:1:18: cannot read sample timestamp ""/],
     ['a bad escape', '{__name__="up", a="\\q"} 1 1000\n', /:1:20: bad escape sequence/],

@@ -176,6 +176,8 @@ async function runEval(
       semantics,
       deploymentLabel: false,
       gridWindowsPerSample: windows,
+      // Forcing a way forces it for every series (no windows by segments for counters).
+      segmentWindows: windows === undefined,
       ...(cmd.instant ? { time: cmd.startMs } : { start: cmd.startMs, end: cmd.endMs, step: cmd.stepMs }),
     });
   } catch (e) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatResult, formatTimestamp, formatValue, goJsonString } from '../../src/promql/format.js';
 
@@ -15,6 +16,21 @@ describe("Prometheus' API formatting", () => {
     expect(formatValue(Infinity)).toBe('+Inf');
     expect(formatValue(-Infinity)).toBe('-Inf');
     expect(formatValue(-0)).toBe('-0');
+  });
+
+  it("equals Go's FormatFloat on every case of the fixture (scripts/formatfloat-fixture.py)", () => {
+    const fixture = JSON.parse(
+      readFileSync(new URL('../fixtures/formatfloat/go-formatfloat-f.json', import.meta.url), 'utf8'),
+    ) as { cases: [string, string][] };
+    expect(fixture.cases.length).toBeGreaterThan(5000);
+    const view = new DataView(new ArrayBuffer(8));
+    const wrong: string[] = [];
+    for (const [bits, expected] of fixture.cases) {
+      view.setBigUint64(0, BigInt(`0x${bits}`));
+      const got = formatValue(view.getFloat64(0));
+      if (got !== expected) wrong.push(`${bits}: ${got}, Go ${expected}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('writes timestamps as jsonutil.MarshalTimestamp does', () => {

@@ -7,8 +7,9 @@ import { TraceDatabase } from '../../src/store/database.js';
 import { loadImport } from '../../src/store/loader.js';
 
 /**
- * The two ways range functions find their windows (planner.ts: promql_grid_windows on the step
- * grid, promql_range_windows by ASOF joins) give the same answer on irregular data: jittered
+ * The ways range functions find their windows (planner.ts: promql_grid_windows on the step grid,
+ * promql_range_windows by ASOF joins, and for rate, increase, delta and resets on series whose
+ * resets the loader recorded, by segments: promql_counter_windows) give the same answer on irregular data: jittered
  * and missing scrapes, counter resets, NaN, staleness markers, samples exactly on window edges,
  * ranges shorter and longer than the step, offsets, Prometheus 3 and 2.x window ends.
  */
@@ -17,8 +18,9 @@ async function* randomData(): AsyncGenerator<ImportBatch> {
   const rand = prng(7);
   const series: SeriesDef[] = [];
   const samples = new SampleBuffer(1 << 16);
-  for (let s = 0; s < 12; s++) {
+  for (let s = 0; s < 15; s++) {
     series.push({ ref: s, metric: 'm_total', labels: { i: String(s) }, kind: 'counter' });
+    const points: [number, number][] = [];
     let value = rand() * 10;
     for (let ts = 0; ts <= 1_200_000;) {
       const r = rand();
@@ -27,10 +29,14 @@ async function* randomData(): AsyncGenerator<ImportBatch> {
       else if (r < 0.04) value = NaN;
       else if (Number.isNaN(value) || r < 0.06) value = rand() * 50;
       else value += rand() * 5;
-      samples.push(s, ts, r > 0.995 ? STALE_NAN : value);
+      points.push([ts, r > 0.995 ? STALE_NAN : value]);
       // 15 s scrapes, sometimes exactly on the grid, sometimes jittered, sometimes missing.
       ts += rand() < 0.5 ? 15_000 : rand() < 0.8 ? 15_000 + Math.floor(rand() * 400) - 200 : 45_000;
     }
+    // The last three arrive newest first: the loader cannot record their resets
+    // (series_stats.resets_complete false), so they take the sort.
+    if (s >= 12) points.reverse();
+    for (const [ts, v] of points) samples.push(s, ts, v);
   }
   yield { series, samples: samples.take() };
 }
@@ -44,7 +50,13 @@ beforeAll(async () => {
 
 afterAll(() => db?.close());
 
-function run(query: string, semantics: Semantics, windows: number, step: number): Promise<PromqlResult> {
+/** windows: force the grid (Infinity) or ASOF joins (0) for every series; undefined: the default plan. */
+function run(
+  query: string,
+  semantics: Semantics,
+  windows: number | undefined,
+  step: number,
+): Promise<PromqlResult> {
   return evaluatePromql(db, {
     query,
     semantics,
@@ -52,6 +64,7 @@ function run(query: string, semantics: Semantics, windows: number, step: number)
     end: 1_140_000,
     step,
     gridWindowsPerSample: windows,
+    segmentWindows: windows === undefined,
   });
 }
 
@@ -61,7 +74,7 @@ function same(a: number, b: number): boolean {
   return a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 }
 
-describe('range function windows: step grid and ASOF joins agree', () => {
+describe('range function windows: step grid, ASOF joins and segments agree', () => {
   const functions = ['rate', 'increase', 'delta', 'irate', 'idelta', 'resets', 'changes'];
   const shapes = [
     { range: '15s', step: 15_000 },
@@ -70,30 +83,45 @@ describe('range function windows: step grid and ASOF joins agree', () => {
     { range: '90s', step: 7_000 },
     { range: '5m', step: 60_000, offset: ' offset 30s' },
   ];
+  it('has series of both kinds: resets recorded at import (segments) and not (sorted)', async () => {
+    const rows = await db.rowsJS(
+      'SELECT resets_complete, count(*)::INTEGER AS n FROM series_stats GROUP BY ALL ORDER BY ALL',
+    );
+    expect(rows).toEqual([
+      { resets_complete: false, n: expect.any(Number) },
+      { resets_complete: true, n: expect.any(Number) },
+    ]);
+  });
+
   for (const semantics of ['prometheus-3', 'prometheus-2.42'] as const) {
     it(`${semantics}: every function, range, step and offset`, async () => {
       let points = 0;
       for (const f of functions)
         for (const { range, step, offset = '' } of shapes) {
           const query = `${f}(m_total[${range}]${offset})`;
-          const grid = await run(query, semantics, Infinity, step);
           const asof = await run(query, semantics, 0, step);
-          expect(
-            grid.series.map((s) => s.labels),
-            query,
-          ).toEqual(asof.series.map((s) => s.labels));
-          grid.series.forEach((s, i) => {
-            const other = asof.series[i]!.points;
+          for (const [plan, windows] of [
+            ['grid', Infinity],
+            ['default plan', undefined],
+          ] as const) {
+            const got = await run(query, semantics, windows, step);
             expect(
-              s.points.map((p) => p.t),
-              query,
-            ).toEqual(other.map((p) => p.t));
-            s.points.forEach((p, j) => {
-              if (!same(p.v, other[j]!.v))
-                expect.fail(`${query} at ${p.t}: grid ${p.v}, ASOF ${other[j]!.v}`);
+              got.series.map((s) => s.labels),
+              `${query} (${plan})`,
+            ).toEqual(asof.series.map((s) => s.labels));
+            got.series.forEach((s, i) => {
+              const other = asof.series[i]!.points;
+              expect(
+                s.points.map((p) => p.t),
+                `${query} (${plan})`,
+              ).toEqual(other.map((p) => p.t));
+              s.points.forEach((p, j) => {
+                if (!same(p.v, other[j]!.v))
+                  expect.fail(`${query} at ${p.t}: ${plan} ${p.v}, ASOF ${other[j]!.v}`);
+              });
+              points += s.points.length;
             });
-            points += s.points.length;
-          });
+          }
         }
       expect(points).toBeGreaterThan(10_000);
     }, 300_000);

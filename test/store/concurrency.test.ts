@@ -74,7 +74,7 @@ describe('a database in use by another process', () => {
       const query = cli(['query', '--db', shared, '--format', 'json', COUNT]);
       expect(query.stderr).toBe('');
       expect(query.status).toBe(0);
-      expect(JSON.parse(query.stdout)[0].n).toBeGreaterThan(0);
+      expect(Number(JSON.parse(query.stdout)[0].n)).toBeGreaterThan(0);
       const imp = cli(['import', SECOND, '--db', shared, '--deployment', 'd']);
       expect(imp.status).toBe(1);
       expect(imp.stderr).toBe(`trace-analyze: ${msg.dbLocked(shared)}\n`);
@@ -100,7 +100,7 @@ describe('a read-only database file', () => {
       const r = cli(['query', '--db', path, '--format', 'json', COUNT], asUser);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
-      expect(JSON.parse(r.stdout)[0].n).toBeGreaterThan(0);
+      expect(Number(JSON.parse(r.stdout)[0].n)).toBeGreaterThan(0);
       const imp = cli(['import', SECOND, '--db', path, '--deployment', 'd'], asUser);
       expect(imp.status).toBe(1);
       expect(imp.stderr.trim().split('\n')).toHaveLength(1);

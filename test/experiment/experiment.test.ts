@@ -1,0 +1,598 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, FIXTURES, ROOT, tempDir } from '../helpers/cli.js';
+
+/**
+ * `trace-analyze experiment` with Debian's gunicorn 20.1 (UvicornWorker), uvicorn 0.17 and
+ * Starlette (.ci/run installs them) on a tiny app, on loopback ports 18020-18029. Every figure
+ * is checked against the /proc files the experiment wrote, parsed here (stat fields per
+ * proc(5)), and the load's counts against the servers' own access logs.
+ */
+
+const tmp = tempDir('trace-analyze-experiment-');
+afterAll(tmp.cleanup);
+
+const APP = join(FIXTURES, 'experiment-app');
+const gunicorn = (port: number) =>
+  `gunicorn=gunicorn -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:${port} --access-logfile - app:app`;
+const uvicorn = (port: number) =>
+  `uvicorn=/usr/bin/python3 -m uvicorn app:app --workers 2 --host 127.0.0.1 --port ${port}`;
+
+interface RawProcess {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  state: string;
+  ticks: number;
+  starttime: number;
+  cmdline: string;
+}
+
+interface RawSnapshot {
+  t: number;
+  clkTck: number;
+  processes: Map<number, RawProcess>;
+}
+
+/** proc(5): after "(comm)", field 3 is the state, 4 ppid, 5 pgrp, 14 utime, 15 stime, 22 starttime. */
+function parseStat(text: string): Omit<RawProcess, 'cmdline'> {
+  const pid = Number(text.slice(0, text.indexOf('(')).trim());
+  const f = text
+    .slice(text.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
+  const at = (n: number) => f[n - 3]!;
+  return {
+    pid,
+    state: at(3),
+    ppid: Number(at(4)),
+    pgrp: Number(at(5)),
+    ticks: Number(at(14)) + Number(at(15)),
+    starttime: Number(at(22)),
+  };
+}
+
+function readSnapshots(dir: string): RawSnapshot[] {
+  return readdirSync(dir)
+    .filter((n) => /^\d{13}$/.test(n))
+    .sort()
+    .map((n) => {
+      const meta = readFileSync(join(dir, n, 'meta'), 'utf8');
+      const processes = new Map<number, RawProcess>();
+      for (const p of readdirSync(join(dir, n, 'proc'))) {
+        if (!/^\d+$/.test(p) || !existsSync(join(dir, n, 'proc', p, 'stat'))) continue;
+        const stat = parseStat(readFileSync(join(dir, n, 'proc', p, 'stat'), 'utf8'));
+        const cmdline = existsSync(join(dir, n, 'proc', p, 'cmdline'))
+          ? readFileSync(join(dir, n, 'proc', p, 'cmdline'), 'utf8')
+              .replace(/\0+$/, '')
+              .replace(/\0/g, ' ')
+          : '';
+        processes.set(stat.pid, { ...stat, cmdline });
+      }
+      return { t: Number(n), clkTck: Number(/^clk_tck=(\d+)$/m.exec(meta)![1]), processes };
+    });
+}
+
+/** Per process (pid + start time): its samples in time order. */
+function lifetimes(snaps: RawSnapshot[]): Map<string, { t: number; p: RawProcess }[]> {
+  const out = new Map<string, { t: number; p: RawProcess }[]>();
+  for (const s of snaps)
+    for (const p of s.processes.values()) {
+      const key = `${p.pid}@${p.starttime}`;
+      out.set(key, [...(out.get(key) ?? []), { t: s.t, p }]);
+    }
+  return out;
+}
+
+/** Processes still running whose command line mentions `text` (zombies hold nothing). */
+function runningWith(text: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const state = parseStat(readFileSync(`/proc/${name}/stat`, 'utf8')).state;
+      if (cmdline.includes(text) && state !== 'Z') out.push(`${name}: ${cmdline}`);
+    } catch {
+      // gone since the listing
+    }
+  }
+  return out;
+}
+
+/** Members of a process group still running. */
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const s = parseStat(readFileSync(`/proc/${name}/stat`, 'utf8'));
+      if (s.pgrp === pgid && s.state !== 'Z') out.push(s.pid);
+    } catch {
+      // gone since the listing
+    }
+  }
+  return out;
+}
+
+interface Timeline {
+  outcome: string;
+  reason: string | null;
+  runs: {
+    name: string;
+    outcome: string;
+    events: {
+      event: string;
+      t_ms: number;
+      pid?: number;
+      master?: number;
+      seconds?: number;
+      reason?: string;
+    }[];
+    load: { tool: string; output: string; files: string[] } | null;
+  }[];
+}
+
+const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
+const eventOf = (run: Timeline['runs'][number], name: string) => run.events.find((e) => e.event === name)!;
+
+describe('trace-analyze experiment', () => {
+  it('compares gunicorn and uvicorn: figures match the raw snapshots, the killed worker is replaced or lost', () => {
+    const out = join(tmp.dir, 'compare');
+    const port = 18021;
+    const args = [
+      'experiment',
+      '--out',
+      out,
+      '--cwd',
+      APP,
+      '--deployment',
+      gunicorn(port),
+      '--deployment',
+      uvicorn(port),
+      '--ready',
+      `http://127.0.0.1:${port}/`,
+      '--url',
+      `http://127.0.0.1:${port}/work`,
+      '--rate',
+      '40',
+      '--duration',
+      '3s',
+      '--idle',
+      '1s',
+      '--after',
+      '1500ms',
+      '--interval',
+      '250ms',
+      '--kill-worker-at',
+      '1s',
+      '--format',
+      'json',
+    ];
+    const r = cli(args, { env: { SOURCE_DATE_EPOCH: '1800000000' } });
+    expect(r.stderr).toBe(`${out}: 2 run(s) completed; report in ${join(out, 'report.html')}\n`);
+    expect(r.status).toBe(0);
+    expect(runningWith(`127.0.0.1:${port}`)).toEqual([]);
+    expect(runningWith(`--port ${port}`)).toEqual([]);
+    expect(readdirSync(out).sort()).toEqual([
+      'gunicorn',
+      'report.html',
+      'report.json',
+      'timeline.json',
+      'uvicorn',
+    ]);
+
+    const timeline = readJson<Timeline>(join(out, 'timeline.json'));
+    expect(timeline.outcome).toBe('completed');
+    const report = readJson<{
+      deployments: {
+        name: string;
+        processes: number;
+        workers: number;
+        restarts: number;
+        workers_lost: number;
+        cpu: { seconds: number };
+        phases: { name: string; start: number; end: number; overridden: boolean }[];
+        process_list: { pid: number }[];
+        experiment: {
+          ready_seconds: number;
+          killed_worker_pid: number;
+          load: { tool: string; responses: number; errors: number };
+        };
+      }[];
+    }>(join(out, 'report.json'));
+    expect(report.deployments.map((d) => d.name)).toEqual(['gunicorn', 'uvicorn']);
+
+    for (const [i, d] of report.deployments.entries()) {
+      const run = timeline.runs[i]!;
+      expect(run.outcome).toBe('completed');
+      expect(run.events.map((e) => e.event)).toEqual([
+        'start',
+        'ready',
+        'load_start',
+        'kill_worker',
+        'load_end',
+        'stop',
+        'gone',
+      ]);
+      const at = (name: string) => eventOf(run, name).t_ms;
+      // the group is gone, and nothing of it ran past the 'gone' event
+      const master = eventOf(run, 'start').pid!;
+      expect(groupMembers(master)).toEqual([]);
+
+      const snaps = readSnapshots(join(out, d.name, 'snapshots'));
+      expect(snaps.length).toBeGreaterThan(10);
+      expect(snaps[0]!.t - at('start')).toBeLessThan(1000); // recorded from the start
+      const lives = lifetimes(snaps);
+      // processes: every process (pid + start time) with two samples or more, as CPU counters need
+      const counted = [...lives.values()].filter((l) => l.length >= 2);
+      expect(d.processes).toBe(counted.length);
+      expect(d.process_list.map((p) => p.pid).sort()).toEqual(counted.map((l) => l[0]!.p.pid).sort());
+      // CPU-seconds: Σ over processes of (last − first) of utime + stime, in ticks of CLK_TCK
+      const ticks = counted.reduce((s, l) => s + l[l.length - 1]!.p.ticks - l[0]!.p.ticks, 0);
+      expect(d.cpu.seconds).toBeCloseTo(ticks / snaps[0]!.clkTck, 6);
+      expect(d.cpu.seconds).toBeGreaterThan(0.1);
+
+      // the pool: at most 2 workers running at once (children of the master, not multiprocessing helpers)
+      const workersAlive = snaps.map(
+        (s) =>
+          [...s.processes.values()].filter(
+            (p) =>
+              p.ppid === master && p.state !== 'Z' && !/multiprocessing\.resource_tracker/.test(p.cmdline),
+          ).length,
+      );
+      expect(Math.max(...workersAlive)).toBe(2);
+      expect(d.workers).toBe(2);
+
+      // the killed worker: a child of the master before the kill, not running after it
+      const killed = eventOf(run, 'kill_worker');
+      expect(d.experiment.killed_worker_pid).toBe(killed.pid);
+      expect(killed.master).toBe(master);
+      const before = snaps.filter((s) => s.t < killed.t_ms && s.t > at('load_start'));
+      expect(before.at(-1)!.processes.get(killed.pid!)?.ppid).toBe(master);
+      const after = snaps.filter((s) => s.t > killed.t_ms + 300 && s.t < at('stop'));
+      expect(after.length).toBeGreaterThan(2);
+      const laterChildren = new Set(
+        after.flatMap((s) =>
+          [...s.processes.values()]
+            .filter((p) => p.ppid === master && p.state !== 'Z' && !/resource_tracker/.test(p.cmdline))
+            .map((p) => p.pid),
+        ),
+      );
+      expect(laterChildren.has(killed.pid!)).toBe(false);
+      const replacement = [...laterChildren].filter(
+        (pid) => !before.at(-1)!.processes.has(pid) && pid !== killed.pid,
+      );
+      if (d.name === 'gunicorn') {
+        // gunicorn's arbiter forks a new worker: 2 workers again, one restart, none lost
+        expect(replacement.length).toBe(1);
+        expect(Math.min(...after.slice(-2).map((s) => workersAlive[snaps.indexOf(s)]!))).toBe(2);
+        expect([d.restarts, d.workers_lost]).toEqual([1, 0]);
+      } else {
+        // uvicorn 0.17's supervisor never replaces a worker: the killed one stays a zombie
+        expect(replacement).toEqual([]);
+        expect(after.every((s) => s.processes.get(killed.pid!)?.state === 'Z')).toBe(true);
+        expect([d.restarts, d.workers_lost]).toEqual([0, 1]);
+      }
+
+      // phases and ready come from the timeline, not detection
+      expect(d.phases.map((p) => [p.name, p.start * 1000, p.end * 1000, p.overridden])).toEqual([
+        ['idle', at('ready'), at('load_start'), true],
+        ['load', at('load_start'), at('load_end'), true],
+        ['after-load', at('load_end'), at('stop'), true],
+      ]);
+      expect(d.experiment.ready_seconds).toBeCloseTo((at('ready') - at('start')) / 1000, 9);
+
+      // the load's counts: autocannon's own result (imported), and the server's access log
+      expect(run.load).toEqual({ tool: 'autocannon', output: 'autocannon.json', files: ['autocannon.json'] });
+      const ac = readJson<{
+        statusCodeStats: Record<string, { count: number }>;
+        errors: number;
+        '4xx': number;
+        '5xx': number;
+      }>(join(out, d.name, 'autocannon.json'));
+      const responses = Object.values(ac.statusCodeStats).reduce((s, c) => s + c.count, 0);
+      expect(d.experiment.load).toEqual({
+        tool: 'autocannon',
+        responses,
+        errors: ac['4xx'] + ac['5xx'] + ac.errors,
+      });
+      const logged = readFileSync(join(out, d.name, 'server.stdout'), 'utf8').match(
+        /"GET \/work HTTP\/1\.1" 200/g,
+      )!;
+      // served but not counted: answers still on their way when the load stopped (≤ its 10 connections)
+      expect(logged.length).toBeGreaterThanOrEqual(responses);
+      expect(logged.length).toBeLessThanOrEqual(responses + 10);
+      expect(responses).toBeGreaterThan(40 * 2);
+      expect(responses).toBeLessThanOrEqual(40 * 3);
+    }
+
+    // `report <dir>` on the experiment's folder gives the same report again
+    const again = cli(['report', out, '--format', 'json'], { env: { SOURCE_DATE_EPOCH: '1800000000' } });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe(readFileSync(join(out, 'report.json'), 'utf8'));
+  });
+
+  it('a failing deployment is recorded, and the completed runs are still reported (load: wrk)', () => {
+    const out = join(tmp.dir, 'failing');
+    const port = 18022;
+    const r = cli([
+      'experiment',
+      '--out',
+      out,
+      '--cwd',
+      APP,
+      '--deployment',
+      uvicorn(port),
+      '--deployment',
+      'broken=/usr/bin/python3 -c "import sys; sys.exit(3)"',
+      '--ready',
+      `http://127.0.0.1:${port}/`,
+      '--load',
+      `wrk -t1 -c4 -d2s http://127.0.0.1:${port}/work`,
+      '--idle',
+      '0s',
+      '--after',
+      '500ms',
+      '--interval',
+      '250ms',
+      '--format',
+      'json',
+    ]);
+    expect(r.stderr).toBe(
+      'trace-analyze: experiment stopped: broken: the server exited before it answered --ready (exit code 3); ' +
+        `its output is in server.stderr; the report covers the 1 completed run(s) (${out})\n`,
+    );
+    expect(r.status).toBe(1);
+    const timeline = readJson<Timeline>(join(out, 'timeline.json'));
+    expect([timeline.outcome, ...timeline.runs.map((x) => x.outcome)]).toEqual([
+      'failed',
+      'completed',
+      'failed',
+    ]);
+    expect(timeline.runs[1]!.events.map((e) => e.event)).toEqual(['start', 'stop', 'gone', 'failed']);
+    const report = readJson<{ deployments: { name: string; experiment: { load: unknown } }[] }>(
+      join(out, 'report.json'),
+    );
+    expect(report.deployments.map((d) => d.name)).toEqual(['uvicorn']);
+    // wrk's summary, read independently here: "<n> requests in <t>s, <bytes> read"
+    const wrk = readFileSync(join(out, 'uvicorn', 'load.stdout'), 'utf8');
+    const requests = Number(/^\s*(\d+) requests in /m.exec(wrk)![1]);
+    expect(requests).toBeGreaterThan(10);
+    // imported with the wrk importer: responses of any status; errors none here
+    expect(report.deployments[0]!.experiment.load).toEqual({ tool: 'wrk', responses: requests, errors: 0 });
+    const logged = readFileSync(join(out, 'uvicorn', 'server.stdout'), 'utf8').match(
+      /"GET \/work HTTP\/1\.1" 200/g,
+    )!;
+    expect(logged.length).toBeGreaterThanOrEqual(requests);
+    expect(logged.length).toBeLessThanOrEqual(requests + 4); // wrk's 4 connections
+    expect(runningWith(`--port ${port}`)).toEqual([]);
+  });
+
+  /**
+   * Starts an experiment of `deployment` with `load`, sends SIGINT once its load runs, and checks
+   * that the server and the load are gone and the timeline says so.
+   */
+  async function interruptDuringLoad(name: string, port: number, deployment: string, load: string[]) {
+    const out = join(tmp.dir, name);
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/trace-analyze.js'),
+        'experiment',
+        '--out',
+        out,
+        '--cwd',
+        APP,
+        '--deployment',
+        deployment,
+        '--deployment',
+        uvicorn(port),
+        '--ready',
+        `http://127.0.0.1:${port}/`,
+        ...load,
+        '--idle',
+        '0s',
+        '--interval',
+        '250ms',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // wait (bounded) until the load is running, so the signal lands in the middle of it
+    const loading = () =>
+      existsSync(join(out, 'timeline.json')) &&
+      readJson<Timeline>(join(out, 'timeline.json')).runs[0]?.events.some((e) => e.event === 'load_start');
+    for (const deadline = Date.now() + 30_000; !loading() && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const running = runningWith(String(port)).filter((p) => !p.startsWith(`${child.pid}:`)); // not the CLI
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(stderr).toBe(
+      'trace-analyze: experiment stopped: interrupted (SIGINT/SIGTERM); every process started was stopped; ' +
+        'no run completed, so there is no report\n',
+    );
+    expect(code).toBe(1);
+    expect(runningWith(String(port))).toEqual([]);
+    const timeline = readJson<Timeline>(join(out, 'timeline.json'));
+    expect(timeline.outcome).toBe('interrupted');
+    expect(timeline.runs.map((x) => [x.name, x.outcome])).toEqual([
+      [deployment.split('=')[0], 'interrupted'],
+    ]);
+    expect(timeline.runs[0]!.events.map((e) => e.event)).toEqual([
+      'start',
+      'ready',
+      'load_start',
+      'load_end',
+      'stop',
+      'gone',
+      'interrupted',
+    ]);
+    expect(groupMembers(eventOf(timeline.runs[0]!, 'start').pid!)).toEqual([]);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+    return running;
+  }
+
+  it('Ctrl-C stops and reaps the server and the load command; nothing is left running', async () => {
+    const port = 18023;
+    const running = await interruptDuringLoad('interrupted-wrk', port, gunicorn(port), [
+      '--load',
+      `wrk -t1 -c2 -d60s http://127.0.0.1:${port}/`,
+    ]);
+    // what was running when the signal came: gunicorn's master and 2 workers, and wrk
+    expect(running.filter((p) => p.includes('gunicorn')).length).toBe(3);
+    expect(running.filter((p) => p.includes('wrk')).length).toBe(1);
+  });
+
+  it('Ctrl-C during the built-in load stops it and the server', async () => {
+    const port = 18028;
+    const running = await interruptDuringLoad(
+      'interrupted-builtin',
+      port,
+      uvicorn(port).replace('uvicorn=', 'u='),
+      ['--rate', '20', '--duration', '60s'],
+    );
+    // uvicorn's master and 2 spawned workers (their cmdline names no port), nothing else
+    expect(running.length).toBe(1);
+  });
+
+  it('--runs interleaves the deployments, each run after the previous one is gone', () => {
+    const out = join(tmp.dir, 'runs');
+    const port = 18025;
+    const server = `/usr/bin/python3 -m http.server ${port} --bind 127.0.0.1`;
+    const r = cli([
+      'experiment',
+      '--out',
+      out,
+      '--cwd',
+      APP,
+      '--deployment',
+      `a=${server}`,
+      '--deployment',
+      `b=${server}`,
+      '--runs',
+      '2',
+      '--ready',
+      `http://127.0.0.1:${port}/`,
+      '--rate',
+      '5',
+      '--duration',
+      '1s',
+      '--idle',
+      '0s',
+      '--after',
+      '0s',
+      '--interval',
+      '250ms',
+      '--format',
+      'json',
+    ]);
+    expect(r.status).toBe(0);
+    const timeline = readJson<Timeline>(join(out, 'timeline.json'));
+    expect(timeline.runs.map((x) => [x.name, x.outcome])).toEqual([
+      ['a-run1', 'completed'],
+      ['b-run1', 'completed'],
+      ['a-run2', 'completed'],
+      ['b-run2', 'completed'],
+    ]);
+    for (const [i, x] of timeline.runs.entries())
+      if (i > 0)
+        expect(eventOf(x, 'start').t_ms).toBeGreaterThanOrEqual(eventOf(timeline.runs[i - 1]!, 'gone').t_ms);
+    const report = readJson<{
+      deployments: { name: string; cpu: { seconds: number }; experiment: { load: { responses: number } } }[];
+      runs: {
+        deployment: string;
+        runs: string[];
+        figures: Record<string, { values: number[]; min: number; median: number; max: number }>;
+      }[];
+    }>(join(out, 'report.json'));
+    expect(report.deployments.map((d) => d.name)).toEqual(['a-run1', 'b-run1', 'a-run2', 'b-run2']);
+    // rate 5 for 1 s: autocannon sends exactly 5 (its total is capped at rate × duration)
+    expect(report.deployments.map((d) => d.experiment.load.responses)).toEqual([5, 5, 5, 5]);
+    // the spread over runs: each run's figure, then min, median (of two: their mean) and max
+    expect(report.runs.map((x) => [x.deployment, x.runs])).toEqual([
+      ['a', ['a-run1', 'a-run2']],
+      ['b', ['b-run1', 'b-run2']],
+    ]);
+    for (const spread of report.runs) {
+      const cpu = spread.runs.map((name) => report.deployments.find((d) => d.name === name)!.cpu.seconds);
+      expect(spread.figures['cpu.seconds']).toEqual({
+        values: cpu,
+        min: Math.min(...cpu),
+        median: (cpu[0]! + cpu[1]!) / 2,
+        max: Math.max(...cpu),
+      });
+      expect(spread.figures['experiment.load.responses']).toEqual({
+        values: [5, 5],
+        min: 5,
+        median: 5,
+        max: 5,
+      });
+    }
+    expect(runningWith(`http.server ${port}`)).toEqual([]);
+  });
+
+  it('a port already in use before a start is a clear error', async () => {
+    const out = join(tmp.dir, 'port-in-use');
+    const port = 18024;
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const r = cli([
+        'experiment',
+        '--out',
+        out,
+        '--deployment',
+        'a=sleep 30',
+        '--ready',
+        `http://127.0.0.1:${port}/`,
+        '--rate',
+        '1',
+        '--duration',
+        '1s',
+      ]);
+      expect(r.stderr).toBe(
+        `trace-analyze: experiment stopped: a: 127.0.0.1:${port} is already in use before the start ` +
+          '(another server, or a leftover one); stop it first; no run completed, so there is no report\n',
+      );
+      expect(r.status).toBe(1);
+      const timeline = readJson<Timeline>(join(out, 'timeline.json'));
+      expect(timeline.runs[0]!.events.map((e) => e.event)).toEqual(['failed']); // never started
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('usage errors exit 2 before anything starts', () => {
+    const base = ['experiment', '--out', join(tmp.dir, 'usage'), '--ready', 'http://127.0.0.1:18025/'];
+    const cases: [string[], string][] = [
+      [['--deployment', 'no command'], '--deployment: "no command" is not name=command'],
+      [['--deployment', 'a=x', '--deployment', 'a=y', '--load', 'true'], '--deployment: "a" is given twice'],
+      [['--deployment', 'a=x'], 'experiment needs a load'],
+      [
+        ['--deployment', 'a=x', '--load', 'true', '--rate', '5', '--duration', '1s'],
+        'experiment needs a load',
+      ],
+      [
+        ['--deployment', 'a=x', '--rate', '5', '--duration', '2s', '--kill-worker-at', '3s'],
+        '--kill-worker-at 3s is not within the load',
+      ],
+      [
+        ['--deployment', 'a=x', '--load', 'true', '--runs', '0'],
+        '--runs: "0" is not a positive whole number',
+      ],
+    ];
+    for (const [extra, message] of cases) {
+      const r = cli([...base, ...extra]);
+      expect(r.stderr).toContain(message);
+      expect(r.status).toBe(2);
+    }
+    expect(existsSync(join(tmp.dir, 'usage'))).toBe(false);
+  });
+});
