@@ -7,7 +7,7 @@
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode: 1 | 2 = 1,
+    readonly exitCode: 1 | 2 | 130 | 143 = 1,
   ) {
     super(message.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
     this.name = 'CliError';
@@ -19,6 +19,17 @@ export class UsageError extends CliError {
   constructor(message: string) {
     super(message, 2);
     this.name = 'UsageError';
+  }
+}
+
+/** SIGINT (Ctrl-C) or SIGTERM stopped the command: exit code 128 + the signal's number, as shells report it. */
+export class InterruptedError extends CliError {
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    message: string,
+  ) {
+    super(message, signal === 'SIGINT' ? 130 : 143);
+    this.name = 'InterruptedError';
   }
 }
 

@@ -72,6 +72,22 @@ export const importDone = (
   samples: number,
   deployment: string,
 ) => `${path}: imported ${samples} samples in ${series} series (${format}) into deployment "${deployment}"`;
+/** At most three names, then how many more: a summary stays one short line. */
+export function someNames(names: readonly string[]): string {
+  const shown = names.slice(0, 3).join(', ');
+  return names.length > 3 ? `${shown}, … ${names.length - 3} more` : shown;
+}
+export const importNothingRecognised = (path: string, skipped: readonly string[]) =>
+  `${path}: nothing imported: no file in a known format (${skipped.length} not recognised: ${someNames(skipped)}); name the format with --format`;
+export const importEmptyFolder = (path: string) => `${path}: nothing imported: the folder holds no file`;
+export const importSkippedSummary = (path: string, imported: number, skipped: readonly string[]) =>
+  `${path}: imported ${imported} file${imported === 1 ? '' : 's'}, skipped ${skipped.length} (not recognised: ${someNames(skipped)})`;
+export const importOtherStart = (importId: number, deployment: string) =>
+  `the same bytes were imported into deployment "${deployment}" before at another --start (import ${importId}): both are kept; import into a new database to keep only one`;
+export const importInterrupted = (signal: string) =>
+  `interrupted (${signal}): the file in progress was not imported (rolled back); files reported as imported are kept`;
+export const reportInterrupted = (signal: string) =>
+  `interrupted (${signal}): no report written; the temporary database is removed`;
 export const importNoSamples = () => 'the input holds no samples';
 export const repeatedSamples = (count: number, ofEarlier: number) =>
   `${count} sample${count === 1 ? '' : 's'} at a time ${count === 1 ? 'its' : 'their'} series already had${ofEarlier > 0 ? ` (${ofEarlier} from an earlier import)` : ''}: the first sample at each time is kept, as Prometheus keeps it`;
@@ -87,8 +103,8 @@ export const psrecordColumns = (expected: number, found: number) =>
   `expected ${expected} columns as in the header, found ${found}`;
 export const psrecordBadNumber = (text: string) => `cannot read "${text}" as a number`;
 export const psrecordUnknownColumn = (name: string) => `psrecord column "${name}" is not known; not imported`;
-export const psrecordStartFromMtime = (iso: string) =>
-  `no --start given: the log's start (${iso}) is its modification time minus its duration; give --start for exact times`;
+export const psrecordStartFromMtime = (iso: string, deployment: string) =>
+  `no --start given: the log's start (${iso}) is its modification time minus its duration; for exact times give import --start <time>, or report --start ${deployment}=<time>`;
 export const procfsBadStat = (detail: string) => `cannot read /proc stat line: ${detail}`;
 export const procfsNoMeta = (snapshot: string) =>
   `snapshot ${snapshot} has no meta file with clk_tck and pagesize; assumed 100 and 4096`;
@@ -106,6 +122,14 @@ export const collectNeedsTarget = () => 'collect needs --pid <pid> or -- <comman
 export const collectNoProcess = (pid: number) => `no process with pid ${pid}`;
 export const collectDone = (dir: string, snapshots: number, cpuSeconds: number, wallSeconds: number) =>
   `${dir}: wrote ${snapshots} snapshots in ${wallSeconds.toFixed(1)} s; the recorder used ${cpuSeconds.toFixed(2)} s of CPU (${((100 * cpuSeconds) / Math.max(wallSeconds, 1e-9)).toFixed(2)} % of one core)`;
+export const collectOutNotEmpty = (dir: string, entries: number) =>
+  `--out ${dir}: the folder is not empty (${entries} entries); give --append to add this recording to it, or a new folder`;
+export const collectOutNotFolder = (path: string) =>
+  `--out ${path}: exists and is not a folder; give a new folder, or a new file ending in .tar.gz`;
+export const collectOutExists = (path: string) =>
+  `--out ${path}: the file exists; collect never overwrites one (give a new name)`;
+export const collectAppendArchive = (path: string) =>
+  `--append adds to a folder; ${path} is an archive, which collect always writes new`;
 export const collectNotLinux = () => 'collect reads /proc, which this system does not have';
 export const badPid = (text: string) => `--pid: "${text}" is not a process id`;
 export const badPoolOption = (text: string) => `--pool: "${text}" is empty`;
@@ -248,15 +272,25 @@ export const reportUnknownBaseline = (name: string, known: readonly string[]) =>
   `--baseline: no deployment "${name}" (deployments: ${known.join(', ')})`;
 export const reportNoDeployments = () =>
   'the database holds no deployment with process, process-tree or container data to report on';
-export const reportNoSubfolders = (path: string) =>
-  `${path}: no subfolders; one-shot report expects one subfolder per deployment (or use --db)`;
+export const reportNothingRecognised = (path: string) =>
+  `${path}: neither a deployment (no file in a known format) nor a folder of deployments (no subfolders)`;
+export const reportDuplicateDeployment = (name: string, first: string, second: string) =>
+  `two inputs are both deployment "${name}" (${first} and ${second}); rename one folder`;
+export const reportStartNeedsDeployment = (text: string, known: readonly string[]) =>
+  `--start ${text}: there are ${known.length} deployments (${known.join(', ')}); name one: --start <deployment>=<time>`;
+export const reportStartTwice = (name: string) => `--start: deployment "${name}" is given twice`;
+export const reportStartWithDb = () =>
+  '--start places the files a one-shot report imports; with --db, give it to trace-analyze import';
 export const reportDbAndPaths = () => 'give either --db or input folders, not both';
-export const reportNothingToRead = () => 'give an input folder (one subfolder per deployment) or --db <file>';
+export const reportNothingToRead = () =>
+  'give input folders or files (one deployment each, or a folder of deployment folders) or --db <file>';
 export const badSourceDateEpoch = (text: string) =>
   `SOURCE_DATE_EPOCH: "${text}" is not a whole number of unix seconds`;
 export const reportWritten = (path: string, bytes: number) => `${path}: report written (${bytes} bytes)`;
-export const reportSkipped = (path: string, tried: readonly string[]) =>
-  `${path}: skipped (${undetectedFormat(tried)})`;
+export const reportDefaultExists = (path: string) =>
+  `${path} exists: on a terminal the report goes to ${path} unless -o names a file (-o ${path} to replace it, -o - for the terminal)`;
+export const reportSkipped = (path: string, skipped: readonly string[]) =>
+  `${path}: skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} in no known format (${someNames(skipped)})`;
 export const poolScrapeGaps = (count: number, longestSeconds: number) =>
   `${count} scrape gap(s) longer than 3 scrape intervals while processes were alive (longest ${longestSeconds.toFixed(1)} s); figures over those stretches are interpolated`;
 export const poolShortPhase = (name: string, seconds: number) =>

@@ -10,13 +10,17 @@ export function registerCollect(program: Command): void {
     .description('record /proc snapshots of a process and its descendants (the procfs import format)')
     .argument('[command...]', 'command to start and record (after --)')
     .option('--pid <pid>', 'record this running process and its descendants')
-    .requiredOption('--out <dir>', 'folder to write the snapshots into (created if missing)')
+    .requiredOption(
+      '--out <path>',
+      'a new or empty folder for the snapshots, or a new .tar.gz archive written as the recording goes',
+    )
+    .option('--append', 'add to a folder that already holds a recording')
     .option('--interval <dur>', 'time between snapshots', '1s')
     .option('--duration <dur>', 'stop after this long (default: until the process ends or Ctrl-C)')
     .action(
       async (
         command: string[],
-        options: { pid?: string; out: string; interval: string; duration?: string },
+        options: { pid?: string; out: string; append?: boolean; interval: string; duration?: string },
       ) => {
         if ((options.pid === undefined) === (command.length === 0))
           throw new UsageError(msg.collectNeedsTarget());
@@ -35,6 +39,7 @@ export function registerCollect(program: Command): void {
         }
         const result = await record({
           out: options.out,
+          append: options.append,
           intervalMs,
           durationMs,
           pid,

@@ -10,6 +10,7 @@ export const EXAMPLES: Record<string, readonly string[]> = {
   ],
   report: [
     'trace-analyze report samples/real-capture-1 -o report.html',
+    'trace-analyze report samples/real-capture-1/gunicorn psrecord-run --start psrecord-run=2026-11-27T13:00:00Z',
     'trace-analyze report --db sample.duckdb --baseline gunicorn --format md -o report.md',
   ],
   query: [
@@ -27,7 +28,7 @@ export const EXAMPLES: Record<string, readonly string[]> = {
   ],
   collect: [
     'trace-analyze collect --pid 1234 --out snapshots --duration 10m',
-    'trace-analyze collect --out snapshots --interval 2s -- uvicorn app:app --workers 4',
+    'trace-analyze collect --out run.tar.gz --interval 2s -- uvicorn app:app --workers 4',
   ],
   pull: [
     'trace-analyze pull --url http://localhost:9090 --match \'process_cpu_seconds_total{job="web"}\' --start 2026-11-27T13:00:00Z --end 4h --out incident.json.gz',
@@ -50,6 +51,8 @@ export const EXIT_CODES: readonly (readonly [number, string])[] = [
     2,
     'usage error: unknown command or option, a bad option value (--baseline, --ready or --phase naming no deployment too), unsupported PromQL',
   ],
+  [130, 'stopped by SIGINT (Ctrl-C): what the command was doing is rolled back and removed'],
+  [143, 'stopped by SIGTERM, likewise'],
 ];
 
 export function examplesHelp(examples: readonly string[]): string {

@@ -1,16 +1,24 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { detect, FORMATS, importPath } from '../importers/index.js';
+import { detect, importPath } from '../importers/index.js';
 import { openSource } from '../importers/source.js';
 import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat, type ReportOptions } from '../report/report.js';
 import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../report/timeline.js';
 import { TraceDatabase } from '../store/database.js';
+import { onInterrupt } from './interrupt.js';
+import { terminalSafe } from './output.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
+import {
+  applyStartOptions,
+  checkDistinctNames,
+  deploymentsIn,
+  type OneShotDeployment,
+} from './report-inputs.js';
 import { VERSION } from './version.js';
 
 interface ReportCliOptions {
@@ -22,6 +30,7 @@ interface ReportCliOptions {
   notebook?: string;
   ready: string[];
   phase: string[];
+  start: string[];
 }
 
 export function registerReport(program: Command): void {
@@ -31,11 +40,14 @@ export function registerReport(program: Command): void {
       'write the deployment comparison (HTML, Markdown or JSON) from a database or, in one shot, from folders',
     )
     .argument(
-      '[folders...]',
-      'one shot: each subfolder of a folder is a deployment; every file inside is imported',
+      '[path...]',
+      'one shot: a deployment folder (or file, e.g. collect --out run.tar.gz), or a folder of deployment folders; every file inside is imported',
     )
     .option('--db <file>', 'report on this database (opened read-only)')
-    .option('-o, --output <file>', 'write the report here (default: standard output)')
+    .option(
+      '-o, --output <file>',
+      'write the report here; - is standard output (default: standard output, or report.<format> in the current folder when that is a terminal)',
+    )
     .option('--baseline <name>', 'deployment the others are compared with (default: the first imported)')
     .option('--format <fmt>', 'html, md or json', 'html')
     .option('--title <text>', 'title of the report (default: the notebook title)')
@@ -52,11 +64,19 @@ export function registerReport(program: Command): void {
       collect,
       [],
     )
-    .action(async (folders: string[], options: ReportCliOptions) => {
+    .option(
+      '--start <[deployment=]time>',
+      "one shot: when the deployment's psrecord logs (and scrapes without times) started; repeatable",
+      collect,
+      [],
+    )
+    .action(async (paths: string[], options: ReportCliOptions) => {
       if (!(REPORT_FORMATS as readonly string[]).includes(options.format))
         throw new UsageError(msg.unknownFormat('--format', options.format, REPORT_FORMATS));
-      if (options.db !== undefined && folders.length > 0) throw new UsageError(msg.reportDbAndPaths());
-      if (options.db === undefined && folders.length === 0) throw new UsageError(msg.reportNothingToRead());
+      if (options.db !== undefined && paths.length > 0) throw new UsageError(msg.reportDbAndPaths());
+      if (options.db === undefined && paths.length === 0) throw new UsageError(msg.reportNothingToRead());
+      if (options.db !== undefined && options.start.length > 0) throw new UsageError(msg.reportStartWithDb());
+      const output = outputPath(options.output, options.format);
       const settings: ReportSettings = {
         format: options.format as ReportFormat,
         notebookPath: options.notebook,
@@ -74,12 +94,12 @@ export function registerReport(program: Command): void {
           db.close();
         }
       } else {
-        text = await reportOnFolders(folders, settings);
+        text = await reportOnFolders(paths, settings, options.start);
       }
-      if (options.output === undefined) process.stdout.write(text);
+      if (output === undefined) process.stdout.write(text);
       else {
-        writeFileSync(options.output, text);
-        process.stderr.write(`${msg.reportWritten(options.output, Buffer.byteLength(text))}\n`);
+        writeOutput(output, text);
+        process.stderr.write(`${msg.reportWritten(output.path, Buffer.byteLength(text))}\n`);
       }
     });
 }
@@ -104,13 +124,19 @@ function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFac
 }
 
 /**
- * One shot: imports each subfolder of each folder as a deployment into a temporary database
- * (deleted afterwards) and renders the report. An experiment's folder (with timeline.json)
- * gives its completed runs as deployments, and their phases and ready times from the
- * timeline — unless --phase / --ready are given, which then replace the timeline's.
+ * One shot: imports each deployment (report-inputs.ts) into a temporary database, deleted
+ * afterwards — also on Ctrl-C or SIGTERM, which stop the import or the query running (a second
+ * one removes it at once) — and renders the report. An experiment's folder (with
+ * timeline.json) gives its completed runs as deployments, and their phases and ready times from
+ * the timeline — unless --phase / --ready are given, which then replace the timeline's.
+ * `starts`: --start <deployment>=<time> options, placing psrecord logs.
  */
-export async function reportOnFolders(folders: string[], settings: ReportSettings): Promise<string> {
-  const deployments: ExperimentFolder['deployments'] = [];
+export async function reportOnFolders(
+  folders: string[],
+  settings: ReportSettings,
+  starts: readonly string[] = [],
+): Promise<string> {
+  const deployments: (ExperimentFolder['deployments'][number] & OneShotDeployment)[] = [];
   const timelinePhases: PhaseSpec[] = [];
   const timelineReady: ReadySpec[] = [];
   const facts = new Map<string, RunFacts>();
@@ -124,18 +150,10 @@ export async function reportOnFolders(folders: string[], settings: ReportSetting
       for (const [name, f] of experiment.facts) facts.set(name, f);
       continue;
     }
-    let entries: string[];
-    try {
-      if (!statSync(folder).isDirectory()) throw new CliError(msg.reportNoSubfolders(folder));
-      entries = readdirSync(folder).sort();
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw new CliError(msg.fileNotFound(folder));
-    }
-    const subfolders = entries.filter((e) => !e.startsWith('.') && statSync(join(folder, e)).isDirectory());
-    if (subfolders.length === 0) throw new CliError(msg.reportNoSubfolders(folder));
-    for (const name of subfolders) deployments.push({ name: basename(name), path: join(folder, name) });
+    deployments.push(...(await deploymentsIn(folder)));
   }
+  checkDistinctNames(deployments);
+  applyStartOptions(starts, deployments);
   const options = reportOptions(
     {
       ...settings,
@@ -145,11 +163,21 @@ export async function reportOnFolders(folders: string[], settings: ReportSetting
     facts.size > 0 ? facts : undefined,
   );
   const dir = mkdtempSync(join(tmpdir(), 'trace-analyze-report-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  const interrupt = onInterrupt(msg.reportInterrupted, removeDir);
   try {
     const db = await TraceDatabase.open(join(dir, 'report.duckdb'), { create: true });
+    const stop = () => db.interrupt();
+    interrupt.signal.addEventListener('abort', stop);
     try {
       for (const d of deployments) {
-        const { skipped } = await importPath(db, d.path, { deployment: d.name, format: 'auto' });
+        const { skipped } = await importPath(db, d.path, {
+          deployment: d.name,
+          format: 'auto',
+          start: d.start,
+          signal: interrupt.signal,
+        });
+        const skippedNames = skipped.map((f) => relative(d.path, f));
         if (d.load) {
           // an experiment's load output, imported when a load-tool importer knows its format
           const importer = detect(await openSource(d.load.path));
@@ -158,17 +186,53 @@ export async function reportOnFolders(folders: string[], settings: ReportSetting
               deployment: d.name,
               format: importer.format,
               start: d.load.start,
+              signal: interrupt.signal,
             });
-          else skipped.push(d.load.path);
+          else skippedNames.push(d.load.path);
         }
-        for (const s of skipped) process.stderr.write(`${msg.reportSkipped(s, FORMATS)}\n`);
+        if (skippedNames.length > 0)
+          process.stderr.write(terminalSafe(`${msg.reportSkipped(d.path, skippedNames)}\n`));
       }
-      return await renderReport(db, options);
+      const text = await renderReport(db, options);
+      interrupt.signal.throwIfAborted();
+      return text;
+    } catch (e) {
+      // A query stopped by the interrupt fails with DuckDB's own error: report the interrupt.
+      interrupt.signal.throwIfAborted();
+      throw e;
     } finally {
+      interrupt.signal.removeEventListener('abort', stop);
       db.close();
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    interrupt.dispose();
+  }
+}
+
+/**
+ * Where the report goes: -o's file; standard output for a pipe (or -o -); on a terminal, which
+ * 1.2 MB of HTML would flood, `report.<format>` in the current folder, never over an existing file.
+ */
+function outputPath(
+  option: string | undefined,
+  format: string,
+): { path: string; exclusive: boolean } | undefined {
+  if (option === '-') return undefined;
+  if (option !== undefined) return { path: option, exclusive: false };
+  if (!process.stdout.isTTY) return undefined;
+  const path = `report.${format}`;
+  if (existsSync(path)) throw new CliError(msg.reportDefaultExists(path));
+  return { path, exclusive: true };
+}
+
+function writeOutput(output: { path: string; exclusive: boolean }, text: string): void {
+  try {
+    writeFileSync(output.path, text, { flag: output.exclusive ? 'wx' : 'w' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new CliError(msg.reportDefaultExists(output.path));
+    throw e;
   }
 }
 

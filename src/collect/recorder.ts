@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { hostFacts, isAlive, takeSnapshot } from './snapshot.js';
+import { openSink } from './sink.js';
+import { hostFacts, isAlive, readSnapshot } from './snapshot.js';
 
 /**
  * The recorder behind `trace-analyze collect`: a snapshot every interval (aligned to the
@@ -17,7 +17,10 @@ import { hostFacts, isAlive, takeSnapshot } from './snapshot.js';
 const STOP_GRACE_MS = 10_000;
 
 export interface RecordOptions {
+  /** A folder, or a file ending in .tar.gz / .tgz (sink.ts). */
   out: string;
+  /** Add to a folder that already holds snapshots. */
+  append?: boolean;
   intervalMs: number;
   durationMs?: number;
   pid?: number;
@@ -38,7 +41,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   if (!existsSync(`${proc}/self/stat`)) throw new CliError(msg.collectNotLinux());
   if (options.pid !== undefined && !isAlive(options.pid, proc))
     throw new CliError(msg.collectNoProcess(options.pid));
-  await mkdir(options.out, { recursive: true });
+  const sink = await openSink(options.out, options.append ?? false);
   const facts = hostFacts(proc);
 
   let child: ChildProcess | undefined;
@@ -62,6 +65,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   let stopReason: string | undefined;
   const root = options.pid ?? child?.pid;
   if (root === undefined) {
+    await sink.close();
     await childDone;
     throw new CliError(msg.cannotRead(options.command!.join(' '), stopReason ?? 'could not start'));
   }
@@ -83,7 +87,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     ticker = everyInterval(
       options.intervalMs,
       async () => {
-        await takeSnapshot(options.out, root, facts, proc);
+        await sink.write(readSnapshot(root, facts, proc));
         snapshots++;
       },
       () =>
@@ -95,6 +99,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await sink.close();
   }
   const cpu = process.cpuUsage(cpuStart);
   if (child && !childExited) {

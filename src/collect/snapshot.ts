@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CGROUP_FILES } from '../importers/cgroup-files.js';
 import { parseProcStat } from '../importers/procfs-files.js';
 
@@ -11,9 +11,9 @@ import { parseProcStat } from '../importers/procfs-files.js';
  *   <out>/<unix_ms>/proc/<pid>/{stat,status,smaps_rollup,cmdline,io}
  *   <out>/<unix_ms>/cgroup/{cpu.max,cpu.stat,memory.current,...}   the root's cgroup v2 files
  * for a root pid and all its descendants. Files are byte-for-byte copies; a file that cannot
- * be read (process gone, permission) is left out, never written empty. The snapshot is
- * written under a hidden name and renamed when complete, so a reader (or an interrupted run)
- * never sees half a snapshot.
+ * be read (process gone, permission) is left out, never written empty. A snapshot is read
+ * whole, then written: into a folder under a hidden name renamed when complete, so a reader
+ * (or an interrupted run) never sees half a snapshot, or as entries of a .tar.gz (sink.ts).
  */
 
 const PROCESS_FILES = ['stat', 'status', 'smaps_rollup', 'cmdline', 'io'] as const;
@@ -132,40 +132,34 @@ export function cgroupOf(pid: number, proc = '/proc'): { path: string; dir: stri
   return undefined;
 }
 
-/** Copies a file the way `cat` does (bytes as read), or nothing when it cannot be read. */
-function copyIfReadable(from: string, to: string): void {
+/** One snapshot: when it started and its files, by path below the snapshot folder (`proc/1/stat`). */
+export interface Snapshot {
+  start: number;
+  files: Map<string, Buffer>;
+}
+
+/** A file's bytes as read (/proc files report size 0, so they are read, not copied by size), or undefined. */
+function readIfReadable(path: string): Buffer | undefined {
   try {
-    // /proc files report size 0, so read them rather than copy by size
-    writeFileSync(to, readFileSync(from));
+    return readFileSync(path);
   } catch {
-    rmSync(to, { force: true });
+    return undefined;
   }
 }
 
-/** Takes one snapshot of `root` and its descendants into `<out>/<unix_ms>`; returns that folder. */
-export async function takeSnapshot(
-  out: string,
-  root: number,
-  facts: HostFacts,
-  proc = '/proc',
-): Promise<string> {
+/** Reads one snapshot of `root` and its descendants (small: about 90 files of a few kB for 16 workers). */
+export function readSnapshot(root: number, facts: HostFacts, proc = '/proc'): Snapshot {
   const start = Date.now();
-  const partial = join(out, `.${start}.partial`);
-  mkdirSync(join(partial, 'proc'), { recursive: true });
-  for (const pid of processTree(root, proc)) {
-    const dir = join(partial, 'proc', String(pid));
-    mkdirSync(dir, { recursive: true });
-    for (const f of PROCESS_FILES) copyIfReadable(join(proc, String(pid), f), join(dir, f));
-    if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true }); // vanished meanwhile
-  }
-  for (const f of HOST_FILES) copyIfReadable(join(proc, f), join(partial, 'proc', f));
+  const files = new Map<string, Buffer>();
+  const take = (from: string, to: string) => {
+    const data = readIfReadable(from);
+    if (data) files.set(to, data);
+  };
+  for (const pid of processTree(root, proc))
+    for (const f of PROCESS_FILES) take(join(proc, String(pid), f), `proc/${pid}/${f}`);
+  for (const f of HOST_FILES) take(join(proc, f), `proc/${f}`);
   const cgroup = cgroupOf(root, proc);
-  if (cgroup) {
-    mkdirSync(join(partial, 'cgroup'));
-    for (const f of CGROUP_FILES) copyIfReadable(join(cgroup.dir, f), join(partial, 'cgroup', f));
-    if (readdirSync(join(partial, 'cgroup')).length === 0)
-      rmSync(join(partial, 'cgroup'), { recursive: true });
-  }
+  if (cgroup) for (const f of CGROUP_FILES) take(join(cgroup.dir, f), `cgroup/${f}`);
   const meta = [
     `hostname=${facts.hostname}`,
     `clk_tck=${facts.clkTck}`,
@@ -176,8 +170,18 @@ export async function takeSnapshot(
     'recorder=trace-analyze collect',
     ...(cgroup ? [`cgroup=${cgroup.path}`] : []),
   ];
-  writeFileSync(join(partial, 'meta'), `${meta.join('\n')}\n`);
-  const final = join(out, String(start));
+  // meta first: an archive's first entry then names the layout (what detection reads).
+  return { start, files: new Map([['meta', Buffer.from(`${meta.join('\n')}\n`)], ...files]) };
+}
+
+/** Writes a snapshot into `<out>/<unix_ms>`: under a hidden name, renamed when complete. */
+export function writeSnapshotFolder(out: string, snapshot: Snapshot): string {
+  const partial = join(out, `.${snapshot.start}.partial`);
+  for (const [name, data] of snapshot.files) {
+    mkdirSync(dirname(join(partial, name)), { recursive: true });
+    writeFileSync(join(partial, name), data);
+  }
+  const final = join(out, String(snapshot.start));
   renameSync(partial, final);
   return final;
 }

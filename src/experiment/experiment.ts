@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as msg from '../base/messages.js';
 import { everyInterval } from '../collect/recorder.js';
-import { hostFacts, takeSnapshot } from '../collect/snapshot.js';
+import { hostFacts, readSnapshot, writeSnapshotFolder } from '../collect/snapshot.js';
 import { hostPort, portInUse, waitReady } from './http.js';
 import { runBuiltinLoad, runCommandLoad, type LoadRecord, type LoadSpec } from './load.js';
 import {
@@ -287,7 +287,7 @@ function recordSnapshots(out: string, root: number, intervalMs: number): { stop:
   let stopping = false;
   const ticker = everyInterval(
     intervalMs,
-    () => takeSnapshot(out, root, facts).then(() => undefined),
+    async () => void writeSnapshotFolder(out, readSnapshot(root, facts)),
     () => stopping,
   );
   let failure: unknown;

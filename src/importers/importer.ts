@@ -18,6 +18,11 @@ export interface ImportContext {
  */
 export interface Importer {
   readonly format: string;
+  /**
+   * Whether --start can place its samples (times relative to a start, or none at all): then the
+   * start is part of the import's identity (src/store/loader.ts).
+   */
+  readonly readsStart?: boolean;
   detect(source: Source): boolean;
   parse(source: Source, context: ImportContext): AsyncIterable<ImportBatch>;
 }

@@ -55,6 +55,8 @@ export interface ImportOptions extends ImportContext {
   pool?: string;
   /** --pid-label: the label that carries a pid. */
   pidLabel?: string;
+  /** Aborted (Ctrl-C): the import in progress stops and rolls back. */
+  signal?: AbortSignal;
   /** Called with (bytes read, total bytes) while a file is read. */
   progress?: (done: number, total: number) => void;
 }
@@ -123,6 +125,8 @@ async function importSource(
         sha256,
         pool: options.pool,
         pidLabel: options.pidLabel,
+        start: importer.readsStart ? options.start : undefined,
+        signal: options.signal,
       },
       importer.parse(source, context),
     );

@@ -22,6 +22,7 @@ import { openSource, type FileSource, type Source } from './source.js';
  */
 export const promText: Importer = {
   format: 'prom-text',
+  readsStart: true,
   detect(source: Source): boolean {
     if (source.kind === 'dir') return isScrapeFolder(source.entries);
     return looksLikeExposition(source.head);

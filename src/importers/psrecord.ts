@@ -81,6 +81,7 @@ interface Row {
 
 export const psrecord: Importer = {
   format: 'psrecord',
+  readsStart: true,
 
   detect(source: Source): boolean {
     if (source.kind !== 'file') return false;
@@ -106,7 +107,7 @@ export const psrecord: Importer = {
     let start = context.start;
     if (start === undefined) {
       start = Math.round(source.mtimeMs - last * 1000);
-      warnings.push(msg.psrecordStartFromMtime(new Date(start).toISOString()));
+      warnings.push(msg.psrecordStartFromMtime(new Date(start).toISOString(), context.deployment));
     }
 
     const file = basename(source.path);

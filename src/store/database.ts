@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
@@ -152,8 +152,61 @@ export class TraceDatabase {
     }
   }
 
+  /** Stops the statement running now (it fails with DuckDB's interrupt error). */
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+
+  /**
+   * Rewrites a closed database file without its free blocks. DuckDB reuses the blocks a
+   * rolled-back import wrote, but never gives them back to the file system: a cancelled import of
+   * 1 GB would leave the file 1 GB larger. COPY FROM DATABASE writes only what is committed (every
+   * table, view and constraint) into a new file beside it, which then replaces the old one; an
+   * interruption before the rename leaves the old file as it was. Another process holding the
+   * file makes it fail (DuckDB's lock).
+   */
+  static async compact(path: string): Promise<void> {
+    const copy = compactCopyPath(path);
+    rmSync(copy, { force: true });
+    const instance = await duckdb.DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      await connection.run(
+        `ATTACH ${sqlText(path)} AS old (READ_ONLY); ATTACH ${sqlText(copy)} AS new;
+         COPY FROM DATABASE old TO new; DETACH new`,
+      );
+      // Renamed while the old file is still attached: its lock keeps any writer out until the
+      // new file is in place, so nothing written meanwhile can be lost.
+      chmodSync(copy, statSync(path).mode);
+      renameSync(copy, path);
+    } catch (e) {
+      rmSync(copy, { force: true });
+      throw e;
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  /** Bytes of the file DuckDB holds free (written once, reusable, not given back). */
+  async freeBytes(): Promise<number> {
+    const [row] = await this.rowsJS(
+      `SELECT free_blocks * block_size AS free FROM pragma_database_size() WHERE database_name = current_database()`,
+    );
+    return Number(row?.free ?? 0);
+  }
+}
+
+/** Where compact() writes the new file: beside the database, so the rename is atomic. */
+export function compactCopyPath(path: string): string {
+  return `${path}.compact-${process.pid}`;
+}
+
+function sqlText(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }

@@ -32,6 +32,13 @@ export interface ImportMeta {
   pool?: string;
   /** --pid-label: the label that carries a pid in series that belong to one process. */
   pidLabel?: string;
+  /**
+   * --start (unix ms) when the format places its samples by it: part of the import's identity,
+   * so the same bytes at another start are another import.
+   */
+  start?: number;
+  /** Aborted (Ctrl-C): the import stops at the next batch and rolls back. */
+  signal?: AbortSignal;
 }
 
 export type ImportResult =
@@ -48,7 +55,8 @@ export function seriesKey(metric: string, labels: Record<string, string>): strin
 
 /**
  * Loads one import's batches into the database in a single transaction: it lands whole or
- * not at all. Identical content (same sha256) already imported into the deployment is a no-op.
+ * not at all. Identical content (same sha256 and --start) already imported into the deployment
+ * is a no-op.
  */
 export async function loadImport(
   db: TraceDatabase,
@@ -56,14 +64,19 @@ export async function loadImport(
   batches: AsyncIterable<ImportBatch>,
 ): Promise<ImportResult> {
   if (typeof meta.sha256 === 'string') {
-    const previous = await previousImport(db, meta.deployment, meta.sha256);
+    const previous = await previousImport(db, meta, meta.sha256);
     if (previous !== undefined) return { status: 'noop', importId: previous };
   }
+  meta.signal?.throwIfAborted();
   try {
     return await db.transaction(async () => {
       const writer = await ImportWriter.begin(db, meta);
       try {
-        for await (const batch of batches) await writer.add(batch);
+        for await (const batch of batches) {
+          meta.signal?.throwIfAborted();
+          await writer.add(batch);
+        }
+        meta.signal?.throwIfAborted();
         return await writer.finish();
       } finally {
         await writer.cleanUp();
@@ -77,12 +90,27 @@ export async function loadImport(
 
 async function previousImport(
   db: TraceDatabase,
-  deployment: string,
+  meta: ImportMeta,
+  sha256: string,
+): Promise<number | undefined> {
+  const rows = await db.rows(
+    `SELECT import_id FROM imports
+     WHERE deployment = $d AND sha256 = $h AND start_ts IS NOT DISTINCT FROM $s
+     ORDER BY import_id LIMIT 1`,
+    { d: meta.deployment, h: sha256, s: meta.start ?? null },
+  );
+  return rows.length > 0 ? Number(rows[0]!.import_id) : undefined;
+}
+
+/** An earlier import of the same bytes into the deployment at another --start (or none). */
+async function otherPlacement(
+  db: TraceDatabase,
+  meta: ImportMeta,
   sha256: string,
 ): Promise<number | undefined> {
   const rows = await db.rows(
     `SELECT import_id FROM imports WHERE deployment = $d AND sha256 = $h ORDER BY import_id LIMIT 1`,
-    { d: deployment, h: sha256 },
+    { d: meta.deployment, h: sha256 },
   );
   return rows.length > 0 ? Number(rows[0]!.import_id) : undefined;
 }
@@ -330,7 +358,7 @@ class ImportWriter {
   private async checkNotImported(sha256: string): Promise<void> {
     this.sha256Checked = true;
     await this.inserting; // one statement at a time on the connection
-    const previous = await previousImport(this.db, this.meta.deployment, sha256);
+    const previous = await previousImport(this.db, this.meta, sha256);
     if (previous !== undefined) throw new AlreadyImported(previous);
   }
 
@@ -349,11 +377,14 @@ class ImportWriter {
       pidLabel: this.meta.pidLabel,
       pool: this.meta.pool,
     });
+    const placed = await otherPlacement(this.db, this.meta, sha256);
+    if (placed !== undefined) this.warnings.push(msg.importOtherStart(placed, this.meta.deployment));
     // A well-formed input that holds nothing (an exposition of no metrics, an empty query result)
     // lands, so the import is on record; the warning keeps it from passing for data.
     if (this.samples === 0) this.warnings.push(msg.importNoSamples());
     await this.db.run(
-      `INSERT INTO imports VALUES ($id, $deployment, $path, $format, $sha, $series, $samples, now()::TIMESTAMP, $warnings::VARCHAR[])`,
+      `INSERT INTO imports (import_id, deployment, path, format, sha256, series, samples, imported_at, warnings, start_ts)
+       VALUES ($id, $deployment, $path, $format, $sha, $series, $samples, now()::TIMESTAMP, $warnings::VARCHAR[], $start)`,
       {
         id: this.importId,
         deployment: this.meta.deployment,
@@ -363,6 +394,7 @@ class ImportWriter {
         series: this.touched.size,
         samples: this.samples,
         warnings: JSON.stringify(this.warnings),
+        start: this.meta.start ?? null,
       },
     );
     return {

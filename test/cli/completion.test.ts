@@ -98,7 +98,8 @@ describe('trace-analyze completion bash', () => {
       'samples',
       'samples.txt',
     ]);
-    expect(bashComplete('trace-analyze report sam')).toEqual(['samples']);
+    // report's paths are deployment folders or files (collect --out run.tar.gz).
+    expect(bashComplete('trace-analyze report sam')).toEqual(['sample.duckdb', 'samples', 'samples.txt']);
     expect(bashComplete('trace-analyze export --db sample.duckdb --out sam')).toEqual(['samples']);
     expect(bashComplete('trace-analyze import --db x --deployment d sam')).toEqual([
       'sample.duckdb',

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as msg from '../../src/base/messages.js';
-import { FORMATS } from '../../src/importers/index.js';
 import { MODES, ROOT, tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { promNumber, readPromBody, type PromSeries } from '../helpers/prom.js';
@@ -197,19 +196,22 @@ describe('trace-analyze report: one shot, files and errors', () => {
     mkdirSync(scratch);
     const r = await cliAsync(['report', capture, '--format', 'json'], { env: { TMPDIR: scratch } });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(msg.reportSkipped(join(capture, 'a-fork/notes.txt'), FORMATS));
+    expect(r.stderr).toContain(msg.reportSkipped(join(capture, 'a-fork'), ['notes.txt']));
+    expect(r.stderr).toContain(`${join(capture, 'a-fork')}: skipped 1 file in no known format (notes.txt)`);
     const json = JSON.parse(r.stdout) as JsonReport;
     expect(json.deployments.map((d) => d.name)).toEqual(['a-fork', 'b-spawn']);
     expect(readdirSync(scratch)).toEqual([]);
   });
 
-  it('usage errors exit 2; a folder without subfolders exits 1 naming it', async () => {
+  it('usage errors exit 2; a folder of nothing known exits 1 naming it', async () => {
     expect((await cliAsync(['report'])).status).toBe(2);
     expect((await cliAsync(['report', SAMPLES, '--db', DB])).status).toBe(2);
     expect((await cliAsync(['report', '--db', DB, '--format', 'pdf'])).status).toBe(2);
-    const flat = await cliAsync(['report', join(SAMPLES, 'gunicorn')]);
+    const empty = join(tmp.dir, 'empty');
+    mkdirSync(empty);
+    const flat = await cliAsync(['report', empty]);
     expect(flat.status).toBe(1);
-    expect(flat.stderr).toContain(msg.reportNoSubfolders(join(SAMPLES, 'gunicorn')));
+    expect(flat.stderr).toContain(msg.reportNothingRecognised(empty));
     expect((await cliAsync(['report', '--db', join(tmp.dir, 'missing.duckdb')])).status).toBe(1);
   });
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cgroupOf, hostFacts, takeSnapshot } from '../../src/collect/snapshot.js';
+import { cgroupOf, hostFacts, readSnapshot, writeSnapshotFolder } from '../../src/collect/snapshot.js';
 import { importPath } from '../../src/importers/index.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { cli, ROOT, tempDir } from '../helpers/cli.js';
@@ -50,7 +50,7 @@ describe('collect finds the server cgroup from /proc/<pid>/cgroup and mountinfo'
     );
     expect(cgroupOf(4242, host.proc)).toEqual({ path: '/kubepods/pod1/web', dir: host.dir });
     const out = join(tmp.dir, 'hybrid-out');
-    const snap = await takeSnapshot(out, 4242, facts, host.proc);
+    const snap = writeSnapshotFolder(out, readSnapshot(4242, facts, host.proc));
     expect(readdirSync(join(snap, 'cgroup')).sort()).toEqual(['cpu.max', 'cpu.stat', 'memory.current']);
     for (const f of ['cpu.max', 'cpu.stat', 'memory.current'])
       expect(readFileSync(join(snap, 'cgroup', f), 'utf8')).toBe(readFileSync(join(host.dir, f), 'utf8'));
@@ -70,7 +70,7 @@ describe('collect finds the server cgroup from /proc/<pid>/cgroup and mountinfo'
   it('no cgroup2 mount, or no "0::" line: no cgroup folder, nothing else changes', async () => {
     const host = fakeHost('v1only', () => '', '0::/x', 'x');
     expect(cgroupOf(4242, host.proc)).toBeUndefined();
-    const snap = await takeSnapshot(join(tmp.dir, 'v1only-out'), 4242, facts, host.proc);
+    const snap = writeSnapshotFolder(join(tmp.dir, 'v1only-out'), readSnapshot(4242, facts, host.proc));
     expect(existsSync(join(snap, 'cgroup'))).toBe(false);
     expect(readFileSync(join(snap, 'meta'), 'utf8')).not.toContain('cgroup=');
     const noLine = fakeHost('noline', (m) => `41 31 0:38 / ${m} rw - cgroup2 cgroup2 rw`, '2:memory:/x', 'x');

@@ -99,10 +99,40 @@ describe('psrecord on the real capture', () => {
     const last = Number(rows.at(-1)![0]);
     const start = Math.round(statSync(path).mtimeMs - last * 1000);
     expect(r.status === 'imported' && r.warnings).toEqual([
-      msg.psrecordStartFromMtime(new Date(start).toISOString()),
+      msg.psrecordStartFromMtime(new Date(start).toISOString(), 'g'),
     ]);
+    // The warning names the options that exist: import's --start and the one-shot report's.
+    expect(r.status === 'imported' && r.warnings[0]).toContain(
+      'import --start <time>, or report --start g=<time>',
+    );
     const [first] = await db.rowsJS(`SELECT min(ts) AS ts FROM samples`);
     expect(Number(first!.ts)).toBe(start + Math.round(Number(rows[0]![0]) * 1000));
+    db.close();
+  });
+
+  it('--start makes another import of the same bytes; the same --start again is a no-op', async () => {
+    const db = await TraceDatabase.open(':memory:');
+    const path = join(CAPTURE, 'modes', 'gunicorn', 'psrecord.log');
+    const rows = rawRows(path).rows;
+    const first = await importPath(db, path, { deployment: 'g' });
+    expect(first.outcomes[0]!.result.status).toBe('imported');
+    const start = Date.parse('2031-01-01T00:00:00Z'); // after the first import (placed by mtime)
+    const placed = (await importPath(db, path, { deployment: 'g', start })).outcomes[0]!.result;
+    expect(placed.status).toBe('imported');
+    expect(placed.status === 'imported' && placed.warnings).toEqual([msg.importOtherStart(1, 'g')]);
+    const again = (await importPath(db, path, { deployment: 'g', start })).outcomes[0]!.result;
+    expect(again).toEqual({ status: 'noop', importId: 2 });
+    const unplaced = (await importPath(db, path, { deployment: 'g' })).outcomes[0]!.result;
+    expect(unplaced).toEqual({ status: 'noop', importId: 1 });
+    const [imp] = await db.rowsJS(`SELECT start_ts FROM imports WHERE import_id = 2`);
+    expect(Number(imp!.start_ts)).toBe(start);
+    // The second import's samples sit at --start plus the elapsed times of the log.
+    const ts = await db.rowsJS(
+      `SELECT min(ts) AS lo, max(ts) AS hi FROM samples JOIN series USING (series_id) WHERE ts >= $s`,
+      { s: start },
+    );
+    expect(Number(ts[0]!.lo)).toBe(start + Math.round(Number(rows[0]![0]) * 1000));
+    expect(Number(ts[0]!.hi)).toBe(start + Math.round(Number(rows.at(-1)![0]) * 1000));
     db.close();
   });
 });

@@ -3,13 +3,14 @@
  * leaves a database that opens, holds no part of that import, and takes the same import again.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readlinkSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writePromJson } from '../../bench/generate.js';
 import { importPath } from '../../src/importers/index.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { CAPTURE, ROOT, cli, tempDir } from '../helpers/cli.js';
+import { readOffset, sleep } from '../helpers/child.js';
 import { contentHash } from '../helpers/db.js';
 
 const tmp = tempDir();
@@ -17,28 +18,6 @@ afterAll(tmp.cleanup);
 
 const SERIES = 300;
 const POINTS = 10_000;
-
-/** Read offset of the child's open descriptor on `file` (from /proc/<pid>/fdinfo), or undefined. */
-function readOffset(pid: number, file: string): number | undefined {
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      let target = '';
-      try {
-        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      if (target !== file) continue;
-      const pos = /^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-      if (pos) return Number(pos[1]);
-    }
-  } catch {
-    // The process is gone.
-  }
-  return undefined;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('crash safety', () => {
   it.skipIf(process.platform !== 'linux')(

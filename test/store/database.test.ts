@@ -1,3 +1,4 @@
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/base/errors.js';
@@ -5,6 +6,7 @@ import * as msg from '../../src/base/messages.js';
 import { importPath } from '../../src/importers/index.js';
 import { SCHEMA_VERSION, TraceDatabase } from '../../src/store/database.js';
 import { CAPTURE, tempDir } from '../helpers/cli.js';
+import { contentHash } from '../helpers/db.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -89,13 +91,53 @@ describe('database', () => {
     try {
       await expect(
         db.transaction(async () => {
-          await db.run(`INSERT INTO imports VALUES (1, 'd', 'p', 'f', 'h', 0, 0, now()::TIMESTAMP, [])`);
+          await db.run(
+            `INSERT INTO imports VALUES (1, 'd', 'p', 'f', 'h', 0, 0, now()::TIMESTAMP, [], NULL)`,
+          );
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
       expect(await db.rowsJS(`SELECT count(*)::INTEGER AS n FROM imports`)).toEqual([{ n: 0 }]);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('database compaction', () => {
+  it('compact() gives back the blocks a rolled-back transaction wrote, keeping content, schema and mode', async () => {
+    const path = join(tmp.dir, 'compact.duckdb');
+    const db = await TraceDatabase.open(path, { create: true });
+    await importPath(db, FILE, { deployment: 'd' });
+    await db.run('CHECKPOINT');
+    const size = statSync(path).size;
+    const content = await contentHash(db);
+    const schema = await db.rowsJS(`SELECT type, name, sql FROM sqlite_master ORDER BY ALL`);
+    // What a cancelled import leaves: blocks written by a transaction that then rolled back.
+    await expect(
+      db.transaction(async () => {
+        // Large enough that DuckDB writes the rows to the file before the commit.
+        await db.run(`INSERT INTO samples SELECT 1, i, random() FROM range(4000000) t(i)`);
+        throw new Error('cancelled');
+      }),
+    ).rejects.toThrow('cancelled');
+    expect(await db.freeBytes()).toBeGreaterThan(0);
+    db.close();
+    const grown = statSync(path).size;
+    expect(grown).toBeGreaterThan(size + 4 * 1024 * 1024);
+    chmodSync(path, 0o640);
+
+    await TraceDatabase.compact(path);
+    expect(statSync(path).size).toBeLessThanOrEqual(size);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(readdirSync(tmp.dir).filter((n) => n.startsWith('compact.duckdb.'))).toEqual([]);
+    const again = await TraceDatabase.open(path);
+    try {
+      expect(await contentHash(again)).toBe(content);
+      expect(await again.rowsJS(`SELECT type, name, sql FROM sqlite_master ORDER BY ALL`)).toEqual(schema);
+      expect(await again.freeBytes()).toBe(0);
+    } finally {
+      again.close();
     }
   });
 });
