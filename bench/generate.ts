@@ -176,7 +176,7 @@ interface SimProcess {
 }
 
 /**
- * Writes a /proc snapshot set in the layout of DESIGN.md (`<root>/<unix_ms>/meta`,
+ * Writes a /proc snapshot set in the layout of docs/design.md (`<root>/<unix_ms>/meta`,
  * `proc/{stat,meminfo,uptime}`, `proc/<pid>/{stat,status,smaps_rollup,cmdline,io}`), with file
  * contents shaped like the real capture's (test/fixtures/real-capture-1/procsnap). Every
  * `restartEvery` snapshots one worker is replaced by a new pid, as after a crash.

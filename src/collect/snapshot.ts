@@ -6,7 +6,7 @@ import { CGROUP_FILES } from '../importers/cgroup-files.js';
 import { parseProcStat } from '../importers/procfs-files.js';
 
 /**
- * One /proc snapshot in the layout of DESIGN.md (what the procfs importer reads):
+ * One /proc snapshot in the layout of docs/design.md (what the procfs importer reads):
  *   <out>/<unix_ms>/meta, <out>/<unix_ms>/proc/{stat,meminfo,uptime},
  *   <out>/<unix_ms>/proc/<pid>/{stat,status,smaps_rollup,cmdline,io}
  *   <out>/<unix_ms>/cgroup/{cpu.max,cpu.stat,memory.current,...}   the root's cgroup v2 files

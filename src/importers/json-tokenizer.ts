@@ -57,7 +57,7 @@ const BACKSLASH = 0x5c;
 
 /**
  * A push tokenizer for JSON that never holds more than the current token: memory stays flat
- * however large the file (DESIGN.md: 1 GB exports, never JSON.parse the whole file).
+ * however large the file (docs/design.md, input formats: 1 GB exports, never JSON.parse the whole file).
  * Feed it chunks with write(); call end() at the end of input.
  */
 export class JsonTokenizer {

@@ -11,6 +11,6 @@ export function kindFromName(metric: string): MetricKind {
   return KNOWN_GAUGES.test(metric) ? 'gauge' : 'unknown';
 }
 
-/** Gauges of the exporters this tool knows (DESIGN.md's sources), whose names carry no suffix convention. */
+/** Gauges of the exporters this tool knows (docs/design.md's known sources), whose names carry no suffix convention. */
 const KNOWN_GAUGES =
   /^(process_(resident_memory|virtual_memory|virtual_memory_max|pss|pss_anon|pss_file|pss_shmem|uss|shared|swap|swap_pss)_bytes|process_(open_fds|max_fds|threads|start_time_seconds)|process_tree_(cpu_cores|resident_memory_bytes|virtual_memory_bytes)|namedprocess_namegroup_(memory_bytes|num_procs|num_threads|states|oldest_start_time_seconds|open_filedesc|worst_fd_ratio|threads_wchan)|node_memory_\w+_bytes|node_load(1|5|15)|container_memory_\w+|container_spec_\w+|up|scrape_\w+)$/;

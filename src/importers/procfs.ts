@@ -34,7 +34,7 @@ import type { DirSource, FileSource, Source } from './source.js';
 import { DEFAULT_TAR_LIMITS, readTar, tarNamesInHead } from './tar.js';
 
 /**
- * /proc snapshots (DESIGN.md layout), from a folder or a tar archive (gzip or not) read as a
+ * /proc snapshots (the layout in docs/design.md), from a folder or a tar archive (gzip or not) read as a
  * stream, never extracted:
  *   [<prefix>/]<unix_ms>/meta                     key=value: clk_tck, pagesize, hostname, ...
  *   [<prefix>/]<unix_ms>/proc/{stat,meminfo,uptime}

@@ -20,7 +20,7 @@ export interface EvalContext {
   rules: SemanticsRules;
   /** Restrict every selector to this deployment (--deployment). */
   deployment?: string;
-  /** Add each series' deployment as label `deployment` (DESIGN.md); off only for Prometheus' own test data. */
+  /** Add each series' deployment as label `deployment` (docs/design.md); off only for Prometheus' own test data. */
   deploymentLabel: boolean;
   /**
    * Range functions use promql_grid_windows (one sort, hash aggregates) when a sample falls in at

@@ -1,7 +1,7 @@
 import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 
-/** The Prometheus versions whose PromQL behaviour can be selected with --semantics (DESIGN.md). */
+/** The Prometheus versions whose PromQL behaviour can be selected with --semantics (docs/design.md). */
 export const SEMANTICS = ['prometheus-3', 'prometheus-2.51', 'prometheus-2.42'] as const;
 export type Semantics = (typeof SEMANTICS)[number];
 

@@ -1,5 +1,5 @@
 -- CPU: each process's own counter, reset-aware, then summed over processes — never sum then
--- rate (DESIGN.md, fact 3). A sample's increase is its value minus the previous one, or its
+-- rate (docs/design.md, design fact 3). A sample's increase is its value minus the previous one, or its
 -- whole value when it is lower (the counter restarted from 0, as Prometheus' increase() treats
 -- resets). A per-process counter starts at 0 when its process starts, so when the start is
 -- known (/proc's start time, process-exporter's oldest_start_time_seconds) and lies within the

@@ -1,4 +1,4 @@
--- Schema version 1: the canonical model of DESIGN.md. Table and column names are public
+-- Schema version 1: the canonical model of docs/design.md. Table and column names are public
 -- (users query them directly); change them only with a new migration.
 
 CREATE TABLE IF NOT EXISTS schema_meta (
