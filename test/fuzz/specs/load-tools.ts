@@ -133,14 +133,9 @@ export const k6Spec: FuzzSpec = {
     },
   ],
   valid: fc
-    .record({
-      count,
-      rate: fc.double({ min: 0.001, max: 1e6, noNaN: true }),
-      failed: count,
-      dist: percentiles,
-      avg: ms,
-    })
-    .map(({ count, rate, failed, dist, avg }) => {
+    .record({ run: countAndRate, failed: count, dist: percentiles, avg: ms })
+    .map(({ run, failed, dist, avg }) => {
+      const { requests: count, rate } = run;
       const trend: Record<string, number> = { avg, med: avg };
       for (const p of dist) trend[`p(${p})`] = avg;
       const doc = {
