@@ -1,13 +1,6 @@
+import { finite, isObject } from '../base/json.js';
 import type { Importer } from './importer.js';
-import {
-  finite,
-  headText,
-  isObject,
-  missingFigure,
-  summaryBatch,
-  summaryFile,
-  summaryJson,
-} from './load-summary.js';
+import { headText, missingFigure, summaryBatch, summaryFile, summaryJson } from './load-summary.js';
 
 /**
  * autocannon's result object as `autocannon --json` prints it (lib/run.js, the result): `url`,

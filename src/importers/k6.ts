@@ -1,8 +1,7 @@
+import { finite, isObject } from '../base/json.js';
 import type { Importer } from './importer.js';
 import {
-  finite,
   headText,
-  isObject,
   missingFigure,
   summaryBatch,
   summaryFile,

@@ -154,13 +154,3 @@ export function badLine(source: Source, line: TextLine, tool: string, expected: 
 export function missingFigure(source: Source, tool: string, figure: string): InputError {
   return new InputError(source.path, undefined, msg.loadMissing(tool, figure));
 }
-
-/** A JSON object (not an array, not null). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A finite JSON number, or undefined. */
-export function finite(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../base/errors.js';
+import { isObject } from '../base/json.js';
 import * as msg from '../base/messages.js';
 import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
 
@@ -115,8 +116,4 @@ export function readExperimentFolder(folder: string): ExperimentFolder | undefin
     });
   }
   return out;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
