@@ -216,21 +216,38 @@ SELECT deployment, start_ts, end_ts, seconds, cores_mean,
 FROM pool_window_stats
 WHERE kind = 'steady';
 
--- The whole window of each deployment (its span, pool_span): CPU-seconds (every process's
--- increases, counted from its start, and its reaped children's, in the grid's buckets: the
--- sum of what the charts show), mean cores over the span, p95 and peak of the buckets' cores;
--- and the memory peaks, taken over the steady state (startup and the stop excluded: pool_window_stats).
+-- The whole window of each deployment (its span, pool_span): CPU-seconds inside it, exact
+-- (every process's increases, counted from its start, and its reaped children's, split at the
+-- span's edges as for any window: pool_window_cpu; what a stopping master's last samples show
+-- after its last sign of life is outside), mean cores over the span, p95 and peak of the
+-- buckets' cores; and the memory peaks, taken over the steady state (startup and the stop
+-- excluded: pool_window_stats).
+CREATE OR REPLACE TEMP VIEW pool_span_window_series AS
+SELECT d.deployment AS window_id, c.series_id, d.start_ts AS a, d.end_ts AS b
+FROM pool_span d
+JOIN pool_cpu_series c USING (deployment);
+
 CREATE OR REPLACE TEMP VIEW pool_deployment_totals AS
-WITH cpu AS (
-    SELECT c.deployment, exact_sum(c.cores * (g.step_ms / 1000)) AS cpu_seconds,
-           quantile_cont(c.cores, 0.95) AS cores_p95, max(c.cores) AS cores_max
-    FROM pool_cpu c JOIN pool_grid g USING (deployment)
+WITH buckets AS (
+    SELECT deployment, quantile_cont(cores, 0.95) AS cores_p95, max(cores) AS cores_max
+    FROM pool_cpu
     GROUP BY ALL
+), tree AS (
+    -- a deployment without per-process CPU counters (psrecord only): its buckets' whole-tree cores
+    SELECT c.deployment, exact_sum(c.cores * (g.step_ms / 1000)) AS cpu_seconds
+    FROM pool_cpu c JOIN pool_grid g USING (deployment)
+    WHERE c.deployment NOT IN (SELECT deployment FROM pool_span_window_series)
+    GROUP BY ALL
+), cpu AS (
+    SELECT window_id AS deployment, cpu_seconds FROM pool_window_cpu('pool_span_window_series')
+    UNION ALL
+    SELECT deployment, cpu_seconds FROM tree
 )
 SELECT d.deployment, d.start_ts, d.end_ts, (d.end_ts - d.start_ts) / 1000 AS seconds,
        c.cpu_seconds, c.cpu_seconds / nullif((d.end_ts - d.start_ts) / 1000, 0) AS cores_mean,
-       c.cores_p95, c.cores_max,
+       b.cores_p95, b.cores_max,
        s.rss_bytes_peak, s.pss_bytes_peak, s.uss_bytes_peak, s.rss_bytes_at_pss_peak
 FROM pool_span d
 LEFT JOIN cpu c USING (deployment)
+LEFT JOIN buckets b USING (deployment)
 LEFT JOIN pool_steady_stats s USING (deployment);
