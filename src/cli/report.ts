@@ -6,7 +6,7 @@ import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { detect, importPath } from '../importers/index.js';
 import { openSource } from '../importers/source.js';
-import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
+import type { PhaseSpec, ReadySpec } from './pool-options.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat, type ReportOptions } from '../report/report.js';
 import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../report/timeline.js';
 import { TraceDatabase } from '../store/database.js';

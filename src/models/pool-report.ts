@@ -2,177 +2,23 @@
  * The deployment comparison: runs the pool models (src/models/pool/*.sql) and assembles
  * what `report --format json` prints under `deployments` and what the verdict table shows.
  * Steps, in order:
- *   1. read the --ready / --phase times (absolute, or relative to each deployment's start)
+ *   1. resolve the model's parameters (--ready / --phase, src/cli/pool-options.ts) against the
+ *      deployments imported
  *   2. load the pool models with them (pool-models.ts)
  *   3. read the steady-state, startup, restart, phase, agreement and quality views
+ *      (pool-rows.ts maps their rows to pool-types.ts)
  *   4. order by baseline and compute the deltas
  * Field by field, with units and formulas: docs/report-json.md.
  */
 import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { parseDurationMs, parseTimeArg } from '../base/time.js';
 import type { TraceDatabase } from '../store/database.js';
 import { applyBaseline as orderByBaseline, pick, relativeChange } from './baseline.js';
-import { loadPoolModels, type PoolParameters, type PoolTime } from './pool-models.js';
+import { loadPoolModels, type PoolParameters } from './pool-models.js';
+import { groupBy, num, phaseReport, qualityMessage, seconds, workerStartup } from './pool-rows.js';
+import type { DeploymentReport, PoolReport } from './pool-types.js';
 
 export { pick, relativeChange };
-
-/** `--phase [deployment/]name=start..end`, times not yet resolved (they may be relative to a deployment's start). */
-export interface PhaseSpec {
-  deployment?: string;
-  name: string;
-  start: string;
-  end: string;
-  /** The option text, for error messages. */
-  text: string;
-}
-
-/** `--ready [deployment/]time`. */
-export interface ReadySpec {
-  deployment?: string;
-  time: string;
-}
-
-export interface PoolReportOptions {
-  baseline?: string;
-  phases?: PhaseSpec[];
-  ready?: ReadySpec[];
-}
-
-export interface MemoryTriple {
-  rss_bytes: number | null;
-  pss_bytes: number | null;
-  uss_bytes: number | null;
-}
-
-export interface PhaseReport {
-  name: string;
-  start: number;
-  end: number;
-  seconds: number;
-  /** true when given with --phase, false when detected from the CPU level. */
-  overridden: boolean;
-  workers_alive: number | null;
-  cpu: {
-    cores_mean: number | null;
-    cores_p50: number | null;
-    cores_p95: number | null;
-    cores_max: number | null;
-    user_cores_mean: number | null;
-    system_cores_mean: number | null;
-  };
-  memory: MemoryTriple & {
-    rss_overcount: number | null;
-    worker_shared_fraction: number | null;
-    /** Largest sum over the phase's moments (the processes alive at each). */
-    peak: MemoryTriple;
-  };
-}
-
-export interface WorkerStartup {
-  pid: number;
-  process_key: string;
-  start: number | null;
-  settled: number | null;
-  start_delay_seconds: number | null;
-  settle_seconds: number | null;
-  cpu_seconds: number;
-  replacement: boolean;
-  memory: MemoryTriple;
-}
-
-export interface ProcessReport {
-  pid: number;
-  process_key: string;
-  role: string;
-  pool: string | null;
-  start: number | null;
-  /** First and last live sample (RSS > 0). */
-  alive_from: number | null;
-  alive_to: number | null;
-  cpu_seconds: number | null;
-  user_cpu_seconds: number | null;
-  system_cpu_seconds: number | null;
-  /** CPU its reaped children used after their last sample (/proc's cutime/cstime), not in cpu_seconds. */
-  reaped_children_cpu_seconds: number | null;
-  /** A worker that ended before the deployment did (killed, crashed or recycled). */
-  exited_early: boolean;
-}
-
-export interface SourceAgreement {
-  quantity: string;
-  used: string;
-  other: string;
-  pairs: number;
-  rel_diff_median: number | null;
-  rel_diff_p95: number | null;
-}
-
-export interface DeploymentReport {
-  name: string;
-  start: number;
-  end: number;
-  /** Largest number of worker processes alive at once: the pool size. */
-  workers: number;
-  /** Workers that exited early and were replaced. */
-  restarts: number;
-  /** Workers that exited early and were not replaced (a zombie is not alive). */
-  workers_lost: number;
-  processes: number;
-  startup: {
-    seconds: number | null;
-    cpu_seconds_per_worker: number | null;
-    cpu_seconds: number | null;
-    settled: number | null;
-    from_ready: boolean;
-    workers: WorkerStartup[];
-  };
-  steady: { start: number; end: number; seconds: number };
-  /** The whole span (start..end): CPU-seconds of every process, mean cores, p95 and peak of the grid's buckets. */
-  window: {
-    seconds: number;
-    cpu_seconds: number | null;
-    cores_mean: number | null;
-    cores_p95: number | null;
-    cores_max: number | null;
-  };
-  cpu: {
-    cores_mean: number | null;
-    cores_p50: number | null;
-    cores_p95: number | null;
-    cores_max: number | null;
-    user_cores_mean: number | null;
-    system_cores_mean: number | null;
-    by_role: { master: number | null; workers: number | null; helpers: number | null };
-  };
-  memory: MemoryTriple & {
-    per_worker: MemoryTriple;
-    workers_alive: number | null;
-    rss_overcount: number | null;
-    worker_shared_fraction: number | null;
-    /** Per live worker, workers only: resident, proportional and private bytes; shared = rss − uss. */
-    worker: MemoryTriple & { shared_bytes: number | null };
-    /** False when the data has no PSS (psrecord, plain RSS exporters): RSS sums are not comparable with PSS sums. */
-    pss_available: boolean;
-    /** Largest sums over the steady state's moments (the processes alive at each). */
-    steady_peak: MemoryTriple & { rss_bytes_at_pss_peak: number | null };
-  };
-  phases: PhaseReport[];
-  /** Every process of the deployment, in start order: its role, lifetime and CPU-seconds. */
-  process_list: ProcessReport[];
-  sources: SourceAgreement[];
-  /** Data-quality findings: `check` names the kind (scrape_gaps, short_phase, missing_pss, ...), `message` words it. */
-  quality: { check: string; message: string }[];
-  /** Relative change against the baseline per numeric field (dotted path); null for the baseline itself. */
-  delta: Record<string, number | null> | null;
-  /** Absolute change against the baseline, same keys. */
-  delta_absolute: Record<string, number | null> | null;
-}
-
-export interface PoolReport {
-  baseline: string;
-  deployments: DeploymentReport[];
-}
 
 /** The numeric fields that get a delta against the baseline. */
 export const DELTA_FIELDS = [
@@ -198,7 +44,12 @@ export const DELTA_FIELDS = [
   'memory.per_worker.uss_bytes',
 ] as const;
 
-type Row = Record<string, unknown>;
+export interface PoolReportOptions {
+  /** The deployment the others are compared with (default: the first imported). */
+  baseline?: string;
+  /** The models' parameters, from the names of the deployments imported (default: none). */
+  parameters?: (deployments: string[]) => PoolParameters;
+}
 
 /** Builds the comparison. The database file is not written (parameters and model rows are temporary). */
 export async function buildPoolReport(
@@ -206,7 +57,7 @@ export async function buildPoolReport(
   options: PoolReportOptions = {},
 ): Promise<PoolReport> {
   const imported = await importOrder(db);
-  await loadPoolModels(db, parameters(imported, options));
+  await loadPoolModels(db, options.parameters?.(imported) ?? { ready: [], phases: [] });
   const spans = await db.rowsJS('SELECT deployment, start_ts, end_ts FROM pool_span ORDER BY deployment');
   if (spans.length === 0) return { baseline: options.baseline ?? imported[0] ?? '', deployments: [] };
 
@@ -336,35 +187,6 @@ export async function buildPoolReport(
   return applyBaseline(deployments, await importOrder(db), options.baseline);
 }
 
-/** The --ready and --phase options as model parameters; a named deployment must exist. */
-function parameters(names: string[], options: PoolReportOptions): PoolParameters {
-  const deployment = (name: string | undefined, option: string) => {
-    if (name === undefined) return null;
-    if (!names.includes(name)) throw new UsageError(msg.poolUnknownDeployment(option, name, names));
-    return name;
-  };
-  return {
-    ready: (options.ready ?? []).map((r) => ({
-      deployment: deployment(r.deployment, '--ready'),
-      time: poolTime(r.time, '--ready'),
-    })),
-    phases: (options.phases ?? []).map((p) => {
-      const start = poolTime(p.start, '--phase');
-      const end = poolTime(p.end, '--phase');
-      if (start.relative === end.relative && end.ms <= start.ms)
-        throw new UsageError(msg.poolEmptyPhase(p.text));
-      return { deployment: deployment(p.deployment, '--phase'), name: p.name, start, end };
-    }),
-  };
-}
-
-/** A duration (`20s`, `1m30s`) counts from the deployment's start; anything else is an absolute time. */
-function poolTime(text: string, option: string): PoolTime {
-  const offset = parseDurationMs(text.trim());
-  if (offset !== undefined) return { ms: offset, relative: true };
-  return { ms: parseTimeArg(text, option), relative: false };
-}
-
 async function importOrder(db: TraceDatabase): Promise<string[]> {
   const rows = await db.rowsJS('SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)');
   return rows.map((r) => String(r.deployment));
@@ -405,98 +227,4 @@ export function rangeMismatches(
         ]
       : [];
   });
-}
-
-function workerStartup(w: Row): WorkerStartup {
-  return {
-    pid: Number(w.pid),
-    process_key: String(w.process),
-    start: seconds(w.start_ts),
-    settled: seconds(w.settled_ts),
-    start_delay_seconds: num(w.start_delay_seconds),
-    settle_seconds: num(w.settle_seconds),
-    cpu_seconds: num(w.cpu_seconds) ?? 0,
-    replacement: w.replacement === true,
-    memory: { rss_bytes: num(w.rss_bytes), pss_bytes: num(w.pss_bytes), uss_bytes: num(w.uss_bytes) },
-  };
-}
-
-function phaseReport(p: Row): PhaseReport {
-  return {
-    name: String(p.name),
-    start: seconds(p.start_ts)!,
-    end: seconds(p.end_ts)!,
-    seconds: num(p.seconds) ?? 0,
-    overridden: p.overridden === true,
-    workers_alive: num(p.workers_alive),
-    cpu: {
-      cores_mean: num(p.cores_mean),
-      cores_p50: num(p.cores_p50),
-      cores_p95: num(p.cores_p95),
-      cores_max: num(p.cores_max),
-      user_cores_mean: num(p.user_cores_mean),
-      system_cores_mean: num(p.system_cores_mean),
-    },
-    memory: {
-      rss_bytes: num(p.rss_bytes),
-      pss_bytes: num(p.pss_bytes),
-      uss_bytes: num(p.uss_bytes),
-      rss_overcount: num(p.rss_overcount),
-      worker_shared_fraction: num(p.worker_shared_fraction),
-      peak: {
-        rss_bytes: num(p.rss_bytes_peak),
-        pss_bytes: num(p.pss_bytes_peak),
-        uss_bytes: num(p.uss_bytes_peak),
-      },
-    },
-  };
-}
-
-function qualityMessage(q: Row): string {
-  const count = num(q.count) ?? 0;
-  const detail = q.detail === null || q.detail === undefined ? '' : String(q.detail);
-  switch (q.check) {
-    case 'scrape_gaps':
-      return msg.poolScrapeGaps(count, num(q.seconds) ?? 0);
-    case 'short_phase':
-      return msg.poolShortPhase(detail, num(q.seconds) ?? 0);
-    case 'missing_pss':
-      return msg.poolMissingPss(detail);
-    case 'missing_uss':
-      return msg.poolMissingUss(detail);
-    case 'pid_churn':
-      return msg.poolPidChurn(count);
-    case 'counter_resets':
-      return msg.poolCounterResets(count);
-    case 'unknown_kind':
-      return msg.poolUnknownKind(count, detail);
-    case 'source_disagreement':
-      return msg.poolSourceDisagreement(detail, num(q.ratio) ?? 0);
-    case 'no_startup':
-      return msg.poolNoStartup();
-    default:
-      throw new Error(`pool_quality: unknown check ${String(q.check)}`);
-  }
-}
-
-function groupBy(rows: Row[], key: string): Map<string, Row[]> {
-  const out = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = String(r[key]);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
-}
-
-function num(v: unknown): number | null {
-  if (typeof v === 'bigint') return Number(v);
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-/** Unix ms (number or bigint) to unix seconds. */
-function seconds(v: unknown): number | null {
-  const ms = num(v);
-  return ms === null ? null : ms / 1000;
 }

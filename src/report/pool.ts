@@ -1,4 +1,5 @@
-import { rangeMismatches, type PoolReport } from '../models/pool-report.js';
+import { rangeMismatches } from '../models/pool-report.js';
+import type { PoolReport } from '../models/pool-types.js';
 import type { DeploymentSummary, ReportSummary } from './summary.js';
 
 /**

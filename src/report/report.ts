@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { containerFindings, containerReports } from '../models/container-report.js';
-import { buildPoolReport, type PhaseSpec, type ReadySpec } from '../models/pool-report.js';
+import { poolParameters, type PhaseSpec, type ReadySpec } from '../cli/pool-options.js';
+import { buildPoolReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
 import { buildChart, type Chart } from './chart.js';
 import { createBaseViews, createReportViews, queryRows, runNotebook, type Rows } from './execute.js';
@@ -61,7 +62,9 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   const importOrder = (
     await queryRows(db, 'SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)')
   ).map((r) => String(r.deployment));
-  const pool = await buildPoolReport(db, { ready: options.ready, phases: options.phases });
+  const pool = await buildPoolReport(db, {
+    parameters: poolParameters({ ready: options.ready, phases: options.phases }),
+  });
   const { baseline, deployments } = deploymentSummaries(pool, importOrder, options.baseline);
   await createReportViews(db);
   const warnings = [...(await reportWarnings(db)), ...poolWarnings(pool, deployments)];

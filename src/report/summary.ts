@@ -2,7 +2,7 @@ import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import type { ContainerReport } from '../models/container-report.js';
 import { applyBaseline, pick } from '../models/baseline.js';
-import type { DeploymentReport, MemoryTriple, PoolReport } from '../models/pool-report.js';
+import type { DeploymentReport, MemoryTriple, PoolReport } from '../models/pool-types.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
 import type { RunSpread } from './runs.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '../base/errors.js';
 import { isObject } from '../base/json.js';
 import * as msg from '../base/messages.js';
-import type { PhaseSpec, ReadySpec } from '../models/pool-report.js';
+import type { PhaseSpec, ReadySpec } from '../cli/pool-options.js';
 
 /**
  * Reads an experiment's `timeline.json` (written by `trace-analyze experiment`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as msg from '../../src/base/messages.js';
-import type { DeploymentReport } from '../../src/models/pool-report.js';
+import type { DeploymentReport } from '../../src/models/pool-types.js';
 import { eventMs, rawCpuSecondsBetween, snapshot, snapshotSums } from '../helpers/capture.js';
 import { MODES } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';

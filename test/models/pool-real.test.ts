@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPath } from '../../src/importers/index.js';
-import { buildPoolReport, type DeploymentReport } from '../../src/models/pool-report.js';
+import { poolParameters, type PoolOptions } from '../../src/cli/pool-options.js';
+import { buildPoolReport } from '../../src/models/pool-report.js';
+import type { DeploymentReport } from '../../src/models/pool-types.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import {
   eventMs,
@@ -46,8 +48,8 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => db.close());
 
-async function report(options: Parameters<typeof buildPoolReport>[1] = {}) {
-  const r = await buildPoolReport(db, options);
+async function report(options: PoolOptions & { baseline?: string } = {}) {
+  const r = await buildPoolReport(db, { baseline: options.baseline, parameters: poolParameters(options) });
   return (mode: string) => r.deployments.find((d) => d.name === mode)! as DeploymentReport;
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPoolReport, relativeChange, type DeploymentReport } from '../../src/models/pool-report.js';
+import { poolParameters, type PoolOptions } from '../../src/cli/pool-options.js';
+import { buildPoolReport, relativeChange } from '../../src/models/pool-report.js';
+import type { DeploymentReport } from '../../src/models/pool-types.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import {
   MB,
@@ -28,8 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-async function report(options: Parameters<typeof buildPoolReport>[1] = {}) {
-  return buildPoolReport(db, options);
+async function report(options: PoolOptions & { baseline?: string } = {}) {
+  return buildPoolReport(db, { baseline: options.baseline, parameters: poolParameters(options) });
 }
 const byName = (deployments: DeploymentReport[], name: string) => deployments.find((d) => d.name === name)!;
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModels } from '../../src/models/load.js';
+import { poolParameters } from '../../src/cli/pool-options.js';
 import { buildPoolReport } from '../../src/models/pool-report.js';
 import { createBaseViews, createReportViews } from '../../src/report/execute.js';
 import { TraceDatabase } from '../../src/store/database.js';
@@ -46,7 +47,11 @@ describe('the time grid grows with the span', () => {
 
   it('a 3-hour deployment at a 1 s scrape gets 10 s model buckets and exact phase figures', async () => {
     const d = (
-      await buildPoolReport(db, { phases: [{ name: 'load', start: '1h', end: '2h', text: 'load=1h..2h' }] })
+      await buildPoolReport(db, {
+        parameters: poolParameters({
+          phases: [{ name: 'load', start: '1h', end: '2h', text: 'load=1h..2h' }],
+        }),
+      })
     ).deployments[0]!;
     const [grid] = await db.rowsJS('SELECT step_ms, buckets FROM pool_grid');
     expect(Number(grid!.step_ms)).toBe(10_000);

@@ -40,7 +40,7 @@ FROM paired
 GROUP BY ALL;
 
 -- Data-quality findings, one row per finding: `check` names it, the numbers say how bad.
--- src/models/pool-report.ts words them (src/base/messages.ts) as report warnings.
+-- src/models/pool-rows.ts words them (src/base/messages.ts) as report warnings.
 CREATE OR REPLACE TEMP VIEW pool_quality AS
 WITH gaps AS (
     -- a scrape gap: consecutive samples of one series more than 3 scrape intervals apart,

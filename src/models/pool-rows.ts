@@ -1,0 +1,103 @@
+/**
+ * Rows of the pool models' views (src/models/pool/*.sql) as the deployment model's objects
+ * (src/models/pool-types.ts): DuckDB's BIGINT/DOUBLE/NULL to numbers or null, unix ms to
+ * unix seconds, quality checks to their messages.
+ */
+import * as msg from '../base/messages.js';
+import type { PhaseReport, WorkerStartup } from './pool-types.js';
+
+export type Row = Record<string, unknown>;
+
+export function workerStartup(w: Row): WorkerStartup {
+  return {
+    pid: Number(w.pid),
+    process_key: String(w.process),
+    start: seconds(w.start_ts),
+    settled: seconds(w.settled_ts),
+    start_delay_seconds: num(w.start_delay_seconds),
+    settle_seconds: num(w.settle_seconds),
+    cpu_seconds: num(w.cpu_seconds) ?? 0,
+    replacement: w.replacement === true,
+    memory: { rss_bytes: num(w.rss_bytes), pss_bytes: num(w.pss_bytes), uss_bytes: num(w.uss_bytes) },
+  };
+}
+
+export function phaseReport(p: Row): PhaseReport {
+  return {
+    name: String(p.name),
+    start: seconds(p.start_ts)!,
+    end: seconds(p.end_ts)!,
+    seconds: num(p.seconds) ?? 0,
+    overridden: p.overridden === true,
+    workers_alive: num(p.workers_alive),
+    cpu: {
+      cores_mean: num(p.cores_mean),
+      cores_p50: num(p.cores_p50),
+      cores_p95: num(p.cores_p95),
+      cores_max: num(p.cores_max),
+      user_cores_mean: num(p.user_cores_mean),
+      system_cores_mean: num(p.system_cores_mean),
+    },
+    memory: {
+      rss_bytes: num(p.rss_bytes),
+      pss_bytes: num(p.pss_bytes),
+      uss_bytes: num(p.uss_bytes),
+      rss_overcount: num(p.rss_overcount),
+      worker_shared_fraction: num(p.worker_shared_fraction),
+      peak: {
+        rss_bytes: num(p.rss_bytes_peak),
+        pss_bytes: num(p.pss_bytes_peak),
+        uss_bytes: num(p.uss_bytes_peak),
+      },
+    },
+  };
+}
+
+export function qualityMessage(q: Row): string {
+  const count = num(q.count) ?? 0;
+  const detail = q.detail === null || q.detail === undefined ? '' : String(q.detail);
+  switch (q.check) {
+    case 'scrape_gaps':
+      return msg.poolScrapeGaps(count, num(q.seconds) ?? 0);
+    case 'short_phase':
+      return msg.poolShortPhase(detail, num(q.seconds) ?? 0);
+    case 'missing_pss':
+      return msg.poolMissingPss(detail);
+    case 'missing_uss':
+      return msg.poolMissingUss(detail);
+    case 'pid_churn':
+      return msg.poolPidChurn(count);
+    case 'counter_resets':
+      return msg.poolCounterResets(count);
+    case 'unknown_kind':
+      return msg.poolUnknownKind(count, detail);
+    case 'source_disagreement':
+      return msg.poolSourceDisagreement(detail, num(q.ratio) ?? 0);
+    case 'no_startup':
+      return msg.poolNoStartup();
+    default:
+      throw new Error(`pool_quality: unknown check ${String(q.check)}`);
+  }
+}
+
+export function groupBy(rows: Row[], key: string): Map<string, Row[]> {
+  const out = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = String(r[key]);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+export function num(v: unknown): number | null {
+  if (typeof v === 'bigint') return Number(v);
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Unix ms (number or bigint) to unix seconds. */
+export function seconds(v: unknown): number | null {
+  const ms = num(v);
+  return ms === null ? null : ms / 1000;
+}
