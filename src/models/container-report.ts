@@ -66,6 +66,8 @@ export interface WindowFigures extends ThrottlingFigures {
 
 export interface ContainerFinding {
   id: 'quota-saturated' | 'throttling-in-startup' | 'memory-headroom-low' | 'oom-kills';
+  /** An OOM kill is critical; a saturated quota or low headroom major; throttling in startup minor. */
+  severity: 'critical' | 'major' | 'minor';
   deployment: string;
   text: string;
   values: Record<string, number | string | null>;
@@ -191,6 +193,7 @@ export function containerFindings(deployment: string, containers: ContainerRepor
       const throttled = c.throttling.throttled_fraction;
       out.push({
         id: 'quota-saturated',
+        severity: 'major',
         deployment,
         text:
           `${who}: at its peak the pool used ${peak.toFixed(2)} cores of its ${quota.toFixed(2)}-core CPU quota` +
@@ -213,6 +216,7 @@ export function containerFindings(deployment: string, containers: ContainerRepor
     )
       out.push({
         id: 'throttling-in-startup',
+        severity: 'minor',
         deployment,
         text:
           `${who}: throttling concentrates in startup: ${(early * 100).toFixed(1)} % of the CFS periods of its first ` +
@@ -231,6 +235,7 @@ export function containerFindings(deployment: string, containers: ContainerRepor
     if (limit !== null && headroom !== null && ws !== null && headroom < HEADROOM_LOW * limit)
       out.push({
         id: 'memory-headroom-low',
+        severity: 'major',
         deployment,
         text: `${who}: the working set peaked at ${mib(ws)} against a ${mib(limit)} memory limit, ${mib(headroom)} of headroom (${((headroom / limit) * 100).toFixed(1)} %): one more worker, or a worker's memory growing, ends in an OOM kill.`,
         values: { limit_bytes: limit, working_set_peak_bytes: ws, headroom_bytes: headroom },
@@ -238,6 +243,7 @@ export function containerFindings(deployment: string, containers: ContainerRepor
     if (c.oom_kills !== null && c.oom_kills > 0)
       out.push({
         id: 'oom-kills',
+        severity: 'critical',
         deployment,
         text: `${who}: the kernel's OOM killer ended ${c.oom_kills} process(es) in the container during the recording.`,
         values: { oom_kills: c.oom_kills, limit_bytes: limit },

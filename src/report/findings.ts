@@ -1,76 +1,21 @@
-import { fixed, mib, percent } from './format.js';
-import type { DeploymentSummary, Finding } from './summary.js';
+import type { DeploymentSummary, Finding, Severity } from './summary.js';
+import { cpuFindings } from './findings/cpu.js';
+import { memoryFindings } from './findings/memory.js';
+
+/** Severities, most severe first: the order findings are listed in. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'info'];
 
 /**
- * Plain-language findings with the numbers behind them. Every number comes from the summary
- * (the same object `--format json` prints), so the text and the JSON cannot disagree.
+ * Plain-language findings with the numbers behind them, most severe first (in the order found
+ * within one severity). Every number comes from the summary (the same object `--format json`
+ * prints), so the text and the JSON cannot disagree. One module per subject under findings/;
+ * `others` are findings made elsewhere (the containers').
  */
-export function findings(deployments: DeploymentSummary[]): Finding[] {
-  const [base, ...others] = deployments;
-  if (!base) return [];
-  const out: Finding[] = [];
-  for (const d of deployments) {
-    const rss = d.memory.rss_bytes_at_pss_peak;
-    const pss = d.memory.peak.pss_bytes;
-    if (rss !== null && pss !== null && d.memory.rss_over_pss !== null) {
-      out.push({
-        id: 'rss-overstates',
-        deployment: d.name,
-        text:
-          `${d.name}: summing RSS over its processes gives ${mib(rss)} at the moment of the PSS peak, ` +
-          `but PSS (which splits each shared page among the processes mapping it) gives ${mib(pss)}: ` +
-          `summed RSS overstates the memory used ${fixed(d.memory.rss_over_pss, 2)}×.`,
-        values: { rss_bytes: rss, pss_bytes: pss, rss_over_pss: d.memory.rss_over_pss },
-      });
-    }
-  }
-  for (const d of others) {
-    const pss = d.memory.peak.pss_bytes;
-    const basePss = base.memory.peak.pss_bytes;
-    if (pss !== null && basePss !== null) {
-      const diff = pss - basePss;
-      const change = d.delta?.['memory.peak.pss_bytes'] ?? null;
-      const more = diff >= 0;
-      out.push({
-        id: 'pss-vs-baseline',
-        deployment: d.name,
-        text:
-          `${d.name} peaks at ${mib(pss)} PSS, ${mib(Math.abs(diff))} ${more ? 'more' : 'less'} than ` +
-          `${base.name} (${mib(basePss)}, ${percent(change)}).` +
-          (Math.abs(diff) > 0.1 * basePss
-            ? more
-              ? ` Its processes share fewer pages: workers that import the application themselves ` +
-                `(spawned, or forked without preloading) each hold a private copy of it, whereas workers ` +
-                `forked from a preloaded master share it copy-on-write.`
-              : ` Its processes together hold fewer pages at that moment: fewer private pages per ` +
-                `process, fewer processes alive, or pages shared copy-on-write with a master that ` +
-                `preloaded the application (compare the USS and per-worker rows of the verdict).`
-            : ''),
-        values: {
-          pss_bytes: pss,
-          baseline_pss_bytes: basePss,
-          difference_bytes: diff,
-          relative_change: change,
-        },
-      });
-    }
-    const cpu = d.cpu.seconds;
-    const baseCpu = base.cpu.seconds;
-    if (cpu !== null && baseCpu !== null) {
-      const change = d.delta?.['cpu.seconds'] ?? null;
-      out.push({
-        id: 'cpu-vs-baseline',
-        deployment: d.name,
-        text:
-          `${d.name} used ${fixed(cpu, 1)} CPU-seconds over its ${fixed(d.duration_seconds, 0)} s window ` +
-          `(${fixed(d.cpu.window_cores_mean, 2)} cores on average), against ${fixed(baseCpu, 1)} for ` +
-          `${base.name} (${percent(change)}).` +
-          (change !== null && Math.abs(change) < 0.05
-            ? ' Within 5 %: for this workload the process model does not change the total CPU used.'
-            : ''),
-        values: { cpu_seconds: cpu, baseline_cpu_seconds: baseCpu, relative_change: change },
-      });
-    }
-  }
-  return out;
+export function findings(deployments: DeploymentSummary[], others: Finding[] = []): Finding[] {
+  const all = [...memoryFindings(deployments), ...cpuFindings(deployments), ...others];
+  const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
+  return all
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map(({ f }) => f);
 }

@@ -96,10 +96,10 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     baseline,
     deployments,
     ...(spreads.length > 0 ? { runs: spreads } : {}),
-    findings: [
-      ...findings(deployments),
-      ...deployments.flatMap((d) => containerFindings(d.name, d.containers)),
-    ],
+    findings: findings(
+      deployments,
+      deployments.flatMap((d) => containerFindings(d.name, d.containers)),
+    ),
     warnings,
     inputs: await reportInputs(db),
   };

@@ -67,8 +67,12 @@ export type PoolFields = Pick<
   'workers' | 'restarts' | 'workers_lost' | 'startup' | 'steady' | 'phases' | 'process_list' | 'sources'
 >;
 
+/** How much a finding matters to the comparison: `critical` first (docs/report-json.md). */
+export type Severity = 'critical' | 'major' | 'minor' | 'info';
+
 export interface Finding {
   id: string;
+  severity: Severity;
   deployment: string;
   text: string;
   values: Record<string, number | string | null>;
