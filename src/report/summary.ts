@@ -76,6 +76,11 @@ export interface Finding {
   deployment: string;
   text: string;
   values: Record<string, number | string | null>;
+  /**
+   * Where the finding answers "did the process model cost more CPU or memory than the baseline,
+   * and why": that answer in one sentence with its numbers, for the report's Answer section.
+   */
+  answer?: string;
 }
 
 /** The numeric fields that get a delta against the baseline, by dotted path. */
