@@ -255,7 +255,7 @@ async function serve(
  * multiprocessing helpers. The lowest pid is killed (a reproducible choice), and recorded
  * with its command line and its master.
  */
-function killOneWorker(
+export function killOneWorker(
   root: number,
   note: (event: EventName, extra?: Omit<TimelineEvent, 'event' | 't_ms'>) => void,
 ): void {

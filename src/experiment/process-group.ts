@@ -142,19 +142,25 @@ export interface StopResult {
   sigkill?: number;
   /** When no process of the group was left running (unix ms); undefined when some never ended. */
   gone?: number;
-  /** Members still running `STUCK_MS` after SIGKILL (uninterruptible sleep): the stop gave up on them. */
+  /** Members still running `stuckMs` after SIGKILL (uninterruptible sleep): the stop gave up on them. */
   stuck: number[];
 }
 
-/** How long after SIGKILL the stop waits before giving up on a member (a task stuck in D state). */
+/** How long after SIGKILL the stop waits, by default, before giving up on a member (a task stuck in D state). */
 const STUCK_MS = 10_000;
 
 /**
  * Stops a group the way a process manager's owner does: SIGTERM to every member, SIGKILL to
  * every member still running after `graceMs`, then waits until /proc shows none of them
- * running (polling every 50 ms), or gives up `STUCK_MS` after SIGKILL, so it never hangs.
+ * running (polling every 50 ms), or gives up `stuckMs` after SIGKILL, so it never hangs.
+ * `proc` is where the members are read (tests give a folder of their own).
  */
-export async function stopGroup(group: GroupProcess, graceMs: number, proc = '/proc'): Promise<StopResult> {
+export async function stopGroup(
+  group: GroupProcess,
+  graceMs: number,
+  proc = '/proc',
+  stuckMs = STUCK_MS,
+): Promise<StopResult> {
   const sigterm = Date.now();
   signal(-group.pid, 'SIGTERM');
   let sigkill: number | undefined;
@@ -169,7 +175,7 @@ export async function stopGroup(group: GroupProcess, graceMs: number, proc = '/p
       sigkill = Date.now();
       signal(-group.pid, 'SIGKILL');
     }
-    if (sigkill !== undefined && Date.now() - sigkill >= STUCK_MS) return { sigterm, sigkill, stuck: left };
+    if (sigkill !== undefined && Date.now() - sigkill >= stuckMs) return { sigterm, sigkill, stuck: left };
     await sleep(50);
   }
 }
