@@ -1,0 +1,60 @@
+-- Worker lifecycle: what became of each worker that exited early (pool_worker_pairs), and how
+-- often the pool recycled its workers for the requests it served.
+-- An exit that was replaced while the pool was under load (its last live sample in a phase named
+-- `load`, detected or given with --phase) is `recycled`: a server replacing its workers in
+-- normal operation (gunicorn --max-requests, uvicorn --limit-max-requests) ends them only after
+-- they served requests. Every other exit is `lost`: a worker that died or was killed, replaced or
+-- never (a worker that crashes under load and is replaced looks like a recycled one in these
+-- data; one that exits outside the load was not recycled: no request limit is reached without
+-- requests). A lost worker never replaced leaves the pool one worker short from its exit to the
+-- stop.
+CREATE OR REPLACE TEMP VIEW pool_worker_lifecycle AS
+SELECT p.deployment, p.process, p.pid, p.exit_ts,
+       p.replacement, p.replacement_pid, p.replacement_start_ts,
+       CASE WHEN p.replacement IS NOT NULL
+             AND EXISTS (SELECT 1 FROM pool_phase_stats ph
+                         WHERE ph.deployment = p.deployment AND ph.name = 'load'
+                           AND p.exit_ts >= ph.start_ts AND p.exit_ts < ph.end_ts)
+            THEN 'recycled' ELSE 'lost' END AS kind,
+       -- the other workers alive at its last live sample and after it
+       (SELECT count(*) FROM pool_lifetimes w
+         WHERE w.deployment = p.deployment AND w.role = 'worker' AND w.process <> p.process
+           AND w.alive_from <= p.exit_ts AND w.alive_to > p.exit_ts) AS workers_alive_after,
+       -- how long the pool ran without it: until its replacement started, else until the stop
+       (coalesce(p.replacement_start_ts, s.stop_ts) - p.exit_ts) / 1000 AS short_seconds
+FROM pool_worker_pairs p
+JOIN pool_stop s USING (deployment);
+
+-- Per deployment: the pool size, the workers alive when the stop began, the recycled and lost
+-- workers, and the requests the load tools' summaries report (the sum of each
+-- loadgen_requests_total series' last value: src/importers/load-summary.ts), with recycles per
+-- 1000 requests where those are known.
+CREATE OR REPLACE TEMP VIEW pool_lifecycle AS
+WITH requests AS (
+    SELECT s.deployment, sum(st.last_value) AS requests
+    FROM series s
+    JOIN series_stats st USING (series_id)
+    WHERE s.metric = 'loadgen_requests_total'
+    GROUP BY ALL
+), exits AS (
+    SELECT deployment,
+           count(*) FILTER (WHERE kind = 'recycled') AS recycled,
+           count(*) FILTER (WHERE kind = 'lost') AS lost,
+           count(*) FILTER (WHERE kind = 'lost' AND replacement IS NULL) AS lost_unreplaced
+    FROM pool_worker_lifecycle
+    GROUP BY ALL
+)
+SELECT d.deployment, r.workers,
+       (SELECT count(*) FROM pool_lifetimes w
+         WHERE w.deployment = d.deployment AND w.role = 'worker'
+           AND w.alive_from <= s.stop_ts AND w.alive_to >= s.stop_ts) AS workers_at_stop,
+       coalesce(e.recycled, 0) AS recycled,
+       coalesce(e.lost, 0) AS lost,
+       coalesce(e.lost_unreplaced, 0) AS lost_unreplaced,
+       q.requests,
+       CASE WHEN q.requests > 0 THEN 1000 * coalesce(e.recycled, 0) / q.requests END AS recycled_per_1000_requests
+FROM pool_span d
+JOIN pool_stop s USING (deployment)
+JOIN pool_restarts r USING (deployment)
+LEFT JOIN exits e USING (deployment)
+LEFT JOIN requests q USING (deployment);
