@@ -71,6 +71,7 @@ export async function buildPoolReport(
   const restarts = await byName('SELECT * FROM pool_restarts');
   const lifecycles = await byName('SELECT * FROM pool_lifecycle');
   const exits = await byName('SELECT * FROM pool_worker_lifecycle ORDER BY exit_ts, pid, process');
+  const starts = await byName('SELECT * FROM pool_worker_start ORDER BY start_ts, pid, process');
   const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts, end_ts, name');
   const processes = await byName(
     'SELECT * FROM pool_process_totals ORDER BY coalesce(start_ts, alive_from), pid, process',
@@ -99,7 +100,7 @@ export async function buildPoolReport(
       restarts: num(r.restarts) ?? 0,
       workers_lost: num(r.workers_lost) ?? 0,
       processes: num(r.processes) ?? 0,
-      lifecycle: lifecycle(lifecycles.get(name)?.[0] ?? {}, exits.get(name) ?? []),
+      lifecycle: lifecycle(lifecycles.get(name)?.[0] ?? {}, exits.get(name) ?? [], starts.get(name) ?? []),
       startup: {
         seconds: num(st.seconds),
         cpu_seconds_per_worker: num(st.cpu_seconds_per_worker),

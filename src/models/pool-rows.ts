@@ -4,7 +4,7 @@
  * unix seconds, quality checks to their messages.
  */
 import * as msg from '../base/messages.js';
-import type { Lifecycle, PhaseReport, WorkerExit, WorkerStartup } from './pool-types.js';
+import type { Lifecycle, PhaseReport, WorkerExit, WorkerStart, WorkerStartup } from './pool-types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -43,8 +43,19 @@ export function workerExit(e: Row): WorkerExit {
   };
 }
 
-/** A deployment's row of pool_lifecycle and its rows of pool_worker_lifecycle (in exit order). */
-export function lifecycle(l: Row, exits: Row[]): Lifecycle {
+export function workerStart(w: Row): WorkerStart {
+  return {
+    pid: Number(w.pid),
+    process_key: String(w.process),
+    replacement: w.replacement === true,
+    start: seconds(w.start_ts)!,
+    loaded: seconds(w.loaded_ts),
+    cpu_seconds: num(w.cpu_seconds),
+  };
+}
+
+/** A deployment's row of pool_lifecycle, its rows of pool_worker_lifecycle (in exit order) and of pool_worker_start. */
+export function lifecycle(l: Row, exits: Row[], starts: Row[]): Lifecycle {
   return {
     workers: num(l.workers) ?? 0,
     workers_at_stop: num(l.workers_at_stop) ?? 0,
@@ -54,6 +65,15 @@ export function lifecycle(l: Row, exits: Row[]): Lifecycle {
       requests: num(l.requests),
       per_1000_requests: num(l.recycled_per_1000_requests),
       workers: exits.filter((e) => e.kind === 'recycled').map(workerExit),
+    },
+    start: {
+      cpu_seconds_per_worker: num(l.start_cpu_seconds_per_worker),
+      workers_measured: num(l.start_workers_measured) ?? 0,
+      replacements: num(l.replacements) ?? 0,
+      replacements_measured: num(l.start_replacements_measured) ?? 0,
+      cpu_seconds_per_replacement: num(l.start_cpu_seconds_per_replacement),
+      cpu_seconds_replacements: num(l.start_cpu_seconds_replacements),
+      workers: starts.map(workerStart),
     },
   };
 }

@@ -97,6 +97,29 @@ export interface Lifecycle {
     per_1000_requests: number | null;
     workers: WorkerExit[];
   };
+  /** What a worker costs at start: its CPU until its resident memory stopped growing (the application loaded). */
+  start: {
+    /** Mean over the initial workers whose start was measured (`workers_measured`). */
+    cpu_seconds_per_worker: number | null;
+    workers_measured: number;
+    /** Workers that took an exited worker's slot, and the mean and sum of their start CPU over those measured. */
+    replacements: number;
+    replacements_measured: number;
+    cpu_seconds_per_replacement: number | null;
+    cpu_seconds_replacements: number | null;
+    workers: WorkerStart[];
+  };
+}
+
+export interface WorkerStart {
+  pid: number;
+  process_key: string;
+  replacement: boolean;
+  start: number;
+  /** The first live sample from which its RSS stayed within 1 % over the next two; null if never. */
+  loaded: number | null;
+  /** CPU-seconds from its start until `loaded`; null when not measured. */
+  cpu_seconds: number | null;
 }
 
 export interface SourceAgreement {

@@ -4,10 +4,17 @@ import type { DeploymentSummary, Finding } from '../summary.js';
 
 /**
  * Worker-lifecycle findings (the deployment model's `lifecycle`, src/models/pool/185-lifecycle.sql):
- * workers lost and never replaced, workers that died and were replaced, workers recycled under load.
+ * workers lost and never replaced, workers that died and were replaced, workers recycled under
+ * load, and what a worker costs at start (`deployments`: the baseline first).
  */
 export function lifecycleFindings(deployments: DeploymentSummary[]): Finding[] {
-  return deployments.flatMap((d) => [...workerLost(d), ...workerReplaced(d), ...workersRecycled(d)]);
+  const base = deployments[0];
+  return deployments.flatMap((d) => [
+    ...workerLost(d),
+    ...workerReplaced(d),
+    ...workersRecycled(d),
+    ...startupCost(d, base === d ? undefined : base),
+  ]);
 }
 
 /** "workers 1 and 2", "worker 1" */
@@ -85,7 +92,7 @@ function workersRecycled(d: DeploymentSummary): Finding[] {
   if (count === 0) return [];
   const rate =
     per1000 !== null && requests !== null
-      ? `${fixed(per1000, 1)} per 1000 requests (${requests} requests)`
+      ? `${fixed(per1000, 1)} per 1000 requests, of ${requests}`
       : 'requests unknown (no load-tool summary imported)';
   return [
     {
@@ -99,6 +106,57 @@ function workersRecycled(d: DeploymentSummary): Finding[] {
       answer:
         `${d.name} replaced ${count} worker${count === 1 ? '' : 's'} under load (${rate}): every ` +
         `replacement is a new process that pays its start-up again, which adds to the CPU spent on the same work.`,
+    },
+  ];
+}
+
+/** Replacements' start CPU from this share of the deployment's CPU on is a major finding. */
+const MAJOR_START_SHARE = 0.05;
+
+function startupCost(d: DeploymentSummary, base: DeploymentSummary | undefined): Finding[] {
+  const start = d.lifecycle.start;
+  const perWorker = start.cpu_seconds_per_worker;
+  if (perWorker === null) return [];
+  const perReplacement = start.cpu_seconds_per_replacement;
+  const replacementsCpu = start.cpu_seconds_replacements;
+  const share =
+    replacementsCpu !== null && d.cpu.seconds !== null && d.cpu.seconds > 0
+      ? replacementsCpu / d.cpu.seconds
+      : null;
+  const n = start.replacements_measured;
+  const replacements =
+    perReplacement !== null && replacementsCpu !== null
+      ? (n === 1
+          ? `; its replacement worker used ${fixed(replacementsCpu, 2)} CPU-s`
+          : `; its ${n} replacement workers used ${fixed(perReplacement, 2)} CPU-s each, ${fixed(replacementsCpu, 2)} CPU-s in all`) +
+        (share !== null ? ` (${fixed(100 * share, 1)} % of its CPU)` : '')
+      : '';
+  const baseline = base?.lifecycle.start.cpu_seconds_per_worker ?? null;
+  const answer =
+    base !== undefined && baseline !== null
+      ? `Each ${d.name} worker used ${fixed(perWorker, 2)} CPU-s at start (until the application was loaded), ` +
+        `against ${fixed(baseline, 2)} for each of ${base.name}'s${replacements}.`
+      : replacements !== ''
+        ? `Each ${d.name} worker used ${fixed(perWorker, 2)} CPU-s at start${replacements}.`
+        : undefined;
+  return [
+    {
+      id: 'startup-cost',
+      severity: share !== null && share >= MAJOR_START_SHARE ? 'major' : 'info',
+      deployment: d.name,
+      text:
+        `${d.name}: each worker used ${fixed(perWorker, 2)} CPU-s from its start until its memory ` +
+        `stopped growing (the application loaded; ${start.workers_measured} workers measured)${replacements}.`,
+      values: {
+        cpu_seconds_per_worker: perWorker,
+        workers_measured: start.workers_measured,
+        replacements: start.replacements_measured,
+        cpu_seconds_per_replacement: perReplacement,
+        cpu_seconds_replacements: replacementsCpu,
+        share_of_cpu: share,
+        baseline_cpu_seconds_per_worker: base !== undefined ? baseline : null,
+      },
+      ...(answer !== undefined ? { answer } : {}),
     },
   ];
 }

@@ -5,7 +5,14 @@ import { importPath } from '../../../src/importers/index.js';
 import { buildReport } from '../../../src/report/report.js';
 import type { DeploymentSummary, Finding } from '../../../src/report/summary.js';
 import { TraceDatabase } from '../../../src/store/database.js';
-import { CAPTURE2, MODES2, mode2, recycledPids, watchedWorkers } from '../../helpers/capture2.js';
+import {
+  CAPTURE2,
+  MODES2,
+  mode2,
+  readyFromLog,
+  recycledPids,
+  watchedWorkers,
+} from '../../helpers/capture2.js';
 import { CAPTURE, MODES } from '../../helpers/cli.js';
 import { ProcfsReference } from '../../helpers/procfs-reference.js';
 
@@ -47,6 +54,17 @@ function gunicornLog(dir: string, mode: string) {
     if (boot) booting.set(Number(boot[1]), ms);
   }
   return { exiting, booting };
+}
+
+/**
+ * A worker's CPU-seconds in its last /proc/<pid>/stat sample before its ready line and in its
+ * first at or after it (the reference's samples: its CPU at the line lies between).
+ */
+function cpuAroundReady(r: ProcfsReference, ready: Map<number, number>, pid: number): [number, number] {
+  const at = ready.get(pid)!;
+  const points = r.byPid(pid).points;
+  const after = points.findIndex(([t]) => t >= at);
+  return [points[after - 1]![1] / r.clkTck, points[after]![1] / r.clkTck];
 }
 
 function capture(dir: string, modes: readonly string[]) {
@@ -188,6 +206,47 @@ describe.each([
         replacement_pids: String(k.replacement[0]),
       });
     }
+  });
+
+  it.each(modes)("%s: each worker's start CPU is its CPU by its server's ready line", (mode) => {
+    const d = find(mode);
+    const r = ref(mode);
+    const ready = readyFromLog(mode, dir);
+    const start = d.lifecycle.start;
+    // each worker's utime+stime around the moment its server logged it ready (the reference's
+    // samples of /proc/<pid>/stat just before and after the line): the memory-based end of its
+    // start lies within a snapshot interval of that line
+    const tick = 1 / r.clkTck;
+    const measured = start.workers.filter((w) => ready.has(w.pid));
+    expect(measured.length).toBeGreaterThanOrEqual(TIMELINES[dir]!.modes[mode]!.workers);
+    for (const w of measured) {
+      const [before, after] = cpuAroundReady(r, ready, w.pid);
+      expect(w.cpu_seconds!, `worker ${w.pid}`).toBeGreaterThanOrEqual(before - tick);
+      expect(w.cpu_seconds!, `worker ${w.pid}`).toBeLessThanOrEqual(after + tick);
+    }
+    // the initial workers start before the load: idle after their ready line, so the sample
+    // after it holds their start CPU
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const initial = measured.filter((w) => !w.replacement);
+    const refMean = mean(initial.map((w) => cpuAroundReady(r, ready, w.pid)[1]));
+    expect(Math.abs(start.cpu_seconds_per_worker! - refMean)).toBeLessThanOrEqual(0.02);
+    // the replacements: the workers that took the exits' slots
+    const replacements = [...d.lifecycle.lost, ...d.lifecycle.recycled.workers].filter((e) => e.replaced);
+    expect(start.replacements).toBe(replacements.length);
+    if (replacements.length > 0) {
+      const around = replacements.map((e) => cpuAroundReady(r, ready, e.replaced!.pid));
+      const n = replacements.length;
+      expect(start.cpu_seconds_replacements!).toBeGreaterThanOrEqual(
+        around.reduce((a, [b]) => a + b, 0) - n * tick,
+      );
+      expect(start.cpu_seconds_replacements!).toBeLessThanOrEqual(
+        around.reduce((a, [, x]) => a + x, 0) + n * tick,
+      );
+    }
+    const found = findings(mode, 'startup-cost');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.values.cpu_seconds_per_worker).toBe(start.cpu_seconds_per_worker);
+    expect(found[0]!.text).toContain(`each worker used ${start.cpu_seconds_per_worker!.toFixed(2)} CPU-s`);
   });
 });
 
