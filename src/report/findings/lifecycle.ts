@@ -18,8 +18,8 @@ export function lifecycleFindings(deployments: DeploymentSummary[]): Finding[] {
 }
 
 /** "workers 1 and 2", "worker 1" */
-function workerList(exits: WorkerExit[], pid: (e: WorkerExit) => number = (e) => e.pid): string {
-  const pids = exits.map(pid);
+function workerList(exits: WorkerExit[]): string {
+  const pids = exits.map((e) => e.pid);
   const list = pids.length === 1 ? `${pids[0]}` : `${pids.slice(0, -1).join(', ')} and ${pids.at(-1)}`;
   return `worker${pids.length === 1 ? '' : 's'} ${list}`;
 }
@@ -31,6 +31,8 @@ function workerLost(d: DeploymentSummary): Finding[] {
   if (lost.length === 0) return [];
   const { workers, workers_at_stop: left } = d.lifecycle;
   const first = lost[0]!;
+  // on the fewest workers since the last of them
+  const fewest = lost.at(-1)!.short_seconds;
   const one = lost.length === 1;
   const when = lost.map((e) => afterStart(d, e)).join(', ');
   return [
@@ -41,19 +43,20 @@ function workerLost(d: DeploymentSummary): Finding[] {
       text:
         `${d.name}: ${workerList(lost)} exited (last seen alive ${when} after the start) and ` +
         `${one ? 'was' : 'were'} never replaced: the pool ran short from then until the stop, ` +
-        `its last ${fixed(first.short_seconds, 1)} s on ${left} of ${workers} workers.`,
+        `${one ? '' : `${fixed(first.short_seconds, 1)} s, `}its last ${fixed(fewest, 1)} s on ${left} of ${workers} workers.`,
       values: {
         workers_lost: lost.length,
         pids: lost.map((e) => e.pid).join(', '),
         at: first.at,
         seconds_after_start: first.at - d.start,
         short_seconds: first.short_seconds,
+        fewest_workers_seconds: fewest,
         workers,
         workers_at_stop: left,
       },
       answer:
         `${d.name} lost ${one ? 'a worker' : `${lost.length} workers`} that ${one ? 'was' : 'were'} never ` +
-        `replaced and ran its last ${fixed(first.short_seconds, 1)} s on ${left} of ${workers} workers: ` +
+        `replaced and ran its last ${fixed(fewest, 1)} s on ${left} of ${workers} workers: ` +
         `its CPU and memory from then on are those of a smaller pool, not like for like with a full one.`,
     },
   ];

@@ -14,6 +14,7 @@ import {
   watchedWorkers,
 } from '../../helpers/capture2.js';
 import { CAPTURE, MODES } from '../../helpers/cli.js';
+import { importProcfsPool, preforkPool, T0 } from '../../helpers/pool-synth.js';
 import { ProcfsReference } from '../../helpers/procfs-reference.js';
 
 // Each deployment's `lifecycle` and the lifecycle findings on the real captures, against what
@@ -267,5 +268,40 @@ describe('worker lifecycle on real-capture-2 gunicorn-recycle against the gunico
     for (const e of d.lifecycle.recycled.workers)
       expect(booting.get(e.replaced!.pid)!, `${e.pid}`).toBeGreaterThan(exiting.get(e.pid)!);
     expect(mode2('gunicorn-recycle').kill.replacement).toEqual([d.lifecycle.lost[0]!.replaced!.pid]);
+  });
+});
+
+describe('worker-lost on a synthetic pool that loses two workers', () => {
+  it('says how long the pool ran short from the first loss and on how few workers from the last', async () => {
+    // master and three workers (test/helpers/pool-synth.ts); 101 dies at 20 s and 102 at 50 s,
+    // neither replaced: the pool runs short from 20 s and on 1 of 3 workers from 50 s to the stop
+    const pool = preforkPool().filter((p) => p.pid !== 104);
+    for (const [pid, end] of [
+      [101, 20_000],
+      [102, 50_000],
+    ] as const) {
+      const w = pool.find((p) => p.pid === pid)!;
+      Object.assign(w, { end, cpu: w.cpu.map(([a, b, c]) => [a, Math.min(b, end), c]) });
+      delete w.pssFrom;
+    }
+    const db = await TraceDatabase.open(':memory:');
+    await importProcfsPool(db, 'lossy', pool);
+    const built = await buildReport(db, { format: 'json', version: 'test', generatedAt: new Date(0) });
+    db.close();
+    const [lost] = built.summary.findings.filter((f) => f.id === 'worker-lost');
+    const d = built.summary.deployments[0]!;
+    // each worker's last live sample is its last whole second before its end; the stop begins
+    // at the remaining worker's last sample, 119 s
+    const stop = d.lifecycle.lost[0]!.at + d.lifecycle.lost[0]!.short_seconds;
+    expect(Math.abs(stop - (T0 + 119_000) / 1000)).toBeLessThanOrEqual(1);
+    expect(lost!.values).toMatchObject({ pids: '101, 102', workers: 3, workers_at_stop: 1, workers_lost: 2 });
+    const [first, last] = [T0 + 20_000, T0 + 50_000].map((t) => stop - t / 1000);
+    expect(Math.abs(Number(lost!.values.short_seconds) - first!)).toBeLessThanOrEqual(1.01);
+    expect(Math.abs(Number(lost!.values.fewest_workers_seconds) - last!)).toBeLessThanOrEqual(1.01);
+    expect(lost!.text).toContain('workers 101 and 102 exited');
+    expect(lost!.text).toContain(
+      `its last ${Number(lost!.values.fewest_workers_seconds).toFixed(1)} s on 1 of 3 workers`,
+    );
+    expect(lost!.answer).toContain('lost 2 workers that were never replaced');
   });
 });
