@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPath } from '../../../src/importers/index.js';
+import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../../src/report/report.js';
-import type { DeploymentSummary, Finding } from '../../../src/report/summary.js';
 import { TraceDatabase } from '../../../src/store/database.js';
 import {
   CAPTURE2,
@@ -16,6 +14,7 @@ import {
 import { CAPTURE, MODES } from '../../helpers/cli.js';
 import { importProcfsPool, preforkPool, T0 } from '../../helpers/pool-synth.js';
 import { ProcfsReference } from '../../helpers/procfs-reference.js';
+import { captureReport } from '../../helpers/report-capture.js';
 
 // Each deployment's `lifecycle` and the lifecycle findings on the real captures, against what
 // the capture recorded itself — its timeline (the SIGKILL, the replacement the orchestrator saw
@@ -68,43 +67,11 @@ function cpuAroundReady(r: ProcfsReference, ready: Map<number, number>, pid: num
   return [points[after - 1]![1] / r.clkTck, points[after]![1] / r.clkTck];
 }
 
-function capture(dir: string, modes: readonly string[]) {
-  const state = {
-    db: undefined as TraceDatabase | undefined,
-    deployments: [] as DeploymentSummary[],
-    findings: [] as Finding[],
-    warnings: [] as { deployment: string; message: string }[],
-  };
-  const refs = new Map(
-    modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
-  );
-  beforeAll(async () => {
-    state.db = await TraceDatabase.open(':memory:');
-    for (const mode of modes) {
-      await importPath(state.db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
-      await importPath(state.db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
-      await importPath(state.db, join(dir, 'modes', mode, 'wrk.txt'), { deployment: mode });
-    }
-    const built = await buildReport(state.db, { format: 'json', version: 'test', generatedAt: new Date(0) });
-    state.deployments = built.summary.deployments;
-    state.findings = built.summary.findings;
-    state.warnings = built.summary.warnings;
-  }, 300_000);
-  afterAll(() => state.db?.close());
-  return {
-    find: (mode: string) => state.deployments.find((d) => d.name === mode)!,
-    findings: (mode: string, id: string) =>
-      state.findings.filter((f) => f.deployment === mode && f.id === id),
-    ref: (mode: string) => refs.get(mode)!,
-    warnings: (mode: string) => state.warnings.filter((w) => w.deployment === mode).map((w) => w.message),
-  };
-}
-
 describe.each([
   { name: 'real-capture-1', dir: CAPTURE, modes: MODES },
   { name: 'real-capture-2', dir: CAPTURE2, modes: MODES2 },
 ])('worker lifecycle on $name', ({ dir, modes }) => {
-  const { find, findings, ref, warnings } = capture(dir, modes);
+  const { find, findings, ref, warnings } = captureReport(dir, modes, { wrk: true });
 
   it.each(modes)('%s: the SIGKILLed worker is lost, replaced as the timeline saw or never', (mode) => {
     const d = find(mode);
@@ -252,7 +219,7 @@ describe.each([
 });
 
 describe('worker lifecycle on real-capture-2 gunicorn-recycle against the gunicorn log', () => {
-  const { find } = capture(CAPTURE2, ['gunicorn-recycle']);
+  const { find } = captureReport(CAPTURE2, ['gunicorn-recycle'], { wrk: true });
 
   it('pairs each exit with a worker booted after it logged its exit, each new worker once', () => {
     const d = find('gunicorn-recycle');
