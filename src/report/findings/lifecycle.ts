@@ -77,8 +77,9 @@ function workerReplaced(d: DeploymentSummary): Finding[] {
       severity: 'minor',
       deployment: d.name,
       text:
-        `${d.name}: ${one ? 'a worker' : `${replaced.length} workers`} exited outside the load (not ` +
-        `recycled: killed or crashed) and ${one ? 'was' : 'were'} replaced: ${parts.join('; ')}.`,
+        `${d.name}: ${one ? 'a worker' : `${replaced.length} workers`} exited outside a load phase and ` +
+        `${one ? 'was' : 'were'} replaced: ${parts.join('; ')}. Not counted as recycled (a server ` +
+        `recycles a worker after it served its requests, under load): most likely killed or crashed.`,
       values: {
         workers_replaced: replaced.length,
         pids: replaced.map((e) => e.pid).join(', '),
