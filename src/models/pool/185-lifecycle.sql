@@ -32,7 +32,6 @@ JOIN pool_stop s USING (deployment);
 -- master starts there). A host short of CPU slows the import down to a level that looks idle,
 -- and a replacement starting under load serves requests at once; neither hides the end of the
 -- growth. NULL for a worker that never reached it.
-CREATE OR REPLACE TEMP MACRO pool_start_rss_tolerance() AS 0.01;
 
 CREATE OR REPLACE TEMP VIEW pool_worker_start AS
 WITH rss AS (
