@@ -299,8 +299,10 @@ export const poolMissingPss = (sources: string) =>
   `no PSS for this deployment (memory from ${sources}): its RSS sums count shared pages once per process and are not comparable with PSS sums`;
 export const poolMissingUss = (sources: string) =>
   `no USS for this deployment (memory from ${sources}): private vs shared memory per worker is unknown`;
-export const poolPidChurn = (exits: number) =>
-  `${exits} worker(s) exited while the deployment ran (new pids, new series); their CPU counts for the time they ran`;
+export const poolPidChurn = (replaced: number) =>
+  `${replaced} worker(s) exited while the deployment ran and were replaced (new pids, new series); their CPU counts for the time they ran`;
+export const poolWorkersLost = (lost: number, pids: string, shortSeconds: number) =>
+  `${lost} worker(s) exited while the deployment ran and were never replaced (pid ${pids}): the pool ran short from then until the stop (up to ${shortSeconds.toFixed(1)} s); their CPU counts for the time they ran`;
 export const poolCounterResets = (count: number) =>
   `${count} per-process CPU counter reset(s) without a process restart: one series may be mixing several processes (e.g. a load balancer in front of /metrics)`;
 export const poolUnknownKind = (count: number, metrics: string) =>

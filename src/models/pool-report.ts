@@ -5,7 +5,7 @@
  *   1. resolve the model's parameters (--ready / --phase, src/cli/pool-options.ts) against the
  *      deployments imported
  *   2. load the pool models with them (pool-models.ts)
- *   3. read the steady-state, startup, restart, phase, agreement and quality views
+ *   3. read the steady-state, startup, restart, lifecycle, phase, agreement and quality views
  *      (pool-rows.ts maps their rows to pool-types.ts)
  *   4. order by baseline and compute the deltas
  * Field by field, with units and formulas: docs/report-json.md.
@@ -15,7 +15,7 @@ import * as msg from '../base/messages.js';
 import type { TraceDatabase } from '../store/database.js';
 import { applyBaseline as orderByBaseline, pick, relativeChange } from './baseline.js';
 import { loadPoolModels, type PoolParameters } from './pool-models.js';
-import { groupBy, num, phaseReport, qualityMessage, seconds, workerStartup } from './pool-rows.js';
+import { groupBy, lifecycle, num, phaseReport, qualityMessage, seconds, workerStartup } from './pool-rows.js';
 import type { DeploymentReport, PoolReport } from './pool-types.js';
 
 export { pick, relativeChange };
@@ -69,6 +69,9 @@ export async function buildPoolReport(
     'SELECT * FROM pool_worker_startup ORDER BY coalesce(start_ts, 0), pid, process',
   );
   const restarts = await byName('SELECT * FROM pool_restarts');
+  const lifecycles = await byName('SELECT * FROM pool_lifecycle');
+  const exits = await byName('SELECT * FROM pool_worker_lifecycle ORDER BY exit_ts, pid, process');
+  const starts = await byName('SELECT * FROM pool_worker_start ORDER BY start_ts, pid, process');
   const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts, end_ts, name');
   const processes = await byName(
     'SELECT * FROM pool_process_totals ORDER BY coalesce(start_ts, alive_from), pid, process',
@@ -97,6 +100,7 @@ export async function buildPoolReport(
       restarts: num(r.restarts) ?? 0,
       workers_lost: num(r.workers_lost) ?? 0,
       processes: num(r.processes) ?? 0,
+      lifecycle: lifecycle(lifecycles.get(name)?.[0] ?? {}, exits.get(name) ?? [], starts.get(name) ?? []),
       startup: {
         seconds: num(st.seconds),
         cpu_seconds_per_worker: num(st.cpu_seconds_per_worker),

@@ -4,7 +4,7 @@
  * unix seconds, quality checks to their messages.
  */
 import * as msg from '../base/messages.js';
-import type { PhaseReport, WorkerStartup } from './pool-types.js';
+import type { Lifecycle, PhaseReport, WorkerExit, WorkerStart, WorkerStartup } from './pool-types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -19,6 +19,62 @@ export function workerStartup(w: Row): WorkerStartup {
     cpu_seconds: num(w.cpu_seconds) ?? 0,
     replacement: w.replacement === true,
     memory: { rss_bytes: num(w.rss_bytes), pss_bytes: num(w.pss_bytes), uss_bytes: num(w.uss_bytes) },
+  };
+}
+
+export function workerExit(e: Row): WorkerExit {
+  const at = seconds(e.exit_ts)!;
+  const start = seconds(e.replacement_start_ts);
+  return {
+    pid: Number(e.pid),
+    process_key: String(e.process),
+    at,
+    replaced:
+      e.replacement === null || e.replacement === undefined || start === null
+        ? null
+        : {
+            pid: Number(e.replacement_pid),
+            process_key: String(e.replacement),
+            start,
+            after_seconds: start - at,
+          },
+    workers_alive_after: num(e.workers_alive_after) ?? 0,
+    short_seconds: num(e.short_seconds) ?? 0,
+  };
+}
+
+export function workerStart(w: Row): WorkerStart {
+  return {
+    pid: Number(w.pid),
+    process_key: String(w.process),
+    replacement: w.replacement === true,
+    start: seconds(w.start_ts)!,
+    loaded: seconds(w.loaded_ts),
+    cpu_seconds: num(w.cpu_seconds),
+  };
+}
+
+/** A deployment's row of pool_lifecycle, its rows of pool_worker_lifecycle (in exit order) and of pool_worker_start. */
+export function lifecycle(l: Row, exits: Row[], starts: Row[]): Lifecycle {
+  return {
+    workers: num(l.workers) ?? 0,
+    workers_at_stop: num(l.workers_at_stop) ?? 0,
+    lost: exits.filter((e) => e.kind === 'lost').map(workerExit),
+    recycled: {
+      count: num(l.recycled) ?? 0,
+      requests: num(l.requests),
+      per_1000_requests: num(l.recycled_per_1000_requests),
+      workers: exits.filter((e) => e.kind === 'recycled').map(workerExit),
+    },
+    start: {
+      cpu_seconds_per_worker: num(l.start_cpu_seconds_per_worker),
+      workers_measured: num(l.start_workers_measured) ?? 0,
+      replacements: num(l.replacements) ?? 0,
+      replacements_measured: num(l.start_replacements_measured) ?? 0,
+      cpu_seconds_per_replacement: num(l.start_cpu_seconds_per_replacement),
+      cpu_seconds_replacements: num(l.start_cpu_seconds_replacements),
+      workers: starts.map(workerStart),
+    },
   };
 }
 
@@ -67,6 +123,8 @@ export function qualityMessage(q: Row): string {
       return msg.poolMissingUss(detail);
     case 'pid_churn':
       return msg.poolPidChurn(count);
+    case 'workers_lost':
+      return msg.poolWorkersLost(count, detail, num(q.seconds) ?? 0);
     case 'counter_resets':
       return msg.poolCounterResets(count);
     case 'unknown_kind':

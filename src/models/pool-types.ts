@@ -63,6 +63,65 @@ export interface ProcessReport {
   exited_early: boolean;
 }
 
+/** A worker that exited early (src/models/pool/185-lifecycle.sql). */
+export interface WorkerExit {
+  pid: number;
+  process_key: string;
+  /** Its last live sample (unix s): it died between this and the next sample. */
+  at: number;
+  /** The worker that took its slot, or null when none did (the pool ran short to the stop). */
+  replaced: {
+    pid: number;
+    process_key: string;
+    start: number;
+    /** From `at` to the replacement's start. */
+    after_seconds: number;
+  } | null;
+  /** Other workers alive at `at` and after it. */
+  workers_alive_after: number;
+  /** How long the pool ran without it: from `at` to its replacement's start, else to the stop. */
+  short_seconds: number;
+}
+
+export interface Lifecycle {
+  /** The pool size (= `workers`) and the workers alive when the stop began. */
+  workers: number;
+  workers_at_stop: number;
+  /** Workers that died or were killed: replaced outside the load, or never replaced. */
+  lost: WorkerExit[];
+  /** Workers replaced in normal operation: exited while the pool was under load, and replaced. */
+  recycled: {
+    count: number;
+    /** Requests the load tools' summaries report (sum of loadgen_requests_total's last values); null when none was imported. */
+    requests: number | null;
+    per_1000_requests: number | null;
+    workers: WorkerExit[];
+  };
+  /** What a worker costs at start: its CPU until its resident memory stopped growing (the application loaded). */
+  start: {
+    /** Mean over the initial workers whose start was measured (`workers_measured`). */
+    cpu_seconds_per_worker: number | null;
+    workers_measured: number;
+    /** Workers that took an exited worker's slot, and the mean and sum of their start CPU over those measured. */
+    replacements: number;
+    replacements_measured: number;
+    cpu_seconds_per_replacement: number | null;
+    cpu_seconds_replacements: number | null;
+    workers: WorkerStart[];
+  };
+}
+
+export interface WorkerStart {
+  pid: number;
+  process_key: string;
+  replacement: boolean;
+  start: number;
+  /** The first live sample from which its RSS stayed within 1 % over the next two; null if never. */
+  loaded: number | null;
+  /** CPU-seconds from its start until `loaded`; null when not measured. */
+  cpu_seconds: number | null;
+}
+
 export interface SourceAgreement {
   quantity: string;
   used: string;
@@ -83,6 +142,8 @@ export interface DeploymentReport {
   /** Workers that exited early and were not replaced (a zombie is not alive). */
   workers_lost: number;
   processes: number;
+  /** Which workers were lost (and whether replaced) or recycled. */
+  lifecycle: Lifecycle;
   startup: {
     seconds: number | null;
     cpu_seconds_per_worker: number | null;

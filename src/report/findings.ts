@@ -1,5 +1,6 @@
 import type { DeploymentSummary, Finding, Severity } from './summary.js';
 import { cpuFindings } from './findings/cpu.js';
+import { lifecycleFindings } from './findings/lifecycle.js';
 import { memoryFindings } from './findings/memory.js';
 
 /** Severities, most severe first: the order findings are listed in. */
@@ -12,7 +13,12 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'i
  * `others` are findings made elsewhere (the containers').
  */
 export function findings(deployments: DeploymentSummary[], others: Finding[] = []): Finding[] {
-  const all = [...memoryFindings(deployments), ...cpuFindings(deployments), ...others];
+  const all = [
+    ...memoryFindings(deployments),
+    ...cpuFindings(deployments),
+    ...lifecycleFindings(deployments),
+    ...others,
+  ];
   const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
   return all
     .map((f, i) => ({ f, i }))

@@ -64,7 +64,15 @@ export interface DeploymentSummary extends PoolFields {
 /** What the pool models (src/models/pool-report.ts) give a deployment as they are. */
 export type PoolFields = Pick<
   DeploymentReport,
-  'workers' | 'restarts' | 'workers_lost' | 'startup' | 'steady' | 'phases' | 'process_list' | 'sources'
+  | 'workers'
+  | 'restarts'
+  | 'workers_lost'
+  | 'lifecycle'
+  | 'startup'
+  | 'steady'
+  | 'phases'
+  | 'process_list'
+  | 'sources'
 >;
 
 /** How much a finding matters to the comparison: `critical` first (docs/report-json.md). */
@@ -131,6 +139,7 @@ export function deploymentSummaries(
       workers: p.workers,
       restarts: p.restarts,
       workers_lost: p.workers_lost,
+      lifecycle: p.lifecycle,
       startup: p.startup,
       steady: p.steady,
       cpu: {

@@ -70,10 +70,10 @@ export function recycledPids(mode: Mode2): number[] {
  * When each worker's app said it was ready, from the server log (unix ms at which the
  * orchestrator read the line): gunicorn's `[<pid>] [INFO] Application startup complete.`;
  * uvicorn's workers print `Started server process [<pid>]` just before their own `Application
- * startup complete.`, whose lines carry no pid.
+ * startup complete.`, whose lines carry no pid. real-capture-1's logs (`capture`) read alike.
  */
-export function readyFromLog(mode: Mode2): Map<number, number> {
-  const dir = join(CAPTURE2, 'modes', mode);
+export function readyFromLog(mode: string, capture: string = CAPTURE2): Map<number, number> {
+  const dir = join(capture, 'modes', mode);
   let text: string;
   try {
     text = readFileSync(join(dir, 'server.log.ts'), 'utf8');

@@ -197,6 +197,57 @@ describe('pool models on a pool that recycles a worker during its load', () => {
   });
 });
 
+describe('pool models on a pool that loses a worker and later recycles another', () => {
+  it('pairs the replacement with the exit it followed, so the first exit stays lost', async () => {
+    // 101 dies at 20 s (idle) and is never replaced; 102 exits at 50 s, under load, and 104
+    // takes its slot at 50.5 s: the pool ran on 2 of 3 workers from 20 s to the stop
+    const pool = preforkPool().filter((p) => p.pid !== 104);
+    const w = (pid: number) => pool.find((p) => p.pid === pid)!;
+    Object.assign(w(101), { end: 20_000, cpu: w(101).cpu.map(([a, b, c]) => [a, Math.min(b, 20_000), c]) });
+    Object.assign(w(102), { end: 50_000, cpu: w(102).cpu.map(([a, b, c]) => [a, Math.min(b, 50_000), c]) });
+    delete w(101).pssFrom;
+    pool.push({
+      ...w(103),
+      pid: 104,
+      start: 50_500,
+      cpu: [
+        [50_500, 52_000, 1],
+        [52_000, 90_000, 0.5],
+      ],
+    });
+    const db2 = await TraceDatabase.open(':memory:');
+    await importProcfsPool(db2, 'lossy', pool);
+    const r = await buildPoolReport(db2, {
+      parameters: poolParameters({
+        phases: [{ name: 'load', start: '30s', end: '90s', text: 'load=30s..90s' }],
+      }),
+    });
+    db2.close();
+    const d = r.deployments[0]!;
+    expect(d.restarts).toBe(1);
+    expect(d.workers_lost).toBe(1);
+    const { lost, recycled } = d.lifecycle;
+    expect(lost.map((e) => [e.pid, e.replaced])).toEqual([[101, null]]);
+    // its last live sample is the last whole second before its end; the stop begins at the
+    // first final worker's last sample, 119 s
+    expect(lost[0]!.at * 1000 - T0).toBeGreaterThan(18_900);
+    expect(lost[0]!.at * 1000 - T0).toBeLessThan(20_000);
+    expect(Math.abs(lost[0]!.short_seconds - (119 - (lost[0]!.at * 1000 - T0) / 1000))).toBeLessThan(1.01);
+    expect(lost[0]!.workers_alive_after).toBe(2);
+    expect(d.lifecycle.workers).toBe(3);
+    expect(d.lifecycle.workers_at_stop).toBe(2);
+    expect(recycled.count).toBe(1);
+    expect(recycled.workers.map((e) => [e.pid, e.replaced?.pid])).toEqual([[102, 104]]);
+    const after = recycled.workers[0]!.replaced!.after_seconds;
+    expect(after).toBeGreaterThan(0.5);
+    expect(after).toBeLessThan(1.5);
+    // no load tool summary: the requests are unknown
+    expect(recycled.requests).toBeNull();
+    expect(recycled.per_1000_requests).toBeNull();
+    expect(d.quality.map((q) => q.check)).toEqual(expect.arrayContaining(['pid_churn', 'workers_lost']));
+  });
+});
+
 describe('pool models on a pool whose workers idle a moment before importing the app', () => {
   it('settles each worker after its import, not in the quiet second before it', async () => {
     const db2 = await TraceDatabase.open(':memory:');

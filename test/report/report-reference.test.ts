@@ -1,13 +1,8 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPath } from '../../src/importers/index.js';
-import { buildReport } from '../../src/report/report.js';
-import type { DeploymentSummary } from '../../src/report/summary.js';
-import { TraceDatabase } from '../../src/store/database.js';
+import { describe, expect, it } from 'vitest';
 import { eventMs } from '../helpers/capture.js';
 import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../helpers/capture2.js';
 import { CAPTURE, MODES } from '../helpers/cli.js';
-import { ProcfsReference } from '../helpers/procfs-reference.js';
+import { captureReport } from '../helpers/report-capture.js';
 
 // The report's JSON for the real captures against the independent reference computed from the
 // raw /proc files in the test (test/helpers/procfs-reference.ts: per process identity, CPU from
@@ -19,27 +14,6 @@ const within = (actual: number | null | undefined, expected: number | null, what
   expect(Math.abs(actual! - expected!), what).toBeLessThanOrEqual(0.03 * Math.abs(expected!));
 };
 
-function capture(dir: string, modes: readonly string[]) {
-  const state = { db: undefined as TraceDatabase | undefined, deployments: [] as DeploymentSummary[] };
-  const refs = new Map(
-    modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
-  );
-  beforeAll(async () => {
-    state.db = await TraceDatabase.open(':memory:');
-    for (const mode of modes) {
-      await importPath(state.db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
-      await importPath(state.db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
-    }
-    const built = await buildReport(state.db, { format: 'json', version: 'test', generatedAt: new Date(0) });
-    state.deployments = built.summary.deployments;
-  }, 300_000);
-  afterAll(() => state.db?.close());
-  return {
-    find: (mode: string) => state.deployments.find((d) => d.name === mode)!,
-    ref: (mode: string) => refs.get(mode)!,
-  };
-}
-
 describe.each([
   { name: 'real-capture-1', dir: CAPTURE, modes: MODES, event: eventMs },
   {
@@ -49,7 +23,7 @@ describe.each([
     event: (m: string, e: string) => event2Ms(m as Mode2, e),
   },
 ])('the report on $name against its /proc files', ({ dir, modes, event }) => {
-  const { find, ref } = capture(dir, modes);
+  const { find, ref } = captureReport(dir, modes);
 
   it.each(modes)('%s: every worker that ended before the SIGTERM is a restart or a lost worker', (mode) => {
     const d = find(mode);
@@ -91,7 +65,7 @@ describe.each([
 });
 
 describe('the report on real-capture-1 against its /proc files: phases and peaks', () => {
-  const { find, ref } = capture(CAPTURE, MODES);
+  const { find, ref } = captureReport(CAPTURE, MODES);
 
   it.each(MODES)('%s: CPU-seconds, workers alive and memory medians of every phase', (mode) => {
     for (const p of find(mode).phases) {

@@ -22,8 +22,9 @@ LEFT JOIN breaks b USING (deployment)
 GROUP BY d.deployment, d.end_ts;
 
 -- Worker exits, replacements and losses. A worker exited early when its last live sample came
--- before the stop (pool_stop). A replacement is a worker first seen alive after an early exit.
--- restarts = exits that got a replacement; workers_lost = the rest.
+-- before the stop (pool_stop). A replacement is a worker first seen alive after an early exit;
+-- which exit it replaced: pool_worker_pairs. restarts = exits that got a replacement;
+-- workers_lost = the rest (the pool ran short from then to the end).
 CREATE OR REPLACE TEMP VIEW pool_worker_exits AS
 SELECT l.deployment, l.process, l.pid, l.alive_from, l.alive_to
 FROM pool_lifetimes l
@@ -36,6 +37,50 @@ FROM pool_lifetimes l
 WHERE l.role = 'worker'
   AND l.alive_from > (SELECT min(e.alive_to) FROM pool_worker_exits e WHERE e.deployment = l.deployment);
 
+-- Which worker replaced which exit. Each early exit (at its last live sample) and each worker
+-- start after the deployment's first exit (its start time, else its first live sample) is an
+-- event, in time order (a start at the very time an exiting worker was last seen alive comes
+-- first: that worker was still alive, so it cannot have been replaced yet). A start replaces the
+-- latest exit before it that is not yet replaced (a server refills a slot soon after it empties;
+-- an exit that no start follows was never replaced): the matching of brackets, an exit opening
+-- and a start closing. Without recursion: with S the running sum of +1 per exit and -1 per start,
+-- depth = S - min(0, the lowest S so far) is the number of exits not yet replaced after each
+-- event (a start when there are none replaces nothing and leaves 0); the exit that leaves depth
+-- k is replaced by the first later start that leaves depth k - 1.
+CREATE OR REPLACE TEMP VIEW pool_worker_pairs AS
+WITH first_exit AS (
+    SELECT deployment, min(alive_to) AS ts FROM pool_worker_exits GROUP BY ALL
+), events AS (
+    SELECT deployment, process, alive_to AS ts, 1 AS step FROM pool_worker_exits
+    UNION ALL
+    SELECT l.deployment, l.process, coalesce(l.start_ts, l.alive_from), -1
+    FROM pool_lifetimes l
+    JOIN first_exit f USING (deployment)
+    WHERE l.role = 'worker' AND coalesce(l.start_ts, l.alive_from) > f.ts
+), running AS (
+    SELECT *, sum(step) OVER w AS s,
+           row_number() OVER w AS n
+    FROM events
+    WINDOW w AS (PARTITION BY deployment ORDER BY ts, step, process ROWS UNBOUNDED PRECEDING)
+), depth AS (
+    SELECT deployment, process, step, n,
+           s - least(0, min(s) OVER (PARTITION BY deployment ORDER BY n ROWS UNBOUNDED PRECEDING)) AS depth
+    FROM running
+), matched AS (
+    SELECT e.deployment, e.process, min(r.n) AS replaced_at_n
+    FROM depth e
+    JOIN depth r ON r.deployment = e.deployment AND r.step = -1 AND r.n > e.n AND r.depth = e.depth - 1
+    WHERE e.step = 1
+    GROUP BY ALL
+)
+SELECT x.deployment, x.process, x.pid, x.alive_to AS exit_ts,
+       r.process AS replacement, l.pid AS replacement_pid,
+       coalesce(l.start_ts, l.alive_from) AS replacement_start_ts
+FROM pool_worker_exits x
+LEFT JOIN matched m USING (deployment, process)
+LEFT JOIN depth r ON r.deployment = m.deployment AND r.n = m.replaced_at_n
+LEFT JOIN pool_lifetimes l ON l.deployment = r.deployment AND l.process = r.process;
+
 -- The pool size: the largest number of workers alive at once (checked at every worker's first live sample).
 CREATE OR REPLACE TEMP VIEW pool_restarts AS
 WITH peak AS (
@@ -46,7 +91,7 @@ WITH peak AS (
     WHERE a.role = 'worker'
     GROUP BY a.deployment
 ), exits AS (
-    SELECT deployment, count(*) AS exits FROM pool_worker_exits GROUP BY ALL
+    SELECT deployment, count(*) AS exits, count(replacement) AS replaced FROM pool_worker_pairs GROUP BY ALL
 ), repl AS (
     SELECT deployment, count(*) AS replacements FROM pool_worker_replacements GROUP BY ALL
 ), resets AS (
@@ -59,8 +104,8 @@ WITH peak AS (
 )
 SELECT s.deployment,
        coalesce(p.workers, 0) AS workers,
-       least(coalesce(e.exits, 0), coalesce(r.replacements, 0)) AS restarts,
-       coalesce(e.exits, 0) - least(coalesce(e.exits, 0), coalesce(r.replacements, 0)) AS workers_lost,
+       coalesce(e.replaced, 0) AS restarts,
+       coalesce(e.exits, 0) - coalesce(e.replaced, 0) AS workers_lost,
        coalesce(e.exits, 0) AS worker_exits,
        coalesce(r.replacements, 0) AS replacements,
        coalesce(x.counter_resets, 0) AS counter_resets,

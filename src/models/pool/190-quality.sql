@@ -74,8 +74,14 @@ UNION ALL
 SELECT deployment, 'missing_uss', NULL, NULL, NULL, rss_sources
 FROM memory_sources WHERE has_rss AND NOT has_uss
 UNION ALL
-SELECT deployment, 'pid_churn', worker_exits, NULL, NULL, NULL
-FROM pool_restarts WHERE worker_exits > 0
+-- workers that exited and were replaced (new pids, new series), and those never replaced
+-- (their pids; seconds: the longest the pool ran short, pool_worker_lifecycle)
+SELECT deployment, 'pid_churn', restarts, NULL, NULL, NULL
+FROM pool_restarts WHERE restarts > 0
+UNION ALL
+SELECT deployment, 'workers_lost', count(*), max(short_seconds), NULL, string_agg(pid::VARCHAR, ', ' ORDER BY exit_ts, pid)
+FROM pool_worker_lifecycle WHERE replacement IS NULL
+GROUP BY deployment
 UNION ALL
 SELECT deployment, 'counter_resets', counter_resets, NULL, NULL, NULL
 FROM pool_restarts WHERE counter_resets > 0
