@@ -12,6 +12,7 @@ import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../r
 import { TraceDatabase } from '../store/database.js';
 import { onInterrupt } from './interrupt.js';
 import { terminalSafe } from './output.js';
+import { progressLine, stageLine } from './progress.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
 import {
   applyStartOptions,
@@ -77,6 +78,7 @@ export function registerReport(program: Command): void {
       if (options.db === undefined && paths.length === 0) throw new UsageError(msg.reportNothingToRead());
       if (options.db !== undefined && options.start.length > 0) throw new UsageError(msg.reportStartWithDb());
       const output = outputPath(options.output, options.format);
+      const progress = stageLine('report');
       const settings: ReportSettings = {
         format: options.format as ReportFormat,
         notebookPath: options.notebook,
@@ -84,17 +86,22 @@ export function registerReport(program: Command): void {
         title: options.title,
         ready: options.ready.map(parseReadyOption),
         phases: options.phase.map(parsePhaseOption),
+        progress: progress.stage,
       };
       let text: string;
-      if (options.db !== undefined) {
-        const db = await TraceDatabase.open(options.db, { readOnly: true });
-        try {
-          text = await renderReport(db, reportOptions(settings));
-        } finally {
-          db.close();
+      try {
+        if (options.db !== undefined) {
+          const db = await TraceDatabase.open(options.db, { readOnly: true });
+          try {
+            text = await renderReport(db, reportOptions(settings));
+          } finally {
+            db.close();
+          }
+        } else {
+          text = await reportOnFolders(paths, settings, options.start);
         }
-      } else {
-        text = await reportOnFolders(paths, settings, options.start);
+      } finally {
+        progress.done();
       }
       if (output === undefined) process.stdout.write(text);
       else {
@@ -112,6 +119,8 @@ export interface ReportSettings {
   title?: string;
   ready: ReadySpec[];
   phases: PhaseSpec[];
+  /** Told each stage of the report as it starts (stageLine on a terminal). */
+  progress?: (stage: string) => void;
 }
 
 function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFacts>): ReportOptions {
@@ -171,12 +180,15 @@ export async function reportOnFolders(
     interrupt.signal.addEventListener('abort', stop);
     try {
       for (const d of deployments) {
+        // the import's own progress line (as `import` shows it), then the report's stages
+        const line = progressLine(terminalSafe(d.path));
         const { skipped } = await importPath(db, d.path, {
           deployment: d.name,
           format: 'auto',
           start: d.start,
           signal: interrupt.signal,
-        });
+          progress: line.update,
+        }).finally(line.done);
         const skippedNames = skipped.map((f) => relative(d.path, f));
         if (d.load) {
           // an experiment's load output, imported when a load-tool importer knows its format
