@@ -291,10 +291,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       return check({ id: 'report', label: 'ours: report (HTML)', samples: n, m: r });
     });
     scaling.push({ samples: n, import: imported, report, load: [loadStart, loadavg()[0]!] });
-    log(
-      `  import ${seconds(imported.m.wallMs)}, ${mib(imported.m.peakRssBytes)}; ` +
-        `report ${seconds(report.m.wallMs)}, ${mib(report.m.peakRssBytes)}`,
-    );
+    const row = scaling.at(-1)!;
+    log(`  ${scalingCells(row).join('  ')}`);
   }
   rmSync(scalingDb, { force: true });
   rmSync(scalingReport, { force: true });
@@ -431,6 +429,22 @@ export function slope(points: [number, number][]): number {
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
+/** One size's cells of the scaling table (also logged as each size ends). */
+function scalingCells(r: ScalingRow): string[] {
+  return [
+    String(r.samples),
+    seconds(r.import.m.wallMs),
+    seconds(r.import.m.cpuMs),
+    perSample(r.import.m.wallMs, r.samples),
+    mib(r.import.m.peakRssBytes),
+    seconds(r.report.m.wallMs),
+    seconds(r.report.m.cpuMs),
+    perSample(r.report.m.wallMs, r.samples),
+    mib(r.report.m.peakRssBytes),
+    `${r.load[0].toFixed(1)}–${r.load[1].toFixed(1)}`,
+  ];
+}
+
 /** Import and report per size, then the slopes per sample (time and peak memory). */
 function renderScaling(scaling: ScalingRow[]): string {
   const cells = [
@@ -446,18 +460,7 @@ function renderScaling(scaling: ScalingRow[]): string {
       'peak RSS',
       'load avg',
     ],
-    ...scaling.map((r) => [
-      String(r.samples),
-      seconds(r.import.m.wallMs),
-      seconds(r.import.m.cpuMs),
-      perSample(r.import.m.wallMs, r.samples),
-      mib(r.import.m.peakRssBytes),
-      seconds(r.report.m.wallMs),
-      seconds(r.report.m.cpuMs),
-      perSample(r.report.m.wallMs, r.samples),
-      mib(r.report.m.peakRssBytes),
-      `${r.load[0].toFixed(1)}–${r.load[1].toFixed(1)}`,
-    ]),
+    ...scaling.map(scalingCells),
   ];
   const lines = ['scaling of our import and report (µs/sample: wall time per sample)', pad(cells)];
   if (scaling.length >= 2) {
