@@ -91,12 +91,7 @@ export function registerReport(program: Command): void {
       let text: string;
       try {
         if (options.db !== undefined) {
-          const db = await TraceDatabase.open(options.db, { readOnly: true });
-          try {
-            text = await renderReport(db, reportOptions(settings));
-          } finally {
-            db.close();
-          }
+          text = await reportOnDatabase(options.db, settings);
         } else {
           text = await reportOnFolders(paths, settings, options.start);
         }
@@ -130,6 +125,37 @@ function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFac
     version: VERSION,
     generatedAt: sourceDateEpoch() ?? new Date(),
   };
+}
+
+/**
+ * The report on a database, opened read-only. Ctrl-C or SIGTERM stops the query running and
+ * closes the database, which removes DuckDB's spill folder (gigabytes on a large database) from
+ * the system's temporary folder; a second one removes it at once.
+ */
+async function reportOnDatabase(path: string, settings: ReportSettings): Promise<string> {
+  let db: TraceDatabase | undefined;
+  const interrupt = onInterrupt(msg.reportDbInterrupted, () => db?.removeSpill());
+  try {
+    db = await TraceDatabase.open(path, { readOnly: true });
+    const opened = db;
+    const stop = () => opened.interrupt();
+    interrupt.signal.addEventListener('abort', stop);
+    try {
+      interrupt.signal.throwIfAborted();
+      const text = await renderReport(opened, reportOptions(settings));
+      interrupt.signal.throwIfAborted();
+      return text;
+    } catch (e) {
+      // A query stopped by the interrupt fails with DuckDB's own error: report the interrupt.
+      interrupt.signal.throwIfAborted();
+      throw e;
+    } finally {
+      interrupt.signal.removeEventListener('abort', stop);
+      opened.close();
+    }
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 /**

@@ -187,10 +187,15 @@ export class TraceDatabase {
     this.connection.interrupt();
   }
 
+  /** Removes the spill folder of our own now (a second Ctrl-C: the process exits at once). */
+  removeSpill(): void {
+    if (this.ownedTemp) rmSync(this.ownedTemp, { recursive: true, force: true });
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
-    if (this.ownedTemp) rmSync(this.ownedTemp, { recursive: true, force: true });
+    this.removeSpill();
   }
 
   /**
