@@ -10,7 +10,7 @@ import type { PhaseSpec, ReadySpec } from './pool-options.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat, type ReportOptions } from '../report/report.js';
 import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../report/timeline.js';
 import { TraceDatabase } from '../store/database.js';
-import { onInterrupt } from './interrupt.js';
+import { onInterrupt, type Interrupt } from './interrupt.js';
 import { terminalSafe } from './output.js';
 import { progressLine, stageLine } from './progress.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
@@ -138,23 +138,34 @@ async function reportOnDatabase(path: string, settings: ReportSettings): Promise
   try {
     db = await TraceDatabase.open(path, { readOnly: true });
     const opened = db;
-    const stop = () => opened.interrupt();
-    interrupt.signal.addEventListener('abort', stop);
-    try {
-      interrupt.signal.throwIfAborted();
-      const text = await renderReport(opened, reportOptions(settings));
-      interrupt.signal.throwIfAborted();
-      return text;
-    } catch (e) {
-      // A query stopped by the interrupt fails with DuckDB's own error: report the interrupt.
-      interrupt.signal.throwIfAborted();
-      throw e;
-    } finally {
-      interrupt.signal.removeEventListener('abort', stop);
-      opened.close();
-    }
+    return await untilInterrupted(opened, interrupt, () => renderReport(opened, reportOptions(settings)));
   } finally {
     interrupt.dispose();
+  }
+}
+
+/**
+ * Runs work on a database, then closes it. The interrupt stops the query running, and is then
+ * what fails: a query stopped by it fails with DuckDB's own error, which would say less.
+ */
+async function untilInterrupted<T>(
+  db: TraceDatabase,
+  interrupt: Interrupt,
+  work: () => Promise<T>,
+): Promise<T> {
+  const stop = () => db.interrupt();
+  interrupt.signal.addEventListener('abort', stop);
+  try {
+    interrupt.signal.throwIfAborted();
+    const result = await work();
+    interrupt.signal.throwIfAborted();
+    return result;
+  } catch (e) {
+    interrupt.signal.throwIfAborted();
+    throw e;
+  } finally {
+    interrupt.signal.removeEventListener('abort', stop);
+    db.close();
   }
 }
 
@@ -202,9 +213,7 @@ export async function reportOnFolders(
   const interrupt = onInterrupt(msg.reportInterrupted, removeDir);
   try {
     const db = await TraceDatabase.open(join(dir, 'report.duckdb'), { create: true });
-    const stop = () => db.interrupt();
-    interrupt.signal.addEventListener('abort', stop);
-    try {
+    return await untilInterrupted(db, interrupt, async () => {
       for (const d of deployments) {
         // the import's own progress line (as `import` shows it), then the report's stages
         const line = progressLine(terminalSafe(d.path));
@@ -231,17 +240,8 @@ export async function reportOnFolders(
         if (skippedNames.length > 0)
           process.stderr.write(terminalSafe(`${msg.reportSkipped(d.path, skippedNames)}\n`));
       }
-      const text = await renderReport(db, options);
-      interrupt.signal.throwIfAborted();
-      return text;
-    } catch (e) {
-      // A query stopped by the interrupt fails with DuckDB's own error: report the interrupt.
-      interrupt.signal.throwIfAborted();
-      throw e;
-    } finally {
-      interrupt.signal.removeEventListener('abort', stop);
-      db.close();
-    }
+      return renderReport(db, options);
+    });
   } finally {
     removeDir();
     interrupt.dispose();
