@@ -20,7 +20,10 @@ const CLI = join(ROOT, 'bin/trace-analyze.js');
 const PYTHON = '/usr/bin/python3';
 const START_MS = 1_700_000_000_000;
 const INTERVAL_MS = 1000;
-export const SCALING = [1e6, 2e6, 5e6, 10e6, 20e6];
+/** Sizes of the scaling run (`--scaling`, up to `--scaling-to`). */
+export const SCALING = [1e6, 2e6, 5e6, 10e6, 20e6, 50e6, 100e6, 200e6, 500e6, 1e9];
+/** Scaling inputs above this size are removed after their run (a 500M input is 14 GB). */
+const KEEP_INPUTS_UP_TO = 100e6;
 /** The question of issue 8: CPU per process group, rate per series then summed, over the whole range. */
 export const POOL_RATE_QUERY = 'sum by (groupname) (rate(namedprocess_namegroup_cpu_seconds_total[1m]))';
 
@@ -30,7 +33,7 @@ export interface BenchOptions {
   /** Where inputs are generated (kept between runs) and databases written (replaced each run). */
   dataDir: string;
   baselines: boolean;
-  /** Sizes for the scaling run of our import; empty for none. */
+  /** Sizes for the scaling run of our import and report; empty for none. */
   scaling: number[];
   /** Step of the range query over the whole range. */
   step: string;
@@ -57,21 +60,31 @@ export interface BenchRow {
   walls?: number[];
 }
 
+/** One size of the scaling run: our import into a fresh database, then the report on it. */
+export interface ScalingRow {
+  samples: number;
+  import: BenchRow;
+  report: BenchRow;
+  /** 1-minute load average before the size's import and after its report. */
+  load: [number, number];
+}
+
 export interface BenchResult {
   rows: BenchRow[];
   /** Empty when the head-to-head did not run. */
   headToHead: HeadToHeadRow[];
-  scaling: BenchRow[];
+  scaling: ScalingRow[];
   /** 1-minute load average before and after the measurements (the machine may be shared). */
   load: [number, number];
   table: string;
 }
 
-/** "20M", "500k", "1e6", "20000000" → a count. */
+/** "20M", "500k", "1G", "1e6", "20000000" → a count. */
 export function parseCount(text: string): number {
-  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmM]?)$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmMgG]?)$/.exec(text.trim());
   if (!m) throw new Error(`cannot read "${text}" as a count (e.g. 20M, 500k)`);
-  const scale = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 }[m[2] as '' | 'k' | 'K' | 'm' | 'M'];
+  const unit = m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G';
+  const scale = { '': 1, K: 1e3, M: 1e6, G: 1e9 }[unit];
   return Math.round(Number(m[1]) * scale);
 }
 
@@ -260,17 +273,29 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
   }
 
-  const scaling: BenchRow[] = [];
+  const scaling: ScalingRow[] = [];
+  const scalingDb = join(runDir, 'scaling.duckdb');
+  const scalingReport = join(runDir, 'scaling-report.html');
   for (const size of options.scaling) {
     const s = shapeFor(size, options.series);
-    log(`scaling: our import of ${s.series * s.points} samples`);
+    const n = s.series * s.points;
+    log(`scaling: our import and report of ${n} samples`);
     const input = await promInput(options.dataDir, s);
     await warm(input);
-    scaling.push(
-      await repeat(options.runs, () => ourImport(input, join(runDir, 'scaling.duckdb'), s.series * s.points)),
-    );
+    const loadStart = loadavg()[0]!;
+    const imported = await repeat(options.runs, () => ourImport(input, scalingDb, n));
+    if (n > KEEP_INPUTS_UP_TO && input !== file) rmSync(input, { force: true });
+    const report = await repeat(options.runs, async () => {
+      rmSync(scalingReport, { force: true });
+      const r = await measure(process.execPath, [CLI, 'report', '--db', scalingDb, '-o', scalingReport]);
+      return check({ id: 'report', label: 'ours: report (HTML)', samples: n, m: r });
+    });
+    scaling.push({ samples: n, import: imported, report, load: [loadStart, loadavg()[0]!] });
+    const row = scaling.at(-1)!;
+    log(`  ${scalingCells(row).join('  ')}`);
   }
-  rmSync(join(runDir, 'scaling.duckdb'), { force: true });
+  rmSync(scalingDb, { force: true });
+  rmSync(scalingReport, { force: true });
 
   let headToHead: HeadToHeadRow[] = [];
   let headToHeadTable = '';
@@ -345,7 +370,7 @@ function pad(cells: string[][]): string {
 }
 
 /** The figures, then ours : baseline for each pair that answers the same question. */
-export function renderTable(rows: BenchRow[], scaling: BenchRow[]): string {
+export function renderTable(rows: BenchRow[], scaling: ScalingRow[]): string {
   const lines: string[] = [];
   lines.push(
     pad([
@@ -384,19 +409,75 @@ export function renderTable(rows: BenchRow[], scaling: BenchRow[]): string {
   }
   if (ratios.length > 0)
     lines.push('', 'ours : baseline', pad([['pair', 'wall', 'cpu', 'peak RSS'], ...ratios]));
-  if (scaling.length > 0) {
+  if (scaling.length > 0) lines.push('', renderScaling(scaling));
+  return lines.join('\n');
+}
+
+const perSample = (ms: number | null, samples: number) =>
+  ms === null ? '-' : ((ms * 1000) / samples).toFixed(3);
+
+/**
+ * The least-squares slope of y over x: what one more sample costs, whatever the fixed cost
+ * (start-up, the report's fixed parts) that a per-sample average at small sizes would include.
+ */
+export function slope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+/** One size's cells of the scaling table (also logged as each size ends). */
+function scalingCells(r: ScalingRow): string[] {
+  return [
+    String(r.samples),
+    seconds(r.import.m.wallMs),
+    seconds(r.import.m.cpuMs),
+    perSample(r.import.m.wallMs, r.samples),
+    mib(r.import.m.peakRssBytes),
+    seconds(r.report.m.wallMs),
+    seconds(r.report.m.cpuMs),
+    perSample(r.report.m.wallMs, r.samples),
+    mib(r.report.m.peakRssBytes),
+    `${r.load[0].toFixed(1)}–${r.load[1].toFixed(1)}`,
+  ];
+}
+
+/** Import and report per size, then the slopes per sample (time and peak memory). */
+function renderScaling(scaling: ScalingRow[]): string {
+  const cells = [
+    [
+      'samples',
+      'import wall',
+      'cpu',
+      'µs/sample',
+      'peak RSS',
+      'report wall',
+      'cpu',
+      'µs/sample',
+      'peak RSS',
+      'load avg',
+    ],
+    ...scaling.map(scalingCells),
+  ];
+  const lines = ['scaling of our import and report (µs/sample: wall time per sample)', pad(cells)];
+  if (scaling.length >= 2) {
+    const fit = (pick: (r: ScalingRow) => number | null) =>
+      scaling.every((r) => pick(r) !== null) ? slope(scaling.map((r) => [r.samples, pick(r)!])) : null;
+    const us = (msPerSample: number | null) => (msPerSample === null ? '-' : (msPerSample * 1000).toFixed(3));
+    const bytes = (b: number | null) => (b === null ? '-' : b.toFixed(1));
     lines.push(
       '',
-      'scaling of our import',
+      'slope per sample (least squares over the sizes above)',
       pad([
-        ['samples', 'wall', 'cpu', 'wall µs/sample', 'cpu µs/sample', 'peak RSS'],
-        ...scaling.map((r) => [
-          String(r.samples),
-          seconds(r.m.wallMs),
-          seconds(r.m.cpuMs),
-          ((r.m.wallMs * 1000) / r.samples).toFixed(3),
-          r.m.cpuMs === null ? '-' : ((r.m.cpuMs * 1000) / r.samples).toFixed(3),
-          mib(r.m.peakRssBytes),
+        ['', 'wall µs', 'cpu µs', 'peak RSS bytes'],
+        ...(['import', 'report'] as const).map((k) => [
+          k,
+          us(fit((r) => r[k].m.wallMs)),
+          us(fit((r) => r[k].m.cpuMs)),
+          bytes(fit((r) => r[k].m.peakRssBytes)),
         ]),
       ]),
     );

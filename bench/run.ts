@@ -3,7 +3,8 @@
  *
  *   npm run bench                         # 20M samples (1000 series × 20000 points)
  *   npm run bench -- --samples 5M         # another size
- *   npm run bench -- --scaling            # plus our import at 1M, 2M, 5M, 10M, 20M
+ *   npm run bench -- --scaling            # plus our import and report at 1M, 2M, 5M, 10M, 20M
+ *   npm run bench -- --scaling --scaling-to 500M   # ... and 50M, 100M, 200M, 500M (1B: --scaling-to 1G)
  *   npm run bench -- --no-baselines       # ours only
  *   npm run bench -- --procfs-snapshots 0 # no /proc snapshot set (default 1800 snapshots × 16 workers)
  *   npm run bench -- --runs 1             # each of ours once (default 3: the median run is shown)
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
       series: { type: 'string', default: '1000' },
       'data-dir': { type: 'string', default: join(ROOT, 'bench/data') },
       scaling: { type: 'boolean', default: false },
+      'scaling-to': { type: 'string' },
       'no-baselines': { type: 'boolean', default: false },
       step: { type: 'string', default: '60s' },
       'procfs-snapshots': { type: 'string', default: '1800' },
@@ -34,7 +36,9 @@ async function main(): Promise<void> {
     series: parseCount(values.series!),
     dataDir: values['data-dir']!,
     baselines: !values['no-baselines'],
-    scaling: values.scaling ? SCALING.filter((s) => s <= samples) : [],
+    scaling: values.scaling
+      ? SCALING.filter((s) => s <= (values['scaling-to'] ? parseCount(values['scaling-to']) : samples))
+      : [],
     step: values.step!,
     procfs: {
       snapshots: parseCount(values['procfs-snapshots']!),

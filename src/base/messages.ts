@@ -88,6 +88,7 @@ export const importInterrupted = (signal: string) =>
   `interrupted (${signal}): the file in progress was not imported (rolled back); files reported as imported are kept`;
 export const reportInterrupted = (signal: string) =>
   `interrupted (${signal}): no report written; the temporary database is removed`;
+export const reportDbInterrupted = (signal: string) => `interrupted (${signal}): no report written`;
 export const importNoSamples = () => 'the input holds no samples';
 export const repeatedSamples = (count: number, ofEarlier: number) =>
   `${count} sample${count === 1 ? '' : 's'} at a time ${count === 1 ? 'its' : 'their'} series already had${ofEarlier > 0 ? ` (${ofEarlier} from an earlier import)` : ''}: the first sample at each time is kept, as Prometheus keeps it`;

@@ -10,8 +10,9 @@ import type { PhaseSpec, ReadySpec } from './pool-options.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat, type ReportOptions } from '../report/report.js';
 import { readExperimentFolder, type ExperimentFolder, type RunFacts } from '../report/timeline.js';
 import { TraceDatabase } from '../store/database.js';
-import { onInterrupt } from './interrupt.js';
+import { onInterrupt, type Interrupt } from './interrupt.js';
 import { terminalSafe } from './output.js';
+import { progressLine, stageLine } from './progress.js';
 import { collect, parsePhaseOption, parseReadyOption } from './pool-options.js';
 import {
   applyStartOptions,
@@ -77,6 +78,7 @@ export function registerReport(program: Command): void {
       if (options.db === undefined && paths.length === 0) throw new UsageError(msg.reportNothingToRead());
       if (options.db !== undefined && options.start.length > 0) throw new UsageError(msg.reportStartWithDb());
       const output = outputPath(options.output, options.format);
+      const progress = stageLine('report');
       const settings: ReportSettings = {
         format: options.format as ReportFormat,
         notebookPath: options.notebook,
@@ -84,17 +86,17 @@ export function registerReport(program: Command): void {
         title: options.title,
         ready: options.ready.map(parseReadyOption),
         phases: options.phase.map(parsePhaseOption),
+        progress: progress.stage,
       };
       let text: string;
-      if (options.db !== undefined) {
-        const db = await TraceDatabase.open(options.db, { readOnly: true });
-        try {
-          text = await renderReport(db, reportOptions(settings));
-        } finally {
-          db.close();
+      try {
+        if (options.db !== undefined) {
+          text = await reportOnDatabase(options.db, settings);
+        } else {
+          text = await reportOnFolders(paths, settings, options.start);
         }
-      } else {
-        text = await reportOnFolders(paths, settings, options.start);
+      } finally {
+        progress.done();
       }
       if (output === undefined) process.stdout.write(text);
       else {
@@ -112,6 +114,8 @@ export interface ReportSettings {
   title?: string;
   ready: ReadySpec[];
   phases: PhaseSpec[];
+  /** Told each stage of the report as it starts (stageLine on a terminal). */
+  progress?: (stage: string) => void;
 }
 
 function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFacts>): ReportOptions {
@@ -121,6 +125,48 @@ function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFac
     version: VERSION,
     generatedAt: sourceDateEpoch() ?? new Date(),
   };
+}
+
+/**
+ * The report on a database, opened read-only. Ctrl-C or SIGTERM stops the query running and
+ * closes the database, which removes DuckDB's spill folder (gigabytes on a large database) from
+ * the system's temporary folder; a second one removes it at once.
+ */
+async function reportOnDatabase(path: string, settings: ReportSettings): Promise<string> {
+  let db: TraceDatabase | undefined;
+  const interrupt = onInterrupt(msg.reportDbInterrupted, () => db?.removeSpill());
+  try {
+    db = await TraceDatabase.open(path, { readOnly: true });
+    const opened = db;
+    return await untilInterrupted(opened, interrupt, () => renderReport(opened, reportOptions(settings)));
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/**
+ * Runs work on a database, then closes it. The interrupt stops the query running, and is then
+ * what fails: a query stopped by it fails with DuckDB's own error, which would say less.
+ */
+async function untilInterrupted<T>(
+  db: TraceDatabase,
+  interrupt: Interrupt,
+  work: () => Promise<T>,
+): Promise<T> {
+  const stop = () => db.interrupt();
+  interrupt.signal.addEventListener('abort', stop);
+  try {
+    interrupt.signal.throwIfAborted();
+    const result = await work();
+    interrupt.signal.throwIfAborted();
+    return result;
+  } catch (e) {
+    interrupt.signal.throwIfAborted();
+    throw e;
+  } finally {
+    interrupt.signal.removeEventListener('abort', stop);
+    db.close();
+  }
 }
 
 /**
@@ -167,16 +213,17 @@ export async function reportOnFolders(
   const interrupt = onInterrupt(msg.reportInterrupted, removeDir);
   try {
     const db = await TraceDatabase.open(join(dir, 'report.duckdb'), { create: true });
-    const stop = () => db.interrupt();
-    interrupt.signal.addEventListener('abort', stop);
-    try {
+    return await untilInterrupted(db, interrupt, async () => {
       for (const d of deployments) {
+        // the import's own progress line (as `import` shows it), then the report's stages
+        const line = progressLine(terminalSafe(d.path));
         const { skipped } = await importPath(db, d.path, {
           deployment: d.name,
           format: 'auto',
           start: d.start,
           signal: interrupt.signal,
-        });
+          progress: line.update,
+        }).finally(line.done);
         const skippedNames = skipped.map((f) => relative(d.path, f));
         if (d.load) {
           // an experiment's load output, imported when a load-tool importer knows its format
@@ -193,17 +240,8 @@ export async function reportOnFolders(
         if (skippedNames.length > 0)
           process.stderr.write(terminalSafe(`${msg.reportSkipped(d.path, skippedNames)}\n`));
       }
-      const text = await renderReport(db, options);
-      interrupt.signal.throwIfAborted();
-      return text;
-    } catch (e) {
-      // A query stopped by the interrupt fails with DuckDB's own error: report the interrupt.
-      interrupt.signal.throwIfAborted();
-      throw e;
-    } finally {
-      interrupt.signal.removeEventListener('abort', stop);
-      db.close();
-    }
+      return renderReport(db, options);
+    });
   } finally {
     removeDir();
     interrupt.dispose();

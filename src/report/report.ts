@@ -46,6 +46,8 @@ export interface ReportOptions {
   version: string;
   /** When the report is made (SOURCE_DATE_EPOCH when set, for reproducible bytes). */
   generatedAt: Date;
+  /** Told each stage as it starts (the command line shows it on a terminal). */
+  progress?: (stage: string) => void;
 }
 
 export interface BuiltReport {
@@ -57,18 +59,23 @@ export interface BuiltReport {
 }
 
 export async function buildReport(db: TraceDatabase, options: ReportOptions): Promise<BuiltReport> {
+  const stage = options.progress ?? (() => {});
   const notebook = loadNotebook(options.notebookPath);
+  stage('sample steps');
   await createBaseViews(db);
   const importOrder = (
     await queryRows(db, 'SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)')
   ).map((r) => String(r.deployment));
+  stage('pool models');
   const pool = await buildPoolReport(db, {
     parameters: poolParameters({ ready: options.ready, phases: options.phases }),
   });
   const { baseline, deployments } = deploymentSummaries(pool, importOrder, options.baseline);
+  stage('chart views');
   await createReportViews(db);
   const warnings = [...(await reportWarnings(db)), ...poolWarnings(pool, deployments)];
   // after the pool models: the containers' figures by the pool's phases read their views
+  stage('containers');
   const containers = await containerReports(db);
   for (const d of deployments) d.containers = containers.get(d.name) ?? [];
   if (options.experiment) {
@@ -88,6 +95,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     }
   }
   const spreads = runSpreads(deployments);
+  stage('notebook queries');
   const results = await runNotebook(db, notebook);
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
@@ -105,8 +113,10 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   };
   const charts = new Map<number, Chart>();
   if (options.format === 'html') {
+    const total = notebook.blocks.filter((b) => b.kind === 'vega-lite').length;
     for (const [i, block] of notebook.blocks.entries()) {
       if (block.kind !== 'vega-lite') continue;
+      stage(`charts (${charts.size + 1} of ${total})`);
       charts.set(i, await buildChart(notebook.path, block.line, block.spec, results.get(block.query) ?? []));
     }
   }
@@ -115,6 +125,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
 
 export async function renderReport(db: TraceDatabase, options: ReportOptions): Promise<string> {
   const report = await buildReport(db, options);
+  options.progress?.('writing');
   if (options.format === 'json') return `${JSON.stringify(report.summary, null, 2)}\n`;
   if (options.format === 'md') return renderMarkdown(report);
   return renderHtml(report);

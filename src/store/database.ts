@@ -1,5 +1,6 @@
-import { chmodSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { CliError } from '../base/errors.js';
@@ -24,6 +25,26 @@ const READ_ONLY_CONFIG: Record<string, string> = {
   autoload_known_extensions: 'false',
   autoinstall_known_extensions: 'false',
 };
+
+/**
+ * DuckDB's memory limit: a quarter of the machine's memory, at most 1 GiB. Beyond it DuckDB
+ * spills sorts, joins, aggregates and temporary tables to its temporary folder, so a report on a
+ * billion samples needs no more memory than one on a million (docs/performance.md). DuckDB's
+ * default, 80 % of the machine, would let one report crowd out everything else running.
+ */
+export function memoryLimitBytes(total = totalmem()): number {
+  return Math.min(2 ** 30, Math.floor(total / 4 / 2 ** 20) * 2 ** 20);
+}
+
+/**
+ * Where DuckDB spills: beside a database opened for writing (`<db>.tmp`, DuckDB's own default),
+ * else — a read-only open of a file that may lie in a folder we must not write to, or an
+ * in-memory database — a fresh folder under the system's temporary folder, removed at close().
+ */
+function spillFolder(path: string, readOnly: boolean): { dir: string; owned: boolean } {
+  if (path !== ':memory:' && !readOnly) return { dir: `${path}.tmp`, owned: false };
+  return { dir: mkdtempSync(join(tmpdir(), 'trace-analyze-spill-')), owned: true };
+}
 
 /** DuckDB takes these only at run time, in this order (allowed folders before access is turned off). */
 function sandboxSql(directories: readonly string[]): string {
@@ -55,6 +76,8 @@ export class TraceDatabase {
     readonly readOnly: boolean,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** A spill folder of our own (read-only and in-memory opens), removed at close(). */
+    private readonly ownedTemp: string | null,
   ) {}
 
   /** Opens (and creates or migrates) a database; a newer schema or a lock held by another process is a CliError. */
@@ -62,17 +85,24 @@ export class TraceDatabase {
     const memory = path === ':memory:';
     if (!memory && !existsSync(path) && !options.create) throw new CliError(msg.dbMissing(path));
     const readOnly = options.readOnly ?? false;
+    const spill = spillFolder(path, readOnly);
+    const config = {
+      ...(readOnly ? READ_ONLY_CONFIG : {}),
+      memory_limit: `${memoryLimitBytes() / 2 ** 20}MiB`,
+      temp_directory: spill.dir,
+    };
     let instance: DuckDBInstance;
     try {
-      instance = await duckdb.DuckDBInstance.create(path, readOnly ? READ_ONLY_CONFIG : {});
+      instance = await duckdb.DuckDBInstance.create(path, config);
     } catch (e) {
+      if (spill.owned) rmSync(spill.dir, { recursive: true, force: true });
       const reason = e instanceof Error ? e.message : String(e);
       if (/Could not set lock|Conflicting lock/i.test(reason)) throw new CliError(msg.dbLocked(path));
       throw new CliError(msg.dbOpenFailed(path, msg.firstLine(reason)));
     }
     const connection = await instance.connect();
     if (readOnly && !memory) await connection.run(sandboxSql(options.allowedDirectories ?? []));
-    const db = new TraceDatabase(path, readOnly, instance, connection);
+    const db = new TraceDatabase(path, readOnly, instance, connection, spill.owned ? spill.dir : null);
     try {
       await db.migrate(options.upToVersion ?? SCHEMA_VERSION);
     } catch (e) {
@@ -157,9 +187,15 @@ export class TraceDatabase {
     this.connection.interrupt();
   }
 
+  /** Removes the spill folder of our own now (a second Ctrl-C: the process exits at once). */
+  removeSpill(): void {
+    if (this.ownedTemp) rmSync(this.ownedTemp, { recursive: true, force: true });
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    this.removeSpill();
   }
 
   /**

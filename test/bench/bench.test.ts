@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCount, renderTable, runBench, shapeFor } from '../../bench/harness.js';
+import { parseCount, renderTable, runBench, shapeFor, slope } from '../../bench/harness.js';
 import { tempDir } from '../helpers/cli.js';
 
 // A smoke run of `npm run bench` at a tiny size so the harness cannot rot. Benchmarks are not
@@ -9,10 +9,36 @@ describe('bench harness (smoke run, tiny sizes)', () => {
   const { dir, cleanup } = tempDir('trace-analyze-bench-');
   afterAll(cleanup);
 
+  it('fits the cost of one more sample by least squares, whatever the fixed cost', () => {
+    // y = 5 + 2x exactly, and a noisy set whose slope is worked out by hand: mean x 2, mean y 3,
+    // Σ(x-2)(y-3) = (-1)(-1) + 0 + (1)(2) = 3, Σ(x-2)² = 2 → 1.5.
+    expect(
+      slope([
+        [1, 7],
+        [2, 9],
+        [10, 25],
+      ]),
+    ).toBeCloseTo(2, 12);
+    expect(
+      slope([
+        [1, 2],
+        [2, 2],
+        [3, 5],
+      ]),
+    ).toBeCloseTo(1.5, 12);
+    expect(
+      slope([
+        [4, 1],
+        [4, 9],
+      ]),
+    ).toBe(0);
+  });
+
   it('reads sizes as a user writes them', () => {
     expect(parseCount('20M')).toBe(20_000_000);
     expect(parseCount('500k')).toBe(500_000);
     expect(parseCount('1e6')).toBe(1_000_000);
+    expect(parseCount('1G')).toBe(1_000_000_000);
     expect(() => parseCount('lots')).toThrow(/cannot read "lots"/);
     expect(shapeFor(20_000_000, 1000)).toEqual({ series: 1000, points: 20_000 });
     expect(shapeFor(40, 1000)).toEqual({ series: 20, points: 2 });
@@ -54,10 +80,16 @@ describe('bench harness (smoke run, tiny sizes)', () => {
     const pandas = result.rows.find((r) => r.id === 'pandas');
     if (pandas) expect(pandas.detail!.samples).toBe(1000);
     expect(result.scaling.map((r) => r.samples)).toEqual([400, 2000]);
+    for (const r of result.scaling) {
+      expect(r.import.m.exitCode).toBe(0);
+      expect(r.report.m.exitCode).toBe(0);
+      expect(r.report.m.peakRssBytes).toBeGreaterThan(0);
+    }
     expect(result.table).toMatch(/ours: import/);
     expect(result.table).toMatch(/import vs DuckDB read_json +[\d.]+ \([\d.]+× faster\)/);
     expect(result.table).toMatch(/machine: \d+ × .*load average/);
-    expect(result.table).toMatch(/scaling of our import/);
+    expect(result.table).toMatch(/scaling of our import and report/);
+    expect(result.table).toMatch(/^report +[\d.-]+ +[\d.-]+ +[\d.-]+$/m);
     expect(renderTable(result.rows, [])).not.toMatch(/scaling/);
   }, 180_000);
 });

@@ -150,3 +150,27 @@ describe.skipIf(process.platform !== 'linux')('interrupted one-shot report', () 
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 });
+
+describe.skipIf(process.platform !== 'linux')('interrupted report on a database', () => {
+  it('SIGINT while it renders: exit 130 and no spill folder left in the temporary folder', async () => {
+    const db = join(tmp.dir, 'report-source.duckdb');
+    const source = await TraceDatabase.open(db, { create: true });
+    try {
+      await importPath(source, BIG, { deployment: 'big', format: 'auto' });
+    } finally {
+      source.close();
+    }
+    const scratch = join(tmp.dir, 'report-scratch');
+    mkdirSync(scratch);
+    const out = join(tmp.dir, 'report-db.html');
+    const run = start(['report', '--db', db, '-o', out], { TMPDIR: scratch });
+    // the database is open once its spill folder is there; then the report's queries run
+    const sent = await signalWhen(run, () => readdirSync(scratch).length > 0, 'SIGINT');
+    const exit = await run.exited;
+    expect(sent, exit.stderr).toBe(true);
+    expect(exit.code).toBe(130);
+    expect(exit.stderr).toContain(msg.reportDbInterrupted('SIGINT'));
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+});

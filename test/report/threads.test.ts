@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePromJson } from '../../bench/generate.js';
-import { renderReport, type ReportFormat } from '../../src/report/report.js';
+import { DEFAULT_NOTEBOOK, renderReport, type ReportFormat } from '../../src/report/report.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
@@ -55,4 +56,31 @@ describe('report bytes on any number of threads', () => {
     },
     180_000,
   );
+
+  it('tells each stage as it starts, charts one by one, for the progress line', async () => {
+    const stages: string[] = [];
+    const opened = await TraceDatabase.open(db, { readOnly: true });
+    try {
+      await renderReport(opened, {
+        format: 'html',
+        version: 'test',
+        generatedAt: new Date(0),
+        progress: (stage) => stages.push(stage),
+      });
+    } finally {
+      opened.close();
+    }
+    const charts = stages.filter((s) => s.startsWith('charts'));
+    // the default notebook's vega-lite blocks, counted in its text
+    const blocks = readFileSync(DEFAULT_NOTEBOOK, 'utf8').match(/^```vega-lite\b/gm)!.length;
+    expect(charts).toEqual(Array.from({ length: blocks }, (_, i) => `charts (${i + 1} of ${blocks})`));
+    expect(stages.filter((s) => !s.startsWith('charts'))).toEqual([
+      'sample steps',
+      'pool models',
+      'chart views',
+      'containers',
+      'notebook queries',
+      'writing',
+    ]);
+  }, 180_000);
 });

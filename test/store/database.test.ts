@@ -1,10 +1,11 @@
-import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/base/errors.js';
 import * as msg from '../../src/base/messages.js';
 import { importPath } from '../../src/importers/index.js';
-import { SCHEMA_VERSION, TraceDatabase } from '../../src/store/database.js';
+import { SCHEMA_VERSION, TraceDatabase, memoryLimitBytes } from '../../src/store/database.js';
 import { CAPTURE, tempDir } from '../helpers/cli.js';
 import { contentHash } from '../helpers/db.js';
 
@@ -139,5 +140,49 @@ describe('database compaction', () => {
     } finally {
       again.close();
     }
+  });
+});
+
+describe('memory', () => {
+  const setting = async (db: TraceDatabase, name: string) =>
+    String((await db.rowsJS(`SELECT current_setting('${name}') AS v`))[0]!.v);
+
+  it('limits DuckDB to a quarter of the machine, at most 1 GiB', () => {
+    expect(memoryLimitBytes(24 * 2 ** 30)).toBe(2 ** 30);
+    expect(memoryLimitBytes(4 * 2 ** 30)).toBe(2 ** 30);
+    expect(memoryLimitBytes(2 * 2 ** 30)).toBe(512 * 2 ** 20);
+    // whole MiB: 3 GiB + 1 byte → 768 MiB
+    expect(memoryLimitBytes(3 * 2 ** 30 + 1)).toBe(768 * 2 ** 20);
+  });
+
+  it('spills beside a database opened for writing, and into a folder of its own when read-only', async () => {
+    const path = join(tmp.dir, 'spill.duckdb');
+    const db = await TraceDatabase.open(path, { create: true });
+    try {
+      expect(await setting(db, 'temp_directory')).toBe(`${path}.tmp`);
+      // DuckDB shows the limit in its own units: 1 GiB or a quarter of a smaller machine
+      const limit = memoryLimitBytes();
+      expect(await setting(db, 'memory_limit')).toBe(
+        limit === 2 ** 30 ? '1.0 GiB' : `${(limit / 2 ** 20).toFixed(1)} MiB`,
+      );
+    } finally {
+      db.close();
+    }
+    const ro = await TraceDatabase.open(path, { readOnly: true });
+    const spill = await setting(ro, 'temp_directory');
+    expect(spill.startsWith(join(tmpdir(), 'trace-analyze-spill-'))).toBe(true);
+    expect(existsSync(spill)).toBe(true);
+    // a temporary table larger than the memory limit: DuckDB moves blocks of it to the folder
+    // instead of failing
+    await ro.run(`SET memory_limit = '32MiB'`);
+    await ro.run(`CREATE TEMP TABLE big AS SELECT hash(i) AS k FROM range(10000000) t(i)`);
+    const [row] = await ro.rowsJS(
+      `SELECT (SELECT count(*) FROM big)::INTEGER AS n,
+              (SELECT sum(temporary_storage_bytes) FROM duckdb_memory())::BIGINT > 0 AS spilled`,
+    );
+    expect(row).toEqual({ n: 10_000_000, spilled: true });
+    expect(readdirSync(spill).length).toBeGreaterThan(0);
+    ro.close();
+    expect(existsSync(spill)).toBe(false);
   });
 });
