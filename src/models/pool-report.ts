@@ -232,10 +232,13 @@ function numbers(v: unknown): number[] {
 
 /**
  * Fills every phase's vs_baseline: against the baseline's phase of the same name and rank (the
- * second load with the second load), the relative change of mean cores, requests per second and
- * CPU-seconds per request, each with its 95 % block-bootstrap interval over the two phases'
- * whole buckets (src/models/interval.ts). The change is the phases' own figures' (exact, edges
- * split); the interval keeps the bootstrap's distances from the buckets' estimate around it.
+ * second load with the second load; among the phases that served requests where both have
+ * such), the relative change of mean cores, requests per second and CPU-seconds per request,
+ * each with its 95 % block-bootstrap interval over the two phases' whole buckets
+ * (src/models/interval.ts). The change is the phases' own figures' (exact, edges split); the
+ * interval keeps the bootstrap's distances from the buckets' estimate around it. A load tool's
+ * summary gives a count, not its spread over the seconds (it is spread evenly): requests per
+ * second then have no interval, and CPU per request's comes from the CPU's seconds alone.
  */
 export function compareWork(
   ordered: { name: string; phases: PhaseReport[] }[],
@@ -244,12 +247,23 @@ export function compareWork(
   for (const d of ordered) for (const p of d.phases) p.vs_baseline = null;
   const [base, ...others] = ordered;
   if (!base) return;
+  // phases that served requests match the baseline's that did, by rank within their name (a
+  // startup detected as load does not shift the load that served the requests); the others by
+  // rank within their name
+  const served = (p: PhaseReport) => (p.requests ?? 0) > 0;
+  const match = (d: { phases: PhaseReport[] }, phase: PhaseReport): PhaseReport | undefined => {
+    const rankIn = (list: PhaseReport[]) => list.indexOf(phase);
+    const same = (list: PhaseReport[]) => list.filter((x) => x.name === phase.name);
+    if (served(phase)) {
+      const k = rankIn(same(d.phases).filter(served));
+      const bp = same(base.phases).filter(served)[k];
+      if (bp) return bp;
+    }
+    return same(base.phases)[rankIn(same(d.phases))];
+  };
   for (const d of others) {
-    const rank = new Map<string, number>();
     for (const phase of d.phases) {
-      const k = rank.get(phase.name) ?? 0;
-      rank.set(phase.name, k + 1);
-      const bp = base.phases.filter((x) => x.name === phase.name)[k];
+      const bp = match(d, phase);
       if (!bp) continue;
       const a = bucketsOf(base.name, bp);
       const b = bucketsOf(d.name, phase);
@@ -274,7 +288,10 @@ export function compareWork(
           (x) => ({ numerator: x.cpu, denominator: x.seconds }),
         ),
         requests_per_second: compare(
-          (p) => p.requests_per_second,
+          (p) =>
+            p.requests_source === 'load-tool' || bp.requests_source === 'load-tool'
+              ? null
+              : p.requests_per_second,
           (x) => ({ numerator: x.requests, denominator: x.seconds }),
         ),
         cpu_seconds_per_request: compare(

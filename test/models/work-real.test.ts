@@ -328,3 +328,44 @@ describe('load tool latency quantiles', () => {
     }
   });
 });
+
+describe('each phase against the baseline’s (real-capture-2, detected phases)', () => {
+  it('matches the phases that served requests, even after a startup detected as load', async () => {
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      for (const mode of ['gunicorn-preload', 'uvicorn-spawn'] as const) {
+        await importPath(db, join(CAPTURE2, 'procsnap', `procsnap-${mode}.tar.gz`), {
+          deployment: mode,
+          format: 'auto',
+        });
+        await importPath(db, join(CAPTURE2, 'modes', mode, 'wrk.txt'), {
+          deployment: mode,
+          format: 'auto',
+          start: Math.round(event2Ms(mode, 'load_start')),
+        });
+      }
+      const get = await report(db, [], 'gunicorn-preload');
+      const base = get('gunicorn-preload');
+      const spawn = get('uvicorn-spawn');
+      // uvicorn's spawned workers import the app at startup: a first "load" without requests
+      expect(spawn.phases[0]!.name).toBe('load');
+      expect(spawn.phases[0]!.requests).toBeNull();
+      const served = spawn.phases.filter((p) => p.name === 'load' && (p.requests ?? 0) > 0);
+      expect(served).toHaveLength(1);
+      const baseServed = base.phases.find((p) => p.name === 'load' && (p.requests ?? 0) > 0)!;
+      const vs = served[0]!.vs_baseline!;
+      expect(vs.baseline_phase).toEqual({ start: baseServed.start, end: baseServed.end });
+      expect(vs.cpu_seconds_per_request!.change).toBeCloseTo(
+        served[0]!.cpu_seconds_per_request! / baseServed.cpu_seconds_per_request! - 1,
+        12,
+      );
+      // wrk gives a total, not requests per second: no interval for the throughput
+      expect(vs.requests_per_second).toBeNull();
+      // every request wrk counted is in some phase
+      const total = spawn.phases.reduce((s, p) => s + (p.requests ?? 0), 0);
+      expect(total).toBeCloseTo(wrkRequests(join(CAPTURE2, 'modes', 'uvicorn-spawn', 'wrk.txt')), 6);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});

@@ -69,7 +69,7 @@ WITH load_phases AS (
 SELECT i.deployment, i.series_id, i.quantity, i.labels, p.name, p.start_ts AS phase_start_ts,
        i.increase * pool_overlap(i.from_ts, i.to_ts, p.start_ts, p.end_ts) AS increase
 FROM pool_service_increases i
-JOIN pool_phases p ON p.deployment = i.deployment
+JOIN pool_phases p ON p.deployment = i.deployment AND i.to_ts > p.start_ts AND i.from_ts <= p.end_ts
 WHERE NOT i.unplaced
 UNION ALL
 SELECT i.deployment, i.series_id, i.quantity, i.labels, l.name, l.start_ts, i.increase * l.share

@@ -77,7 +77,11 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
     const where = `in its ${phase.name} phase (${fixed(phase.seconds, 0)} s)`;
     const throughput =
       `${fixed(phase.requests_per_second, 1)} requests/s against ${fixed(bp.requests_per_second, 1)}` +
-      (rps ? `: ${claim(rps)}` : '');
+      (rps
+        ? `: ${claim(rps)}`
+        : phase.requests_source === 'load-tool' || bp.requests_source === 'load-tool'
+          ? ' (a load tool’s total: no per-second spread to draw an interval from)'
+          : '');
     out.push({
       id: 'cpu-per-request',
       severity: !cmp.measurable ? 'info' : Math.abs(cmp.change) >= 0.1 ? 'major' : 'minor',
