@@ -55,7 +55,7 @@ SELECT s.deployment, s.series_id, s.quantity, s.labels, s.unplaced, s.path, s.so
 FROM steps x
 JOIN pool_service_series s USING (series_id)
 LEFT JOIN began b USING (deployment)
-WHERE x.prev_ts IS NOT NULL OR coalesce(b.from_start, true);
+WHERE x.prev_ts IS NOT NULL OR coalesce(b.from_start, false);
 
 -- Where each increase counts, as a share of it per phase: spread evenly over its interval
 -- (pool_overlap); an unplaced load-tool run's whole count over the deployment's load phases, by
@@ -104,7 +104,7 @@ WITH bounds AS (
 SELECT r.deployment, r.name, r.phase_start_ts AS start_ts, b.upper_bound, exact_sum(r.increase) AS count
 FROM pool_request_spread r
 JOIN bounds b USING (series_id)
-WHERE b.upper_bound IS NOT NULL
+WHERE b.upper_bound IS NOT NULL AND NOT isnan(b.upper_bound)
 GROUP BY ALL;
 
 -- A load tool's latency quantiles for the phase its run counts in (the phase holding most of its
