@@ -50,8 +50,7 @@ WITH steps AS (
 )
 SELECT s.deployment, s.series_id, s.quantity, s.labels, s.unplaced, s.path, s.source,
        coalesce(x.prev_ts, x.ts) AS from_ts, x.ts AS to_ts,
-       CASE WHEN x.prev_ts IS NULL OR x.value < x.prev_value THEN x.value ELSE x.value - x.prev_value END AS increase,
-       x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset
+       CASE WHEN x.prev_ts IS NULL OR x.value < x.prev_value THEN x.value ELSE x.value - x.prev_value END AS increase
 FROM steps x
 JOIN pool_service_series s USING (series_id)
 LEFT JOIN began b USING (deployment)

@@ -149,7 +149,7 @@ function hostSaturated(d: DeploymentSummary): Finding | null {
   const idle = phases.map((p) => p.host.idle_cores).filter((x): x is number => x !== null);
   const throttled = phases.map((p) => p.throttled_ratio).filter((x): x is number => x !== null);
   const cores = phases.find((p) => p.host.cores !== null)?.host.cores ?? null;
-  const names = phases.map((p) => `"${p.name}"`).join(', ');
+  const names = phaseList(phases.map((p) => p.name));
   const maxIdle = idle.length > 0 ? Math.max(...idle) : null;
   const minThrottled = throttled.length > 0 ? Math.min(...throttled) : null;
   const how = [
@@ -167,10 +167,10 @@ function hostSaturated(d: DeploymentSummary): Finding | null {
     severity: underLoad ? 'major' : 'minor',
     deployment: d.name,
     text:
-      `The CPU was exhausted while ${d.name} ran (${phases.length === 1 ? 'phase' : 'phases'} ${names}: ${how}). There its CPU measures the ` +
+      `The CPU was exhausted while ${d.name} ran (in its ${names}: ${how}). There its CPU measures the ` +
       `capacity left, not the cost of the work: compare CPU per request and throughput instead.`,
     values: {
-      phases: names,
+      phases: phases.map((p) => p.name).join(', '),
       host_cores: cores,
       host_idle_cores_max: maxIdle,
       throttled_ratio_min: minThrottled,
@@ -183,4 +183,10 @@ function hostSaturated(d: DeploymentSummary): Finding | null {
         }
       : {}),
   };
+}
+
+/** "load phase", "idle and load phases", "idle, load and idle phases". */
+function phaseList(names: string[]): string {
+  if (names.length === 1) return `${names[0]} phase`;
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} phases`;
 }

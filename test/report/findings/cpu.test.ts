@@ -137,7 +137,7 @@ describe('cpu-vs-baseline and host-saturated', () => {
     const s = all.find((x) => x.id === 'host-saturated')!;
     expect(s.deployment).toBe('gunicorn');
     expect(s.severity).toBe('major');
-    expect(s.text).toContain('(phase "load": at most 0.00 of the host\'s 2 cores idle on average)');
+    expect(s.text).toContain("(in its load phase: at most 0.00 of the host's 2 cores idle on average)");
     expect(s.answer).toContain('its total CPU measures capacity, not cost');
   });
 
