@@ -312,6 +312,12 @@ export const poolSourceDisagreement = (what: string, relDiff: number) =>
   `sources disagree on ${what}: median relative difference ${(relDiff * 100).toFixed(1)} %`;
 export const poolNoStartup = () =>
   'startup not detected: some worker never went below the settle threshold (give --ready <time>)';
+export const poolHostSaturated = (phases: string, count: number, idleCores: number, hostCores: number) =>
+  `host saturated in ${count === 1 ? 'phase' : 'phases'} ${phases}: at most ${idleCores.toFixed(2)} of its ${hostCores} cores idle on average; CPU there measures the capacity left, not the cost of the work (compare CPU per request and throughput)`;
+export const poolContainerThrottled = (phases: string, count: number, ratio: number) =>
+  `container CPU quota exhausted in ${count === 1 ? 'phase' : 'phases'} ${phases}: throttled in at least ${(ratio * 100).toFixed(0)} % of its CFS periods; CPU there measures the quota, not the cost of the work (compare CPU per request and throughput)`;
+export const poolRequestsAttributed = (file: string, requests: number, phase: string) =>
+  `${file} has no clock time: its ${requests} requests are attributed to the load phase (${phase}); give --start for exact times`;
 export const poolTimeRangeMismatch = (seconds: number, baseline: string, baselineSeconds: number) =>
   `observed for ${seconds.toFixed(0)} s in steady state, baseline "${baseline}" for ${baselineSeconds.toFixed(0)} s: the deployments' time ranges differ by more than 25 %`;
 export const poolUnknownBaseline = (name: string, known: readonly string[]) =>

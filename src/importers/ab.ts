@@ -18,6 +18,7 @@ const PERCENTILE = /^(\d+)%\s+(\d+)(?: \(longest request\))?$/;
 
 export const ab: Importer = {
   format: 'ab',
+  readsStart: true,
 
   detect(source) {
     const head = headText(source);

@@ -14,6 +14,7 @@ type Result = Record<string, unknown>;
 
 export const autocannon: Importer = {
   format: 'autocannon',
+  readsStart: true,
 
   detect(source) {
     const head = headText(source)?.trimStart();

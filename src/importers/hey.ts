@@ -24,6 +24,7 @@ const ERROR = /^\[(\d+)\]\s+\S/;
 
 export const hey: Importer = {
   format: 'hey',
+  readsStart: true,
 
   detect(source) {
     const head = headText(source);

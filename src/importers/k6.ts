@@ -23,6 +23,7 @@ type Figures = Record<string, unknown>;
 
 export const k6: Importer = {
   format: 'k6',
+  readsStart: true,
 
   detect(source) {
     const head = headText(source)?.trimStart();

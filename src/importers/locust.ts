@@ -20,6 +20,7 @@ function splitCsv(text: string): string[] {
 
 export const locust: Importer = {
   format: 'locust',
+  readsStart: true,
 
   detect(source) {
     const head = headText(source);

@@ -26,6 +26,7 @@ const NON_2XX = /^Non-2xx or 3xx responses: (\d+)$/;
 
 export const wrk: Importer = {
   format: 'wrk',
+  readsStart: true,
 
   detect(source) {
     const head = headText(source);

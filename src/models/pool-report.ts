@@ -14,9 +14,16 @@ import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import type { TraceDatabase } from '../store/database.js';
 import { applyBaseline as orderByBaseline, pick, relativeChange } from './baseline.js';
+import { ratioChangeInterval, type RatioSample } from './interval.js';
 import { loadPoolModels, type PoolParameters } from './pool-models.js';
 import { groupBy, lifecycle, num, phaseReport, qualityMessage, seconds, workerStartup } from './pool-rows.js';
-import type { DeploymentReport, PoolReport } from './pool-types.js';
+import type {
+  ChangeWithInterval,
+  DeploymentReport,
+  PhaseBuckets,
+  PhaseReport,
+  PoolReport,
+} from './pool-types.js';
 
 export { pick, relativeChange };
 
@@ -59,7 +66,12 @@ export async function buildPoolReport(
   const imported = await importOrder(db);
   await loadPoolModels(db, options.parameters?.(imported) ?? { ready: [], phases: [] });
   const spans = await db.rowsJS('SELECT deployment, start_ts, end_ts FROM pool_span ORDER BY deployment');
-  if (spans.length === 0) return { baseline: options.baseline ?? imported[0] ?? '', deployments: [] };
+  if (spans.length === 0)
+    return {
+      baseline: options.baseline ?? imported[0] ?? '',
+      deployments: [],
+      phase_buckets: () => undefined,
+    };
 
   const byName = async (sql: string) => groupBy(await db.rowsJS(sql), 'deployment');
   const steady = await byName('SELECT * FROM pool_steady_stats');
@@ -73,6 +85,25 @@ export async function buildPoolReport(
   const exits = await byName('SELECT * FROM pool_worker_lifecycle ORDER BY exit_ts, pid, process');
   const starts = await byName('SELECT * FROM pool_worker_start ORDER BY start_ts, pid, process');
   const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts, end_ts, name');
+  const phaseKey = (r: Record<string, unknown>) =>
+    `${String(r.deployment)}|${String(r.name)}|${String(r.start_ts)}`;
+  const work = groupBy(
+    (await db.rowsJS('SELECT * FROM pool_phase_work')).map((r) => ({ ...r, key: phaseKey(r) })),
+    'key',
+  );
+  const latency = groupBy(
+    (await db.rowsJS('SELECT * FROM pool_phase_latency_buckets ORDER BY upper_bound')).map((r) => ({
+      ...r,
+      key: phaseKey(r),
+    })),
+    'key',
+  );
+  const perBucket = new Map<string, PhaseBuckets>(
+    (await db.rowsJS('SELECT * FROM pool_phase_work_buckets')).map((r) => [
+      phaseKey(r),
+      { cpu: numbers(r.cpu_seconds), requests: numbers(r.requests), seconds: numbers(r.seconds) },
+    ]),
+  );
   const processes = await byName(
     'SELECT * FROM pool_process_totals ORDER BY coalesce(start_ts, alive_from), pid, process',
   );
@@ -159,7 +190,9 @@ export async function buildPoolReport(
           rss_bytes_at_pss_peak: num(w.rss_bytes_at_pss_peak),
         },
       },
-      phases: (phases.get(name) ?? []).map(phaseReport),
+      phases: (phases.get(name) ?? []).map((p) =>
+        phaseReport(p, work.get(phaseKey(p))?.[0], latency.get(phaseKey(p)) ?? []),
+      ),
       process_list: (processes.get(name) ?? []).map((p) => ({
         pid: Number(p.pid),
         process_key: String(p.process),
@@ -188,7 +221,90 @@ export async function buildPoolReport(
     };
     return report;
   });
-  return applyBaseline(deployments, await importOrder(db), options.baseline);
+  const report: PoolReport = {
+    ...applyBaseline(deployments, await importOrder(db), options.baseline),
+    phase_buckets: (deployment, phase) =>
+      perBucket.get(`${deployment}|${phase.name}|${Math.round(phase.start * 1000)}`),
+  };
+  compareWork(report.deployments, report.phase_buckets);
+  return report;
+}
+
+function numbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.map((x) => Number(x)) : [];
+}
+
+/**
+ * Fills every phase's vs_baseline: against the baseline's phase of the same name and rank (the
+ * second load with the second load; among the phases that served requests where both have
+ * such), the relative change of mean cores, requests per second and CPU-seconds per request,
+ * each with its 95 % block-bootstrap interval over the two phases' whole buckets
+ * (src/models/interval.ts). The change is the phases' own figures' (exact, edges split); the
+ * interval keeps the bootstrap's distances from the buckets' estimate around it. A load tool's
+ * summary gives a count, not its spread over the seconds (it is spread evenly): requests per
+ * second then have no interval, and CPU per request's comes from the CPU's seconds alone.
+ */
+export function compareWork(
+  ordered: { name: string; phases: PhaseReport[] }[],
+  bucketsOf: PoolReport['phase_buckets'],
+): void {
+  for (const d of ordered) for (const p of d.phases) p.vs_baseline = null;
+  const [base, ...others] = ordered;
+  if (!base) return;
+  // phases that served requests match the baseline's that did, by rank within their name (a
+  // startup detected as load does not shift the load that served the requests); the others by
+  // rank within their name
+  const served = (p: PhaseReport) => (p.requests ?? 0) > 0;
+  const match = (d: { phases: PhaseReport[] }, phase: PhaseReport): PhaseReport | undefined => {
+    const rankIn = (list: PhaseReport[]) => list.indexOf(phase);
+    const same = (list: PhaseReport[]) => list.filter((x) => x.name === phase.name);
+    if (served(phase)) {
+      const k = rankIn(same(d.phases).filter(served));
+      const bp = same(base.phases).filter(served)[k];
+      if (bp) return bp;
+    }
+    return same(base.phases)[rankIn(same(d.phases))];
+  };
+  for (const d of others) {
+    for (const phase of d.phases) {
+      const bp = match(d, phase);
+      if (!bp) continue;
+      const a = bucketsOf(base.name, bp);
+      const b = bucketsOf(d.name, phase);
+      const compare = (
+        headline: (p: PhaseReport) => number | null,
+        sample: (x: PhaseBuckets) => RatioSample,
+      ): ChangeWithInterval | null => {
+        const h0 = headline(bp);
+        const h1 = headline(phase);
+        if (!a || !b || h0 === null || h1 === null || h0 === 0) return null;
+        const i = ratioChangeInterval(sample(a), sample(b));
+        if (!i) return null;
+        const change = h1 / h0 - 1;
+        const low = change - (i.change - i.low);
+        const high = change + (i.high - i.change);
+        return { change, low, high, measurable: low > 0 || high < 0 };
+      };
+      phase.vs_baseline = {
+        baseline_phase: { start: bp.start, end: bp.end },
+        cores_mean: compare(
+          (p) => p.cpu.cores_mean,
+          (x) => ({ numerator: x.cpu, denominator: x.seconds }),
+        ),
+        requests_per_second: compare(
+          (p) =>
+            p.requests_source === 'load-tool' || bp.requests_source === 'load-tool'
+              ? null
+              : p.requests_per_second,
+          (x) => ({ numerator: x.requests, denominator: x.seconds }),
+        ),
+        cpu_seconds_per_request: compare(
+          (p) => p.cpu_seconds_per_request,
+          (x) => ({ numerator: x.cpu, denominator: x.requests }),
+        ),
+      };
+    }
+  }
 }
 
 async function importOrder(db: TraceDatabase): Promise<string[]> {
@@ -201,7 +317,7 @@ export function applyBaseline(
   deployments: DeploymentReport[],
   importOrder: string[],
   baseline: string | undefined,
-): PoolReport {
+): Omit<PoolReport, 'phase_buckets'> {
   const { baseline: chosen, ordered } = orderByBaseline(
     deployments,
     importOrder,

@@ -4,6 +4,7 @@
  * unix seconds, quality checks to their messages.
  */
 import * as msg from '../base/messages.js';
+import { histogramQuantile } from './histogram.js';
 import type { Lifecycle, PhaseReport, WorkerExit, WorkerStart, WorkerStartup } from './pool-types.js';
 
 export type Row = Record<string, unknown>;
@@ -78,7 +79,19 @@ export function lifecycle(l: Row, exits: Row[], starts: Row[]): Lifecycle {
   };
 }
 
-export function phaseReport(p: Row): PhaseReport {
+/**
+ * A phase's row of pool_phase_stats with its work (pool_phase_work) and its latency histogram's
+ * bucket counts (pool_phase_latency_buckets); vs_baseline is filled once the baseline is known.
+ */
+export function phaseReport(p: Row, work: Row = {}, latencyBuckets: Row[] = []): PhaseReport {
+  const seconds_ = num(p.seconds) ?? 0;
+  const requests = num(work.requests);
+  const cpuSeconds = num(p.cores_mean) !== null ? num(p.cores_mean)! * seconds_ : null;
+  const buckets = latencyBuckets.map((b) => ({
+    upperBound: num(b.upper_bound) ?? Infinity,
+    count: num(b.count) ?? 0,
+  }));
+  const fromHistogram = (q: number) => (buckets.length > 0 ? histogramQuantile(q, buckets) : null);
   return {
     name: String(p.name),
     start: seconds(p.start_ts)!,
@@ -106,6 +119,23 @@ export function phaseReport(p: Row): PhaseReport {
         uss_bytes: num(p.uss_bytes_peak),
       },
     },
+    requests,
+    requests_per_second: requests !== null && seconds_ > 0 ? requests / seconds_ : null,
+    cpu_seconds_per_request:
+      requests !== null && requests > 0 && cpuSeconds !== null ? cpuSeconds / requests : null,
+    requests_source:
+      work.requests_source === null || work.requests_source === undefined
+        ? null
+        : String(work.requests_source),
+    requests_attributed: work.requests_attributed === true,
+    latency_seconds: {
+      p50: buckets.length > 0 ? fromHistogram(0.5) : num(work.load_latency_p50),
+      p99: buckets.length > 0 ? fromHistogram(0.99) : num(work.load_latency_p99),
+    },
+    host: { cores: num(work.host_cores), idle_cores: num(work.host_idle_cores) },
+    throttled_ratio: num(work.throttled_ratio),
+    saturated: work.saturated === true,
+    vs_baseline: null,
   };
 }
 
@@ -133,6 +163,14 @@ export function qualityMessage(q: Row): string {
       return msg.poolSourceDisagreement(detail, num(q.ratio) ?? 0);
     case 'no_startup':
       return msg.poolNoStartup();
+    case 'host_saturated':
+      return msg.poolHostSaturated(detail, num(q.ratio) ?? 0, num(q.seconds) ?? 0, count);
+    case 'container_throttled':
+      return msg.poolContainerThrottled(detail, count, num(q.ratio) ?? 0);
+    case 'requests_attributed': {
+      const [file, phases] = detail.split('|');
+      return msg.poolRequestsAttributed(file ?? '', count, phases ?? '');
+    }
     default:
       throw new Error(`pool_quality: unknown check ${String(q.check)}`);
   }

@@ -31,6 +31,45 @@ export interface PhaseReport {
     /** Largest sum over the phase's moments (the processes alive at each). */
     peak: MemoryTriple;
   };
+  /** Requests served in the phase (src/models/pool/185-work.sql); null without a request count in the data. */
+  requests: number | null;
+  requests_per_second: number | null;
+  /** The phase's CPU-seconds (cores_mean × seconds) per request. */
+  cpu_seconds_per_request: number | null;
+  /** Where the requests were counted: the catalog source (`prometheus_client`, …, `load-tool`). */
+  requests_source: string | null;
+  /** true when a load tool's summary without a clock time was attributed to this load phase. */
+  requests_attributed: boolean;
+  /** From the app's duration histogram in the phase, else the load tool's quantiles for its run. */
+  latency_seconds: { p50: number | null; p99: number | null };
+  /** The host's CPUs and the cores it left idle on average in the phase (node_cpu_seconds_total{mode="idle"}). */
+  host: { cores: number | null; idle_cores: number | null };
+  /** Share of the container's CFS periods throttled in the phase (null: no quota in the data). */
+  throttled_ratio: number | null;
+  /**
+   * The host's idle CPU or the container's quota was exhausted in the phase: its CPU measures
+   * the capacity left, not the cost of the work (docs/design.md, "Saturation").
+   */
+  saturated: boolean;
+  /** Against the baseline's phase of the same name and rank, with 95 % intervals (null for the baseline). */
+  vs_baseline: PhaseComparison | null;
+}
+
+/** A relative change against the baseline with its bootstrap interval (src/models/interval.ts). */
+export interface ChangeWithInterval {
+  change: number;
+  low: number;
+  high: number;
+  /** The interval excludes 0. */
+  measurable: boolean;
+}
+
+export interface PhaseComparison {
+  /** The baseline's phase compared with. */
+  baseline_phase: { start: number; end: number };
+  cores_mean: ChangeWithInterval | null;
+  requests_per_second: ChangeWithInterval | null;
+  cpu_seconds_per_request: ChangeWithInterval | null;
 }
 
 export interface WorkerStartup {
@@ -197,4 +236,13 @@ export interface DeploymentReport {
 export interface PoolReport {
   baseline: string;
   deployments: DeploymentReport[];
+  /** A phase's per-bucket figures, for its intervals against another deployment's (not printed). */
+  phase_buckets: (deployment: string, phase: PhaseReport) => PhaseBuckets | undefined;
+}
+
+/** A phase's whole buckets' CPU-seconds, requests and durations (pool_phase_work_buckets). */
+export interface PhaseBuckets {
+  cpu: number[];
+  requests: number[];
+  seconds: number[];
 }

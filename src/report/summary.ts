@@ -2,6 +2,7 @@ import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import type { ContainerReport } from '../models/container-report.js';
 import { applyBaseline, pick } from '../models/baseline.js';
+import { compareWork } from '../models/pool-report.js';
 import type { DeploymentReport, MemoryTriple, PoolReport } from '../models/pool-types.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
@@ -173,6 +174,8 @@ export function deploymentSummaries(
     DELTA_FIELDS,
     (b, names) => new CliError(msg.reportUnknownBaseline(b, names), 2),
   );
+  // each phase against the baseline chosen here (the pool model compared with its own)
+  compareWork(ordered, pool.phase_buckets);
   return { baseline: chosen, deployments: ordered };
 }
 

@@ -87,4 +87,28 @@ INSERT INTO metric_catalog (source, metric, label_filter, quantity, unit, scale,
     ('kube-state-metrics', 'kube_pod_container_resource_limits', MAP {'resource': 'cpu'},    'cpu_limit_cores',    'cores', 1, 'container', 45),
     ('kube-state-metrics', 'kube_pod_container_resource_limits', MAP {'resource': 'memory'}, 'memory_limit_bytes', 'bytes', 1, 'container', 45),
     ('kube-state-metrics', 'kube_pod_container_resource_limits_cpu_cores',    MAP {}, 'cpu_limit_cores',    'cores', 1, 'container', 46),
-    ('kube-state-metrics', 'kube_pod_container_resource_limits_memory_bytes', MAP {}, 'memory_limit_bytes', 'bytes', 1, 'container', 46);
+    ('kube-state-metrics', 'kube_pod_container_resource_limits_memory_bytes', MAP {}, 'memory_limit_bytes', 'bytes', 1, 'container', 46),
+    -- The application's requests (scope 'service', src/models/pool/185-work.sql): 'requests' counts
+    -- requests served (a counter, or a duration histogram's _count); 'request_duration_bucket' is a
+    -- duration histogram's cumulative bucket counter, whose le label times scale is its upper bound
+    -- in seconds. Per deployment the lowest priority present is used, so a request is counted once.
+    -- prometheus_client as prometheus-fastapi-instrumentator uses it
+    ('prometheus_client', 'http_requests_total',                  MAP {}, 'requests',                'count',   1, 'service', 60),
+    ('prometheus_client', 'http_request_duration_seconds_count',  MAP {}, 'requests',                'count',   1, 'service', 61),
+    ('prometheus_client', 'http_request_duration_seconds_bucket', MAP {}, 'request_duration_bucket', 'seconds', 1, 'service', 61),
+    -- starlette_exporter
+    ('starlette_exporter', 'starlette_requests_total',                  MAP {}, 'requests',                'count',   1, 'service', 62),
+    ('starlette_exporter', 'starlette_request_duration_seconds_count',  MAP {}, 'requests',                'count',   1, 'service', 63),
+    ('starlette_exporter', 'starlette_request_duration_seconds_bucket', MAP {}, 'request_duration_bucket', 'seconds', 1, 'service', 63),
+    -- OpenTelemetry HTTP server metrics through its Prometheus exporter (semantic conventions 1.21+, and the older milliseconds)
+    ('opentelemetry', 'http_server_request_duration_seconds_count',  MAP {}, 'requests',                'count',   1,     'service', 64),
+    ('opentelemetry', 'http_server_request_duration_seconds_bucket', MAP {}, 'request_duration_bucket', 'seconds', 1,     'service', 64),
+    ('opentelemetry', 'http_server_duration_milliseconds_count',     MAP {}, 'requests',                'count',   1,     'service', 65),
+    ('opentelemetry', 'http_server_duration_milliseconds_bucket',    MAP {}, 'request_duration_bucket', 'seconds', 0.001, 'service', 65),
+    -- ingress-nginx in front of the deployment
+    ('nginx-ingress', 'nginx_ingress_controller_requests',                       MAP {}, 'requests',                'count',   1, 'service', 66),
+    ('nginx-ingress', 'nginx_ingress_controller_request_duration_seconds_count', MAP {}, 'requests',                'count',   1, 'service', 67),
+    ('nginx-ingress', 'nginx_ingress_controller_request_duration_seconds_bucket', MAP {}, 'request_duration_bucket', 'seconds', 1, 'service', 67),
+    -- a load tool's summary (src/importers/load-summary.ts): used where the app exports no counter
+    ('load-tool', 'loadgen_requests_total',  MAP {}, 'requests',                  'count',   1, 'service', 90),
+    ('load-tool', 'loadgen_latency_seconds', MAP {}, 'request_duration_quantile', 'seconds', 1, 'service', 90);

@@ -33,6 +33,36 @@ describe('database', () => {
     }
   });
 
+  it('migration 6 opens the catalog to service rows and writes them again', async () => {
+    const path = join(tmp.dir, 'v5.duckdb');
+    const old = await TraceDatabase.open(path, { create: true, upToVersion: 5 });
+    // as the tool before version 6 left it: its catalog rows and their hash
+    await old.run(
+      `INSERT INTO metric_catalog VALUES ('procfs', 'process_pss_bytes', MAP {}, 'pss_bytes', 'bytes', 1, 'process', 10)`,
+    );
+    await old.run(`INSERT OR REPLACE INTO schema_meta VALUES ('catalog_sha256', 'before-6')`);
+    await expect(
+      old.run(`INSERT INTO metric_catalog VALUES ('x', 'y', MAP {}, 'requests', 'count', 1, 'service', 1)`),
+    ).rejects.toThrow(/CHECK/);
+    old.close();
+    const db = await TraceDatabase.open(path);
+    try {
+      const scopes = await db.rowsJS(
+        `SELECT metric FROM metric_catalog WHERE scope = 'service' AND quantity = 'requests' ORDER BY priority, metric`,
+      );
+      expect(scopes.map((r) => r.metric)).toContain('http_requests_total');
+      expect(
+        (
+          await db.rowsJS(
+            `SELECT count(*)::INTEGER AS n FROM metric_catalog WHERE metric = 'process_pss_bytes'`,
+          )
+        )[0]!.n,
+      ).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
   it('migrates an older file and keeps its data', async () => {
     const path = join(tmp.dir, 'old.duckdb');
     const old = await TraceDatabase.open(path, { create: true, upToVersion: 1 });

@@ -95,4 +95,27 @@ SELECT deployment, 'source_disagreement', pairs, NULL, rel_diff_median, quantity
 FROM pool_source_agreement WHERE rel_diff_median > 0.05
 UNION ALL
 SELECT deployment, 'no_startup', NULL, NULL, NULL, NULL
-FROM pool_startup WHERE settled_ts IS NULL;
+FROM pool_startup WHERE settled_ts IS NULL
+UNION ALL
+-- saturated phases (pool_phase_work): the host's idle CPU, or the container's quota, ran out
+SELECT deployment, 'host_saturated', max(host_cores), max(host_idle_cores), count(*),
+       string_agg('"' || name || '"', ', ' ORDER BY start_ts)
+FROM pool_phase_work
+WHERE host_idle_cores < pool_saturated_idle_share() * host_cores
+GROUP BY deployment
+UNION ALL
+SELECT deployment, 'container_throttled', count(*), NULL, min(throttled_ratio),
+       string_agg('"' || name || '"', ', ' ORDER BY start_ts)
+FROM pool_phase_work
+WHERE throttled_ratio >= pool_saturated_throttled_ratio()
+GROUP BY deployment
+UNION ALL
+-- a load tool's summary without a clock time, counted in the load phases
+SELECT s.deployment, 'requests_attributed', round(max(st.last_value))::BIGINT, NULL, NULL,
+       s.path || '|' || coalesce((SELECT string_agg(strftime(make_timestamp(p.start_ts * 1000), '%H:%M:%S') || '–'
+                                                   || strftime(make_timestamp(p.end_ts * 1000), '%H:%M:%S'), ', ' ORDER BY p.start_ts)
+                                  FROM pool_phases p WHERE p.deployment = s.deployment AND p.name = 'load'), 'none')
+FROM pool_service_series s
+JOIN series_stats st USING (series_id)
+WHERE s.unplaced AND s.quantity = 'requests'
+GROUP BY s.deployment, s.path;
