@@ -1,4 +1,4 @@
--- Parameters of the pool models (src/models/pool/*.sql). src/models/pool-models.ts fills them
+-- Parameters of the pool models (src/models/pool/*.sql). src/models/registry.ts fills them
 -- from the report options before the later files read them; empty tables mean "detect".
 -- Times are unix ms, or ms after the deployment's start when *_relative.
 --   pool_phase_override: --phase [deployment/]name=start..end

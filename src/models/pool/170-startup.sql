@@ -9,7 +9,7 @@
 -- bucket of the grid in which the process was below that level, so this costs a few samples
 -- per process. With --ready (pool_ready), every process started before that time settles at
 -- it. CPU before settling counts from the process's start.
-CREATE OR REPLACE TEMP VIEW pool_process_settle AS
+CREATE OR REPLACE TEMP TABLE pool_process_settle AS
 WITH per_id AS (
     SELECT process_id, bucket, any_value(deployment) AS deployment, any_value(process) AS process,
            exact_sum(cpu_seconds) AS cpu_seconds
@@ -97,7 +97,7 @@ JOIN ready r USING (deployment)
 LEFT JOIN detected d USING (deployment, process);
 
 -- Each process's CPU counters until it settled (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
-CREATE OR REPLACE TEMP VIEW pool_settle_windows AS
+CREATE OR REPLACE TEMP TABLE pool_settle_windows AS
 SELECT {'deployment': s.deployment, 'process': s.process} AS window_id, c.series_id,
        -9223372036854775807 AS a, s.cpu_until_ts AS b
 FROM pool_process_settle s
@@ -106,7 +106,7 @@ WHERE s.settled_ts IS NOT NULL AND NOT c.reaped;
 
 -- Per worker: start delay after the deployment's start, CPU seconds until settled, memory at
 -- the first sample at or after settling. `replacement` marks workers started after an early exit.
-CREATE OR REPLACE TEMP VIEW pool_worker_startup AS
+CREATE OR REPLACE TEMP TABLE pool_worker_startup AS
 WITH mem AS (
     -- each quantity's first sample at or after settling
     SELECT s.deployment, s.process,
@@ -137,7 +137,7 @@ WHERE s.role = 'worker';
 
 -- The pool: settled when its last initial worker settled (or at --ready); CPU of every process
 -- from the deployment's start until then (until the last initial worker's cpu_until_ts).
-CREATE OR REPLACE TEMP VIEW pool_startup_settled AS
+CREATE OR REPLACE TEMP TABLE pool_startup_settled AS
 SELECT deployment,
        max(settled_ts) AS settled_ts,
        max(cpu_until_ts) AS cpu_until_ts,
@@ -148,13 +148,13 @@ FROM pool_worker_startup
 WHERE NOT replacement
 GROUP BY ALL;
 
-CREATE OR REPLACE TEMP VIEW pool_startup_windows AS
+CREATE OR REPLACE TEMP TABLE pool_startup_windows AS
 SELECT w.deployment AS window_id, c.series_id, -9223372036854775807 AS a, w.cpu_until_ts AS b
 FROM pool_startup_settled w
 JOIN pool_cpu_series c USING (deployment)
 WHERE w.unsettled = 0;
 
-CREATE OR REPLACE TEMP VIEW pool_startup AS
+CREATE OR REPLACE TEMP TABLE pool_startup AS
 SELECT d.deployment, d.start_ts,
        CASE WHEN w.unsettled = 0 THEN w.settled_ts END AS settled_ts,
        CASE WHEN w.unsettled = 0 THEN w.cpu_until_ts END AS cpu_until_ts,

@@ -5,7 +5,7 @@
 -- them is read from the teardown (PSS rises as siblings unmap shared pages, say). Without
 -- workers, until the deployment's end. Every figure of the steady state and the phases, peaks included, is taken
 -- between these two times.
-CREATE OR REPLACE TEMP VIEW pool_steady AS
+CREATE OR REPLACE TEMP TABLE pool_steady AS
 WITH stopping AS (
     SELECT s.deployment, g.t0 + pool_bucket_of(s.stop_ts, g.t0, g.step_ms) * g.step_ms AS stop_ts
     FROM pool_stop s
@@ -25,7 +25,7 @@ LEFT JOIN stopping x USING (deployment);
 -- joins them when a worker exited or started during it (or in the bucket before) and it is
 -- shorter than pool_max_churn_dip_ms(): a recycled or lost worker dips the CPU level for a
 -- moment, the load goes on.
-CREATE OR REPLACE TEMP VIEW pool_detected_phases AS
+CREATE OR REPLACE TEMP TABLE pool_detected_phases AS
 WITH steady_cpu AS (
     SELECT c.deployment, c.bucket, c.bucket_start, c.bucket_end, c.cores
     FROM pool_cpu c
@@ -94,7 +94,7 @@ JOIN pool_steady s USING (deployment)
 WINDOW w AS (PARTITION BY p.deployment);
 
 -- Phases as given with --phase replace the detected ones of that deployment.
-CREATE OR REPLACE TEMP VIEW pool_phases AS
+CREATE OR REPLACE TEMP TABLE pool_phases AS
 WITH given AS (
     SELECT d.deployment, o.name,
            CASE WHEN o.start_relative THEN d.start_ts + o.start_ts ELSE o.start_ts END AS start_ts,
@@ -108,13 +108,13 @@ SELECT * FROM pool_detected_phases
 WHERE deployment NOT IN (SELECT deployment FROM given);
 
 -- The windows the statistics below are taken over: the steady state, and each phase.
-CREATE OR REPLACE TEMP VIEW pool_stat_windows AS
+CREATE OR REPLACE TEMP TABLE pool_stat_windows AS
 SELECT deployment, 'steady' AS kind, 'steady' AS name, start_ts, end_ts, false AS overridden FROM pool_steady
 UNION ALL
 SELECT deployment, 'phase', name, start_ts, end_ts, overridden FROM pool_phases;
 
 -- Each window's CPU counters (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
-CREATE OR REPLACE TEMP VIEW pool_stat_window_series AS
+CREATE OR REPLACE TEMP TABLE pool_stat_window_series AS
 SELECT {'deployment': w.deployment, 'kind': w.kind, 'name': w.name, 'start_ts': w.start_ts} AS window_id,
        c.series_id, w.start_ts AS a, w.end_ts AS b
 FROM pool_stat_windows w
@@ -127,7 +127,7 @@ JOIN pool_cpu_series c USING (deployment);
 -- worker (median over buckets of the sum divided by the workers alive in that bucket).
 -- workers_alive: median over the window's buckets; workers_alive_with_memory: over the buckets
 -- that have memory figures (the steady state's, as its per-worker figures).
-CREATE OR REPLACE TEMP VIEW pool_window_stats AS
+CREATE OR REPLACE TEMP TABLE pool_window_stats AS
 WITH cpu AS (
     SELECT window_id.deployment AS deployment, window_id.kind AS kind, window_id.name AS name,
            window_id.start_ts AS start_ts, cpu_seconds
@@ -191,7 +191,7 @@ LEFT JOIN mem m USING (deployment, kind, name, start_ts)
 LEFT JOIN alive a USING (deployment, kind, name, start_ts);
 
 -- Statistics per phase (see pool_window_stats).
-CREATE OR REPLACE TEMP VIEW pool_phase_stats AS
+CREATE OR REPLACE TEMP TABLE pool_phase_stats AS
 SELECT deployment, name, start_ts, end_ts, overridden, seconds, cores_mean,
        cores_p50, cores_p95, cores_max,
        user_cores_mean, system_cores_mean, master_cores_mean, worker_cores_mean, helper_cores_mean,
@@ -203,7 +203,7 @@ WHERE kind = 'phase';
 
 -- The steady state's figures (the verdict table): CPU cores (mean exact, p95 over buckets),
 -- memory sums (medians over buckets) and the same per live worker (see pool_window_stats).
-CREATE OR REPLACE TEMP VIEW pool_steady_stats AS
+CREATE OR REPLACE TEMP TABLE pool_steady_stats AS
 SELECT deployment, start_ts, end_ts, seconds, cores_mean,
        cores_p50, cores_p95, cores_max, user_cores_mean, system_cores_mean,
        master_cores_mean, worker_cores_mean, helper_cores_mean,
@@ -222,12 +222,12 @@ WHERE kind = 'steady';
 -- after its last sign of life is outside), mean cores over the span, p95 and peak of the
 -- buckets' cores; and the memory peaks, taken over the steady state (startup and the stop
 -- excluded: pool_window_stats).
-CREATE OR REPLACE TEMP VIEW pool_span_window_series AS
+CREATE OR REPLACE TEMP TABLE pool_span_window_series AS
 SELECT d.deployment AS window_id, c.series_id, d.start_ts AS a, d.end_ts AS b
 FROM pool_span d
 JOIN pool_cpu_series c USING (deployment);
 
-CREATE OR REPLACE TEMP VIEW pool_deployment_totals AS
+CREATE OR REPLACE TEMP TABLE pool_deployment_totals AS
 WITH buckets AS (
     SELECT deployment, quantile_cont(cores, 0.95) AS cores_p95, max(cores) AS cores_max
     FROM pool_cpu
