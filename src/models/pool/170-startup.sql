@@ -2,7 +2,10 @@
 -- interval between two samples of its CPU counters, ending at or after its first live sample
 -- and followed by another such (a spawned worker may idle a moment before it imports),
 -- in which it used less than pool_settle_cores() (re-importing the app keeps a spawned worker
--- near one full core until it is done), give or take one clock tick (a counter moves in ticks:
+-- near one full core until it is done) and its RSS grew slower than pool_settle_rss_rate()
+-- (importing the app grows it by megabytes a second: on a starved machine a worker imports
+-- for seconds at a few hundredths of a core, a level its CPU alone does not tell from
+-- settled; without RSS, CPU alone decides), give or take one clock tick (a counter moves in ticks:
 -- two ticks in a short first interval are not yet work; an interval too short for one tick to
 -- show that level, under 0.2 s, tells nothing). Where within the intervals, at the
 -- data's own resolution, see `detected` below. The samples are read only around the first
@@ -16,20 +19,41 @@ WITH per_id AS (
     FROM pool_process_cpu
     WHERE NOT reaped
     GROUP BY process_id, bucket
+), rss_growth AS (
+    -- each bucket's RSS growth rate: from the last RSS sample of the process's previous sampled
+    -- bucket to its last one in this bucket (bytes/s)
+    SELECT deployment, process, bucket,
+           1000 * (value - lag(value) OVER w) / nullif(ts - lag(ts) OVER w, 0) AS rate
+    FROM pool_memory_last
+    WHERE quantity = 'rss_bytes'
+    WINDOW w AS (PARTITION BY deployment, process ORDER BY bucket)
 ), per_bucket AS (
-    SELECT c.deployment, c.process, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
+    SELECT c.deployment, c.process, b.bucket_start, b.bucket_end,
+           c.cpu_seconds / (b.step_ms / 1000) < pool_settle_cores()
+             AND coalesce(g.rate, 0) < pool_settle_rss_rate() AS quiet
     FROM per_id c
     JOIN pool_buckets b ON b.deployment = c.deployment AND b.bucket = c.bucket
+    LEFT JOIN rss_growth g ON g.deployment = c.deployment AND g.process = c.process AND g.bucket = c.bucket
 ), quiet_bucket AS (
     -- the first of two quiet buckets in a row (a spawned worker may idle a moment before it
     -- starts importing the application)
     SELECT c.deployment, c.process, min(c.bucket_start) AS bucket_start
-    FROM (SELECT *, lead(cores) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_cores,
+    FROM (SELECT *, lead(quiet) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_quiet,
                  lead(bucket_start) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_start
           FROM per_bucket) c
     JOIN pool_lifetimes l USING (deployment, process)
-    WHERE c.bucket_end > l.alive_from AND c.cores < pool_settle_cores()
-      AND (c.next_start IS NULL OR c.next_start > c.bucket_end OR c.next_cores < pool_settle_cores())
+    WHERE c.bucket_end > l.alive_from AND c.quiet
+      AND (c.next_start IS NULL OR c.next_start > c.bucket_end OR c.next_quiet)
+    GROUP BY ALL
+), rss_near AS (
+    -- the process's RSS samples around that bucket (one value per time)
+    SELECT q.deployment, q.process, x.ts, max(x.value * ps.scale) AS rss
+    FROM quiet_bucket q
+    JOIN pool_grid g ON g.deployment = q.deployment
+    JOIN pool_process_series ps ON ps.deployment = q.deployment AND ps.process = q.process
+         AND ps.chosen AND ps.quantity = 'rss_bytes'
+    JOIN sample_steps_other x ON x.series_id = ps.series_id AND x.last_at_ts
+         AND x.ts > q.bucket_start - 4 * g.step_ms AND x.ts <= q.bucket_start + 3 * g.step_ms
     GROUP BY ALL
 ), near AS (
     -- the increases of the process's own counters around that bucket (a join on the series and
@@ -46,11 +70,21 @@ WITH per_id AS (
     SELECT deployment, process, from_ts, to_ts, sum(cpu_seconds) AS cpu_seconds,
            1000 * sum(cpu_seconds) / greatest(to_ts - from_ts, 1) AS cores
     FROM near GROUP BY deployment, process, from_ts, to_ts
-), judged AS (
-    SELECT i.*,
-           i.to_ts - i.from_ts >= 1000 * pool_cpu_tick_seconds() / pool_settle_cores()
-             AND 1000 * greatest(0, i.cpu_seconds - pool_cpu_tick_seconds()) / (i.to_ts - i.from_ts) < pool_settle_cores() AS quiet
+), with_rss AS (
+    -- the RSS at the interval's start and end: the latest sample at or before each
+    SELECT i.*, a.rss AS rss_from, a.ts AS rss_from_ts
     FROM intervals i
+    ASOF LEFT JOIN rss_near a ON a.deployment = i.deployment AND a.process = i.process AND a.ts <= i.from_ts
+), with_rss2 AS (
+    SELECT i.*, b.rss AS rss_to, b.ts AS rss_to_ts
+    FROM with_rss i
+    ASOF LEFT JOIN rss_near b ON b.deployment = i.deployment AND b.process = i.process AND b.ts <= i.to_ts
+), judged AS (
+    SELECT i.deployment, i.process, i.from_ts, i.to_ts, i.cpu_seconds, i.cores,
+           i.to_ts - i.from_ts >= 1000 * pool_cpu_tick_seconds() / pool_settle_cores()
+             AND 1000 * greatest(0, i.cpu_seconds - pool_cpu_tick_seconds()) / (i.to_ts - i.from_ts) < pool_settle_cores()
+             AND coalesce(1000 * (i.rss_to - i.rss_from) / nullif(i.rss_to_ts - i.rss_from_ts, 0), 0) < pool_settle_rss_rate() AS quiet
+    FROM with_rss2 i
 ), ordered AS (
     SELECT i.*,
            lag(i.from_ts) OVER w AS busy_from, lag(i.cpu_seconds) OVER w AS busy_cpu,

@@ -21,7 +21,8 @@ LEFT JOIN stopping x USING (deployment);
 -- high the 10th and 90th percentiles of its cores, a bucket is load when it is above their
 -- midpoint — provided high is at least 0.1 cores above low and twice as high (else all is
 -- idle). A run of buckets joins its neighbours when it is shorter than pool_min_phase_buckets()
--- buckets or pool_min_phase_ms(): noise, not a phase. An idle run between two load runs also
+-- buckets or pool_min_phase_ms(): noise, not a phase (short idle runs first, then short load
+-- runs, each judged after the one before was joined). An idle run between two load runs also
 -- joins them when a worker exited or started during it (or in the bucket before) and it is
 -- shorter than pool_max_churn_dip_ms(): a recycled or lost worker dips the CPU level for a
 -- moment, the load goes on.
@@ -40,13 +41,24 @@ WITH steady_cpu AS (
 ), runs AS (
     SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
     FROM marked
-), smoothed AS (
-    -- first the noise: runs too short to be a phase
+), dips_joined AS (
+    -- first the noise: runs too short to be a phase; idle ones first, so that a short dip
+    -- inside a load joins it before the load's next stretch is judged (flipped at once, a
+    -- one-bucket dip and a four-bucket stretch after it would swap: the load ending early)
     SELECT deployment, bucket, bucket_start, bucket_end,
-           CASE WHEN count(*) OVER r < pool_min_phase_buckets()
-                     OR max(bucket_end) OVER r - min(bucket_start) OVER r < pool_min_phase_ms()
-                THEN NOT is_load ELSE is_load END AS is_load
+           is_load OR count(*) OVER r < pool_min_phase_buckets()
+                   OR max(bucket_end) OVER r - min(bucket_start) OVER r < pool_min_phase_ms() AS is_load
     FROM runs
+    WINDOW r AS (PARTITION BY deployment, is_load, run)
+), runs1 AS (
+    SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
+    FROM dips_joined
+), smoothed AS (
+    -- then the load runs too short to be a phase
+    SELECT deployment, bucket, bucket_start, bucket_end,
+           is_load AND count(*) OVER r >= pool_min_phase_buckets()
+                   AND max(bucket_end) OVER r - min(bucket_start) OVER r >= pool_min_phase_ms() AS is_load
+    FROM runs1
     WINDOW r AS (PARTITION BY deployment, is_load, run)
 ), runs2 AS (
     SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
