@@ -20,20 +20,22 @@ WITH per_id AS (
     WHERE NOT reaped
     GROUP BY process_id, bucket
 ), rss_growth AS (
-    -- each bucket's RSS growth rate: from the last RSS sample of the process's previous sampled
-    -- bucket to its last one in this bucket (bytes/s)
+    -- the RSS growth rate (bytes/s) up to each bucket with an RSS sample of the process: from
+    -- its last sample in the sampled bucket before to its last one in this bucket (unknown for
+    -- its first)
     SELECT deployment, process, bucket,
            1000 * (value - lag(value) OVER w) / nullif(ts - lag(ts) OVER w, 0) AS rate
     FROM pool_memory_last
     WHERE quantity = 'rss_bytes'
     WINDOW w AS (PARTITION BY deployment, process ORDER BY bucket)
 ), per_bucket AS (
+    -- a bucket without an RSS sample grew at the rate up to the next one that has one
     SELECT c.deployment, c.process, b.bucket_start, b.bucket_end,
            c.cpu_seconds / (b.step_ms / 1000) < pool_settle_cores()
              AND coalesce(g.rate, 0) < pool_settle_rss_rate() AS quiet
     FROM per_id c
     JOIN pool_buckets b ON b.deployment = c.deployment AND b.bucket = c.bucket
-    LEFT JOIN rss_growth g ON g.deployment = c.deployment AND g.process = c.process AND g.bucket = c.bucket
+    ASOF LEFT JOIN rss_growth g ON g.deployment = c.deployment AND g.process = c.process AND g.bucket >= c.bucket
 ), quiet_bucket AS (
     -- the first of two quiet buckets in a row (a spawned worker may idle a moment before it
     -- starts importing the application)
