@@ -19,33 +19,44 @@ WITH per_id AS (
     FROM pool_process_cpu
     WHERE NOT reaped
     GROUP BY process_id, bucket
-), rss_growth AS (
-    -- the RSS growth rate (bytes/s) up to each bucket with an RSS sample of the process: from
-    -- its last sample in the sampled bucket before to its last one in this bucket (unknown for
-    -- its first)
-    SELECT deployment, process, bucket,
-           1000 * (value - lag(value) OVER w) / nullif(ts - lag(ts) OVER w, 0) AS rate
+), rss_steps AS (
+    -- each bucket with an RSS sample of a process (its last one there), with the growth rate
+    -- (bytes/s) since its last sample of the sampled bucket before, which covers the buckets
+    -- from the one after that (unknown for its first), and the rate up to the next one
+    SELECT key, deployment, process, bucket, coalesce(lag(bucket) OVER w + 1, bucket) AS from_bucket,
+           1000 * (value - lag(value) OVER w) / nullif(ts - lag(ts) OVER w, 0) AS rate,
+           1000 * (lead(value) OVER w - value) / nullif(lead(ts) OVER w - ts, 0) AS next_rate
     FROM pool_memory_last
     WHERE quantity = 'rss_bytes'
-    WINDOW w AS (PARTITION BY deployment, process ORDER BY bucket)
+    WINDOW w AS (PARTITION BY key ORDER BY bucket)
+), rss_quiet AS (
+    -- per process with RSS: the first bucket from which it grew slower than
+    -- pool_settle_rss_rate() over two sampled stretches in a row (NULL: never)
+    SELECT any_value(deployment) AS deployment, any_value(process) AS process,
+           min(from_bucket) FILTER (WHERE coalesce(rate, 0) < pool_settle_rss_rate()
+                                      AND coalesce(next_rate, 0) < pool_settle_rss_rate()) AS from_bucket
+    FROM rss_steps
+    GROUP BY key
 ), per_bucket AS (
-    -- a bucket without an RSS sample grew at the rate up to the next one that has one
-    SELECT c.deployment, c.process, b.bucket_start, b.bucket_end,
-           c.cpu_seconds / (b.step_ms / 1000) < pool_settle_cores()
-             AND coalesce(g.rate, 0) < pool_settle_rss_rate() AS quiet
+    SELECT c.deployment, c.process, c.bucket, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
     FROM per_id c
     JOIN pool_buckets b ON b.deployment = c.deployment AND b.bucket = c.bucket
-    ASOF LEFT JOIN rss_growth g ON g.deployment = c.deployment AND g.process = c.process AND g.bucket >= c.bucket
+), settling AS (
+    -- per process: from its first live sample, and from the bucket its RSS stopped growing
+    SELECT l.deployment, l.process, l.alive_from, r.process IS NOT NULL AS has_rss, r.from_bucket AS rss_from_bucket
+    FROM pool_lifetimes l
+    LEFT JOIN rss_quiet r USING (deployment, process)
 ), quiet_bucket AS (
     -- the first of two quiet buckets in a row (a spawned worker may idle a moment before it
-    -- starts importing the application)
+    -- starts importing the application), once its RSS stopped growing
     SELECT c.deployment, c.process, min(c.bucket_start) AS bucket_start
-    FROM (SELECT *, lead(quiet) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_quiet,
+    FROM (SELECT *, lead(cores) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_cores,
                  lead(bucket_start) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_start
           FROM per_bucket) c
-    JOIN pool_lifetimes l USING (deployment, process)
-    WHERE c.bucket_end > l.alive_from AND c.quiet
-      AND (c.next_start IS NULL OR c.next_start > c.bucket_end OR c.next_quiet)
+    JOIN settling l USING (deployment, process)
+    WHERE c.bucket_end > l.alive_from AND c.cores < pool_settle_cores()
+      AND (c.next_start IS NULL OR c.next_start > c.bucket_end OR c.next_cores < pool_settle_cores())
+      AND (NOT l.has_rss OR c.bucket >= l.rss_from_bucket)
     GROUP BY ALL
 ), rss_near AS (
     -- the process's RSS samples around that bucket (one value per time)
