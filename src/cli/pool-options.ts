@@ -1,7 +1,7 @@
 import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { parseDurationMs, parseTimeArg } from '../base/time.js';
-import type { PoolParameters, PoolTime } from '../models/pool-models.js';
+import type { PoolParameters, PoolTime } from '../models/pool-types.js';
 
 /** `--phase [deployment/]name=start..end`, times not yet resolved (they may be relative to a deployment's start). */
 export interface PhaseSpec {

@@ -2,8 +2,46 @@
  * The one baseline/delta routine: the baseline (given, else the first imported) goes first,
  * the others follow in import order, and each of them gets, per numeric field (a dotted path),
  * its relative and absolute change against the baseline. The pool report and the report's
- * summary both use it, over their own field lists.
+ * summary both use it, each over its paths of COMPARED_FIELDS.
  */
+
+/**
+ * The figures compared with the baseline, once: where each sits in the report's summary
+ * (src/report/summary.ts, the JSON's `delta` keys, in this order) and in the pool report it is
+ * built from (pool-types.ts), or null where the summary derives the figure itself.
+ */
+export const COMPARED_FIELDS: readonly { report: string; pool: string | null }[] = [
+  { report: 'processes', pool: 'processes' },
+  { report: 'cpu.seconds', pool: 'window.cpu_seconds' },
+  { report: 'cpu.window_cores_mean', pool: 'window.cores_mean' },
+  { report: 'cpu.window_cores_p95', pool: 'window.cores_p95' },
+  { report: 'memory.peak.rss_bytes', pool: 'memory.steady_peak.rss_bytes' },
+  { report: 'memory.peak.pss_bytes', pool: 'memory.steady_peak.pss_bytes' },
+  { report: 'memory.peak.uss_bytes', pool: 'memory.steady_peak.uss_bytes' },
+  { report: 'memory.rss_over_pss', pool: null }, // the RSS at the PSS peak ÷ that peak
+  ...[
+    'workers',
+    'restarts',
+    'workers_lost',
+    'startup.seconds',
+    'startup.cpu_seconds_per_worker',
+    'startup.cpu_seconds',
+    'cpu.cores_mean',
+    'cpu.cores_p95',
+    'memory.rss_bytes',
+    'memory.pss_bytes',
+    'memory.uss_bytes',
+    'memory.per_worker.rss_bytes',
+    'memory.per_worker.pss_bytes',
+    'memory.per_worker.uss_bytes',
+  ].map((path) => ({ report: path, pool: path })), // the same path in both
+];
+
+/** The report summary's fields that get a delta against the baseline, by dotted path. */
+export const REPORT_DELTA_FIELDS = COMPARED_FIELDS.map((f) => f.report);
+
+/** The pool report's fields that get a delta against the baseline, by dotted path. */
+export const POOL_DELTA_FIELDS = COMPARED_FIELDS.flatMap((f) => (f.pool === null ? [] : [f.pool]));
 
 /** Something compared with a baseline. */
 export interface Compared {

@@ -3,9 +3,7 @@
  * into what `report --format json` prints under `deployments[].containers`, and the findings
  * about them. Field by field, with units and formulas: docs/report-json.md.
  */
-import { listSql } from '../base/sql-files.js';
 import type { TraceDatabase } from '../store/database.js';
-import { loadModels } from './load.js';
 
 export interface ContainerReport {
   /** namespace/pod/container (cAdvisor, kube-state-metrics), else the cgroup path, else "". */
@@ -22,7 +20,7 @@ export interface ContainerReport {
     cores_peak: number | null;
   };
   throttling: ThrottlingFigures & {
-    /** From the deployment's start until the pool settled (null without the pool models' startup). */
+    /** From the deployment's start until the pool settled (null when the pool's startup is unknown). */
     startup: WindowFigures | null;
     /** The steady state: after the pool settled, to the end. */
     after_startup: WindowFigures | null;
@@ -42,7 +40,7 @@ export interface ContainerReport {
     working_set_peak_bytes: number | null;
     usage_peak_bytes: number | null;
     headroom_bytes: number | null;
-    /** limit minus the pool's peak PSS sum (null without the pool models). */
+    /** limit minus the pool's peak PSS sum (null when the deployment has no worker pool). */
     headroom_after_pool_pss_bytes: number | null;
   };
   oom_kills: number | null;
@@ -79,37 +77,16 @@ export const HEADROOM_LOW = 0.1; // headroom below this share of the limit
 export const STARTUP_THROTTLED = 0.25; // startup throttled in at least this share of its periods
 export const STARTUP_RATIO = 2; // ... and at least this many times the share after startup
 
-const CONTAINER_MODELS = listSql('models/container');
-/** The files that set containers against the pool: they need the pool models' views. */
-const NEEDS_POOL = /-pool\.sql$/;
-
 /**
- * Defines the container views (temporary: nothing is written to the database file). Like the
- * pool models they are made for the report, not among src/models/*.sql that every query loads.
+ * The containers of each deployment, in container name order, from the container models
+ * (loaded with `loadModelSets(db, 'containers')`, src/models/registry.ts).
  */
-export async function loadContainerModels(db: TraceDatabase): Promise<boolean> {
-  await loadModels(db); // the shared macros (catalog_labels_match, exact_sum)
-  const pool = await hasPoolModels(db);
-  for (const model of CONTAINER_MODELS) if (pool || !NEEDS_POOL.test(model.name)) await db.run(model.sql);
-  return pool;
-}
-
-/** Whether the pool models (src/models/pool/) are loaded on this connection. */
-async function hasPoolModels(db: TraceDatabase): Promise<boolean> {
-  const rows = await db.rowsJS(
-    `SELECT count(*)::INTEGER AS n FROM duckdb_views() WHERE temporary AND view_name IN ('pool_startup', 'pool_phases', 'pool_steady_stats')`,
-  );
-  return rows[0]!.n === 3;
-}
-
-/** The containers of each deployment, in container name order. */
 export async function containerReports(db: TraceDatabase): Promise<Map<string, ContainerReport[]>> {
-  const pool = await loadContainerModels(db);
   const rows = await db.rowsJS(`SELECT * FROM container_summary ORDER BY deployment, container`);
-  const windows = pool
-    ? await db.rowsJS(`SELECT * FROM container_phase_stats ORDER BY deployment, container, start_ts, kind`)
-    : [];
-  const pools = pool ? await db.rowsJS(`SELECT * FROM container_pool ORDER BY deployment`) : [];
+  const windows = await db.rowsJS(
+    `SELECT * FROM container_phase_stats ORDER BY deployment, container, start_ts, kind`,
+  );
+  const pools = await db.rowsJS(`SELECT * FROM container_pool ORDER BY deployment`);
   const out = new Map<string, ContainerReport[]>();
   for (const r of rows) {
     const list = out.get(String(r.deployment)) ?? [];

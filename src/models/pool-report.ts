@@ -1,11 +1,11 @@
 /**
- * The deployment comparison: runs the pool models (src/models/pool/*.sql) and assembles
- * what `report --format json` prints under `deployments` and what the verdict table shows.
+ * The deployment comparison: reads the pool models (src/models/pool/*.sql) into what
+ * `report --format json` prints under `deployments` and what the verdict table shows.
  * Steps, in order:
  *   1. resolve the model's parameters (--ready / --phase, src/cli/pool-options.ts) against the
  *      deployments imported
- *   2. load the pool models with them (pool-models.ts)
- *   3. read the steady-state, startup, restart, lifecycle, phase, agreement and quality views
+ *   2. load the pool models with them (`loadModelSets`, src/models/registry.ts)
+ *   3. read the steady-state, startup, restart, lifecycle, phase, agreement and quality tables
  *      (pool-rows.ts maps their rows to pool-types.ts)
  *   4. order by baseline and compute the deltas
  * Field by field, with units and formulas: docs/report-json.md.
@@ -13,43 +13,20 @@
 import { UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import type { TraceDatabase } from '../store/database.js';
-import { applyBaseline as orderByBaseline, pick, relativeChange } from './baseline.js';
+import { applyBaseline as orderByBaseline, pick, POOL_DELTA_FIELDS, relativeChange } from './baseline.js';
 import { ratioChangeInterval, type RatioSample } from './interval.js';
-import { loadPoolModels, type PoolParameters } from './pool-models.js';
 import { groupBy, lifecycle, num, phaseReport, qualityMessage, seconds, workerStartup } from './pool-rows.js';
 import type {
   ChangeWithInterval,
   DeploymentReport,
   PhaseBuckets,
   PhaseReport,
+  PoolParameters,
   PoolReport,
 } from './pool-types.js';
+import { loadModelSets, NO_POOL_PARAMETERS } from './registry.js';
 
 export { pick, relativeChange };
-
-/** The numeric fields that get a delta against the baseline. */
-export const DELTA_FIELDS = [
-  'window.cpu_seconds',
-  'window.cores_mean',
-  'window.cores_p95',
-  'memory.steady_peak.rss_bytes',
-  'memory.steady_peak.pss_bytes',
-  'memory.steady_peak.uss_bytes',
-  'workers',
-  'restarts',
-  'workers_lost',
-  'startup.seconds',
-  'startup.cpu_seconds_per_worker',
-  'startup.cpu_seconds',
-  'cpu.cores_mean',
-  'cpu.cores_p95',
-  'memory.rss_bytes',
-  'memory.pss_bytes',
-  'memory.uss_bytes',
-  'memory.per_worker.rss_bytes',
-  'memory.per_worker.pss_bytes',
-  'memory.per_worker.uss_bytes',
-] as const;
 
 export interface PoolReportOptions {
   /** The deployment the others are compared with (default: the first imported). */
@@ -58,17 +35,22 @@ export interface PoolReportOptions {
   parameters?: (deployments: string[]) => PoolParameters;
 }
 
-/** Builds the comparison. The database file is not written (parameters and model rows are temporary). */
+/** Loads the pool models and builds the comparison. The database file is not written (parameters and model rows are temporary). */
 export async function buildPoolReport(
   db: TraceDatabase,
   options: PoolReportOptions = {},
 ): Promise<PoolReport> {
+  await loadModelSets(db, 'pool', options.parameters?.(await importOrder(db)) ?? NO_POOL_PARAMETERS);
+  return readPoolReport(db, options.baseline);
+}
+
+/** The comparison from the pool models, which must be loaded (src/models/registry.ts). */
+export async function readPoolReport(db: TraceDatabase, baseline?: string): Promise<PoolReport> {
   const imported = await importOrder(db);
-  await loadPoolModels(db, options.parameters?.(imported) ?? { ready: [], phases: [] });
   const spans = await db.rowsJS('SELECT deployment, start_ts, end_ts FROM pool_span ORDER BY deployment');
   if (spans.length === 0)
     return {
-      baseline: options.baseline ?? imported[0] ?? '',
+      baseline: baseline ?? imported[0] ?? '',
       deployments: [],
       phase_buckets: () => undefined,
     };
@@ -222,7 +204,7 @@ export async function buildPoolReport(
     return report;
   });
   const report: PoolReport = {
-    ...applyBaseline(deployments, await importOrder(db), options.baseline),
+    ...applyBaseline(deployments, imported, baseline),
     phase_buckets: (deployment, phase) =>
       perBucket.get(`${deployment}|${phase.name}|${Math.round(phase.start * 1000)}`),
   };
@@ -307,7 +289,8 @@ export function compareWork(
   }
 }
 
-async function importOrder(db: TraceDatabase): Promise<string[]> {
+/** The deployments in the order they were first imported. */
+export async function importOrder(db: TraceDatabase): Promise<string[]> {
   const rows = await db.rowsJS('SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)');
   return rows.map((r) => String(r.deployment));
 }
@@ -322,7 +305,7 @@ export function applyBaseline(
     deployments,
     importOrder,
     baseline,
-    DELTA_FIELDS,
+    POOL_DELTA_FIELDS,
     (b, names) => new UsageError(msg.poolUnknownBaseline(b, names)),
   );
   for (const { deployment, message } of rangeMismatches(ordered))

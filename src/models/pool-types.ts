@@ -246,3 +246,15 @@ export interface PhaseBuckets {
   requests: number[];
   seconds: number[];
 }
+
+/** A time given on the command line: unix ms, or ms after the deployment's start. */
+export interface PoolTime {
+  ms: number;
+  relative: boolean;
+}
+
+/** The parameters of the pool models (src/models/pool/100-params.sql); a null deployment means every one. */
+export interface PoolParameters {
+  ready: { deployment: string | null; time: PoolTime }[];
+  phases: { deployment: string | null; name: string; start: PoolTime; end: PoolTime }[];
+}

@@ -1,8 +1,6 @@
 import { InputError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { listSql } from '../base/sql-files.js';
-import { loadModels } from '../models/load.js';
-import { createSampleSteps } from '../models/sample-steps.js';
+import { modelFiles } from '../models/registry.js';
 import type { TraceDatabase } from '../store/database.js';
 import type { Notebook } from './notebook.js';
 
@@ -10,26 +8,11 @@ import type { Notebook } from './notebook.js';
 export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
 export type Rows = Record<string, Value>[];
 
-/** The report's base views (src/report/sql/, in file order), shown in the method section. */
-export const BASE_VIEWS = listSql('report/sql');
-
 /**
- * Creates the base views as temporary views and tables (the heavy ones, such as the CPU increase
- * of every sample interval, are computed once instead of once per query that reads them):
- * nothing is written to the database file.
+ * The report's views (src/report/sql/, in file order: the registry's `report` set, loaded with
+ * the models it needs by src/models/registry.ts), shown in the method section.
  */
-export async function createBaseViews(db: TraceDatabase): Promise<void> {
-  // The report runs on every core (DuckDB's default): its sums of floats are exact_sum()
-  // (src/models/006-aggregates.sql), which give the same result in any order of addition, so
-  // equal inputs still give equal report bytes.
-  await loadModels(db); // the time grid's step ladder (src/models/007-time-grid.sql)
-  await createSampleSteps(db); // shared with the pool models (src/models/steps/)
-}
-
-/** The report's views (src/report/sql/): charts shaped over the pool models, which must be loaded. */
-export async function createReportViews(db: TraceDatabase): Promise<void> {
-  for (const view of BASE_VIEWS) await db.run(view.sql);
-}
+export const BASE_VIEWS = modelFiles('report');
 
 /**
  * Runs a notebook's sql blocks in order, each as a temporary view named after the block, and
@@ -43,6 +26,7 @@ export async function runNotebook(db: TraceDatabase, notebook: Notebook): Promis
     if (block.kind !== 'sql') continue;
     const body = block.sql.trim().replace(/;\s*$/, '');
     try {
+      await takeModelTableName(db, block.name);
       await db.run(`CREATE OR REPLACE TEMP VIEW "${block.name}" AS ${body}\n`);
       if (used.has(block.name)) results.set(block.name, await queryRows(db, `SELECT * FROM "${block.name}"`));
     } catch (e) {
@@ -51,6 +35,18 @@ export async function runNotebook(db: TraceDatabase, notebook: Notebook): Promis
     }
   }
   return results;
+}
+
+/**
+ * A block named like one of the models' temporary tables (say `pool_cpu`) takes its place for
+ * the blocks after it, as it takes a view's: the table is dropped before the view is made.
+ */
+async function takeModelTableName(db: TraceDatabase, name: string): Promise<void> {
+  const [row] = await db.rowsJS(
+    `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE temporary AND lower(table_name) = lower($name)`,
+    { name },
+  );
+  if (row!.n !== 0) await db.run(`DROP TABLE temp.main."${name}"`);
 }
 
 export async function queryRows(db: TraceDatabase, sql: string): Promise<Rows> {

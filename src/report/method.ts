@@ -26,9 +26,11 @@ sign of life; charts overlay deployments on the seconds since that start.
   total; USS (private pages) is what a process alone costs. Peaks and medians are taken over the
   steady state: after startup, and before the first final worker's last sample (the stop).
 - **Startup**: a worker settled in the first of two intervals between its samples in which it
-  used less than 0.05 cores (give or take one clock tick), after using, from the busy interval before it,
+  used less than 0.05 cores (give or take one clock tick) and its RSS grew by less than 1 MiB/s
+  (an import starved of CPU still grows it), after using, from the busy interval before it,
   both intervals' CPU at its busy rate; the pool settled with its last initial worker.
 - **Phases**: load where the cores are above the midpoint of their 10th and 90th percentiles;
-  runs under 5 buckets or 5 s are noise; an idle dip under 30 s between two loads with a worker
-  exit or start in it is still load (recycling, a lost worker).
+  runs under 5 buckets or 5 s are noise (idle ones join first, then load ones); an idle dip
+  under 30 s between two loads with a worker exit or start in it is still load (recycling, a
+  lost worker).
 - **Deltas**: (value − baseline) ÷ baseline.`;

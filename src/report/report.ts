@@ -1,7 +1,8 @@
 /**
  * The report pipeline, one step per file, in this order:
  *   notebook.ts  parse the notebook (prose, named sql blocks, vega-lite and section blocks)
- *   execute.ts   create the base views (sql/*.sql), run the notebook's queries as temp views
+ *   the models   every model set the report needs, loaded by one call (src/models/registry.ts)
+ *   execute.ts   run the notebook's queries as temp views over them
  *   summary.ts   the numbers per deployment and their deltas against the baseline
  *   findings.ts  plain-language findings from those numbers
  *   chart.ts     each vega-lite block with its query's rows inline → Vega → static SVG
@@ -13,10 +14,11 @@ import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import { containerFindings, containerReports } from '../models/container-report.js';
 import { poolParameters, type PhaseSpec, type ReadySpec } from '../cli/pool-options.js';
-import { buildPoolReport } from '../models/pool-report.js';
+import { importOrder as importedDeployments, readPoolReport } from '../models/pool-report.js';
+import { loadModelSets } from '../models/registry.js';
 import type { TraceDatabase } from '../store/database.js';
 import { buildChart, type Chart } from './chart.js';
-import { createBaseViews, createReportViews, queryRows, runNotebook, type Rows } from './execute.js';
+import { queryRows, runNotebook, type Rows } from './execute.js';
 import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -61,20 +63,19 @@ export interface BuiltReport {
 export async function buildReport(db: TraceDatabase, options: ReportOptions): Promise<BuiltReport> {
   const stage = options.progress ?? (() => {});
   const notebook = loadNotebook(options.notebookPath);
-  stage('sample steps');
-  await createBaseViews(db);
-  const importOrder = (
-    await queryRows(db, 'SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)')
-  ).map((r) => String(r.deployment));
-  stage('pool models');
-  const pool = await buildPoolReport(db, {
-    parameters: poolParameters({ ready: options.ready, phases: options.phases }),
-  });
+  const importOrder = await importedDeployments(db);
+  stage('models');
+  // The report runs on every core (DuckDB's default): its sums of floats are exact_sum()
+  // (src/models/006-aggregates.sql), which give the same result in any order of addition, so
+  // equal inputs still give equal report bytes.
+  await loadModelSets(
+    db,
+    'report',
+    poolParameters({ ready: options.ready, phases: options.phases })(importOrder),
+  );
+  const pool = await readPoolReport(db);
   const { baseline, deployments } = deploymentSummaries(pool, importOrder, options.baseline);
-  stage('chart views');
-  await createReportViews(db);
   const warnings = [...(await reportWarnings(db)), ...poolWarnings(pool, deployments)];
-  // after the pool models: the containers' figures by the pool's phases read their views
   stage('containers');
   const containers = await containerReports(db);
   for (const d of deployments) d.containers = containers.get(d.name) ?? [];

@@ -1,7 +1,7 @@
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
 import type { ContainerReport } from '../models/container-report.js';
-import { applyBaseline, pick } from '../models/baseline.js';
+import { applyBaseline, pick, REPORT_DELTA_FIELDS } from '../models/baseline.js';
 import { compareWork } from '../models/pool-report.js';
 import type { DeploymentReport, MemoryTriple, PoolReport } from '../models/pool-types.js';
 import type { TraceDatabase } from '../store/database.js';
@@ -92,32 +92,6 @@ export interface Finding {
   answer?: string;
 }
 
-/** The numeric fields that get a delta against the baseline, by dotted path. */
-export const DELTA_FIELDS = [
-  'processes',
-  'cpu.seconds',
-  'cpu.window_cores_mean',
-  'cpu.window_cores_p95',
-  'memory.peak.rss_bytes',
-  'memory.peak.pss_bytes',
-  'memory.peak.uss_bytes',
-  'memory.rss_over_pss',
-  'workers',
-  'restarts',
-  'workers_lost',
-  'startup.seconds',
-  'startup.cpu_seconds_per_worker',
-  'startup.cpu_seconds',
-  'cpu.cores_mean',
-  'cpu.cores_p95',
-  'memory.rss_bytes',
-  'memory.pss_bytes',
-  'memory.uss_bytes',
-  'memory.per_worker.rss_bytes',
-  'memory.per_worker.pss_bytes',
-  'memory.per_worker.uss_bytes',
-] as const;
-
 /**
  * Each deployment's numbers, all from the deployment model (src/models/pool-report.ts): the
  * window's figures are its span's, the peaks its steady state's; ordered by the baseline, with
@@ -171,7 +145,7 @@ export function deploymentSummaries(
     summaries,
     importOrder,
     baseline,
-    DELTA_FIELDS,
+    REPORT_DELTA_FIELDS,
     (b, names) => new CliError(msg.reportUnknownBaseline(b, names), 2),
   );
   // each phase against the baseline chosen here (the pool model compared with its own)

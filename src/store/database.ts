@@ -71,6 +71,12 @@ export type Row = Record<string, DuckDBValue>;
 
 /** A trace-analyze database: one DuckDB file holding the canonical model. */
 export class TraceDatabase {
+  /**
+   * The model sets (src/models/registry.ts) defined on this connection, by name: the registry
+   * defines its definitions-only sets once per connection.
+   */
+  readonly modelSets = new Set<string>();
+
   private constructor(
     readonly path: string,
     readonly readOnly: boolean,

@@ -21,6 +21,15 @@ export interface SynthProcess {
   uss: number;
   /** PSS from this time on (ms since t0): a teardown, as siblings exit and unmap shared pages. */
   pssFrom?: [number, number];
+  /** [from, to, bytes]: RSS rising evenly from `bytes` at `from` to `rss` at `to` (an import building its data). */
+  rssRamp?: [number, number, number];
+}
+
+/** A process's RSS at a time (ms since t0). */
+export function rssAt(p: SynthProcess, t: number): number {
+  if (p.rssRamp === undefined || t >= p.rssRamp[1]) return p.rss;
+  const [from, to, bytes] = p.rssRamp;
+  return Math.round(bytes + ((p.rss - bytes) * Math.max(0, t - from)) / (to - from));
 }
 
 /** A process's PSS at a time (ms since t0). */
@@ -257,7 +266,7 @@ export async function importProcfsPool(
         [system, cpu * (1 - USER_SHARE)],
         [childUser, reaped * USER_SHARE],
         [childSystem, reaped * (1 - USER_SHARE)],
-        [rss, p.rss],
+        [rss, rssAt(p, t)],
         [pss, pssAt(p, t)],
         [uss, p.uss],
       ] as const) {

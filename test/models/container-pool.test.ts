@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importPath } from '../../src/importers/index.js';
 import { containerFindings, containerReports } from '../../src/models/container-report.js';
-import { loadPoolModels } from '../../src/models/pool-models.js';
+import { loadModelSets } from '../../src/models/registry.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { MiB, poolUnderQuota, writeSnapshots, type CgroupRaw } from '../helpers/cgroup-synth.js';
 import { tempDir } from '../helpers/cli.js';
@@ -32,7 +32,7 @@ describe('containers by the pool phases', () => {
     writeSnapshots(dir, snapshots);
     const db = await TraceDatabase.open(':memory:');
     await importPath(db, dir, { deployment: 'uvicorn' });
-    await loadPoolModels(db, {
+    await loadModelSets(db, 'containers', {
       ready: [{ deployment: null, time: at(8) }],
       phases: [{ deployment: null, name: 'load', start: at(20), end: at(35) }],
     });

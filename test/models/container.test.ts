@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadContainerModels } from '../../src/models/container-report.js';
+import { loadModelSets } from '../../src/models/registry.js';
 import { importPath } from '../../src/importers/index.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { type CgroupRaw, MiB, poolUnderQuota, writeSnapshots } from '../helpers/cgroup-synth.js';
@@ -12,9 +12,9 @@ afterAll(tmp.cleanup);
 
 const T0 = 1_800_000_200_000;
 
-async function withModels(db: TraceDatabase): Promise<TraceDatabase> {
-  await loadContainerModels(db);
-  return db;
+/** The container models (and the pool models they need) over what was imported. */
+async function withModels(db: TraceDatabase): Promise<void> {
+  await loadModelSets(db, 'containers');
 }
 
 async function summary(db: TraceDatabase) {
@@ -34,8 +34,9 @@ describe('container models on /proc snapshots with cgroup files', () => {
     const { snapshots, raws } = poolUnderQuota(T0);
     const dir = join(tmp.dir, 'pool');
     writeSnapshots(dir, snapshots);
-    const db = await withModels(await TraceDatabase.open(':memory:'));
+    const db = await TraceDatabase.open(':memory:');
     await importPath(db, dir, { deployment: 'uvicorn' });
+    await withModels(db);
     const rows = await summary(db);
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
@@ -86,8 +87,9 @@ describe('container models on /proc snapshots with cgroup files', () => {
       dir,
       snapshots.map((s, k) => ({ ...s, cgroup: restarted[k] })),
     );
-    const db = await withModels(await TraceDatabase.open(':memory:'));
+    const db = await TraceDatabase.open(':memory:');
     await importPath(db, dir, { deployment: 'd' });
+    await withModels(db);
     const row = (await summary(db))[0]!;
     expect(row.cpu_seconds).toBeCloseTo(increase(restarted.map((r) => r.usageUsec)) / 1e6, 9);
     expect(row.periods).toBe(increase(restarted.map((r) => r.nrPeriods!)));
@@ -140,8 +142,9 @@ describe('cAdvisor and kube-state-metrics exports through the catalog', () => {
   times.forEach((ts, k) => writeFileSync(join(dir, `${ts}.prom`), cadvisorScrape(k, ts)));
 
   it('map each series to its container quantity, leaving out pod-level, pause and per-CPU series', async () => {
-    const db = await withModels(await TraceDatabase.open(':memory:'));
+    const db = await TraceDatabase.open(':memory:');
     const { outcomes } = await importPath(db, dir, { deployment: 'k8s' });
+    await withModels(db);
     expect(outcomes.map((o) => o.format)).toEqual(['prom-text']);
     const mapped = await db.rowsJS(
       `SELECT container, metric, source, quantity FROM container_series ORDER BY container, quantity, metric`,
@@ -223,8 +226,9 @@ describe('cAdvisor and kube-state-metrics exports through the catalog', () => {
   });
 
   it('the summary: CPU limit from kube-state-metrics when cAdvisor has no quota; figures from the scraped counters', async () => {
-    const db = await withModels(await TraceDatabase.open(':memory:'));
+    const db = await TraceDatabase.open(':memory:');
     await importPath(db, dir, { deployment: 'k8s' });
+    await withModels(db);
     const rows = await summary(db);
     expect(rows.map((r) => r.container)).toEqual(['shop/web-7d9f/envoy', 'shop/web-7d9f/web']);
     const [envoy, web] = rows;

@@ -13,6 +13,7 @@ import {
   preforkPool,
   lateFirstSamplePool,
   recyclingDipPool,
+  type SynthProcess,
 } from '../helpers/pool-synth.js';
 
 // Synthetic pools with known truth (test/helpers/pool-synth.ts): every expectation below comes
@@ -324,5 +325,69 @@ describe('comparison', () => {
     expect(relativeChange(0, 0)).toBe(0);
     expect(relativeChange(1, 0)).toBeNull();
     expect(relativeChange(null, 1)).toBeNull();
+  });
+});
+
+describe('pool models on a pool whose workers import the app starved of CPU', () => {
+  it('settles each worker when its RSS stops growing, though its CPU stayed under the settle level', async () => {
+    const db2 = await TraceDatabase.open(':memory:');
+    // the import: 8 s at 0.03 cores (under the 0.05-core settle level), RSS rising 30 → 120 MB
+    const worker = (pid: number) => ({
+      pid,
+      ppid: 100,
+      role: 'worker' as const,
+      start: 1000,
+      end: 60_000,
+      cpu: [
+        [1000, 9000, 0.03],
+        [9000, 60_000, 0.002],
+      ] as [number, number, number][],
+      rss: 120 * MB,
+      pss: 70 * MB,
+      uss: 50 * MB,
+      rssRamp: [1000, 9000, 30 * MB] as [number, number, number],
+    });
+    const master = { ...worker(100), ppid: 1, role: 'master' as const, start: 0, rssRamp: undefined };
+    await importProcfsPool(db2, 'starved', [master, worker(101), worker(102)]);
+    const d = (await buildPoolReport(db2)).deployments[0]!;
+    // settled in the first quiet second (9–10 s), after its busy second's (8–9 s) 0.03
+    // CPU-seconds at its busy rate (0.03 cores) and the quiet second's 0.002: at
+    // 8 + 0.032 / 0.03 s, that less its start (1 s) after the start
+    const settle = 8 + 0.032 / 0.03 - 1;
+    for (const w of d.startup.workers) expect(Math.abs(w.settle_seconds! - settle)).toBeLessThan(0.05);
+    expect(d.phases.map((p) => p.name)).toEqual(['idle']);
+    db2.close();
+  });
+});
+
+describe('phase detection over a one-bucket dip near the end of a load', () => {
+  it('keeps the load’s short last stretch: the dip joins the load before that stretch is judged', async () => {
+    const db2 = await TraceDatabase.open(':memory:');
+    // load 30–65 s at 0.5 cores per worker, but for one idle second at 60–61 s
+    const level = (start: number): [number, number, number][] => [
+      [start, 30_000, 0.01],
+      [30_000, 60_000, 0.5],
+      [60_000, 61_000, 0.01],
+      [61_000, 65_000, 0.5],
+      [65_000, 120_000, 0.01],
+    ];
+    const worker = (pid: number) => ({
+      pid,
+      ppid: 100,
+      role: 'worker' as const,
+      start: 1000,
+      end: 120_000,
+      cpu: [[1000, 1500, 1] as [number, number, number], ...level(1500)],
+      rss: 120 * MB,
+      pss: 70 * MB,
+      uss: 50 * MB,
+    });
+    const master = { ...worker(100), ppid: 1, role: 'master' as const, start: 0, cpu: [[0, 120_000, 0.002]] };
+    await importProcfsPool(db2, 'dip', [master as SynthProcess, worker(101), worker(102)]);
+    const d = (await buildPoolReport(db2)).deployments[0]!;
+    expect(d.phases.map((p) => p.name)).toEqual(['idle', 'load', 'idle']);
+    expect(Math.abs(d.phases[1]!.start * 1000 - (T0 + 30_000))).toBeLessThanOrEqual(1000);
+    expect(Math.abs(d.phases[1]!.end * 1000 - (T0 + 65_000))).toBeLessThanOrEqual(1000);
+    db2.close();
   });
 });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModels } from '../../src/models/load.js';
 import { poolParameters } from '../../src/cli/pool-options.js';
 import { buildPoolReport } from '../../src/models/pool-report.js';
-import { createBaseViews, createReportViews } from '../../src/report/execute.js';
+import { loadModelSets } from '../../src/models/registry.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { HOUR, MB, T0, cpuBetween, importProcfsPool, longPool } from '../helpers/pool-synth.js';
 
@@ -25,7 +24,7 @@ afterAll(() => db.close());
 
 describe('the time grid grows with the span', () => {
   it('grid_step_ms follows the ladder', async () => {
-    await loadModels(db);
+    await loadModelSets(db, 'shared');
     const cases: [number, number, number][] = [];
     for (const min of [1000, 3000, 5000])
       for (const span of [
@@ -70,9 +69,7 @@ describe('the time grid grows with the span', () => {
   });
 
   it('the report charts get 30 s buckets: at most 500 points per line', async () => {
-    await createBaseViews(db);
-    await buildPoolReport(db);
-    await createReportViews(db);
+    await loadModelSets(db, 'report');
     const [span] = await db.rowsJS('SELECT step_ms FROM report_deployment_span');
     expect(Number(span!.step_ms)).toBe(30_000);
     const perProcess = await db.rowsJS(

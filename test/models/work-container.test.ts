@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importPath } from '../../src/importers/index.js';
-import { loadPoolModels } from '../../src/models/pool-models.js';
+import { loadModelSets } from '../../src/models/registry.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { poolUnderQuota, writeSnapshots } from '../helpers/cgroup-synth.js';
 import { tempDir } from '../helpers/cli.js';
@@ -20,7 +20,7 @@ describe('saturation by the container quota', () => {
     const db = await TraceDatabase.open(':memory:');
     try {
       await importPath(db, dir, { deployment: 'uvicorn' });
-      await loadPoolModels(db, {
+      await loadModelSets(db, 'pool', {
         ready: [{ deployment: null, time: at(8) }],
         phases: [
           { deployment: null, name: 'idle', start: at(10), end: at(20) },

@@ -1,8 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importPath } from '../../src/importers/index.js';
+import { buildReport } from '../../src/report/report.js';
+import type { DeploymentSummary } from '../../src/report/summary.js';
+import { TraceDatabase } from '../../src/store/database.js';
 import { eventMs } from '../helpers/capture.js';
-import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../helpers/capture2.js';
+import {
+  CAPTURE2,
+  MODES2,
+  event2Ms,
+  mode2,
+  readyFromLog,
+  reference2,
+  type Mode2,
+} from '../helpers/capture2.js';
 import { CAPTURE, MODES } from '../helpers/cli.js';
-import { captureReport } from '../helpers/report-capture.js';
+import { ProcfsReference } from '../helpers/procfs-reference.js';
 
 // The report's JSON for the real captures against the independent reference computed from the
 // raw /proc files in the test (test/helpers/procfs-reference.ts: per process identity, CPU from
@@ -14,16 +27,66 @@ const within = (actual: number | null | undefined, expected: number | null, what
   expect(Math.abs(actual! - expected!), what).toBeLessThanOrEqual(0.03 * Math.abs(expected!));
 };
 
+function capture(dir: string, modes: readonly string[]) {
+  const state = { db: undefined as TraceDatabase | undefined, deployments: [] as DeploymentSummary[] };
+  const refs = new Map(
+    modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
+  );
+  beforeAll(async () => {
+    state.db = await TraceDatabase.open(':memory:');
+    for (const mode of modes) {
+      await importPath(state.db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
+      await importPath(state.db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
+    }
+    const built = await buildReport(state.db, { format: 'json', version: 'test', generatedAt: new Date(0) });
+    state.deployments = built.summary.deployments;
+  }, 300_000);
+  afterAll(() => state.db?.close());
+  return {
+    find: (mode: string) => state.deployments.find((d) => d.name === mode)!,
+    ref: (mode: string) => refs.get(mode)!,
+  };
+}
+
+// One report per capture, shared by the describes below (built before any test of the file runs).
+const capture1 = capture(CAPTURE, MODES);
+const capture2 = capture(CAPTURE2, MODES2);
+const recycle = (m: string) => m as Mode2;
+
 describe.each([
-  { name: 'real-capture-1', dir: CAPTURE, modes: MODES, event: eventMs },
+  {
+    name: 'real-capture-1',
+    modes: MODES,
+    event: eventMs,
+    built: capture1,
+    // wrk's end ± 1.5 s (a bucket and a half) everywhere
+    loadEnd: (m: string) => [eventMs(m, 'load_end') - 1500, eventMs(m, 'load_end') + 1500],
+  },
   {
     name: 'real-capture-2',
-    dir: CAPTURE2,
     modes: MODES2,
-    event: (m: string, e: string) => event2Ms(m as Mode2, e),
+    event: (m: string, e: string) => event2Ms(recycle(m), e),
+    built: capture2,
+    // gunicorn-recycle: after wrk's end its replacement workers still import the app at the
+    // load's CPU level (capture2-reference.test.ts measures it: 73 % of the CPU from wrk's end
+    // to the last one's ready line is theirs), and the CPU level is what phases are detected from: the
+    // load ends after wrk's, at the latest one bucket after the last of them said it was ready
+    loadEnd: (m: string) =>
+      m === 'gunicorn-recycle'
+        ? [event2Ms(m, 'load_end'), lastReadyAfterLoad(m) + 1000]
+        : [event2Ms(recycle(m), 'load_end') - 1500, event2Ms(recycle(m), 'load_end') + 1500],
   },
-])('the report on $name against its /proc files', ({ dir, modes, event }) => {
-  const { find, ref } = captureReport(dir, modes);
+])('the report on $name against its /proc files', ({ modes, event, built, loadEnd }) => {
+  const { find, ref } = built;
+
+  it.each(modes)('%s: one load phase, its edges at wrk’s start and end', (mode) => {
+    const loads = find(mode).phases.filter((p) => p.name === 'load');
+    expect(loads).toHaveLength(1);
+    expect(Math.abs(loads[0]!.start * 1000 - event(mode, 'load_start'))).toBeLessThanOrEqual(1500);
+    const [lo, hi] = loadEnd(mode);
+    expect(loads[0]!.end * 1000).toBeGreaterThanOrEqual(lo!);
+    expect(loads[0]!.end * 1000).toBeLessThanOrEqual(hi!);
+  });
 
   it.each(modes)('%s: every worker that ended before the SIGTERM is a restart or a lost worker', (mode) => {
     const d = find(mode);
@@ -62,13 +125,11 @@ describe.each([
       expect(Math.abs(r[0]!.startMs - w.start! * 1000), `worker ${w.pid}`).toBeLessThan(30);
     }
   });
-});
 
-describe('the report on real-capture-1 against its /proc files: phases and peaks', () => {
-  const { find, ref } = captureReport(CAPTURE, MODES);
-
-  it.each(MODES)('%s: CPU-seconds, workers alive and memory medians of every phase', (mode) => {
-    for (const p of find(mode).phases) {
+  it.each(modes)('%s: CPU-seconds, workers alive and memory medians of every phase', (mode) => {
+    const phases = find(mode).phases;
+    expect(phases.length).toBeGreaterThanOrEqual(3);
+    for (const p of phases) {
       const w = ref(mode).window(p.start * 1000, p.end * 1000);
       const what = `${p.name} ${p.start}..${p.end}`;
       within(p.cpu.cores_mean! * p.seconds, w.cpuSeconds, `${what} CPU`);
@@ -79,14 +140,7 @@ describe('the report on real-capture-1 against its /proc files: phases and peaks
     }
   });
 
-  it.each(MODES)('%s: one load phase, its edges at wrk’s start and end', (mode) => {
-    const loads = find(mode).phases.filter((p) => p.name === 'load');
-    expect(loads).toHaveLength(1);
-    expect(Math.abs(loads[0]!.start * 1000 - eventMs(mode, 'load_start'))).toBeLessThanOrEqual(1500);
-    expect(Math.abs(loads[0]!.end * 1000 - eventMs(mode, 'load_end'))).toBeLessThanOrEqual(1500);
-  });
-
-  it.each(MODES)(
+  it.each(modes)(
     '%s: PSS, RSS and USS peaks of the steady state, the largest sums over one snapshot',
     (mode) => {
       const d = find(mode);
@@ -98,10 +152,69 @@ describe('the report on real-capture-1 against its /proc files: phases and peaks
       const last = Math.min(
         ...ref(mode)
           .workers()
-          .filter((x) => (x.lastAliveMs ?? 0) >= eventMs(mode, 'sigterm_master') - 1500)
+          .filter((x) => (x.lastAliveMs ?? 0) >= event(mode, 'sigterm_master') - 1500)
           .map((x) => x.lastAliveMs!),
       );
       expect(d.steady.end * 1000).toBeLessThanOrEqual(last);
     },
   );
 });
+
+describe('the report on real-capture-2: startup per worker against the servers’ logs', () => {
+  const { find, ref } = capture2;
+
+  // Each worker settles when its app said it was ready (the log line's time as the orchestrator
+  // read it; snapshots every 1 s), within a snapshot interval — though every import ran starved,
+  // at 0.03–0.2 cores for 2–15 s (capture2-reference.test.ts), a level the CPU alone does not tell
+  // from settled: the RSS still growing does. A worker that served requests right after its
+  // ready line (at least 0.05 cores over the next 2 s in its /proc ticks) settles later, when
+  // it goes quiet, or not at all.
+  it.each(MODES2)('%s: each worker settled at its ready line', (mode) => {
+    const ready = readyFromLog(mode);
+    const r = ref(mode);
+    let checked = 0;
+    for (const w of find(mode).startup.workers) {
+      const at = ready.get(w.pid);
+      if (at === undefined) continue;
+      const id = r.byPid(w.pid);
+      const busy =
+        (ProcfsReference.ticksAt(id, at + 2000) - ProcfsReference.ticksAt(id, at)) / r.clkTck / 2 >= 0.05;
+      if (busy) {
+        if (w.settled !== null) expect(w.settled * 1000, `worker ${w.pid}`).toBeGreaterThan(at);
+        continue;
+      }
+      expect(Math.abs(w.settled! * 1000 - at), `worker ${w.pid}`).toBeLessThanOrEqual(1000);
+      // its startup CPU: from its start (ticks in /proc) until it settled, give or take the
+      // quiet interval the model counts it to (under 0.05 cores for 1 s, plus a tick)
+      expect(
+        Math.abs(w.cpu_seconds - ProcfsReference.ticksAt(id, w.settled! * 1000) / r.clkTck),
+      ).toBeLessThanOrEqual(0.06);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(mode === 'uvicorn-spawn' ? 6 : 4);
+  });
+
+  it.each(MODES2)('%s: the pool settled when its last initial worker said it was ready', (mode) => {
+    const d = find(mode);
+    const ready = readyFromLog(mode);
+    const initial = mode2(mode).workers_before_load.filter((pid) =>
+      d.startup.workers.some((w) => w.pid === pid && !w.replacement),
+    );
+    const last = Math.max(...initial.map((pid) => ready.get(pid)!));
+    expect(Math.abs(d.startup.settled! * 1000 - last)).toBeLessThanOrEqual(1000);
+  });
+});
+
+/**
+ * The last ready line after wrk's end of a worker that replaced one recycled by the load's
+ * requests (started before the SIGKILL of the capture's idle phase).
+ */
+function lastReadyAfterLoad(mode: Mode2): number {
+  const end = event2Ms(mode, 'load_end');
+  const ready = readyFromLog(mode);
+  const late = reference2(mode)
+    .workers()
+    .filter((w) => w.startMs < event2Ms(mode, 'sigkill_worker') && (ready.get(w.pid) ?? 0) > end)
+    .map((w) => ready.get(w.pid)!);
+  return Math.max(...late);
+}

@@ -75,9 +75,7 @@ describe('report bytes on any number of threads', () => {
     const blocks = readFileSync(DEFAULT_NOTEBOOK, 'utf8').match(/^```vega-lite\b/gm)!.length;
     expect(charts).toEqual(Array.from({ length: blocks }, (_, i) => `charts (${i + 1} of ${blocks})`));
     expect(stages.filter((s) => !s.startsWith('charts'))).toEqual([
-      'sample steps',
-      'pool models',
-      'chart views',
+      'models',
       'containers',
       'notebook queries',
       'writing',

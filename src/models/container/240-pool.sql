@@ -1,6 +1,7 @@
 -- Containers by the pool's phases, and the pool's figures against the container's quota and
--- limit. Needs the pool models (src/models/pool/*.sql) loaded first: the report loads this file
--- after them, and leaves it out when a deployment has no pool.
+-- limit, over the pool models (src/models/pool/*.sql, loaded before the container models:
+-- src/models/registry.ts). A deployment without processes has no pool: no phase windows and no
+-- container_pool row.
 --
 -- Windows: startup, from the deployment's start until the pool settled (pool_startup; spawn
 -- workers re-import the application there and burn the quota), then the steady state as a
@@ -56,4 +57,5 @@ FROM app a
 JOIN container_summary s USING (deployment, container)
 LEFT JOIN cpu c USING (deployment)
 LEFT JOIN mem m USING (deployment)
-LEFT JOIN pool_steady_stats st USING (deployment);
+LEFT JOIN pool_steady_stats st USING (deployment)
+WHERE a.deployment IN (SELECT deployment FROM pool_span);

@@ -4,7 +4,7 @@
 CREATE OR REPLACE TEMP MACRO pool_series_process_key(process_key, labels, metric) AS
     coalesce(process_key, 'series:' || coalesce(labels['groupname'], labels['pid'], labels['instance'], metric));
 
-CREATE OR REPLACE TEMP VIEW pool_labelled_processes AS
+CREATE OR REPLACE TEMP TABLE pool_labelled_processes AS
 SELECT s.deployment, pool_series_process_key(NULL, s.labels, s.metric) AS process_key,
        min(st.first_ts) AS first_seen, max(st.last_ts) AS last_seen
 FROM series s
@@ -18,7 +18,7 @@ GROUP BY ALL;
 -- times can differ by up to a second (btime has whole seconds), so rows of one deployment with
 -- the same pid and start times within pool_same_process_ms() are one process. The row with a
 -- known parent pid (the process tree decided its role) names it.
-CREATE OR REPLACE TEMP VIEW pool_process_map AS
+CREATE OR REPLACE TEMP TABLE pool_process_map AS
 WITH p AS (
     SELECT deployment, process_key, pid, ppid, role, pool, start_ts, first_seen, last_seen,
            coalesce(start_ts, first_seen) AS began
@@ -34,7 +34,7 @@ FROM p a
 UNION ALL
 SELECT deployment, process_key, process_key FROM pool_labelled_processes;
 
-CREATE OR REPLACE TEMP VIEW pool_processes AS
+CREATE OR REPLACE TEMP TABLE pool_processes AS
 WITH spans AS (
     SELECT y.deployment, y.process,
            min(coalesce(x.start_ts, x.first_seen)) AS start_ts,

@@ -6,7 +6,7 @@
 -- mistaken for prometheus_client's.
 -- For each process and quantity, the source with the lowest catalog priority is `chosen`; the
 -- other sources stay for the agreement check (pool_source_agreement).
-CREATE OR REPLACE TEMP VIEW pool_quantity_series AS
+CREATE OR REPLACE TEMP TABLE pool_quantity_series AS
 SELECT s.series_id, s.deployment, s.metric,
        CASE WHEN c.scope = 'process' THEN pool_series_process_key(s.process_key, s.labels, s.metric) END AS process_key,
        s.kind,
@@ -19,7 +19,7 @@ WHERE catalog_labels_match(c.label_filter, s.labels)
   AND (CASE WHEN i.format IN ('procfs', 'psrecord') THEN c.source = i.format
             ELSE c.source NOT IN ('procfs', 'psrecord') END);
 
-CREATE OR REPLACE TEMP VIEW pool_process_series AS
+CREATE OR REPLACE TEMP TABLE pool_process_series AS
 WITH q AS (
     SELECT qs.*, m.process
     FROM pool_quantity_series qs

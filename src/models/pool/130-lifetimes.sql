@@ -1,7 +1,7 @@
 -- When each process was alive: from its first to its last sample with RSS > 0. process-exporter
 -- keeps exporting a gone process (memory 0, counters frozen) and a zombie has no memory, and a
 -- zombie is not alive. Without any RSS quantity, the processes table's first_seen/last_seen.
-CREATE OR REPLACE TEMP VIEW pool_lifetimes AS
+CREATE OR REPLACE TEMP TABLE pool_lifetimes AS
 WITH rss_series AS (
     SELECT series_id, deployment, process, scale FROM pool_process_series
     WHERE chosen AND quantity = 'rss_bytes'
@@ -27,7 +27,7 @@ LEFT JOIN rss r USING (deployment, process);
 -- master's last sign of life (else the last process's).
 -- A deployment with no per-process data (psrecord only) spans its whole-tree samples.
 -- (First and last non-NULL sample of each series, from series_stats: the samples are not read.)
-CREATE OR REPLACE TEMP VIEW pool_span AS
+CREATE OR REPLACE TEMP TABLE pool_span AS
 SELECT deployment,
        coalesce(min(coalesce(start_ts, alive_from)) FILTER (WHERE role = 'master'),
                 min(coalesce(start_ts, alive_from))) AS start_ts,
@@ -52,7 +52,7 @@ GROUP BY q.deployment;
 -- The intervals between consecutive samples of each chosen series, as a histogram (scrape
 -- intervals take few distinct values): how many, and how many ended while the process was
 -- alive (for the scrape-gap check, pool_quality). One pass over the samples for both.
-CREATE OR REPLACE TEMP VIEW pool_interval_counts AS
+CREATE OR REPLACE TEMP TABLE pool_interval_counts AS
 WITH s AS (
     SELECT ps.series_id, l.alive_to
     FROM pool_process_series ps
@@ -68,7 +68,7 @@ GROUP BY ALL;
 
 -- Median interval between consecutive samples of one series, per deployment and quantity
 -- (from the intervals' histogram: median_from_counts, src/models/006-aggregates.sql).
-CREATE OR REPLACE TEMP VIEW pool_scrape_interval AS
+CREATE OR REPLACE TEMP TABLE pool_scrape_interval AS
 WITH counts AS (
     SELECT ps.deployment, ps.quantity, c.interval_ms, sum(c.n) AS n
     FROM pool_interval_counts c
@@ -92,7 +92,7 @@ GROUP BY ALL;
 -- sample may lie from a moment at which it counts as alive (sources sample at their own times).
 -- Every join to the grid below is an equality on the bucket index: a time t falls in bucket
 -- floor((t - t0) / step_ms).
-CREATE OR REPLACE TEMP VIEW pool_grid AS
+CREATE OR REPLACE TEMP TABLE pool_grid AS
 WITH g AS (
     SELECT s.deployment, s.start_ts AS t0, s.end_ts,
            (1000 * greatest(1, coalesce(round(c.interval_ms / 1000), 1)))::BIGINT AS scrape_step_ms,
@@ -109,7 +109,7 @@ SELECT deployment, t0, end_ts, step_ms, lookback_ms, alive_tolerance_ms, scrape_
        greatest(0, ceil((end_ts - t0) / step_ms))::BIGINT AS buckets
 FROM stepped;
 
-CREATE OR REPLACE TEMP VIEW pool_buckets AS
+CREATE OR REPLACE TEMP TABLE pool_buckets AS
 SELECT g.deployment, g.step_ms, g.lookback_ms, b.bucket,
        g.t0 + b.bucket * g.step_ms AS bucket_start,
        g.t0 + (b.bucket + 1) * g.step_ms AS bucket_end

@@ -31,7 +31,7 @@ CREATE OR REPLACE TEMP MACRO pool_bucket_of(t, t0, step_ms) AS floor((t - t0) / 
 -- cutime/cstime, where the data has it): it counts under its process, in the role of the
 -- children (a master's children are its workers), and only for the part its children used
 -- after their last sample (pool_reaped_increases).
-CREATE OR REPLACE TEMP VIEW pool_cpu_series AS
+CREATE OR REPLACE TEMP TABLE pool_cpu_series AS
 SELECT ps.series_id, ps.deployment, ps.process,
        CASE WHEN ps.quantity = 'children_cpu_seconds' AND ps.role = 'master' THEN 'worker' ELSE ps.role END AS role,
        ps.cpu_mode,
@@ -56,7 +56,7 @@ WHERE ps.chosen AND ps.quantity IN ('cpu_seconds', 'children_cpu_seconds');
 -- A child: a process of the deployment whose parent pid is this process's, started after it; a
 -- child's CPU seen only by a source that does not know its parent counts twice. Only the
 -- counters that ever rise are read (series_stats: most processes reap no child).
-CREATE OR REPLACE TEMP VIEW pool_reaped_increases AS
+CREATE OR REPLACE TEMP TABLE pool_reaped_increases AS
 WITH parents AS (
     SELECT s.series_id, s.deployment, s.process, s.cpu_mode, s.scale, s.process_start_ts, s.from_start,
            p.pid, p.start_ts
@@ -102,7 +102,7 @@ WHERE cpu_seconds > 0;
 -- within_bucket: it has a length and lies inside one bucket of the grid (most do; never the
 -- few reaped children's increases, so that pool_window_cpu never reads those again from the
 -- samples).
-CREATE OR REPLACE TEMPORARY VIEW pool_cpu_increases AS
+CREATE OR REPLACE TEMP VIEW pool_cpu_increases AS
 WITH i AS (
     SELECT x.series_id, s.t0, s.step_ms, s.buckets,
            pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts,
@@ -185,9 +185,8 @@ GROUP BY window_id;
 -- the buckets it touches (first_bucket .. last_bucket, usually two; pool_overlap). Several rows
 -- per series and bucket: readers sum them with exact_sum() (src/models/006-aggregates.sql: the
 -- same result in any order of addition, so on any number of threads), per process on the
--- integer process_id. A TEMPORARY VIEW stays a view (pool-models.ts materializes only TEMP
--- VIEWs): its two readers aggregate it at once.
-CREATE OR REPLACE TEMPORARY VIEW pool_process_cpu AS
+-- integer process_id. A view, not a table: its two readers aggregate it at once.
+CREATE OR REPLACE TEMP VIEW pool_process_cpu AS
 WITH shares AS (
     SELECT series_id, first_bucket AS bucket, cpu_seconds
     FROM pool_cpu_parts
@@ -221,7 +220,7 @@ JOIN pool_cpu_series s USING (series_id);
 -- Cores used per bucket by the whole deployment (master, workers, helpers and others), by role
 -- and by CPU mode. A deployment with no per-process CPU counter (psrecord only) takes the
 -- whole-tree cores of its tree-scope source instead.
-CREATE OR REPLACE TEMP VIEW pool_cpu AS
+CREATE OR REPLACE TEMP TABLE pool_cpu AS
 WITH per_kind AS (
     SELECT deployment, bucket, role, cpu_mode, exact_sum(cpu_seconds) AS cpu_seconds
     FROM pool_process_cpu

@@ -13,7 +13,7 @@
 -- and bucket, and each bucket looks back to that (an ASOF join over buckets, not samples, on
 -- an integer key). Of two samples at one time, the larger of one series (last_at_ts), and of
 -- two series of one process and quantity, the one with the larger series id.
-CREATE OR REPLACE TEMP VIEW pool_memory_last AS
+CREATE OR REPLACE TEMP TABLE pool_memory_last AS
 WITH keys AS (
     SELECT deployment, process, role, quantity, row_number() OVER (ORDER BY deployment, process, quantity) AS key
     FROM (SELECT DISTINCT deployment, process, role, quantity FROM pool_process_series
@@ -39,7 +39,7 @@ JOIN keys k USING (key)
 GROUP BY ALL;
 
 -- Each bucket's moment (see above): the instant every sum over processes of the bucket is taken at.
-CREATE OR REPLACE TEMP VIEW pool_moments AS
+CREATE OR REPLACE TEMP TABLE pool_moments AS
 WITH sampled AS (
     SELECT deployment, bucket, max(ts) AS ts FROM pool_memory_last GROUP BY ALL
 )
@@ -50,7 +50,7 @@ LEFT JOIN sampled s USING (deployment, bucket);
 
 -- Workers alive at each bucket's moment (a process counts from its first to its last live
 -- sample, within the grid's alive_tolerance_ms).
-CREATE OR REPLACE TEMP VIEW pool_workers_alive AS
+CREATE OR REPLACE TEMP TABLE pool_workers_alive AS
 WITH spans AS (
     SELECT l.deployment,
            greatest(0, floor((l.alive_from - g.alive_tolerance_ms - g.t0) / g.step_ms))::BIGINT AS first_bucket,
@@ -68,7 +68,7 @@ FROM pool_moments m
 LEFT JOIN alive a USING (deployment, bucket)
 GROUP BY ALL;
 
-CREATE OR REPLACE TEMP VIEW pool_process_memory AS
+CREATE OR REPLACE TEMP TABLE pool_process_memory AS
 WITH span AS (
     SELECT key, any_value(deployment) AS deployment, any_value(process) AS process,
            min(ts) AS first_ts, max(ts) AS last_ts
@@ -94,7 +94,7 @@ WHERE m.moment_ts BETWEEN c.alive_from AND c.alive_to
 
 -- Sums per bucket (at its moment), for the deployment and for its workers. A deployment without per-process
 -- RSS (psrecord only) takes the whole-tree RSS of its tree-scope source.
-CREATE OR REPLACE TEMP VIEW pool_memory AS
+CREATE OR REPLACE TEMP TABLE pool_memory AS
 WITH per_process AS (
     SELECT deployment, bucket,
            exact_sum_bytes(CASE WHEN quantity = 'rss_bytes' THEN bytes END) AS rss_bytes,

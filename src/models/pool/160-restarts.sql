@@ -2,7 +2,7 @@
 -- intervals (at least 3 s) of the next, the last one within that of the deployment's end. Going
 -- back from the end along such a chain of workers' last live samples, the stop begins at the
 -- chain's first (stop_ts; the deployment's end without workers). Workers of the stop are not exits.
-CREATE OR REPLACE TEMP VIEW pool_stop AS
+CREATE OR REPLACE TEMP TABLE pool_stop AS
 WITH ends AS (
     SELECT l.deployment, l.alive_to, g.end_ts, greatest(3000, 3 * coalesce(g.scrape_interval_ms, 1000)) AS gap_ms,
            lead(l.alive_to) OVER (PARTITION BY l.deployment ORDER BY l.alive_to, l.process) AS next_to
@@ -25,13 +25,13 @@ GROUP BY d.deployment, d.end_ts;
 -- before the stop (pool_stop). A replacement is a worker first seen alive after an early exit;
 -- which exit it replaced: pool_worker_pairs. restarts = exits that got a replacement;
 -- workers_lost = the rest (the pool ran short from then to the end).
-CREATE OR REPLACE TEMP VIEW pool_worker_exits AS
+CREATE OR REPLACE TEMP TABLE pool_worker_exits AS
 SELECT l.deployment, l.process, l.pid, l.alive_from, l.alive_to
 FROM pool_lifetimes l
 JOIN pool_stop s USING (deployment)
 WHERE l.role = 'worker' AND l.alive_to < s.stop_ts;
 
-CREATE OR REPLACE TEMP VIEW pool_worker_replacements AS
+CREATE OR REPLACE TEMP TABLE pool_worker_replacements AS
 SELECT l.deployment, l.process, l.pid, l.alive_from, l.alive_to
 FROM pool_lifetimes l
 WHERE l.role = 'worker'
@@ -47,7 +47,7 @@ WHERE l.role = 'worker'
 -- depth = S - min(0, the lowest S so far) is the number of exits not yet replaced after each
 -- event (a start when there are none replaces nothing and leaves 0); the exit that leaves depth
 -- k is replaced by the first later start that leaves depth k - 1.
-CREATE OR REPLACE TEMP VIEW pool_worker_pairs AS
+CREATE OR REPLACE TEMP TABLE pool_worker_pairs AS
 WITH first_exit AS (
     SELECT deployment, min(alive_to) AS ts FROM pool_worker_exits GROUP BY ALL
 ), events AS (
@@ -82,7 +82,7 @@ LEFT JOIN depth r ON r.deployment = m.deployment AND r.n = m.replaced_at_n
 LEFT JOIN pool_lifetimes l ON l.deployment = r.deployment AND l.process = r.process;
 
 -- The pool size: the largest number of workers alive at once (checked at every worker's first live sample).
-CREATE OR REPLACE TEMP VIEW pool_restarts AS
+CREATE OR REPLACE TEMP TABLE pool_restarts AS
 WITH peak AS (
     SELECT a.deployment, max((SELECT count(*) FROM pool_lifetimes b
                                WHERE b.deployment = a.deployment AND b.role = 'worker'
@@ -119,7 +119,7 @@ LEFT JOIN resets x USING (deployment);
 -- Per process: when it was alive and the CPU it used, in total and by mode — per worker, and
 -- exited workers with the CPU of the time they ran; and the CPU its reaped children used after
 -- their last sample (pool_reaped_increases), apart.
-CREATE OR REPLACE TEMP VIEW pool_process_totals AS
+CREATE OR REPLACE TEMP TABLE pool_process_totals AS
 WITH per_series AS (
     SELECT series_id, exact_sum(cpu_seconds) AS cpu_seconds FROM pool_cpu_parts GROUP BY series_id
 ), cpu AS (

@@ -2,34 +2,71 @@
 -- interval between two samples of its CPU counters, ending at or after its first live sample
 -- and followed by another such (a spawned worker may idle a moment before it imports),
 -- in which it used less than pool_settle_cores() (re-importing the app keeps a spawned worker
--- near one full core until it is done), give or take one clock tick (a counter moves in ticks:
+-- near one full core until it is done) and its RSS grew slower than pool_settle_rss_rate()
+-- (importing the app grows it by megabytes a second: on a starved machine a worker imports
+-- for seconds at a few hundredths of a core, a level its CPU alone does not tell from
+-- settled; without RSS, CPU alone decides), give or take one clock tick (a counter moves in ticks:
 -- two ticks in a short first interval are not yet work; an interval too short for one tick to
 -- show that level, under 0.2 s, tells nothing). Where within the intervals, at the
 -- data's own resolution, see `detected` below. The samples are read only around the first
 -- bucket of the grid in which the process was below that level, so this costs a few samples
 -- per process. With --ready (pool_ready), every process started before that time settles at
 -- it. CPU before settling counts from the process's start.
-CREATE OR REPLACE TEMP VIEW pool_process_settle AS
+CREATE OR REPLACE TEMP TABLE pool_process_settle AS
 WITH per_id AS (
     SELECT process_id, bucket, any_value(deployment) AS deployment, any_value(process) AS process,
            exact_sum(cpu_seconds) AS cpu_seconds
     FROM pool_process_cpu
     WHERE NOT reaped
     GROUP BY process_id, bucket
+), rss_steps AS (
+    -- each bucket with an RSS sample of a process (its last one there), with the growth rate
+    -- (bytes/s) since its last sample of the sampled bucket before, which covers the buckets
+    -- from the one after that (unknown for its first), and the rate up to the next one
+    SELECT key, deployment, process, bucket, coalesce(lag(bucket) OVER w + 1, bucket) AS from_bucket,
+           1000 * (value - lag(value) OVER w) / nullif(ts - lag(ts) OVER w, 0) AS rate,
+           1000 * (lead(value) OVER w - value) / nullif(lead(ts) OVER w - ts, 0) AS next_rate
+    FROM pool_memory_last
+    WHERE quantity = 'rss_bytes'
+    WINDOW w AS (PARTITION BY key ORDER BY bucket)
+), rss_quiet AS (
+    -- per process with RSS: the first bucket from which it grew slower than
+    -- pool_settle_rss_rate() over two sampled stretches in a row (NULL: never)
+    SELECT any_value(deployment) AS deployment, any_value(process) AS process,
+           min(from_bucket) FILTER (WHERE coalesce(rate, 0) < pool_settle_rss_rate()
+                                      AND coalesce(next_rate, 0) < pool_settle_rss_rate()) AS from_bucket
+    FROM rss_steps
+    GROUP BY key
 ), per_bucket AS (
-    SELECT c.deployment, c.process, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
+    SELECT c.deployment, c.process, c.bucket, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
     FROM per_id c
     JOIN pool_buckets b ON b.deployment = c.deployment AND b.bucket = c.bucket
+), settling AS (
+    -- per process: from its first live sample, and from the bucket its RSS stopped growing
+    SELECT l.deployment, l.process, l.alive_from, r.process IS NOT NULL AS has_rss, r.from_bucket AS rss_from_bucket
+    FROM pool_lifetimes l
+    LEFT JOIN rss_quiet r USING (deployment, process)
 ), quiet_bucket AS (
     -- the first of two quiet buckets in a row (a spawned worker may idle a moment before it
-    -- starts importing the application)
+    -- starts importing the application), once its RSS stopped growing
     SELECT c.deployment, c.process, min(c.bucket_start) AS bucket_start
     FROM (SELECT *, lead(cores) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_cores,
                  lead(bucket_start) OVER (PARTITION BY deployment, process ORDER BY bucket_start) AS next_start
           FROM per_bucket) c
-    JOIN pool_lifetimes l USING (deployment, process)
+    JOIN settling l USING (deployment, process)
     WHERE c.bucket_end > l.alive_from AND c.cores < pool_settle_cores()
       AND (c.next_start IS NULL OR c.next_start > c.bucket_end OR c.next_cores < pool_settle_cores())
+      AND (NOT l.has_rss OR c.bucket >= l.rss_from_bucket)
+    GROUP BY ALL
+), rss_near AS (
+    -- the process's RSS samples around that bucket (one value per time)
+    SELECT q.deployment, q.process, x.ts, max(x.value * ps.scale) AS rss
+    FROM quiet_bucket q
+    JOIN pool_grid g ON g.deployment = q.deployment
+    JOIN pool_process_series ps ON ps.deployment = q.deployment AND ps.process = q.process
+         AND ps.chosen AND ps.quantity = 'rss_bytes'
+    JOIN sample_steps_other x ON x.series_id = ps.series_id AND x.last_at_ts
+         AND x.ts > q.bucket_start - 4 * g.step_ms AND x.ts <= q.bucket_start + 3 * g.step_ms
     GROUP BY ALL
 ), near AS (
     -- the increases of the process's own counters around that bucket (a join on the series and
@@ -46,11 +83,21 @@ WITH per_id AS (
     SELECT deployment, process, from_ts, to_ts, sum(cpu_seconds) AS cpu_seconds,
            1000 * sum(cpu_seconds) / greatest(to_ts - from_ts, 1) AS cores
     FROM near GROUP BY deployment, process, from_ts, to_ts
-), judged AS (
-    SELECT i.*,
-           i.to_ts - i.from_ts >= 1000 * pool_cpu_tick_seconds() / pool_settle_cores()
-             AND 1000 * greatest(0, i.cpu_seconds - pool_cpu_tick_seconds()) / (i.to_ts - i.from_ts) < pool_settle_cores() AS quiet
+), with_rss AS (
+    -- the RSS at the interval's start and end: the latest sample at or before each
+    SELECT i.*, a.rss AS rss_from, a.ts AS rss_from_ts
     FROM intervals i
+    ASOF LEFT JOIN rss_near a ON a.deployment = i.deployment AND a.process = i.process AND a.ts <= i.from_ts
+), with_rss2 AS (
+    SELECT i.*, b.rss AS rss_to, b.ts AS rss_to_ts
+    FROM with_rss i
+    ASOF LEFT JOIN rss_near b ON b.deployment = i.deployment AND b.process = i.process AND b.ts <= i.to_ts
+), judged AS (
+    SELECT i.deployment, i.process, i.from_ts, i.to_ts, i.cpu_seconds, i.cores,
+           i.to_ts - i.from_ts >= 1000 * pool_cpu_tick_seconds() / pool_settle_cores()
+             AND 1000 * greatest(0, i.cpu_seconds - pool_cpu_tick_seconds()) / (i.to_ts - i.from_ts) < pool_settle_cores()
+             AND coalesce(1000 * (i.rss_to - i.rss_from) / nullif(i.rss_to_ts - i.rss_from_ts, 0), 0) < pool_settle_rss_rate() AS quiet
+    FROM with_rss2 i
 ), ordered AS (
     SELECT i.*,
            lag(i.from_ts) OVER w AS busy_from, lag(i.cpu_seconds) OVER w AS busy_cpu,
@@ -97,7 +144,7 @@ JOIN ready r USING (deployment)
 LEFT JOIN detected d USING (deployment, process);
 
 -- Each process's CPU counters until it settled (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
-CREATE OR REPLACE TEMP VIEW pool_settle_windows AS
+CREATE OR REPLACE TEMP TABLE pool_settle_windows AS
 SELECT {'deployment': s.deployment, 'process': s.process} AS window_id, c.series_id,
        -9223372036854775807 AS a, s.cpu_until_ts AS b
 FROM pool_process_settle s
@@ -106,7 +153,7 @@ WHERE s.settled_ts IS NOT NULL AND NOT c.reaped;
 
 -- Per worker: start delay after the deployment's start, CPU seconds until settled, memory at
 -- the first sample at or after settling. `replacement` marks workers started after an early exit.
-CREATE OR REPLACE TEMP VIEW pool_worker_startup AS
+CREATE OR REPLACE TEMP TABLE pool_worker_startup AS
 WITH mem AS (
     -- each quantity's first sample at or after settling
     SELECT s.deployment, s.process,
@@ -137,7 +184,7 @@ WHERE s.role = 'worker';
 
 -- The pool: settled when its last initial worker settled (or at --ready); CPU of every process
 -- from the deployment's start until then (until the last initial worker's cpu_until_ts).
-CREATE OR REPLACE TEMP VIEW pool_startup_settled AS
+CREATE OR REPLACE TEMP TABLE pool_startup_settled AS
 SELECT deployment,
        max(settled_ts) AS settled_ts,
        max(cpu_until_ts) AS cpu_until_ts,
@@ -148,13 +195,13 @@ FROM pool_worker_startup
 WHERE NOT replacement
 GROUP BY ALL;
 
-CREATE OR REPLACE TEMP VIEW pool_startup_windows AS
+CREATE OR REPLACE TEMP TABLE pool_startup_windows AS
 SELECT w.deployment AS window_id, c.series_id, -9223372036854775807 AS a, w.cpu_until_ts AS b
 FROM pool_startup_settled w
 JOIN pool_cpu_series c USING (deployment)
 WHERE w.unsettled = 0;
 
-CREATE OR REPLACE TEMP VIEW pool_startup AS
+CREATE OR REPLACE TEMP TABLE pool_startup AS
 SELECT d.deployment, d.start_ts,
        CASE WHEN w.unsettled = 0 THEN w.settled_ts END AS settled_ts,
        CASE WHEN w.unsettled = 0 THEN w.cpu_until_ts END AS cpu_until_ts,

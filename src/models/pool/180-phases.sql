@@ -5,7 +5,7 @@
 -- them is read from the teardown (PSS rises as siblings unmap shared pages, say). Without
 -- workers, until the deployment's end. Every figure of the steady state and the phases, peaks included, is taken
 -- between these two times.
-CREATE OR REPLACE TEMP VIEW pool_steady AS
+CREATE OR REPLACE TEMP TABLE pool_steady AS
 WITH stopping AS (
     SELECT s.deployment, g.t0 + pool_bucket_of(s.stop_ts, g.t0, g.step_ms) * g.step_ms AS stop_ts
     FROM pool_stop s
@@ -21,11 +21,12 @@ LEFT JOIN stopping x USING (deployment);
 -- high the 10th and 90th percentiles of its cores, a bucket is load when it is above their
 -- midpoint — provided high is at least 0.1 cores above low and twice as high (else all is
 -- idle). A run of buckets joins its neighbours when it is shorter than pool_min_phase_buckets()
--- buckets or pool_min_phase_ms(): noise, not a phase. An idle run between two load runs also
+-- buckets or pool_min_phase_ms(): noise, not a phase (short idle runs first, then short load
+-- runs, each judged after the one before was joined). An idle run between two load runs also
 -- joins them when a worker exited or started during it (or in the bucket before) and it is
 -- shorter than pool_max_churn_dip_ms(): a recycled or lost worker dips the CPU level for a
 -- moment, the load goes on.
-CREATE OR REPLACE TEMP VIEW pool_detected_phases AS
+CREATE OR REPLACE TEMP TABLE pool_detected_phases AS
 WITH steady_cpu AS (
     SELECT c.deployment, c.bucket, c.bucket_start, c.bucket_end, c.cores
     FROM pool_cpu c
@@ -40,13 +41,24 @@ WITH steady_cpu AS (
 ), runs AS (
     SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
     FROM marked
-), smoothed AS (
-    -- first the noise: runs too short to be a phase
+), dips_joined AS (
+    -- first the noise: runs too short to be a phase; idle ones first, so that a short dip
+    -- inside a load joins it before the load's next stretch is judged (flipped at once, a
+    -- one-bucket dip and a four-bucket stretch after it would swap: the load ending early)
     SELECT deployment, bucket, bucket_start, bucket_end,
-           CASE WHEN count(*) OVER r < pool_min_phase_buckets()
-                     OR max(bucket_end) OVER r - min(bucket_start) OVER r < pool_min_phase_ms()
-                THEN NOT is_load ELSE is_load END AS is_load
+           is_load OR count(*) OVER r < pool_min_phase_buckets()
+                   OR max(bucket_end) OVER r - min(bucket_start) OVER r < pool_min_phase_ms() AS is_load
     FROM runs
+    WINDOW r AS (PARTITION BY deployment, is_load, run)
+), runs1 AS (
+    SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
+    FROM dips_joined
+), smoothed AS (
+    -- then the load runs too short to be a phase
+    SELECT deployment, bucket, bucket_start, bucket_end,
+           is_load AND count(*) OVER r >= pool_min_phase_buckets()
+                   AND max(bucket_end) OVER r - min(bucket_start) OVER r >= pool_min_phase_ms() AS is_load
+    FROM runs1
     WINDOW r AS (PARTITION BY deployment, is_load, run)
 ), runs2 AS (
     SELECT *, bucket - row_number() OVER (PARTITION BY deployment, is_load ORDER BY bucket) AS run
@@ -94,7 +106,7 @@ JOIN pool_steady s USING (deployment)
 WINDOW w AS (PARTITION BY p.deployment);
 
 -- Phases as given with --phase replace the detected ones of that deployment.
-CREATE OR REPLACE TEMP VIEW pool_phases AS
+CREATE OR REPLACE TEMP TABLE pool_phases AS
 WITH given AS (
     SELECT d.deployment, o.name,
            CASE WHEN o.start_relative THEN d.start_ts + o.start_ts ELSE o.start_ts END AS start_ts,
@@ -108,13 +120,13 @@ SELECT * FROM pool_detected_phases
 WHERE deployment NOT IN (SELECT deployment FROM given);
 
 -- The windows the statistics below are taken over: the steady state, and each phase.
-CREATE OR REPLACE TEMP VIEW pool_stat_windows AS
+CREATE OR REPLACE TEMP TABLE pool_stat_windows AS
 SELECT deployment, 'steady' AS kind, 'steady' AS name, start_ts, end_ts, false AS overridden FROM pool_steady
 UNION ALL
 SELECT deployment, 'phase', name, start_ts, end_ts, overridden FROM pool_phases;
 
 -- Each window's CPU counters (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
-CREATE OR REPLACE TEMP VIEW pool_stat_window_series AS
+CREATE OR REPLACE TEMP TABLE pool_stat_window_series AS
 SELECT {'deployment': w.deployment, 'kind': w.kind, 'name': w.name, 'start_ts': w.start_ts} AS window_id,
        c.series_id, w.start_ts AS a, w.end_ts AS b
 FROM pool_stat_windows w
@@ -127,7 +139,7 @@ JOIN pool_cpu_series c USING (deployment);
 -- worker (median over buckets of the sum divided by the workers alive in that bucket).
 -- workers_alive: median over the window's buckets; workers_alive_with_memory: over the buckets
 -- that have memory figures (the steady state's, as its per-worker figures).
-CREATE OR REPLACE TEMP VIEW pool_window_stats AS
+CREATE OR REPLACE TEMP TABLE pool_window_stats AS
 WITH cpu AS (
     SELECT window_id.deployment AS deployment, window_id.kind AS kind, window_id.name AS name,
            window_id.start_ts AS start_ts, cpu_seconds
@@ -191,7 +203,7 @@ LEFT JOIN mem m USING (deployment, kind, name, start_ts)
 LEFT JOIN alive a USING (deployment, kind, name, start_ts);
 
 -- Statistics per phase (see pool_window_stats).
-CREATE OR REPLACE TEMP VIEW pool_phase_stats AS
+CREATE OR REPLACE TEMP TABLE pool_phase_stats AS
 SELECT deployment, name, start_ts, end_ts, overridden, seconds, cores_mean,
        cores_p50, cores_p95, cores_max,
        user_cores_mean, system_cores_mean, master_cores_mean, worker_cores_mean, helper_cores_mean,
@@ -203,7 +215,7 @@ WHERE kind = 'phase';
 
 -- The steady state's figures (the verdict table): CPU cores (mean exact, p95 over buckets),
 -- memory sums (medians over buckets) and the same per live worker (see pool_window_stats).
-CREATE OR REPLACE TEMP VIEW pool_steady_stats AS
+CREATE OR REPLACE TEMP TABLE pool_steady_stats AS
 SELECT deployment, start_ts, end_ts, seconds, cores_mean,
        cores_p50, cores_p95, cores_max, user_cores_mean, system_cores_mean,
        master_cores_mean, worker_cores_mean, helper_cores_mean,
@@ -222,12 +234,12 @@ WHERE kind = 'steady';
 -- after its last sign of life is outside), mean cores over the span, p95 and peak of the
 -- buckets' cores; and the memory peaks, taken over the steady state (startup and the stop
 -- excluded: pool_window_stats).
-CREATE OR REPLACE TEMP VIEW pool_span_window_series AS
+CREATE OR REPLACE TEMP TABLE pool_span_window_series AS
 SELECT d.deployment AS window_id, c.series_id, d.start_ts AS a, d.end_ts AS b
 FROM pool_span d
 JOIN pool_cpu_series c USING (deployment);
 
-CREATE OR REPLACE TEMP VIEW pool_deployment_totals AS
+CREATE OR REPLACE TEMP TABLE pool_deployment_totals AS
 WITH buckets AS (
     SELECT deployment, quantile_cont(cores, 0.95) AS cores_p95, max(cores) AS cores_max
     FROM pool_cpu

@@ -8,7 +8,7 @@
 -- data; one that exits outside the load was not recycled: no request limit is reached without
 -- requests). A lost worker never replaced leaves the pool one worker short from its exit to the
 -- stop.
-CREATE OR REPLACE TEMP VIEW pool_worker_lifecycle AS
+CREATE OR REPLACE TEMP TABLE pool_worker_lifecycle AS
 SELECT p.deployment, p.process, p.pid, p.exit_ts,
        p.replacement, p.replacement_pid, p.replacement_start_ts,
        CASE WHEN p.replacement IS NOT NULL
@@ -33,7 +33,7 @@ JOIN pool_stop s USING (deployment);
 -- and a replacement starting under load serves requests at once; neither hides the end of the
 -- growth. NULL for a worker that never reached it.
 
-CREATE OR REPLACE TEMP VIEW pool_worker_start AS
+CREATE OR REPLACE TEMP TABLE pool_worker_start AS
 WITH rss AS (
     SELECT ps.deployment, ps.process, y.ts, y.value * ps.scale AS rss,
            lead(y.value * ps.scale, 1) OVER w AS next1,
@@ -74,7 +74,7 @@ WHERE l.role = 'worker';
 -- loadgen_requests_total series' last value: src/importers/load-summary.ts), with recycles per
 -- 1000 requests where those are known; the start cost of the initial workers (mean) and of the
 -- replacements (mean and sum, over those whose start was measured).
-CREATE OR REPLACE TEMP VIEW pool_lifecycle AS
+CREATE OR REPLACE TEMP TABLE pool_lifecycle AS
 WITH requests AS (
     SELECT s.deployment, sum(st.last_value) AS requests
     FROM series s

@@ -15,7 +15,7 @@ CREATE OR REPLACE TEMP MACRO pool_saturated_throttled_ratio() AS 0.25;
 -- A load tool's summary placed by its own clock or by --start counts at its times; one placed by
 -- its file's modification time (wrk, hey, ab, k6, locust print no clock time; autocannon does)
 -- counts in the deployment's load phases (pool_request_spread).
-CREATE OR REPLACE TEMP VIEW pool_service_series AS
+CREATE OR REPLACE TEMP TABLE pool_service_series AS
 WITH q AS (
     SELECT q.series_id, q.deployment, q.metric, q.quantity, q.source, q.scale, q.priority, s.labels,
            q.source = 'load-tool' AND i.start_ts IS NULL AND i.format <> 'autocannon' AS unplaced,
@@ -36,7 +36,7 @@ SELECT q.* FROM q JOIN best b USING (deployment, quantity, priority);
 -- pool_cpu_series.from_start): the app creates a counter at 0 and exports it from its first
 -- request on, so a series first seen later was 0 before; one that was there before the data
 -- began counts from its second sample.
-CREATE OR REPLACE TEMP VIEW pool_service_increases AS
+CREATE OR REPLACE TEMP TABLE pool_service_increases AS
 WITH steps AS (
     SELECT x.series_id, x.ts, x.value,
            lag(x.ts) OVER w AS prev_ts, lag(x.value) OVER w AS prev_value
@@ -59,7 +59,7 @@ WHERE x.prev_ts IS NOT NULL OR coalesce(b.from_start, false);
 -- Where each increase counts, as a share of it per phase: spread evenly over its interval
 -- (pool_overlap); an unplaced load-tool run's whole count over the deployment's load phases, by
 -- their share of the load's duration.
-CREATE OR REPLACE TEMP VIEW pool_request_spread AS
+CREATE OR REPLACE TEMP TABLE pool_request_spread AS
 WITH load_phases AS (
     SELECT deployment, name, start_ts, end_ts,
            (end_ts - start_ts) / sum(end_ts - start_ts) OVER (PARTITION BY deployment) AS share
@@ -77,7 +77,7 @@ JOIN load_phases l ON l.deployment = i.deployment
 WHERE i.unplaced;
 
 -- Requests per phase and where they came from.
-CREATE OR REPLACE TEMP VIEW pool_phase_requests AS
+CREATE OR REPLACE TEMP TABLE pool_phase_requests AS
 SELECT p.deployment, p.name, p.start_ts,
        exact_sum(r.increase) AS requests,
        any_value(s.source) AS source,
@@ -92,7 +92,7 @@ GROUP BY ALL;
 -- phase, summed over the series of one upper bound (handlers, methods, statuses), the bound in
 -- seconds (le times the catalog's scale). src/models/histogram.ts takes the quantiles from them
 -- as Prometheus' histogram_quantile() does.
-CREATE OR REPLACE TEMP VIEW pool_phase_latency_buckets AS
+CREATE OR REPLACE TEMP TABLE pool_phase_latency_buckets AS
 WITH bounds AS (
     SELECT series_id,
            CASE WHEN labels['le'] IN ('+Inf', 'Inf', '+inf') THEN 'Infinity'::DOUBLE
@@ -108,7 +108,7 @@ GROUP BY ALL;
 
 -- A load tool's latency quantiles for the phase its run counts in (the phase holding most of its
 -- requests); only where one run counts in the phase (quantiles of two runs do not combine).
-CREATE OR REPLACE TEMP VIEW pool_phase_load_latency AS
+CREATE OR REPLACE TEMP TABLE pool_phase_load_latency AS
 WITH runs AS (
     SELECT r.deployment, s.path, r.name, r.phase_start_ts, sum(r.increase) AS requests
     FROM pool_request_spread r JOIN pool_service_series s USING (series_id)
@@ -133,7 +133,7 @@ GROUP BY ALL;
 -- The host's CPU per phase (node_exporter's node_cpu_seconds_total or /proc/stat, summed over
 -- its CPUs): its cores (CPUs seen) and the cores left idle on average, the idle counter's
 -- increases (pool_service_increases' rule, resets included) split at the phase's edges.
-CREATE OR REPLACE TEMP VIEW pool_phase_host_cpu AS
+CREATE OR REPLACE TEMP TABLE pool_phase_host_cpu AS
 WITH host AS (
     SELECT q.series_id, q.deployment, s.labels['cpu'] AS cpu, q.scale,
            row_number() OVER (PARTITION BY q.deployment, s.labels['cpu'] ORDER BY q.priority, q.series_id) AS pick
@@ -158,7 +158,7 @@ GROUP BY p.deployment, p.name, p.start_ts, p.end_ts;
 -- The container's CPU throttling per phase: the share of its CFS periods in which it was
 -- throttled (cgroup cpu.stat nr_throttled / nr_periods), over the cgroups of the deployment that
 -- have a quota. A cgroup without a quota is never throttled and has no row.
-CREATE OR REPLACE TEMP VIEW pool_phase_throttling AS
+CREATE OR REPLACE TEMP TABLE pool_phase_throttling AS
 WITH c AS (
     SELECT q.series_id, q.deployment, q.quantity, s.labels
     FROM pool_quantity_series q JOIN series s USING (series_id)
@@ -186,7 +186,7 @@ HAVING max(periods) FILTER (WHERE quantity = 'cfs_periods') > 0;
 
 -- Each phase's whole buckets (those inside it, as its CPU percentiles): CPU-seconds and requests
 -- per bucket, the values the phase's bootstrap interval resamples (src/models/interval.ts).
-CREATE OR REPLACE TEMP VIEW pool_phase_work_buckets AS
+CREATE OR REPLACE TEMP TABLE pool_phase_work_buckets AS
 WITH requests AS (
     SELECT i.deployment, b.bucket,
            exact_sum(i.increase * pool_overlap(i.from_ts, i.to_ts, b.bucket_start, b.bucket_end)) AS requests
@@ -215,7 +215,7 @@ FROM rows
 GROUP BY ALL;
 
 -- The work figures of every phase (pool_phase_stats' phases), one row each.
-CREATE OR REPLACE TEMP VIEW pool_phase_work AS
+CREATE OR REPLACE TEMP TABLE pool_phase_work AS
 SELECT p.deployment, p.name, p.start_ts,
        r.requests, r.source AS requests_source, coalesce(r.unplaced, false) AS requests_attributed,
        h.host_cores, h.host_idle_cores, t.throttled_ratio,

@@ -3,7 +3,7 @@
 -- compared with it here. Each sample of the other source is paired with the chosen source's
 -- latest sample of the same process (and CPU mode) at most one lookback earlier;
 -- relative difference = |other − chosen| / max(|other|, |chosen|) (0 when both are 0).
-CREATE OR REPLACE TEMP VIEW pool_source_agreement AS
+CREATE OR REPLACE TEMP TABLE pool_source_agreement AS
 WITH compared AS (
     -- only the processes and quantities that have another source
     SELECT DISTINCT deployment, process, quantity FROM pool_process_series WHERE NOT chosen
@@ -41,7 +41,7 @@ GROUP BY ALL;
 
 -- Data-quality findings, one row per finding: `check` names it, the numbers say how bad.
 -- src/models/pool-rows.ts words them (src/base/messages.ts) as report warnings.
-CREATE OR REPLACE TEMP VIEW pool_quality AS
+CREATE OR REPLACE TEMP TABLE pool_quality AS
 WITH gaps AS (
     -- a scrape gap: consecutive samples of one series more than 3 scrape intervals apart,
     -- while the process was alive
