@@ -15,7 +15,17 @@ import * as msg from '../base/messages.js';
 import type { TraceDatabase } from '../store/database.js';
 import { applyBaseline as orderByBaseline, pick, relativeChange } from './baseline.js';
 import { loadPoolModels, type PoolParameters } from './pool-models.js';
-import { groupBy, num, phaseReport, qualityMessage, seconds, workerStartup } from './pool-rows.js';
+import {
+  cowPhase,
+  groupBy,
+  memoryModel,
+  num,
+  phaseReport,
+  PROJECTION_WORKERS,
+  qualityMessage,
+  seconds,
+  workerStartup,
+} from './pool-rows.js';
 import type { DeploymentReport, PoolReport } from './pool-types.js';
 
 export { pick, relativeChange };
@@ -49,6 +59,8 @@ export interface PoolReportOptions {
   baseline?: string;
   /** The models' parameters, from the names of the deployments imported (default: none). */
   parameters?: (deployments: string[]) => PoolParameters;
+  /** Worker counts the memory models are projected to besides 1, 2, 4, 8, 16 and 32 (`report --workers`). */
+  workers?: readonly number[];
 }
 
 /** Builds the comparison. The database file is not written (parameters and model rows are temporary). */
@@ -76,6 +88,9 @@ export async function buildPoolReport(
   const agreement = await byName(
     'SELECT * FROM pool_source_agreement ORDER BY quantity, source, chosen_source',
   );
+  const models = await byName('SELECT * FROM pool_memory_models ORDER BY start_ts');
+  const modelRoles = await byName('SELECT * FROM pool_memory_model_roles');
+  const projected = [...new Set([...PROJECTION_WORKERS, ...(options.workers ?? [])])].sort((a, b) => a - b);
   const quality = await byName('SELECT * FROM pool_quality ORDER BY "check", detail, count, seconds, ratio');
   const pss = new Set(
     (
@@ -89,6 +104,17 @@ export async function buildPoolReport(
     const st = startup.get(name)?.[0] ?? {};
     const r = restarts.get(name)?.[0] ?? {};
     const w = totals.get(name)?.[0] ?? {};
+    // each phase's memory model, by the phase (phases given with --phase may overlap)
+    const phaseKey = (r: Record<string, unknown>) => `${String(r.name)}|${num(r.start_ts)}|${num(r.end_ts)}`;
+    const phaseModels = new Map(
+      (models.get(name) ?? []).map((m) => [phaseKey(m), memoryModel(m, projected)] as const),
+    );
+    const roleModel = (role: string) => {
+      const r = (modelRoles.get(name) ?? []).find((x) => x.role === role);
+      return r ? (phaseModels.get(phaseKey(r)) ?? null) : null;
+    };
+    const model = roleModel('before_load');
+    const loadModel = roleModel('load');
     const report: DeploymentReport = {
       name,
       start: seconds(span.start_ts)!,
@@ -154,8 +180,11 @@ export async function buildPoolReport(
           uss_bytes: num(w.uss_bytes_peak),
           rss_bytes_at_pss_peak: num(w.rss_bytes_at_pss_peak),
         },
+        model,
+        load_model: loadModel,
+        cow: model && loadModel ? { before: cowPhase(model), during: cowPhase(loadModel) } : null,
       },
-      phases: (phases.get(name) ?? []).map(phaseReport),
+      phases: (phases.get(name) ?? []).map((p) => phaseReport(p, phaseModels.get(phaseKey(p)) ?? null)),
       process_list: (processes.get(name) ?? []).map((p) => ({
         pid: Number(p.pid),
         process_key: String(p.process),

@@ -4,7 +4,7 @@
  * unix seconds, quality checks to their messages.
  */
 import * as msg from '../base/messages.js';
-import type { PhaseReport, WorkerStartup } from './pool-types.js';
+import type { CowPhase, MemoryModel, PhaseReport, WorkerStartup } from './pool-types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -22,7 +22,52 @@ export function workerStartup(w: Row): WorkerStartup {
   };
 }
 
-export function phaseReport(p: Row): PhaseReport {
+/** The worker counts every memory model is projected to, besides the user's own (`report --workers`). */
+export const PROJECTION_WORKERS = [1, 2, 4, 8, 16, 32] as const;
+
+/** A row of pool_memory_models as a model, projected to `workers` (sorted, distinct). */
+export function memoryModel(m: Row, workers: readonly number[]): MemoryModel {
+  const shared = num(m.shared_bytes)!;
+  const priv = num(m.private_bytes_per_worker)!;
+  const range = (lo: unknown, hi: unknown): [number, number] => [num(lo)!, num(hi)!];
+  return {
+    phase: String(m.name),
+    start: seconds(m.start_ts)!,
+    end: seconds(m.end_ts)!,
+    moments: num(m.moments)!,
+    workers_alive: num(m.workers_alive)!,
+    shared_bytes: shared,
+    private_bytes_per_worker: priv,
+    projection: workers.map((n) => ({ workers: n, pss_bytes: shared + n * priv })),
+    pss_bytes: num(m.pss_bytes)!,
+    rss_bytes: num(m.rss_bytes),
+    rss_overcount: num(m.rss_overcount),
+    pss_bytes_per_live_worker: num(m.pss_bytes_per_live_worker)!,
+    worker_pss_bytes: num(m.worker_pss_bytes),
+    worker_rss_bytes: num(m.worker_rss_bytes),
+    worker_shared_fraction: num(m.worker_shared_fraction),
+    ranges: {
+      pss_bytes: range(m.pss_bytes_min, m.pss_bytes_max),
+      pss_bytes_per_live_worker: range(m.pss_bytes_per_live_worker_min, m.pss_bytes_per_live_worker_max),
+      private_bytes_per_worker: range(m.private_bytes_per_worker_min, m.private_bytes_per_worker_max),
+    },
+  };
+}
+
+/** The workers' figures of a phase's model, for the copy-on-write comparison. */
+export function cowPhase(m: MemoryModel): CowPhase {
+  return {
+    phase: m.phase,
+    start: m.start,
+    worker_pss_bytes: m.worker_pss_bytes,
+    private_bytes_per_worker: m.private_bytes_per_worker,
+    worker_shared_fraction: m.worker_shared_fraction,
+    pss_bytes: m.pss_bytes,
+    workers_alive: m.workers_alive,
+  };
+}
+
+export function phaseReport(p: Row, model: MemoryModel | null = null): PhaseReport {
   return {
     name: String(p.name),
     start: seconds(p.start_ts)!,
@@ -49,6 +94,7 @@ export function phaseReport(p: Row): PhaseReport {
         pss_bytes: num(p.pss_bytes_peak),
         uss_bytes: num(p.uss_bytes_peak),
       },
+      model,
     },
   };
 }

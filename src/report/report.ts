@@ -40,6 +40,8 @@ export interface ReportOptions {
   ready?: ReadySpec[];
   /** --phase: phases given instead of detected. */
   phases?: PhaseSpec[];
+  /** --workers: worker counts the memory models are projected to, besides 1, 2, 4, 8, 16 and 32. */
+  workers?: number[];
   /** An experiment's facts per deployment (time to ready, load counts, worker killed), from its timeline. */
   experiment?: Map<string, RunFacts>;
   title?: string;
@@ -64,6 +66,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   ).map((r) => String(r.deployment));
   const pool = await buildPoolReport(db, {
     parameters: poolParameters({ ready: options.ready, phases: options.phases }),
+    workers: options.workers,
   });
   const { baseline, deployments } = deploymentSummaries(pool, importOrder, options.baseline);
   await createReportViews(db);

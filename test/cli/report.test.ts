@@ -23,6 +23,8 @@ interface JsonReport {
     memory: {
       peak: { rss_bytes: number; pss_bytes: number; uss_bytes: number | null };
       rss_over_pss: number;
+      pss_bytes: number | null;
+      load_model: { pss_bytes: number } | null;
     };
     delta: Record<string, number | null> | null;
   }[];
@@ -154,9 +156,11 @@ describe('trace-analyze report --format json on the sample capture', () => {
     expect(json.findings.length).toBeGreaterThan(3);
     for (const f of json.findings) {
       const d = json.deployments.find((x) => x.name === f.deployment)!;
-      if (f.id === 'pss-vs-baseline') expect(f.values.pss_bytes).toBe(d.memory.peak.pss_bytes);
+      if (f.id === 'memory-per-worker') expect(f.values.pss_bytes).toBe(d.memory.load_model!.pss_bytes);
       if (f.id === 'cpu-vs-baseline') expect(f.values.cpu_seconds).toBe(d.cpu.seconds);
-      if (f.id === 'rss-overstates') expect(f.values.rss_over_pss).toBe(d.memory.rss_over_pss);
+      // without USS (process-exporter only) no memory model: the steady state's medians
+      if (f.id === 'rss-overstates')
+        expect(f.values.pss_bytes).toBe(d.memory.load_model?.pss_bytes ?? d.memory.pss_bytes);
     }
     const md = await cliAsync(['report', '--db', DB, '--format', 'md']);
     const html = await cliAsync(['report', '--db', DB]);
