@@ -14,9 +14,31 @@
 --   its whole life when it never settled): it is still importing and mapping pages;
 --   a worker that exited early is leaving from two scrape intervals before its last live sample
 --   (an exiting worker unmaps its pages over its last samples) until a lookback after it (its
---   last value may still stand for it).
+--   last value may still stand for it);
+--   a worker's memory is moving while its sample stands (from its time to the next one's) when
+--   its USS differs from its previous sample's by more than pool_memory_moving_fraction() of
+--   its RSS, or it has no previous sample: a worker still importing (whatever the startup
+--   detection found), or pages being copied as the load begins. The model is of the memory the
+--   pool settles at.
+CREATE OR REPLACE TEMP MACRO pool_memory_moving_fraction() AS 0.01;
+
 CREATE OR REPLACE TEMP VIEW pool_memory_transients AS
-SELECT l.deployment, l.process, 'starting' AS kind,
+WITH worker_samples AS (
+    SELECT u.deployment, u.process, u.ts, u.value AS uss, r.value AS rss,
+           lag(u.value) OVER w AS prev_uss, lead(u.ts) OVER w AS next_ts
+    FROM pool_memory_last u
+    JOIN pool_memory_last r ON r.deployment = u.deployment AND r.process = u.process
+     AND r.bucket = u.bucket AND r.quantity = 'rss_bytes'
+    WHERE u.role = 'worker' AND u.quantity = 'uss_bytes'
+    WINDOW w AS (PARTITION BY u.key ORDER BY u.bucket)
+)
+SELECT s.deployment, s.process, 'moving' AS kind, s.ts AS from_ts,
+       coalesce(s.next_ts - 1, s.ts + g.lookback_ms) AS to_ts
+FROM worker_samples s
+JOIN pool_grid g USING (deployment)
+WHERE s.prev_uss IS NULL OR abs(s.uss - s.prev_uss) > pool_memory_moving_fraction() * s.rss
+UNION ALL
+SELECT l.deployment, l.process, 'starting',
        l.alive_from - g.alive_tolerance_ms AS from_ts,
        coalesce(s.cpu_until_ts, l.alive_to) + g.alive_tolerance_ms AS to_ts
 FROM pool_lifetimes l
