@@ -211,12 +211,49 @@ describe('trace-analyze report: one shot, files and errors', () => {
     expect((await cliAsync(['report'])).status).toBe(2);
     expect((await cliAsync(['report', SAMPLES, '--db', DB])).status).toBe(2);
     expect((await cliAsync(['report', '--db', DB, '--format', 'pdf'])).status).toBe(2);
+    for (const bad of ['0', 'four', '4,', '100001', '-2'])
+      expect((await cliAsync(['report', '--db', DB, `--workers=${bad}`])).stderr).toContain(
+        msg.reportBadWorkers(bad),
+      );
     const empty = join(tmp.dir, 'empty');
     mkdirSync(empty);
     const flat = await cliAsync(['report', empty]);
     expect(flat.status).toBe(1);
     expect(flat.stderr).toContain(msg.reportNothingRecognised(empty));
     expect((await cliAsync(['report', '--db', join(tmp.dir, 'missing.duckdb')])).status).toBe(1);
+  });
+
+  it('--workers adds its counts to every memory model’s projection', async () => {
+    const r = await cliAsync([
+      'report',
+      join(SAMPLES, 'gunicorn-preload'),
+      '--format',
+      'json',
+      '--workers',
+      '12,3',
+      '--workers',
+      '48',
+      '--workers',
+      '4',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const d = (
+      JSON.parse(r.stdout) as {
+        deployments: {
+          memory: {
+            model: {
+              shared_bytes: number;
+              private_bytes_per_worker: number;
+              projection: { workers: number; pss_bytes: number }[];
+            };
+          };
+        }[];
+      }
+    ).deployments[0]!;
+    const m = d.memory.model;
+    expect(m.projection.map((x) => x.workers)).toEqual([1, 2, 3, 4, 8, 12, 16, 32, 48]);
+    for (const x of m.projection)
+      expect(x.pss_bytes).toBe(m.shared_bytes + x.workers * m.private_bytes_per_worker);
   });
 
   it('a broken notebook fails with its file, the block line and the reason', async () => {

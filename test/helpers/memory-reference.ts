@@ -22,8 +22,9 @@ export interface MemoryModelReference {
   pssPerLiveWorker: number;
   workerPssBytes: number;
   workerSharedFraction: number;
-  /** smallest and largest Σ worker USS ÷ workers alive over the snapshots */
+  /** smallest and largest Σ worker USS ÷ workers alive, and Σ PSS, over the snapshots */
   privateRange: [number, number];
+  pssRange: [number, number];
 }
 
 const alive = (p: ProcRecord) => p.state !== 'Z' && p.state !== 'X' && p.state !== 'x';
@@ -97,6 +98,7 @@ export function memoryModelReference(
     workerPssBytes: median(rows.map((x) => x.workerPss / x.n)),
     workerSharedFraction: median(rows.map((x) => 1 - x.workerUss / x.workerRss)),
     privateRange: [Math.min(...priv), Math.max(...priv)],
+    pssRange: [Math.min(...rows.map((x) => x.pss)), Math.max(...rows.map((x) => x.pss))],
   };
 }
 
