@@ -211,10 +211,11 @@ describe('trace-analyze report: one shot, files and errors', () => {
     expect((await cliAsync(['report'])).status).toBe(2);
     expect((await cliAsync(['report', SAMPLES, '--db', DB])).status).toBe(2);
     expect((await cliAsync(['report', '--db', DB, '--format', 'pdf'])).status).toBe(2);
-    for (const bad of ['0', 'four', '4,', '100001', '-2'])
-      expect((await cliAsync(['report', '--db', DB, `--workers=${bad}`])).stderr).toContain(
-        msg.reportBadWorkers(bad),
-      );
+    for (const bad of ['0', 'four', '4,', '100001', '-2']) {
+      const r = await cliAsync(['report', '--db', DB, `--workers=${bad}`]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(msg.reportBadWorkers(bad));
+    }
     const empty = join(tmp.dir, 'empty');
     mkdirSync(empty);
     const flat = await cliAsync(['report', empty]);
