@@ -28,7 +28,7 @@ export interface MemoryModel {
   end: number;
   /** Moments (model buckets) it was fitted over. */
   moments: number;
-  /** Median over those moments of the workers alive. */
+  /** Median over those moments of the workers alive (of an even number of moments, the lower middle value). */
   workers_alive: number;
   /** What the pool holds once however many workers it runs: median of Σ PSS − Σ worker USS. */
   shared_bytes: number;

@@ -35,6 +35,12 @@ export function median(v: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** A count's median: of an even number, the lower middle value. */
+function lowerMedian(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[(s.length - 1) >> 1]!;
+}
+
 export function memoryModelReference(
   r: ProcfsReference,
   a: number,
@@ -89,7 +95,7 @@ export function memoryModelReference(
   const priv = rows.map((x) => x.workerUss / x.n);
   return {
     snapshots: rows.length,
-    workersAlive: median(rows.map((x) => x.n)),
+    workersAlive: lowerMedian(rows.map((x) => x.n)),
     privateBytes: median(priv),
     sharedBytes: median(rows.map((x) => x.pss - x.workerUss)),
     pssBytes: median(rows.map((x) => x.pss)),

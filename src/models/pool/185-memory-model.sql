@@ -24,10 +24,11 @@ CREATE OR REPLACE TEMP MACRO pool_memory_moving_fraction() AS 0.01;
 
 CREATE OR REPLACE TEMP VIEW pool_memory_transients AS
 WITH worker_samples AS (
-    SELECT u.deployment, u.process, u.ts, u.value AS uss, r.value AS rss,
+    -- (without an RSS sample in the same bucket, the USS itself is the scale)
+    SELECT u.deployment, u.process, u.ts, u.value AS uss, coalesce(r.value, u.value) AS rss,
            lag(u.value) OVER w AS prev_uss, lead(u.ts) OVER w AS next_ts
     FROM pool_memory_last u
-    JOIN pool_memory_last r ON r.deployment = u.deployment AND r.process = u.process
+    LEFT JOIN pool_memory_last r ON r.deployment = u.deployment AND r.process = u.process
      AND r.bucket = u.bucket AND r.quantity = 'rss_bytes'
     WHERE u.role = 'worker' AND u.quantity = 'uss_bytes'
     WINDOW w AS (PARTITION BY u.key ORDER BY u.bucket)
@@ -89,7 +90,7 @@ WHERE m.bucket_start >= s.start_ts AND m.bucket_end <= s.end_ts
 CREATE OR REPLACE TEMP VIEW pool_memory_models AS
 SELECT p.deployment, p.name, p.start_ts, p.end_ts,
        count(*) AS moments,
-       median(x.workers_alive) AS workers_alive,
+       quantile_disc(x.workers_alive, 0.5) AS workers_alive, -- a count: the lower median
        median(x.worker_uss_bytes / x.workers_alive) AS private_bytes_per_worker,
        median(x.pss_bytes - x.worker_uss_bytes) AS shared_bytes,
        median(x.pss_bytes) AS pss_bytes,
