@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPath } from '../../src/importers/index.js';
 import { buildPoolReport } from '../../src/models/pool-report.js';
 import type { DeploymentReport, MemoryModel } from '../../src/models/pool-types.js';
-import { TraceDatabase } from '../../src/store/database.js';
-import { eventMs } from '../helpers/capture.js';
+import type { TraceDatabase } from '../../src/store/database.js';
+import { eventMs, openCapture } from '../helpers/capture.js';
 import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../helpers/capture2.js';
 import { CAPTURE, MODES } from '../helpers/cli.js';
 import { memoryModelReference } from '../helpers/memory-reference.js';
@@ -35,11 +34,7 @@ describe.each(CAPTURES)('the memory model on $name against its /proc files', ({ 
     modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
   );
   beforeAll(async () => {
-    state.db = await TraceDatabase.open(':memory:');
-    for (const mode of modes) {
-      await importPath(state.db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
-      await importPath(state.db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
-    }
+    state.db = await openCapture(dir, modes);
     state.deployments = (await buildPoolReport(state.db, { workers: [12, 4] })).deployments;
   }, 300_000);
   afterAll(() => state.db?.close());

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPath } from '../../src/importers/index.js';
 import { buildReport } from '../../src/report/report.js';
 import type { DeploymentSummary } from '../../src/report/summary.js';
-import { TraceDatabase } from '../../src/store/database.js';
-import { eventMs } from '../helpers/capture.js';
+import type { TraceDatabase } from '../../src/store/database.js';
+import { eventMs, openCapture } from '../helpers/capture.js';
 import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../helpers/capture2.js';
 import { CAPTURE, MODES } from '../helpers/cli.js';
 import { ProcfsReference } from '../helpers/procfs-reference.js';
@@ -25,11 +24,7 @@ function capture(dir: string, modes: readonly string[]) {
     modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
   );
   beforeAll(async () => {
-    state.db = await TraceDatabase.open(':memory:');
-    for (const mode of modes) {
-      await importPath(state.db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
-      await importPath(state.db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
-    }
+    state.db = await openCapture(dir, modes);
     const built = await buildReport(state.db, { format: 'json', version: 'test', generatedAt: new Date(0) });
     state.deployments = built.summary.deployments;
   }, 300_000);
