@@ -72,7 +72,10 @@ function memoryPerWorker(d: DeploymentSummary, base: DeploymentSummary): Finding
   const shortNote = [d, base]
     .map((x, i) => ({ x, m: i === 0 ? md : mb }))
     .filter(({ x, m }) => short(x, m))
-    .map(({ x, m }) => `${x.name} ran ${n(m.workers_alive)} of its ${n(x.workers)} workers, having lost one`);
+    .map(
+      ({ x, m }) =>
+        `${x.name} ran ${n(m.workers_alive)} of its ${n(x.workers)} workers: ${x.workers_lost} lost, never replaced`,
+    );
   const modelled = md.shared_bytes + mb.workers_alive * md.private_bytes_per_worker;
   const headline = perWorker
     ? `At ${phase}, per live worker (${
