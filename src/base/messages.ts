@@ -280,6 +280,8 @@ export const reportDuplicateDeployment = (name: string, first: string, second: s
 export const reportStartNeedsDeployment = (text: string, known: readonly string[]) =>
   `--start ${text}: there are ${known.length} deployments (${known.join(', ')}); name one: --start <deployment>=<time>`;
 export const reportStartTwice = (name: string) => `--start: deployment "${name}" is given twice`;
+export const reportBadWorkers = (text: string) =>
+  `--workers: cannot read "${text}" (expected a worker count from 1 to 100000, or several separated by commas)`;
 export const reportStartWithDb = () =>
   '--start places the files a one-shot report imports; with --db, give it to trace-analyze import';
 export const reportDbAndPaths = () => 'give either --db or input folders, not both';

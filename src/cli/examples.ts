@@ -12,6 +12,7 @@ export const EXAMPLES: Record<string, readonly string[]> = {
     'trace-analyze report samples/real-capture-1 -o report.html',
     'trace-analyze report samples/real-capture-1/gunicorn psrecord-run --start psrecord-run=2026-11-27T13:00:00Z',
     'trace-analyze report --db sample.duckdb --baseline gunicorn --format md -o report.md',
+    'trace-analyze report --db sample.duckdb --format json --workers 12 --workers 24',
   ],
   query: [
     'trace-analyze query --db sample.duckdb "select deployment, count(*) from series group by 1"',

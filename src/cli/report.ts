@@ -32,6 +32,7 @@ interface ReportCliOptions {
   ready: string[];
   phase: string[];
   start: string[];
+  workers: string[];
 }
 
 export function registerReport(program: Command): void {
@@ -66,6 +67,12 @@ export function registerReport(program: Command): void {
       [],
     )
     .option(
+      '--workers <n>',
+      "project each deployment's memory model to this many workers too (besides 1, 2, 4, 8, 16, 32); repeatable, or several separated by commas",
+      collect,
+      [],
+    )
+    .option(
       '--start <[deployment=]time>',
       "one shot: when the deployment's psrecord logs (and scrapes without times) started; repeatable",
       collect,
@@ -87,6 +94,7 @@ export function registerReport(program: Command): void {
         ready: options.ready.map(parseReadyOption),
         phases: options.phase.map(parsePhaseOption),
         progress: progress.stage,
+        workers: options.workers.flatMap(parseWorkersOption),
       };
       let text: string;
       try {
@@ -116,6 +124,18 @@ export interface ReportSettings {
   phases: PhaseSpec[];
   /** Told each stage of the report as it starts (stageLine on a terminal). */
   progress?: (stage: string) => void;
+  /** --workers: worker counts the memory models are projected to, besides the standard ones. */
+  workers?: number[];
+}
+
+/** `--workers 12` or `--workers 12,24`: worker counts, each a whole number from 1 to 100000. */
+export function parseWorkersOption(text: string): number[] {
+  return text.split(',').map((part) => {
+    const t = part.trim();
+    if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 100_000)
+      throw new UsageError(msg.reportBadWorkers(text));
+    return Number(t);
+  });
 }
 
 function reportOptions(settings: ReportSettings, experiment?: Map<string, RunFacts>): ReportOptions {

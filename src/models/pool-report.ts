@@ -15,7 +15,18 @@ import * as msg from '../base/messages.js';
 import type { TraceDatabase } from '../store/database.js';
 import { applyBaseline as orderByBaseline, pick, POOL_DELTA_FIELDS, relativeChange } from './baseline.js';
 import { ratioChangeInterval, type RatioSample } from './interval.js';
-import { groupBy, lifecycle, num, phaseReport, qualityMessage, seconds, workerStartup } from './pool-rows.js';
+import {
+  cowPhase,
+  groupBy,
+  lifecycle,
+  memoryModel,
+  num,
+  phaseReport,
+  PROJECTION_WORKERS,
+  qualityMessage,
+  seconds,
+  workerStartup,
+} from './pool-rows.js';
 import type {
   ChangeWithInterval,
   DeploymentReport,
@@ -33,6 +44,8 @@ export interface PoolReportOptions {
   baseline?: string;
   /** The models' parameters, from the names of the deployments imported (default: none). */
   parameters?: (deployments: string[]) => PoolParameters;
+  /** Worker counts the memory models are projected to besides 1, 2, 4, 8, 16 and 32 (`report --workers`). */
+  workers?: readonly number[];
 }
 
 /** Loads the pool models and builds the comparison. The database file is not written (parameters and model rows are temporary). */
@@ -41,11 +54,15 @@ export async function buildPoolReport(
   options: PoolReportOptions = {},
 ): Promise<PoolReport> {
   await loadModelSets(db, 'pool', options.parameters?.(await importOrder(db)) ?? NO_POOL_PARAMETERS);
-  return readPoolReport(db, options.baseline);
+  return readPoolReport(db, options);
 }
 
 /** The comparison from the pool models, which must be loaded (src/models/registry.ts). */
-export async function readPoolReport(db: TraceDatabase, baseline?: string): Promise<PoolReport> {
+export async function readPoolReport(
+  db: TraceDatabase,
+  options: Pick<PoolReportOptions, 'baseline' | 'workers'> = {},
+): Promise<PoolReport> {
+  const baseline = options.baseline;
   const imported = await importOrder(db);
   const spans = await db.rowsJS('SELECT deployment, start_ts, end_ts FROM pool_span ORDER BY deployment');
   if (spans.length === 0)
@@ -92,6 +109,9 @@ export async function readPoolReport(db: TraceDatabase, baseline?: string): Prom
   const agreement = await byName(
     'SELECT * FROM pool_source_agreement ORDER BY quantity, source, chosen_source',
   );
+  const models = await byName('SELECT * FROM pool_memory_models ORDER BY start_ts');
+  const modelRoles = await byName('SELECT * FROM pool_memory_model_roles');
+  const projected = [...new Set([...PROJECTION_WORKERS, ...(options.workers ?? [])])].sort((a, b) => a - b);
   const quality = await byName('SELECT * FROM pool_quality ORDER BY "check", detail, count, seconds, ratio');
   const pss = new Set(
     (
@@ -105,6 +125,17 @@ export async function readPoolReport(db: TraceDatabase, baseline?: string): Prom
     const st = startup.get(name)?.[0] ?? {};
     const r = restarts.get(name)?.[0] ?? {};
     const w = totals.get(name)?.[0] ?? {};
+    // each phase's memory model, by the phase (phases given with --phase may overlap)
+    const modelKey = (r: Record<string, unknown>) => `${String(r.name)}|${num(r.start_ts)}|${num(r.end_ts)}`;
+    const phaseModels = new Map(
+      (models.get(name) ?? []).map((m) => [modelKey(m), memoryModel(m, projected)] as const),
+    );
+    const roleModel = (role: string) => {
+      const r = (modelRoles.get(name) ?? []).find((x) => x.role === role);
+      return r ? (phaseModels.get(modelKey(r)) ?? null) : null;
+    };
+    const model = roleModel('before_load');
+    const loadModel = roleModel('load');
     const report: DeploymentReport = {
       name,
       start: seconds(span.start_ts)!,
@@ -171,9 +202,17 @@ export async function readPoolReport(db: TraceDatabase, baseline?: string): Prom
           uss_bytes: num(w.uss_bytes_peak),
           rss_bytes_at_pss_peak: num(w.rss_bytes_at_pss_peak),
         },
+        model,
+        load_model: loadModel,
+        cow: model && loadModel ? { before: cowPhase(model), during: cowPhase(loadModel) } : null,
       },
       phases: (phases.get(name) ?? []).map((p) =>
-        phaseReport(p, work.get(phaseKey(p))?.[0], latency.get(phaseKey(p)) ?? []),
+        phaseReport(
+          p,
+          work.get(phaseKey(p))?.[0],
+          latency.get(phaseKey(p)) ?? [],
+          phaseModels.get(modelKey(p)) ?? null,
+        ),
       ),
       process_list: (processes.get(name) ?? []).map((p) => ({
         pid: Number(p.pid),

@@ -5,7 +5,15 @@
  */
 import * as msg from '../base/messages.js';
 import { histogramQuantile } from './histogram.js';
-import type { Lifecycle, PhaseReport, WorkerExit, WorkerStart, WorkerStartup } from './pool-types.js';
+import type {
+  CowPhase,
+  Lifecycle,
+  MemoryModel,
+  PhaseReport,
+  WorkerExit,
+  WorkerStart,
+  WorkerStartup,
+} from './pool-types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -79,11 +87,62 @@ export function lifecycle(l: Row, exits: Row[], starts: Row[]): Lifecycle {
   };
 }
 
+/** The worker counts every memory model is projected to, besides the user's own (`report --workers`). */
+export const PROJECTION_WORKERS = [1, 2, 4, 8, 16, 32] as const;
+
+/** A row of pool_memory_models as a model, projected to `workers` (sorted, distinct). */
+export function memoryModel(m: Row, workers: readonly number[]): MemoryModel {
+  const shared = num(m.shared_bytes)!;
+  const priv = num(m.private_bytes_per_worker)!;
+  const range = (lo: unknown, hi: unknown): [number, number] => [num(lo)!, num(hi)!];
+  return {
+    phase: String(m.name),
+    start: seconds(m.start_ts)!,
+    end: seconds(m.end_ts)!,
+    moments: num(m.moments)!,
+    workers_alive: num(m.workers_alive)!,
+    shared_bytes: shared,
+    private_bytes_per_worker: priv,
+    projection: workers.map((n) => ({ workers: n, pss_bytes: shared + n * priv })),
+    pss_bytes: num(m.pss_bytes)!,
+    rss_bytes: num(m.rss_bytes),
+    rss_overcount: num(m.rss_overcount),
+    pss_bytes_per_live_worker: num(m.pss_bytes_per_live_worker)!,
+    worker_pss_bytes: num(m.worker_pss_bytes),
+    worker_rss_bytes: num(m.worker_rss_bytes),
+    worker_shared_fraction: num(m.worker_shared_fraction),
+    ranges: {
+      pss_bytes: range(m.pss_bytes_min, m.pss_bytes_max),
+      pss_bytes_per_live_worker: range(m.pss_bytes_per_live_worker_min, m.pss_bytes_per_live_worker_max),
+      private_bytes_per_worker: range(m.private_bytes_per_worker_min, m.private_bytes_per_worker_max),
+    },
+  };
+}
+
+/** The workers' figures of a phase's model, for the copy-on-write comparison. */
+export function cowPhase(m: MemoryModel): CowPhase {
+  return {
+    phase: m.phase,
+    start: m.start,
+    worker_pss_bytes: m.worker_pss_bytes,
+    private_bytes_per_worker: m.private_bytes_per_worker,
+    worker_shared_fraction: m.worker_shared_fraction,
+    pss_bytes: m.pss_bytes,
+    workers_alive: m.workers_alive,
+  };
+}
+
 /**
  * A phase's row of pool_phase_stats with its work (pool_phase_work) and its latency histogram's
- * bucket counts (pool_phase_latency_buckets); vs_baseline is filled once the baseline is known.
+ * bucket counts (pool_phase_latency_buckets) and its memory model (pool_memory_models);
+ * vs_baseline is filled once the baseline is known.
  */
-export function phaseReport(p: Row, work: Row = {}, latencyBuckets: Row[] = []): PhaseReport {
+export function phaseReport(
+  p: Row,
+  work: Row = {},
+  latencyBuckets: Row[] = [],
+  model: MemoryModel | null = null,
+): PhaseReport {
   const seconds_ = num(p.seconds) ?? 0;
   const requests = num(work.requests);
   const cpuSeconds = num(p.cores_mean) !== null ? num(p.cores_mean)! * seconds_ : null;
@@ -118,6 +177,7 @@ export function phaseReport(p: Row, work: Row = {}, latencyBuckets: Row[] = []):
         pss_bytes: num(p.pss_bytes_peak),
         uss_bytes: num(p.uss_bytes_peak),
       },
+      model,
     },
     requests,
     requests_per_second: requests !== null && seconds_ > 0 ? requests / seconds_ : null,

@@ -9,6 +9,61 @@ export interface MemoryTriple {
   uss_bytes: number | null;
 }
 
+/** One row of a memory model's projection: the pool's PSS with that many workers. */
+export interface MemoryProjection {
+  workers: number;
+  /** shared_bytes + workers × private_bytes_per_worker */
+  pss_bytes: number;
+}
+
+/**
+ * The memory model of one phase (src/models/pool/185-memory-model.sql): the pool's PSS ≈
+ * shared_bytes + N × private_bytes_per_worker, fitted over the phase's steady moments (no
+ * worker starting or leaving), with the figures it was fitted to.
+ */
+export interface MemoryModel {
+  /** The phase it was fitted on (name and start, unix s). */
+  phase: string;
+  start: number;
+  end: number;
+  /** Moments (model buckets) it was fitted over. */
+  moments: number;
+  /** Median over those moments of the workers alive (of an even number of moments, the lower middle value). */
+  workers_alive: number;
+  /** What the pool holds once however many workers it runs: median of Σ PSS − Σ worker USS. */
+  shared_bytes: number;
+  /** What one more worker adds: median of Σ worker USS ÷ workers alive. */
+  private_bytes_per_worker: number;
+  projection: MemoryProjection[];
+  /** Medians over the moments: Σ PSS and Σ RSS of the pool, and Σ RSS ÷ Σ PSS. */
+  pss_bytes: number;
+  rss_bytes: number | null;
+  rss_overcount: number | null;
+  /** Median of Σ PSS ÷ workers alive: the pool's memory per live worker, the master's share included. */
+  pss_bytes_per_live_worker: number;
+  /** Per live worker, workers only (medians): PSS, RSS, and 1 − USS ÷ RSS (the part of their resident pages they share). */
+  worker_pss_bytes: number | null;
+  worker_rss_bytes: number | null;
+  worker_shared_fraction: number | null;
+  /** Smallest and largest value over the moments. */
+  ranges: {
+    pss_bytes: [number, number];
+    pss_bytes_per_live_worker: [number, number];
+    private_bytes_per_worker: [number, number];
+  };
+}
+
+/** The workers' memory in one phase, for the copy-on-write comparison. */
+export interface CowPhase {
+  phase: string;
+  start: number;
+  worker_pss_bytes: number | null;
+  private_bytes_per_worker: number;
+  worker_shared_fraction: number | null;
+  pss_bytes: number;
+  workers_alive: number;
+}
+
 export interface PhaseReport {
   name: string;
   start: number;
@@ -30,6 +85,8 @@ export interface PhaseReport {
     worker_shared_fraction: number | null;
     /** Largest sum over the phase's moments (the processes alive at each). */
     peak: MemoryTriple;
+    /** The phase's memory model; null without steady moments with PSS and USS. */
+    model: MemoryModel | null;
   };
   /** Requests served in the phase (src/models/pool/185-work.sql); null without a request count in the data. */
   requests: number | null;
@@ -220,6 +277,12 @@ export interface DeploymentReport {
     pss_available: boolean;
     /** Largest sums over the steady state's moments (the processes alive at each). */
     steady_peak: MemoryTriple & { rss_bytes_at_pss_peak: number | null };
+    /** The memory model fitted on the idle phase before the load (the clean baseline); null without one. */
+    model: MemoryModel | null;
+    /** The model of the load phase after it (the same object as that phase's), null without one. */
+    load_model: MemoryModel | null;
+    /** The workers' memory before and during the load (copy-on-write erosion); null without both models. */
+    cow: { before: CowPhase; during: CowPhase } | null;
   };
   phases: PhaseReport[];
   /** Every process of the deployment, in start order: its role, lifetime and CPU-seconds. */

@@ -42,6 +42,8 @@ export interface ReportOptions {
   ready?: ReadySpec[];
   /** --phase: phases given instead of detected. */
   phases?: PhaseSpec[];
+  /** --workers: worker counts the memory models are projected to, besides 1, 2, 4, 8, 16 and 32. */
+  workers?: number[];
   /** An experiment's facts per deployment (time to ready, load counts, worker killed), from its timeline. */
   experiment?: Map<string, RunFacts>;
   title?: string;
@@ -73,7 +75,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     'report',
     poolParameters({ ready: options.ready, phases: options.phases })(importOrder),
   );
-  const pool = await readPoolReport(db);
+  const pool = await readPoolReport(db, { workers: options.workers });
   const { baseline, deployments } = deploymentSummaries(pool, importOrder, options.baseline);
   const warnings = [...(await reportWarnings(db)), ...poolWarnings(pool, deployments)];
   stage('containers');

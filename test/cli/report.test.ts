@@ -23,6 +23,8 @@ interface JsonReport {
     memory: {
       peak: { rss_bytes: number; pss_bytes: number; uss_bytes: number | null };
       rss_over_pss: number;
+      pss_bytes: number | null;
+      load_model: { pss_bytes: number } | null;
     };
     delta: Record<string, number | null> | null;
   }[];
@@ -154,9 +156,11 @@ describe('trace-analyze report --format json on the sample capture', () => {
     expect(json.findings.length).toBeGreaterThan(3);
     for (const f of json.findings) {
       const d = json.deployments.find((x) => x.name === f.deployment)!;
-      if (f.id === 'pss-vs-baseline') expect(f.values.pss_bytes).toBe(d.memory.peak.pss_bytes);
+      if (f.id === 'memory-per-worker') expect(f.values.pss_bytes).toBe(d.memory.load_model!.pss_bytes);
       if (f.id === 'cpu-vs-baseline') expect(f.values.cpu_seconds).toBe(d.cpu.seconds);
-      if (f.id === 'rss-overstates') expect(f.values.rss_over_pss).toBe(d.memory.rss_over_pss);
+      // without USS (process-exporter only) no memory model: the steady state's medians
+      if (f.id === 'rss-overstates')
+        expect(f.values.pss_bytes).toBe(d.memory.load_model?.pss_bytes ?? d.memory.pss_bytes);
     }
     const md = await cliAsync(['report', '--db', DB, '--format', 'md']);
     const html = await cliAsync(['report', '--db', DB]);
@@ -207,12 +211,50 @@ describe('trace-analyze report: one shot, files and errors', () => {
     expect((await cliAsync(['report'])).status).toBe(2);
     expect((await cliAsync(['report', SAMPLES, '--db', DB])).status).toBe(2);
     expect((await cliAsync(['report', '--db', DB, '--format', 'pdf'])).status).toBe(2);
+    for (const bad of ['0', 'four', '4,', '100001', '-2']) {
+      const r = await cliAsync(['report', '--db', DB, `--workers=${bad}`]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(msg.reportBadWorkers(bad));
+    }
     const empty = join(tmp.dir, 'empty');
     mkdirSync(empty);
     const flat = await cliAsync(['report', empty]);
     expect(flat.status).toBe(1);
     expect(flat.stderr).toContain(msg.reportNothingRecognised(empty));
     expect((await cliAsync(['report', '--db', join(tmp.dir, 'missing.duckdb')])).status).toBe(1);
+  });
+
+  it('--workers adds its counts to every memory model’s projection', async () => {
+    const r = await cliAsync([
+      'report',
+      join(SAMPLES, 'gunicorn-preload'),
+      '--format',
+      'json',
+      '--workers',
+      '12,3',
+      '--workers',
+      '48',
+      '--workers',
+      '4',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const d = (
+      JSON.parse(r.stdout) as {
+        deployments: {
+          memory: {
+            model: {
+              shared_bytes: number;
+              private_bytes_per_worker: number;
+              projection: { workers: number; pss_bytes: number }[];
+            };
+          };
+        }[];
+      }
+    ).deployments[0]!;
+    const m = d.memory.model;
+    expect(m.projection.map((x) => x.workers)).toEqual([1, 2, 3, 4, 8, 12, 16, 32, 48]);
+    for (const x of m.projection)
+      expect(x.pss_bytes).toBe(m.shared_bytes + x.workers * m.private_bytes_per_worker);
   });
 
   it('a broken notebook fails with its file, the block line and the reason', async () => {

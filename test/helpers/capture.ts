@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { importPath } from '../../src/importers/index.js';
+import { TraceDatabase } from '../../src/store/database.js';
 import { CAPTURE } from './cli.js';
 import { promNumber, readPromBody, type PromSeries } from './prom.js';
 
@@ -104,4 +106,17 @@ export function median(values: number[]): number {
   const v = [...values].sort((x, y) => x - y);
   const m = v.length >> 1;
   return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+/**
+ * A real capture (test/fixtures/real-capture-N) in a new in-memory database: each mode's
+ * Prometheus export and /proc snapshots imported as one deployment named after the mode.
+ */
+export async function openCapture(dir: string, modes: readonly string[]): Promise<TraceDatabase> {
+  const db = await TraceDatabase.open(':memory:');
+  for (const mode of modes) {
+    await importPath(db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
+    await importPath(db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
+  }
+  return db;
 }

@@ -31,6 +31,7 @@ function phase(over: Partial<PhaseReport> & { cores?: number }): PhaseReport {
       rss_overcount: null,
       worker_shared_fraction: null,
       peak: { rss_bytes: null, pss_bytes: null, uss_bytes: null },
+      model: null,
     },
     requests,
     requests_per_second: requests === null ? null : requests / seconds,

@@ -1,0 +1,270 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePhaseOption } from '../../../src/cli/pool-options.js';
+import { buildReport } from '../../../src/report/report.js';
+import type { PhaseSpec } from '../../../src/cli/pool-options.js';
+import type { DeploymentSummary, Finding } from '../../../src/report/summary.js';
+import type { TraceDatabase } from '../../../src/store/database.js';
+import { eventMs, openCapture } from '../../helpers/capture.js';
+import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../../helpers/capture2.js';
+import { CAPTURE, MODES } from '../../helpers/cli.js';
+import {
+  memoryModelReference,
+  numbersIn,
+  type MemoryModelReference,
+} from '../../helpers/memory-reference.js';
+import { ProcfsReference } from '../../helpers/procfs-reference.js';
+
+// The memory findings' numbers, in their text and their Answer sentence, against the memory
+// model computed in the test from the raw /proc files (test/helpers/memory-reference.ts) —
+// never against our SQL. Each number of a sentence is checked, in order.
+const MIB = 1024 * 1024;
+
+/** An expected number of a sentence: bytes shown in MiB, a fraction or change shown in %, or a count. */
+type Expected = { mib: number } | { pct: number } | { count: number } | { ratio: number };
+
+function expectNumbers(text: string, expected: Expected[]): void {
+  const got = numbersIn(text);
+  expect(got, text).toHaveLength(expected.length);
+  expected.forEach((e, i) => {
+    const g = got[i]!;
+    if ('mib' in e)
+      expect(Math.abs(g - e.mib / MIB), `${text}\n#${i}`).toBeLessThanOrEqual(0.01 * (e.mib / MIB) + 0.06);
+    else if ('pct' in e) expect(Math.abs(g - 100 * e.pct), `${text}\n#${i}`).toBeLessThanOrEqual(1);
+    else if ('count' in e) expect(g, `${text}\n#${i}`).toBe(e.count);
+    else expect(Math.abs(g - e.ratio), `${text}\n#${i}`).toBeLessThanOrEqual(0.02 * e.ratio + 0.005);
+  });
+}
+
+const overlap = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b[0] <= a[1];
+
+function capture(
+  dir: string,
+  modes: readonly string[],
+  event: (m: string, e: string) => number,
+  phases: PhaseSpec[] = [],
+) {
+  const state = {
+    db: undefined as TraceDatabase | undefined,
+    deployments: [] as DeploymentSummary[],
+    findings: [] as Finding[],
+  };
+  const refs = new Map(
+    modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
+  );
+  beforeAll(async () => {
+    state.db = await openCapture(dir, modes);
+    const built = await buildReport(state.db, {
+      format: 'json',
+      version: 'test',
+      generatedAt: new Date(0),
+      phases,
+    });
+    state.deployments = built.summary.deployments;
+    state.findings = built.summary.findings;
+  }, 300_000);
+  afterAll(() => state.db?.close());
+  const find = (mode: string) => state.deployments.find((d) => d.name === mode)!;
+  /** The reference model of a deployment's phase: the load phase's, else the idle one's before it. */
+  const ref = (mode: string, which: 'load' | 'before'): MemoryModelReference => {
+    const d = find(mode);
+    const m = which === 'load' ? d.memory.load_model! : d.memory.model!;
+    const term = event(mode, 'sigterm_master');
+    return memoryModelReference(refs.get(mode)!, m.start * 1000, m.end * 1000, {
+      poolStartMs: d.steady.start * 1000,
+      exitedEarly: (w) => (w.lastAliveMs ?? -Infinity) < term - 1500,
+    })!;
+  };
+  const findings = (id: string) => state.findings.filter((f) => f.id === id);
+  return { find, ref, findings };
+}
+
+/** memory-per-worker at the load phase with equal pools: the pools' PSS, and why. */
+function checkPoolComparison(
+  f: Finding,
+  d: MemoryModelReference,
+  b: MemoryModelReference,
+  reason: Expected[],
+) {
+  expect(f.values.basis).toBe('pool');
+  const change = d.pssBytes / b.pssBytes - 1;
+  const measurable = !overlap(d.pssRange, b.pssRange);
+  expect(f.values.measurable).toBe(measurable ? 'yes' : 'no');
+  expect(f.severity).toBe(measurable && Math.abs(change) >= 0.1 ? 'major' : measurable ? 'minor' : 'info');
+  const head: Expected[] = [
+    { count: d.workersAlive },
+    { mib: d.pssBytes },
+    { mib: b.pssBytes },
+    { pct: change },
+  ];
+  expectNumbers(f.text, [...head, { mib: d.privateBytes }, { mib: b.privateBytes }, ...reason]);
+  expectNumbers(f.answer!, head);
+}
+
+describe('memory findings on real-capture-1 (baseline gunicorn-preload)', () => {
+  const { find, ref, findings } = capture(CAPTURE, MODES, eventMs);
+
+  it('memory-per-worker: at the load phase, 4 workers each, PSS of the pools; each worker of the others holds its own copy', () => {
+    const base = ref('gunicorn-preload', 'load');
+    for (const mode of ['gunicorn', 'uvicorn-spawn']) {
+      const [f] = findings('memory-per-worker').filter((x) => x.deployment === mode);
+      const d = ref(mode, 'load');
+      const before = ref('gunicorn-preload', 'before');
+      expect(d.workersAlive).toBe(4);
+      expect(base.workersAlive).toBe(4);
+      checkPoolComparison(f!, d, base, [
+        { pct: d.workerSharedFraction },
+        { pct: base.workerSharedFraction },
+        { pct: before.workerSharedFraction },
+      ]);
+      expect(f!.text).toContain('At the load phase, with 4 workers each');
+      expect(f!.answer).toContain(`each of ${mode}'s workers holds its own copy of the application`);
+      // like for like, the others hold about 1.6× the preloaded pool under load (2.5× idle)
+      expect(d.pssBytes / base.pssBytes).toBeGreaterThan(1.5);
+    }
+    expect(findings('memory-per-worker').map((f) => f.deployment)).toEqual(['gunicorn', 'uvicorn-spawn']);
+  });
+
+  it('cow-erosion: only the preloaded workers, their private memory and PSS before and during the load', () => {
+    expect(findings('cow-erosion').map((f) => f.deployment)).toEqual(['gunicorn-preload']);
+    checkCow(findings('cow-erosion')[0]!, ref('gunicorn-preload', 'before'), ref('gunicorn-preload', 'load'));
+    expect(
+      find('gunicorn-preload').memory.cow!.during.pss_bytes -
+        find('gunicorn-preload').memory.cow!.before.pss_bytes,
+    ).toBeGreaterThan(90 * MIB);
+  });
+
+  it('rss-overstates: the load phase’s medians of summed RSS and PSS', () => {
+    checkRss(findings('rss-overstates'), ref, MODES);
+  });
+});
+
+function checkCow(f: Finding, before: MemoryModelReference, during: MemoryModelReference) {
+  expect(f.severity).toBe(during.pssBytes - before.pssBytes >= 0.1 * before.pssBytes ? 'major' : 'minor');
+  expectNumbers(f.text, [
+    { mib: before.privateBytes },
+    { mib: during.privateBytes },
+    { mib: before.workerPssBytes },
+    { mib: during.workerPssBytes },
+    { pct: before.workerSharedFraction },
+    { pct: during.workerSharedFraction },
+    { mib: before.pssBytes },
+    { mib: during.pssBytes },
+    { count: before.workersAlive },
+    { count: during.workersAlive },
+    { mib: before.sharedBytes },
+    { mib: during.sharedBytes },
+  ]);
+  expectNumbers(f.answer!, [
+    { mib: before.pssBytes },
+    { mib: during.pssBytes },
+    { mib: before.privateBytes },
+    { mib: during.privateBytes },
+  ]);
+}
+
+function checkRss(
+  found: Finding[],
+  ref: (mode: string, which: 'load') => MemoryModelReference,
+  modes: readonly string[],
+) {
+  expect(found.map((f) => f.deployment).sort()).toEqual([...modes].sort());
+  for (const f of found) {
+    const r = ref(f.deployment, 'load');
+    expect(f.text).toContain('at the load phase');
+    expectNumbers(f.text, [{ mib: r.rssBytes }, { mib: r.pssBytes }, { ratio: r.rssBytes / r.pssBytes }]);
+    expect(f.answer).toBeUndefined();
+  }
+}
+
+describe('memory findings on real-capture-2 (baseline gunicorn-recycle)', () => {
+  const event = (m: string, e: string) => event2Ms(m as Mode2, e);
+  const { ref, findings } = capture(CAPTURE2, MODES2, event);
+
+  it('memory-per-worker: gunicorn-preload against the recycling pool, 4 workers each', () => {
+    const [f] = findings('memory-per-worker').filter((x) => x.deployment === 'gunicorn-preload');
+    const d = ref('gunicorn-preload', 'load');
+    const b = ref('gunicorn-recycle', 'load');
+    // the recycling workers hold more of their own: they come first in the reason
+    checkPoolComparison(f!, d, b, [
+      { pct: b.workerSharedFraction },
+      { pct: d.workerSharedFraction },
+      { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
+    ]);
+    expect(f!.values.relative_change).toBeLessThan(-0.3);
+  });
+
+  it('memory-per-worker: uvicorn-spawn’s 6 workers against 4, per live worker, with the model at 4', () => {
+    const [f] = findings('memory-per-worker').filter((x) => x.deployment === 'uvicorn-spawn');
+    const d = ref('uvicorn-spawn', 'load');
+    const b = ref('gunicorn-recycle', 'load');
+    expect([d.workersAlive, b.workersAlive]).toEqual([6, 4]);
+    expect(f!.values.basis).toBe('per_live_worker');
+    const change = d.privateBytes / b.privateBytes - 1;
+    const measurable = !overlap(d.privateRange, b.privateRange);
+    expect(f!.values.measurable).toBe(measurable ? 'yes' : 'no');
+    expect(f!.severity).toBe(
+      !measurable ? 'info' : Math.abs(change) >= 0.1 ? 'major' : Math.abs(change) >= 0.02 ? 'minor' : 'info',
+    );
+    expect(f!.text).toContain('per live worker (uvicorn-spawn ran 6 workers, gunicorn-recycle 4)');
+    const head: Expected[] = [
+      { count: 6 },
+      { count: 4 },
+      { mib: d.privateBytes },
+      { mib: b.privateBytes },
+      { pct: change },
+    ];
+    expectNumbers(
+      f!.text,
+      measurable
+        ? [...head, { mib: d.sharedBytes + 4 * d.privateBytes }, { count: 4 }, { mib: b.pssBytes }]
+        : head,
+    );
+    expectNumbers(f!.answer!, head);
+  });
+
+  it('cow-erosion: only gunicorn-preload', () => {
+    expect(findings('cow-erosion').map((f) => f.deployment)).toEqual(['gunicorn-preload']);
+    checkCow(findings('cow-erosion')[0]!, ref('gunicorn-preload', 'before'), ref('gunicorn-preload', 'load'));
+  });
+
+  it('rss-overstates: the load phase’s medians of summed RSS and PSS', () => {
+    checkRss(findings('rss-overstates'), ref, MODES2);
+  });
+});
+
+describe('memory findings when a worker was lost: real-capture-1, uvicorn-spawn after the kill', () => {
+  // uvicorn-spawn's "load" phase given after the SIGKILL, when its pool ran on 3 of 4 workers
+  const phases = ['uvicorn-spawn/idle=5s..18s', 'uvicorn-spawn/load=100s..112s'].map(parsePhaseOption);
+  const { ref, findings } = capture(CAPTURE, MODES, eventMs, phases);
+
+  it('memory-per-worker compares per live worker and says the pool ran short', () => {
+    const [f] = findings('memory-per-worker').filter((x) => x.deployment === 'uvicorn-spawn');
+    const d = ref('uvicorn-spawn', 'load');
+    const b = ref('gunicorn-preload', 'load');
+    expect(d.workersAlive).toBe(3);
+    expect(f!.values.basis).toBe('per_live_worker');
+    expect(f!.text).toContain(
+      'per live worker (uvicorn-spawn ran 3 of its 4 workers: 1 lost, never replaced)',
+    );
+    const change = d.privateBytes / b.privateBytes - 1;
+    const head: Expected[] = [
+      { count: 3 },
+      { count: 4 },
+      { count: 1 }, // lost: uvicorn 0.17 never replaces its SIGKILLed worker (the capture's README)
+      { mib: d.privateBytes },
+      { mib: b.privateBytes },
+      { pct: change },
+    ];
+    expectNumbers(f!.text, [
+      ...head,
+      { mib: d.sharedBytes + 4 * d.privateBytes },
+      { count: 4 },
+      { mib: b.pssBytes },
+      { pct: d.workerSharedFraction },
+      { pct: b.workerSharedFraction },
+      { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
+    ]);
+    expectNumbers(f!.answer!, head);
+  });
+});
