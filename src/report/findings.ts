@@ -6,13 +6,19 @@ import { memoryFindings } from './findings/memory.js';
 export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'info'];
 
 /**
- * Plain-language findings with the numbers behind them, most severe first (in the order found
- * within one severity). Every number comes from the summary (the same object `--format json`
- * prints), so the text and the JSON cannot disagree. One module per subject under findings/;
- * `others` are findings made elsewhere (the containers').
+ * The modules that make findings, one per subject, in the order a subject ranks within one
+ * severity: CPU → memory → lifecycle; the containers' findings (`others`) come after them.
+ */
+const SUBJECTS: ((deployments: DeploymentSummary[]) => Finding[])[] = [cpuFindings, memoryFindings];
+
+/**
+ * Plain-language findings with the numbers behind them, most severe first; within one severity
+ * by subject (SUBJECTS' order), then in the order found. Every number comes from the summary
+ * (the same object `--format json` prints), so the text and the JSON cannot disagree. `others`
+ * are findings made elsewhere (the containers'). The Answer section (answer.ts) takes this rank.
  */
 export function findings(deployments: DeploymentSummary[], others: Finding[] = []): Finding[] {
-  const all = [...memoryFindings(deployments), ...cpuFindings(deployments), ...others];
+  const all = [...SUBJECTS.flatMap((subject) => subject(deployments)), ...others];
   const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
   return all
     .map((f, i) => ({ f, i }))

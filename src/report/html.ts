@@ -31,7 +31,7 @@ pre { background: var(--bg-alt); padding: 10px; overflow-x: auto; white-space: p
 figure.chart { margin: 16px 0 24px; } figure.chart svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 0.9em; }
 figure.live .chart-static { display: none; }
-.warnings li { color: #8a4b00; } details summary { cursor: pointer; color: var(--muted); }
+.answer li { font-weight: 600; margin: 4px 0; } .warnings li { color: #8a4b00; } details summary { cursor: pointer; color: var(--muted); }
 td.sha { font-family: ui-monospace, monospace; font-size: 0.8em; word-break: break-all; }
 @media print {
   main { max-width: none; padding: 0; } body { font-size: 11pt; }
@@ -112,6 +112,8 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
     }
     case 'table':
       return rowsTable(report.results.get(block.query) ?? []);
+    case 'answer':
+      return `<ul class="answer">${summary.answer.map((a) => `<li>${escapeHtml(a.text)}</li>`).join('')}</ul>`;
     case 'verdict':
       return (
         textTable(verdictTable(summary), 'verdict') +

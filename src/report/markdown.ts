@@ -6,7 +6,7 @@ import { spreadTable } from './runs.js';
 import { verdictTable, type TextTable } from './verdict.js';
 
 /**
- * The report as Markdown, to paste into a postmortem: the notebook's prose, the verdict table,
+ * The report as Markdown, to paste into a postmortem: the notebook's prose, the answer, the verdict table,
  * findings, warnings, tables and inputs. Charts exist only in the HTML report, so each is
  * named with a pointer to it; SQL is left to the HTML's method section.
  */
@@ -30,6 +30,9 @@ export function renderMarkdown(report: BuiltReport): string {
       }
       case 'table':
         out.push(mdTable(rowsToText(report.results.get(block.query) ?? [])), '');
+        break;
+      case 'answer':
+        out.push(...summary.answer.map((a) => `- ${mdText(a.text)}`), '');
         break;
       case 'verdict':
         out.push(mdTable(verdictTable(summary)), '');

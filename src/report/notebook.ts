@@ -5,7 +5,7 @@ import * as msg from '../base/messages.js';
  * A notebook is Markdown: prose, named ```sql blocks (each becomes a temporary view of that
  * name, so later blocks can build on earlier ones), ```vega-lite blocks whose
  * `"data": {"name": ...}` names a query, ```table blocks that show a query as a table, and
- * the report's own sections as blocks without a body (```verdict, ```findings, ...).
+ * the report's own sections as blocks without a body (```answer, ```verdict, ```findings, ...).
  */
 export type Block =
   | { kind: 'prose'; line: number; text: string }
@@ -15,7 +15,7 @@ export type Block =
   | { kind: Section; line: number };
 
 /** Sections the report fills itself (from the summary, not from a notebook query). */
-export const SECTIONS = ['verdict', 'findings', 'warnings', 'method', 'inputs'] as const;
+export const SECTIONS = ['answer', 'verdict', 'findings', 'warnings', 'method', 'inputs'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const BLOCK_KINDS = ['sql', 'vega-lite', 'table', ...SECTIONS];

@@ -3,7 +3,8 @@
  *   notebook.ts  parse the notebook (prose, named sql blocks, vega-lite and section blocks)
  *   execute.ts   create the base views (sql/*.sql), run the notebook's queries as temp views
  *   summary.ts   the numbers per deployment and their deltas against the baseline
- *   findings.ts  plain-language findings from those numbers
+ *   findings.ts  plain-language findings from those numbers, ranked
+ *   answer.ts    the Answer section: the ranked findings' answer sentences
  *   chart.ts     each vega-lite block with its query's rows inline → Vega → static SVG
  *   html.ts | markdown.ts | JSON    assemble the output
  * Nothing is written to the database: every view is temporary.
@@ -15,6 +16,7 @@ import { containerFindings, containerReports } from '../models/container-report.
 import { poolParameters, type PhaseSpec, type ReadySpec } from '../cli/pool-options.js';
 import { buildPoolReport } from '../models/pool-report.js';
 import type { TraceDatabase } from '../store/database.js';
+import { composeAnswer } from './answer.js';
 import { buildChart, type Chart } from './chart.js';
 import { createBaseViews, createReportViews, queryRows, runNotebook, type Rows } from './execute.js';
 import { findings } from './findings.js';
@@ -89,17 +91,19 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   }
   const spreads = runSpreads(deployments);
   const results = await runNotebook(db, notebook);
+  const ranked = findings(
+    deployments,
+    deployments.flatMap((d) => containerFindings(d.name, d.containers)),
+  );
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
     title: options.title ?? notebook.title ?? 'Deployment comparison',
     generated_at: options.generatedAt.toISOString(),
     baseline,
+    answer: composeAnswer(baseline, deployments, ranked),
     deployments,
     ...(spreads.length > 0 ? { runs: spreads } : {}),
-    findings: findings(
-      deployments,
-      deployments.flatMap((d) => containerFindings(d.name, d.containers)),
-    ),
+    findings: ranked,
     warnings,
     inputs: await reportInputs(db),
   };

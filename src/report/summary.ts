@@ -1,5 +1,6 @@
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import type { AnswerSentence } from './answer.js';
 import type { ContainerReport } from '../models/container-report.js';
 import { applyBaseline, pick } from '../models/baseline.js';
 import type { DeploymentReport, MemoryTriple, PoolReport } from '../models/pool-types.js';
@@ -19,6 +20,8 @@ export interface ReportSummary {
   /** SOURCE_DATE_EPOCH when set, else the time the report was made (ISO 8601, UTC). */
   generated_at: string;
   baseline: string;
+  /** Did the process model cost more CPU or memory than the baseline, and why: from the findings (answer.ts). */
+  answer: AnswerSentence[];
   deployments: DeploymentSummary[];
   /** `experiment --runs N`: the spread of each verdict figure over a deployment's runs (src/report/runs.ts). */
   runs?: RunSpread[];

@@ -22,7 +22,18 @@ export function cpuFindings(deployments: DeploymentSummary[]): Finding[] {
           (change !== null && Math.abs(change) < 0.05
             ? ' Within 5 %: for this workload the process model does not change the total CPU used.'
             : ''),
-        values: { cpu_seconds: cpu, baseline_cpu_seconds: baseCpu, relative_change: change },
+        values: {
+          cpu_seconds: cpu,
+          baseline_cpu_seconds: baseCpu,
+          relative_change: change,
+          window_seconds: d.duration_seconds,
+          baseline_window_seconds: base.duration_seconds,
+        },
+        // a total over each window: the work done in it is not part of this comparison
+        answer:
+          `${d.name} used ${fixed(cpu, 1)} CPU-seconds over its ${fixed(d.duration_seconds, 0)} s window, ` +
+          `against ${fixed(baseCpu, 1)} over the ${fixed(base.duration_seconds, 0)} s of ${base.name} ` +
+          `(${percent(change)}): totals over the whole window, not per request served.`,
       });
     }
   }
