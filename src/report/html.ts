@@ -25,7 +25,8 @@ h1 { font-size: 1.7em; margin: 0 0 4px; } h2 { margin-top: 2em; border-bottom: 1
 .meta { color: var(--muted); margin: 0 0 16px; }
 table { border-collapse: collapse; margin: 12px 0; font-size: 0.92em; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
-td.num { text-align: right; white-space: nowrap; } th { background: var(--bg-alt); }
+td.num, th.num { text-align: right; white-space: nowrap; } th { background: var(--bg-alt); }
+tr.group th { background: #e6ebf0; }
 code, pre { font: 0.88em/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
 pre { background: var(--bg-alt); padding: 10px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 figure.chart { margin: 16px 0 24px; } figure.chart svg { max-width: 100%; height: auto; }
@@ -164,16 +165,21 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
 
 function textTable(table: TextTable, cls: string): string {
   const head = `<tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const groups = new Set(table.groups ?? []);
   const rows = table.rows
-    .map(
-      (r) =>
-        `<tr>${r
-          .map((c, i) =>
-            cls === 'inputs' && i === 3
-              ? `<td class="sha">${escapeHtml(c)}</td>`
-              : `<td${i > 0 && /^[-+\d]/.test(c) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`,
-          )
-          .join('')}</tr>`,
+    .map((r, row) =>
+      groups.has(row)
+        ? `<tr class="group"><th>${escapeHtml(r[0]!)}</th>${r
+            .slice(1)
+            .map((c) => `<th class="num">${escapeHtml(c)}</th>`)
+            .join('')}</tr>`
+        : `<tr>${r
+            .map((c, i) =>
+              cls === 'inputs' && i === 3
+                ? `<td class="sha">${escapeHtml(c)}</td>`
+                : `<td${i > 0 && /^[-+\d]/.test(c) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`,
+            )
+            .join('')}</tr>`,
     )
     .join('');
   return `<table class="${cls}"><thead>${head}</thead><tbody>${rows}</tbody></table>`;

@@ -87,9 +87,15 @@ function rowsToText(rows: Rows): TextTable {
 function mdTable(table: TextTable): string {
   if (table.header.length === 0) return '(no rows)';
   const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |`;
-  return [line(table.header), `|${table.header.map(() => '---').join('|')}|`, ...table.rows.map(line)].join(
-    '\n',
-  );
+  const groups = new Set(table.groups ?? []);
+  // a group's heading row: its cells in bold
+  const heading = (cells: string[]) =>
+    `| ${cells.map((c) => (c === '' ? '' : `**${mdCell(c)}**`)).join(' | ')} |`;
+  return [
+    line(table.header),
+    `|${table.header.map(() => '---').join('|')}|`,
+    ...table.rows.map((r, i) => (groups.has(i) ? heading(r) : line(r))),
+  ].join('\n');
 }
 
 /** Text from data, made inert in Markdown: no HTML, no table breaks, no emphasis or links. */
