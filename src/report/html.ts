@@ -111,8 +111,10 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
         `</figure>`
       );
     }
-    case 'table':
-      return rowsTable(report.results.get(block.query) ?? []);
+    case 'table': {
+      const rows = report.results.get(block.query) ?? [];
+      return rows.length === 0 && block.empty !== '' ? proseHtml(block.empty) : rowsTable(rows);
+    }
     case 'answer':
       return `<ul class="answer">${summary.answer.map((a) => `<li>${escapeHtml(a.text)}</li>`).join('')}</ul>`;
     case 'verdict':

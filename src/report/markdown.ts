@@ -28,9 +28,11 @@ export function renderMarkdown(report: BuiltReport): string {
         out.push(`*Chart: ${mdText(title)} (in the HTML report).*`, '');
         break;
       }
-      case 'table':
-        out.push(mdTable(rowsToText(report.results.get(block.query) ?? [])), '');
+      case 'table': {
+        const rows = report.results.get(block.query) ?? [];
+        out.push(rows.length === 0 && block.empty !== '' ? block.empty : mdTable(rowsToText(rows)), '');
         break;
+      }
       case 'answer':
         out.push(...summary.answer.map((a) => `- ${mdText(a.text)}`), '');
         break;
