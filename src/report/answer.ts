@@ -1,4 +1,5 @@
-import type { DeploymentSummary, Finding } from './summary.js';
+import { SEVERITIES } from './findings.js';
+import { SUBJECTS, type DeploymentSummary, type RankedFinding } from './summary.js';
 
 /**
  * One sentence of the Answer section: what it says and the findings its numbers come from
@@ -16,14 +17,15 @@ export const ANSWER_MAX = 6;
 
 /**
  * The answer to "did the new process model cost more CPU or memory than the baseline, and why",
- * made of the `answer` sentences of the findings, in their rank (most severe first, then CPU →
- * memory → lifecycle → containers, src/report/findings.ts): a finding made later answers here
- * by carrying an `answer`. With one deployment, or when no finding answers, it says so.
+ * made of the `answer` sentences of the findings: most severe first, within one severity the
+ * subjects in turn (CPU → memory → lifecycle → containers, src/report/findings.ts). A finding made
+ * later answers here by carrying an `answer`. With one deployment, or when no finding answers, it
+ * says so.
  */
 export function composeAnswer(
   baseline: string,
   deployments: DeploymentSummary[],
-  ranked: Finding[],
+  ranked: RankedFinding[],
 ): AnswerSentence[] {
   const others = deployments.filter((d) => d.name !== baseline).map((d) => d.name);
   if (others.length === 0)
@@ -36,10 +38,9 @@ export function composeAnswer(
         deployment: null,
       },
     ];
-  const sentences = ranked
-    .filter((f): f is Finding & { answer: string } => f.answer !== undefined)
+  const sentences = interleaved(ranked.filter((f) => f.answer !== undefined))
     .slice(0, ANSWER_MAX)
-    .map((f) => ({ text: f.answer, finding_ids: [f.id], deployment: f.deployment }));
+    .map((f) => ({ text: f.answer!, finding_ids: [f.id], deployment: f.deployment }));
   if (sentences.length > 0) return sentences;
   return [
     {
@@ -50,6 +51,20 @@ export function composeAnswer(
       deployment: null,
     },
   ];
+}
+
+/**
+ * Within one severity, the subjects in turn (the first CPU finding, the first memory finding, ...,
+ * then the second of each), so that the first six sentences answer for CPU and for memory.
+ */
+function interleaved(ranked: RankedFinding[]): RankedFinding[] {
+  const out: RankedFinding[] = [];
+  for (const severity of SEVERITIES) {
+    const bySubject = SUBJECTS.map((s) => ranked.filter((f) => f.severity === severity && f.subject === s));
+    for (let k = 0; bySubject.some((list) => k < list.length); k++)
+      for (const list of bySubject) if (k < list.length) out.push(list[k]!);
+  }
+  return out;
 }
 
 function list(names: string[]): string {

@@ -25,7 +25,7 @@ export interface ReportSummary {
   deployments: DeploymentSummary[];
   /** `experiment --runs N`: the spread of each verdict figure over a deployment's runs (src/report/runs.ts). */
   runs?: RunSpread[];
-  findings: Finding[];
+  findings: RankedFinding[];
   warnings: { deployment: string; message: string }[];
   inputs: {
     deployment: string;
@@ -73,6 +73,10 @@ export type PoolFields = Pick<
 /** How much a finding matters to the comparison: `critical` first (docs/report-json.md). */
 export type Severity = 'critical' | 'major' | 'minor' | 'info';
 
+/** What a finding is about, in the order subjects rank within one severity (src/report/findings.ts). */
+export const SUBJECTS = ['cpu', 'memory', 'lifecycle', 'containers'] as const;
+export type Subject = (typeof SUBJECTS)[number];
+
 export interface Finding {
   id: string;
   severity: Severity;
@@ -85,6 +89,9 @@ export interface Finding {
    */
   answer?: string;
 }
+
+/** A finding as the report lists it: with its subject, from the module that made it (src/report/findings.ts). */
+export type RankedFinding = Finding & { subject: Subject };
 
 /** The numeric fields that get a delta against the baseline, by dotted path. */
 export const DELTA_FIELDS = [

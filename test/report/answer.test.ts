@@ -7,7 +7,12 @@ import { cpuFindings } from '../../src/report/findings/cpu.js';
 import { memoryFindings } from '../../src/report/findings/memory.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildReport, type BuiltReport } from '../../src/report/report.js';
-import type { DeploymentSummary, Finding } from '../../src/report/summary.js';
+import {
+  SUBJECTS,
+  type DeploymentSummary,
+  type Finding,
+  type RankedFinding,
+} from '../../src/report/summary.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { CAPTURE2, MODES2 } from '../helpers/capture2.js';
 import { CAPTURE, ROOT } from '../helpers/cli.js';
@@ -36,8 +41,8 @@ function statesOneOf(stated: { number: string; unit: string }, values: number[])
   return values.some((v) => shown(v) === n);
 }
 
-function finding(over: Partial<Finding> & Pick<Finding, 'id' | 'severity'>): Finding {
-  return { deployment: 'b', text: over.id, values: {}, ...over };
+function finding(over: Partial<RankedFinding> & Pick<RankedFinding, 'id' | 'severity'>): RankedFinding {
+  return { deployment: 'b', text: over.id, values: {}, subject: 'cpu', ...over };
 }
 
 describe('composeAnswer', () => {
@@ -69,13 +74,21 @@ describe('composeAnswer', () => {
     ]);
   });
 
-  it('takes the answers in the findings’ rank, at most ANSWER_MAX', () => {
-    const ranked = ['critical', 'major', 'major', 'minor', 'info', 'info', 'info', 'info'].map((s, i) =>
-      finding({ id: `f${i}`, severity: s as Finding['severity'], answer: i === 3 ? undefined : `s${i}.` }),
-    );
+  it('takes the answers most severe first, the subjects in turn within a severity, at most ANSWER_MAX', () => {
+    const ranked = [
+      finding({ id: 'c0', severity: 'critical', subject: 'containers', answer: 'c0.' }),
+      finding({ id: 'cpu1', severity: 'major', subject: 'cpu', answer: 'cpu1.' }),
+      finding({ id: 'cpu2', severity: 'major', subject: 'cpu', answer: 'cpu2.' }),
+      finding({ id: 'cpu3', severity: 'major', subject: 'cpu', answer: 'cpu3.' }),
+      finding({ id: 'mem1', severity: 'major', subject: 'memory', answer: 'mem1.' }),
+      finding({ id: 'life1', severity: 'major', subject: 'lifecycle', answer: 'life1.' }),
+      finding({ id: 'silent', severity: 'major', subject: 'memory' }),
+      finding({ id: 'info1', severity: 'info', subject: 'memory', answer: 'info1.' }),
+    ];
     const a = composeAnswer('a', [deployment('a'), deployment('b')], ranked);
-    expect(a.map((s) => s.finding_ids[0])).toEqual(['f0', 'f1', 'f2', 'f4', 'f5', 'f6']);
+    expect(a.map((s) => s.finding_ids[0])).toEqual(['c0', 'cpu1', 'mem1', 'life1', 'cpu2', 'cpu3']);
     expect(a).toHaveLength(ANSWER_MAX);
+    expect(a[1]).toEqual({ text: 'cpu1.', finding_ids: ['cpu1'], deployment: 'b' });
   });
 });
 
@@ -140,20 +153,17 @@ describe.each([
 
   it('ranks the findings by severity, then CPU before memory before the containers', () => {
     const { summary } = report();
-    const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
-    const cpu = new Set(cpuFindings(summary.deployments));
-    const memory = new Set(memoryFindings(summary.deployments));
-    const subject = (f: Finding) =>
-      [...cpu].some((c) => c.id === f.id && c.deployment === f.deployment)
-        ? 0
-        : [...memory].some((m) => m.id === f.id && m.deployment === f.deployment)
-          ? 1
-          : 2;
+    const made = (list: Finding[], f: Finding) =>
+      list.some((x) => x.id === f.id && x.deployment === f.deployment);
+    const cpu = cpuFindings(summary.deployments);
+    const memory = memoryFindings(summary.deployments);
+    for (const f of summary.findings)
+      expect(f.subject, f.id).toBe(made(cpu, f) ? 'cpu' : made(memory, f) ? 'memory' : 'containers');
+    const rank = (f: RankedFinding) => [SEVERITIES.indexOf(f.severity), SUBJECTS.indexOf(f.subject)];
     summary.findings.slice(1).forEach((f, i) => {
-      const before = summary.findings[i]!;
-      expect(rank(before) < rank(f) || (rank(before) === rank(f) && subject(before) <= subject(f))).toBe(
-        true,
-      );
+      const [s0, j0] = rank(summary.findings[i]!);
+      const [s1, j1] = rank(f);
+      expect(s0! < s1! || (s0 === s1 && j0! <= j1!)).toBe(true);
     });
   });
 
