@@ -248,3 +248,21 @@ describe.each([
     }
   });
 });
+
+describe('the Answer on one deployment', () => {
+  const report = capture(
+    (m) => [
+      join(ROOT, 'samples/real-capture-1', m, 'raw_samples.json.gz'),
+      join(ROOT, 'samples/real-capture-1', m, `procsnap-${m}.tar.gz`),
+    ],
+    ['uvicorn-spawn'],
+  );
+
+  it('says there is nothing to compare, in the JSON and the Markdown', () => {
+    const { summary } = report();
+    const text =
+      'The data holds one deployment, uvicorn-spawn, and no other to compare it with: this report cannot say whether a process model cost more CPU or memory.';
+    expect(summary.answer).toEqual([{ text, finding_ids: [], deployment: null }]);
+    expect(answerSection(renderMarkdown(report()))).toContain(`- ${text}\n`);
+  });
+});
