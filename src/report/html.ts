@@ -32,7 +32,9 @@ pre { background: var(--bg-alt); padding: 10px; overflow-x: auto; white-space: p
 figure.chart { margin: 16px 0 24px; } figure.chart svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 0.9em; }
 figure.live .chart-static { display: none; }
-.answer li { font-weight: 600; margin: 4px 0; } .warnings li { color: #8a4b00; } details summary { cursor: pointer; color: var(--muted); }
+.answer li { font-weight: 600; margin: 4px 0; }
+.severity { font-size: 0.8em; font-weight: 600; text-transform: uppercase; padding: 0 4px; border-radius: 3px; background: var(--bg-alt); }
+.severity.critical { background: #f6d5d5; } .severity.major { background: #fbe7c6; } .warnings li { color: #8a4b00; } details summary { cursor: pointer; color: var(--muted); }
 td.sha { font-family: ui-monospace, monospace; font-size: 0.8em; word-break: break-all; }
 @media print {
   main { max-width: none; padding: 0; } body { font-size: 11pt; }
@@ -127,7 +129,12 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
     case 'findings':
       return summary.findings.length === 0
         ? '<p>No findings: the data has no deployment to compare with the baseline.</p>'
-        : `<ul class="findings">${summary.findings.map((f) => `<li>${escapeHtml(f.text)}</li>`).join('')}</ul>`;
+        : `<ul class="findings">${summary.findings
+            .map(
+              (f) =>
+                `<li><span class="severity ${f.severity}">${f.severity}</span> ${escapeHtml(f.text)}</li>`,
+            )
+            .join('')}</ul>`;
     case 'warnings':
       return summary.warnings.length === 0
         ? '<p>No data-quality warnings.</p>'

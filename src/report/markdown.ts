@@ -42,7 +42,7 @@ export function renderMarkdown(report: BuiltReport): string {
           out.push('Spread over the runs of each deployment:', '', mdTable(spreadTable(summary.runs)), '');
         break;
       case 'findings':
-        out.push(...summary.findings.map((f) => `- ${mdText(f.text)}`), '');
+        out.push(...summary.findings.map((f) => `- **${f.severity}**: ${mdText(f.text)}`), '');
         break;
       case 'warnings':
         out.push(
