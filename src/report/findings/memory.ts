@@ -109,7 +109,12 @@ function steadyAnswer(
     answer:
       `${d.name}'s processes held ${mib(v.steady_pss_bytes)} PSS (steady-state median) against ` +
       `${mib(v.baseline_steady_pss_bytes)} for ${base.name}: ${percent(change)} per live worker ` +
-      `(${mib(v.pss_bytes_per_worker)} with ${fixed(v.workers_alive, 0)} workers alive, against ` +
-      `${mib(v.baseline_pss_bytes_per_worker)} with ${fixed(v.baseline_workers_alive, 0)})${uss}.`,
+      `(${mib(v.pss_bytes_per_worker)} with ${workers(v.workers_alive)} workers alive, against ` +
+      `${mib(v.baseline_pss_bytes_per_worker)} with ${workers(v.baseline_workers_alive)})${uss}.`,
   };
+}
+
+/** A median count of workers: whole, or halfway between two counts (e.g. 3.5). */
+function workers(median: number | null): string {
+  return median === null ? 'n/a' : Number.isInteger(median) ? String(median) : median.toFixed(1);
 }
