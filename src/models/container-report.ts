@@ -69,7 +69,20 @@ export interface ContainerFinding {
   deployment: string;
   text: string;
   values: Record<string, number | string | null>;
+  /** The sentence for the report's Answer section (src/report/answer.ts), where the finding bears on CPU or memory cost. */
+  answer?: string;
 }
+
+/**
+ * Findings that bear on whether the process model cost more CPU or memory: a quota that set the
+ * pace (the CPU measured is the quota's, not the cost), a limit nearly reached, OOM kills. Their
+ * text is their answer; throttling in startup is a detail of the startup.
+ */
+const ANSWERING: ReadonlySet<ContainerFinding['id']> = new Set([
+  'quota-saturated',
+  'memory-headroom-low',
+  'oom-kills',
+]);
 
 /** Thresholds of the findings (docs/report-json.md). */
 export const QUOTA_SATURATED = 0.95; // peak use at or above this share of the quota
@@ -226,7 +239,7 @@ export function containerFindings(deployment: string, containers: ContainerRepor
         values: { oom_kills: c.oom_kills, limit_bytes: limit },
       });
   }
-  return out;
+  return out.map((f) => (ANSWERING.has(f.id) ? { ...f, answer: f.text } : f));
 }
 
 function num(v: unknown): number | null {

@@ -1,4 +1,11 @@
-import type { DeploymentSummary, Finding, Severity } from './summary.js';
+import {
+  SUBJECTS,
+  type DeploymentSummary,
+  type Finding,
+  type RankedFinding,
+  type Severity,
+  type Subject,
+} from './summary.js';
 import { cpuFindings } from './findings/cpu.js';
 import { lifecycleFindings } from './findings/lifecycle.js';
 import { memoryFindings } from './findings/memory.js';
@@ -7,19 +14,28 @@ import { memoryFindings } from './findings/memory.js';
 export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'info'];
 
 /**
- * Plain-language findings with the numbers behind them, most severe first (in the order found
- * within one severity). Every number comes from the summary (the same object `--format json`
- * prints), so the text and the JSON cannot disagree. One module per subject under findings/;
- * `others` are findings made elsewhere (the containers').
+ * The modules that make findings, one per subject (a subject's rank within one severity is its
+ * place in SUBJECTS: CPU → memory → lifecycle; the containers' findings, `others`, come last).
  */
-export function findings(deployments: DeploymentSummary[], others: Finding[] = []): Finding[] {
-  const all = [
-    ...memoryFindings(deployments),
-    ...cpuFindings(deployments),
-    ...lifecycleFindings(deployments),
-    ...others,
+const MODULES: { subject: Subject; make: (deployments: DeploymentSummary[]) => Finding[] }[] = [
+  { subject: 'cpu', make: cpuFindings },
+  { subject: 'memory', make: memoryFindings },
+  { subject: 'lifecycle', make: lifecycleFindings },
+];
+
+/**
+ * Plain-language findings with the numbers behind them, most severe first; within one severity
+ * by subject, then in the order found. Every number comes from the summary (the same object
+ * `--format json` prints), so the text and the JSON cannot disagree. `others` are findings made
+ * elsewhere (the containers'). The Answer section (answer.ts) draws on this rank.
+ */
+export function findings(deployments: DeploymentSummary[], others: Finding[] = []): RankedFinding[] {
+  const all: RankedFinding[] = [
+    ...MODULES.flatMap(({ subject, make }) => make(deployments).map((f) => ({ ...f, subject }))),
+    ...others.map((f) => ({ ...f, subject: 'containers' as const })),
   ];
-  const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
+  const rank = (f: RankedFinding) =>
+    SEVERITIES.indexOf(f.severity) * SUBJECTS.length + SUBJECTS.indexOf(f.subject);
   return all
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)

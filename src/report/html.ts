@@ -25,13 +25,16 @@ h1 { font-size: 1.7em; margin: 0 0 4px; } h2 { margin-top: 2em; border-bottom: 1
 .meta { color: var(--muted); margin: 0 0 16px; }
 table { border-collapse: collapse; margin: 12px 0; font-size: 0.92em; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
-td.num { text-align: right; white-space: nowrap; } th { background: var(--bg-alt); }
+td.num, th.num { text-align: right; white-space: nowrap; } th { background: var(--bg-alt); }
+tr.group th { background: #e6ebf0; }
 code, pre { font: 0.88em/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
 pre { background: var(--bg-alt); padding: 10px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 figure.chart { margin: 16px 0 24px; } figure.chart svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 0.9em; }
 figure.live .chart-static { display: none; }
-.warnings li { color: #8a4b00; } details summary { cursor: pointer; color: var(--muted); }
+.answer li { font-weight: 600; margin: 4px 0; }
+.severity { font-size: 0.8em; font-weight: 600; text-transform: uppercase; padding: 0 4px; border-radius: 3px; background: var(--bg-alt); }
+.severity.critical { background: #f6d5d5; } .severity.major { background: #fbe7c6; } .warnings li { color: #8a4b00; } details summary { cursor: pointer; color: var(--muted); }
 td.sha { font-family: ui-monospace, monospace; font-size: 0.8em; word-break: break-all; }
 @media print {
   main { max-width: none; padding: 0; } body { font-size: 11pt; }
@@ -110,8 +113,12 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
         `</figure>`
       );
     }
-    case 'table':
-      return rowsTable(report.results.get(block.query) ?? []);
+    case 'table': {
+      const rows = report.results.get(block.query) ?? [];
+      return rows.length === 0 && block.empty !== '' ? proseHtml(block.empty) : rowsTable(rows);
+    }
+    case 'answer':
+      return `<ul class="answer">${summary.answer.map((a) => `<li>${escapeHtml(a.text)}</li>`).join('')}</ul>`;
     case 'verdict':
       return (
         textTable(verdictTable(summary), 'verdict') +
@@ -122,7 +129,12 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
     case 'findings':
       return summary.findings.length === 0
         ? '<p>No findings: the data has no deployment to compare with the baseline.</p>'
-        : `<ul class="findings">${summary.findings.map((f) => `<li>${escapeHtml(f.text)}</li>`).join('')}</ul>`;
+        : `<ul class="findings">${summary.findings
+            .map(
+              (f) =>
+                `<li><span class="severity ${f.severity}">${f.severity}</span> ${escapeHtml(f.text)}</li>`,
+            )
+            .join('')}</ul>`;
     case 'warnings':
       return summary.warnings.length === 0
         ? '<p>No data-quality warnings.</p>'
@@ -162,16 +174,21 @@ function renderBlock(report: BuiltReport, block: Block, index: number): string {
 
 function textTable(table: TextTable, cls: string): string {
   const head = `<tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const groups = new Set(table.groups ?? []);
   const rows = table.rows
-    .map(
-      (r) =>
-        `<tr>${r
-          .map((c, i) =>
-            cls === 'inputs' && i === 3
-              ? `<td class="sha">${escapeHtml(c)}</td>`
-              : `<td${i > 0 && /^[-+\d]/.test(c) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`,
-          )
-          .join('')}</tr>`,
+    .map((r, row) =>
+      groups.has(row)
+        ? `<tr class="group"><th>${escapeHtml(r[0]!)}</th>${r
+            .slice(1)
+            .map((c) => `<th class="num">${escapeHtml(c)}</th>`)
+            .join('')}</tr>`
+        : `<tr>${r
+            .map((c, i) =>
+              cls === 'inputs' && i === 3
+                ? `<td class="sha">${escapeHtml(c)}</td>`
+                : `<td${i > 0 && /^[-+\d]/.test(c) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`,
+            )
+            .join('')}</tr>`,
     )
     .join('');
   return `<table class="${cls}"><thead>${head}</thead><tbody>${rows}</tbody></table>`;

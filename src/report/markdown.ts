@@ -6,7 +6,7 @@ import { spreadTable } from './runs.js';
 import { verdictTable, type TextTable } from './verdict.js';
 
 /**
- * The report as Markdown, to paste into a postmortem: the notebook's prose, the verdict table,
+ * The report as Markdown, to paste into a postmortem: the notebook's prose, the answer, the verdict table,
  * findings, warnings, tables and inputs. Charts exist only in the HTML report, so each is
  * named with a pointer to it; SQL is left to the HTML's method section.
  */
@@ -28,8 +28,13 @@ export function renderMarkdown(report: BuiltReport): string {
         out.push(`*Chart: ${mdText(title)} (in the HTML report).*`, '');
         break;
       }
-      case 'table':
-        out.push(mdTable(rowsToText(report.results.get(block.query) ?? [])), '');
+      case 'table': {
+        const rows = report.results.get(block.query) ?? [];
+        out.push(rows.length === 0 && block.empty !== '' ? block.empty : mdTable(rowsToText(rows)), '');
+        break;
+      }
+      case 'answer':
+        out.push(...summary.answer.map((a) => `- ${mdText(a.text)}`), '');
         break;
       case 'verdict':
         out.push(mdTable(verdictTable(summary)), '');
@@ -37,7 +42,7 @@ export function renderMarkdown(report: BuiltReport): string {
           out.push('Spread over the runs of each deployment:', '', mdTable(spreadTable(summary.runs)), '');
         break;
       case 'findings':
-        out.push(...summary.findings.map((f) => `- ${mdText(f.text)}`), '');
+        out.push(...summary.findings.map((f) => `- **${f.severity}**: ${mdText(f.text)}`), '');
         break;
       case 'warnings':
         out.push(
@@ -84,9 +89,15 @@ function rowsToText(rows: Rows): TextTable {
 function mdTable(table: TextTable): string {
   if (table.header.length === 0) return '(no rows)';
   const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |`;
-  return [line(table.header), `|${table.header.map(() => '---').join('|')}|`, ...table.rows.map(line)].join(
-    '\n',
-  );
+  const groups = new Set(table.groups ?? []);
+  // a group's heading row: its cells in bold
+  const heading = (cells: string[]) =>
+    `| ${cells.map((c) => (c === '' ? '' : `**${mdCell(c)}**`)).join(' | ')} |`;
+  return [
+    line(table.header),
+    `|${table.header.map(() => '---').join('|')}|`,
+    ...table.rows.map((r, i) => (groups.has(i) ? heading(r) : line(r))),
+  ].join('\n');
 }
 
 /** Text from data, made inert in Markdown: no HTML, no table breaks, no emphasis or links. */

@@ -4,18 +4,20 @@ import * as msg from '../base/messages.js';
 /**
  * A notebook is Markdown: prose, named ```sql blocks (each becomes a temporary view of that
  * name, so later blocks can build on earlier ones), ```vega-lite blocks whose
- * `"data": {"name": ...}` names a query, ```table blocks that show a query as a table, and
- * the report's own sections as blocks without a body (```verdict, ```findings, ...).
+ * `"data": {"name": ...}` names a query, ```table blocks that show a query as a table (their
+ * body, if any, is the text shown instead when the query has no rows), and
+ * the report's own sections as blocks without a body (```answer, ```verdict, ```findings, ...).
  */
 export type Block =
   | { kind: 'prose'; line: number; text: string }
   | { kind: 'sql'; line: number; name: string; sql: string }
   | { kind: 'vega-lite'; line: number; spec: Record<string, unknown>; query: string }
-  | { kind: 'table'; line: number; query: string }
+  /** `empty`: the block's body, shown instead of the table when the query has no rows. */
+  | { kind: 'table'; line: number; query: string; empty: string }
   | { kind: Section; line: number };
 
 /** Sections the report fills itself (from the summary, not from a notebook query). */
-export const SECTIONS = ['verdict', 'findings', 'warnings', 'method', 'inputs'] as const;
+export const SECTIONS = ['answer', 'verdict', 'findings', 'warnings', 'method', 'inputs'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const BLOCK_KINDS = ['sql', 'vega-lite', 'table', ...SECTIONS];
@@ -85,7 +87,7 @@ export function parseNotebook(path: string, text: string): Notebook {
       blocks.push({ kind: 'sql', line: start, name, sql: body.join('\n') });
     } else if (kind === 'table') {
       requireQuery(path, start, name, defined);
-      blocks.push({ kind: 'table', line: start, query: name });
+      blocks.push({ kind: 'table', line: start, query: name, empty: body.join('\n').trim() });
     } else if (kind === 'vega-lite') {
       const spec = parseSpec(path, start, body.join('\n'));
       const data = spec.data as { name?: unknown } | undefined;

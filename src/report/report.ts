@@ -4,7 +4,8 @@
  *   the models   every model set the report needs, loaded by one call (src/models/registry.ts)
  *   execute.ts   run the notebook's queries as temp views over them
  *   summary.ts   the numbers per deployment and their deltas against the baseline
- *   findings.ts  plain-language findings from those numbers
+ *   findings.ts  plain-language findings from those numbers, ranked
+ *   answer.ts    the Answer section: the ranked findings' answer sentences
  *   chart.ts     each vega-lite block with its query's rows inline → Vega → static SVG
  *   html.ts | markdown.ts | JSON    assemble the output
  * Nothing is written to the database: every view is temporary.
@@ -17,6 +18,7 @@ import { poolParameters, type PhaseSpec, type ReadySpec } from '../cli/pool-opti
 import { importOrder as importedDeployments, readPoolReport } from '../models/pool-report.js';
 import { loadModelSets } from '../models/registry.js';
 import type { TraceDatabase } from '../store/database.js';
+import { composeAnswer } from './answer.js';
 import { buildChart, type Chart } from './chart.js';
 import { queryRows, runNotebook, type Rows } from './execute.js';
 import { findings } from './findings.js';
@@ -100,17 +102,19 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
   const spreads = runSpreads(deployments);
   stage('notebook queries');
   const results = await runNotebook(db, notebook);
+  const ranked = findings(
+    deployments,
+    deployments.flatMap((d) => containerFindings(d.name, d.containers)),
+  );
   const summary: ReportSummary = {
     tool: { name: 'trace-analyze', version: options.version },
     title: options.title ?? notebook.title ?? 'Deployment comparison',
     generated_at: options.generatedAt.toISOString(),
     baseline,
+    answer: composeAnswer(baseline, deployments, ranked),
     deployments,
     ...(spreads.length > 0 ? { runs: spreads } : {}),
-    findings: findings(
-      deployments,
-      deployments.flatMap((d) => containerFindings(d.name, d.containers)),
-    ),
+    findings: ranked,
     warnings,
     inputs: await reportInputs(db),
   };

@@ -1,5 +1,5 @@
 import { pick, type DeploymentSummary } from './summary.js';
-import { VERDICT_ROWS, type TextTable } from './verdict.js';
+import { DEPLOYMENT_FIGURES, type TextTable } from './verdict.js';
 
 /**
  * The spread of each verdict figure over the runs of one deployment, when an experiment ran it
@@ -17,8 +17,8 @@ export interface RunSpread {
   >;
 }
 
-/** Verdict fields whose spread is shown: every verdict row except the killed worker's pid. */
-const SPREAD_FIELDS = VERDICT_ROWS.filter((r) => r.field !== 'experiment.killed_worker_pid');
+/** Fields whose spread is shown: every deployment-level figure except the killed worker's pid. */
+const SPREAD_FIELDS = DEPLOYMENT_FIGURES.filter((r) => r.field !== 'experiment.killed_worker_pid');
 
 export function runSpreads(deployments: DeploymentSummary[]): RunSpread[] {
   const byDeployment = new Map<string, DeploymentSummary[]>();

@@ -1,5 +1,6 @@
 import { CliError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
+import type { AnswerSentence } from './answer.js';
 import type { ContainerReport } from '../models/container-report.js';
 import { applyBaseline, pick, REPORT_DELTA_FIELDS } from '../models/baseline.js';
 import { compareWork } from '../models/pool-report.js';
@@ -20,10 +21,12 @@ export interface ReportSummary {
   /** SOURCE_DATE_EPOCH when set, else the time the report was made (ISO 8601, UTC). */
   generated_at: string;
   baseline: string;
+  /** Did the process model cost more CPU or memory than the baseline, and why: from the findings (answer.ts). */
+  answer: AnswerSentence[];
   deployments: DeploymentSummary[];
   /** `experiment --runs N`: the spread of each verdict figure over a deployment's runs (src/report/runs.ts). */
   runs?: RunSpread[];
-  findings: Finding[];
+  findings: RankedFinding[];
   warnings: { deployment: string; message: string }[];
   inputs: {
     deployment: string;
@@ -79,6 +82,10 @@ export type PoolFields = Pick<
 /** How much a finding matters to the comparison: `critical` first (docs/report-json.md). */
 export type Severity = 'critical' | 'major' | 'minor' | 'info';
 
+/** What a finding is about, in the order subjects rank within one severity (src/report/findings.ts). */
+export const SUBJECTS = ['cpu', 'memory', 'lifecycle', 'containers'] as const;
+export type Subject = (typeof SUBJECTS)[number];
+
 export interface Finding {
   id: string;
   severity: Severity;
@@ -91,6 +98,9 @@ export interface Finding {
    */
   answer?: string;
 }
+
+/** A finding as the report lists it: with its subject, from the module that made it (src/report/findings.ts). */
+export type RankedFinding = Finding & { subject: Subject };
 
 /**
  * Each deployment's numbers, all from the deployment model (src/models/pool-report.ts): the

@@ -48,8 +48,9 @@ interface JsonReport {
 }
 
 /**
- * One-shot report of two deployments: "quota" (a spawn pool under a 2-CPU quota, recorded with
- * cgroup files) and "plain" (the same processes, no cgroup folder).
+ * One-shot report of three deployments: "quota" (a spawn pool under a 2-CPU quota, recorded with
+ * cgroup files), "plain" (the same processes, no cgroup folder) and "host" (the same cgroup files
+ * read from the root cgroup `/`, as on a plain host).
  */
 const root = join(tmp.dir, 'capture');
 let raws: CgroupRaw[] = [];
@@ -65,6 +66,11 @@ beforeAll(async () => {
   writeSnapshots(
     join(root, 'plain'),
     scenario.snapshots.map((s) => ({ ...s, cgroup: undefined, cgroupPath: undefined })),
+  );
+  // a plain host: the server in the root cgroup, whose files are the whole machine's
+  writeSnapshots(
+    join(root, 'host'),
+    scenario.snapshots.map((s) => ({ ...s, cgroupPath: '/' })),
   );
   // startup ends at 8 s and the load phase runs 20–35 s after t0 (times as unix seconds)
   const pool = [
@@ -178,8 +184,18 @@ describe('report: containers next to the pool', () => {
     expect(saturated.text).toContain(`${peak.toFixed(2)} cores of its 2.00-core CPU quota`);
   });
 
+  it('the root cgroup `/` is the whole machine, never a deployment’s container', () => {
+    expect(report.deployments.find((d) => d.name === 'host')!.containers).toEqual([]);
+    expect(
+      report.findings.filter((f) => f.deployment === 'host' && /quota|oom|headroom|throttl/.test(f.id)),
+    ).toEqual([]);
+  });
+
   it('HTML: the containers table shows the same figures', () => {
     const section = html.slice(html.indexOf('Containers'), html.indexOf('Data quality'));
+    expect(section).not.toContain('<td>host</td>');
+    // the text for a table without rows is not shown above one with rows
+    expect(section).not.toContain('No container');
     expect(section).toContain('/kubepods/pod-web/web');
     const first = raws[0]!;
     const last = raws.at(-1)!;

@@ -28,7 +28,13 @@ interface JsonReport {
     };
     delta: Record<string, number | null> | null;
   }[];
-  findings: { id: string; deployment: string; text: string; values: Record<string, number | null> }[];
+  findings: {
+    id: string;
+    severity: string;
+    deployment: string;
+    text: string;
+    values: Record<string, number | null>;
+  }[];
   inputs: { deployment: string; path: string; format: string; sha256: string }[];
 }
 
@@ -165,8 +171,10 @@ describe('trace-analyze report --format json on the sample capture', () => {
     const md = await cliAsync(['report', '--db', DB, '--format', 'md']);
     const html = await cliAsync(['report', '--db', DB]);
     for (const f of json.findings) {
-      expect(md.stdout).toContain(f.text);
-      expect(html.stdout).toContain(f.text.replace(/'/g, '&#39;'));
+      expect(md.stdout).toContain(`- **${f.severity}**: ${f.text}`);
+      expect(html.stdout).toContain(
+        `<span class="severity ${f.severity}">${f.severity}</span> ${f.text.replace(/'/g, '&#39;')}`,
+      );
     }
   });
 

@@ -1,37 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDir, type CliRun } from '../helpers/cli.js';
+import { tempDir, type CliRun } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
+import { golden } from '../helpers/golden.js';
 
-/**
- * Golden files in test/output (Observable Framework style): a mismatch writes `<name>-changed`
- * next to the golden and fails; review the diff and move it over the golden to accept it.
- * A missing golden is written so a new output starts under review, except in CI (`CI` set),
- * where it fails: a golden that was never committed checks nothing.
- */
-const OUTPUT = join(ROOT, 'test/output');
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 const ENV = { SOURCE_DATE_EPOCH: '1800000000' };
-
-function golden(name: string, actual: string): void {
-  mkdirSync(OUTPUT, { recursive: true });
-  const path = join(OUTPUT, name);
-  const changed = `${path}-changed`;
-  if (!existsSync(path)) {
-    if (process.env.CI)
-      expect.fail(`${name} has no golden in test/output; run the test outside CI and commit it`);
-    writeFileSync(path, actual);
-    return;
-  }
-  if (readFileSync(path, 'utf8') === actual) {
-    rmSync(changed, { force: true });
-    return;
-  }
-  writeFileSync(changed, actual);
-  expect.fail(`${name} differs from its golden; see ${changed}`);
-}
 
 /** Numbers rounded (Observable Plot's snapshot rule), so float noise is not a visual change. */
 function roundNumbers(svg: string): string {

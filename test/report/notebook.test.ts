@@ -52,6 +52,26 @@ describe('notebook parsing', () => {
     expect(nb.blocks[2]).toMatchObject({ query: 'cpu' });
   });
 
+  it('a table block’s body is the text shown when its query has no rows', () => {
+    const nb = parseNotebook(
+      'nb.md',
+      [
+        '```sql none',
+        'SELECT 1 AS x WHERE false',
+        '```',
+        '```table none',
+        'Nothing here.',
+        '```',
+        '```answer',
+        '```',
+      ].join('\n'),
+    );
+    expect(nb.blocks.slice(1)).toEqual([
+      { kind: 'table', line: 4, query: 'none', empty: 'Nothing here.' },
+      { kind: 'answer', line: 7 },
+    ]);
+  });
+
   it('rejects broken notebooks with the line of the block', () => {
     let e = parseError('text\n\n```sql\nSELECT 1\n```\n');
     expect(e.message).toBe(`nb.md:3: ${msg.notebookMissingName('sql')}`);

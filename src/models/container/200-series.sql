@@ -8,20 +8,26 @@
 -- kube-state-metrics agree on those labels), else by its cgroup path (label id), else ''.
 -- cAdvisor also exports the pod's own cgroup (container="") and the pause container
 -- (container="POD"), and per-CPU usage (cpu="cpu00", ...) next to cpu="total": counting those
--- would count the same CPU twice, so they are left out.
+-- would count the same CPU twice, so they are left out. So is the root cgroup `/` (cAdvisor's
+-- id="/", a server recorded on a plain host): the whole machine, or the whole cgroup namespace,
+-- the load generator and everything else included, not the deployment's own container.
 CREATE OR REPLACE TEMP VIEW container_quantity_series AS
-SELECT s.series_id, s.deployment, s.metric, c.source, c.quantity, c.unit, c.scale, c.priority,
-       coalesce(nullif(concat_ws('/', s.labels['namespace'], s.labels['pod'], s.labels['container']), ''),
-                s.labels['id'], '') AS container
-FROM series s
-JOIN imports i USING (import_id)
-JOIN metric_catalog c ON c.metric = s.metric
-WHERE c.scope = 'container'
-  AND catalog_labels_match(c.label_filter, s.labels)
-  AND (CASE WHEN i.format IN ('procfs', 'psrecord') THEN c.source = i.format
-            ELSE c.source NOT IN ('procfs', 'psrecord') END)
-  AND NOT (s.labels['pod'] IS NOT NULL AND coalesce(s.labels['container'], '') IN ('', 'POD'))
-  AND coalesce(s.labels['cpu'], 'total') = 'total';
+SELECT *
+FROM (
+    SELECT s.series_id, s.deployment, s.metric, c.source, c.quantity, c.unit, c.scale, c.priority,
+           coalesce(nullif(concat_ws('/', s.labels['namespace'], s.labels['pod'], s.labels['container']), ''),
+                    s.labels['id'], '') AS container
+    FROM series s
+    JOIN imports i USING (import_id)
+    JOIN metric_catalog c ON c.metric = s.metric
+    WHERE c.scope = 'container'
+      AND catalog_labels_match(c.label_filter, s.labels)
+      AND (CASE WHEN i.format IN ('procfs', 'psrecord') THEN c.source = i.format
+                ELSE c.source NOT IN ('procfs', 'psrecord') END)
+      AND NOT (s.labels['pod'] IS NOT NULL AND coalesce(s.labels['container'], '') IN ('', 'POD'))
+      AND coalesce(s.labels['cpu'], 'total') = 'total'
+)
+WHERE container <> '/';
 
 -- For each container and quantity, the source with the lowest catalog priority is used.
 CREATE OR REPLACE TEMP VIEW container_series AS

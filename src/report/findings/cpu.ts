@@ -28,6 +28,11 @@ export function cpuFindings(deployments: DeploymentSummary[]): Finding[] {
     if (cpu === null || baseCpu === null) continue;
     const change = d.delta?.['cpu.seconds'] ?? null;
     const saturated = [base, d].some((x) => x.phases.some((p) => p.saturated));
+    const requestsKnown = perRequest.has(d.name);
+    const totals =
+      `${d.name} used ${fixed(cpu, 1)} CPU-seconds over its ${fixed(d.duration_seconds, 0)} s window, ` +
+      `against ${fixed(baseCpu, 1)} over the ${fixed(base.duration_seconds, 0)} s of ${base.name} ` +
+      `(${percent(change)})`;
     out.push({
       id: 'cpu-vs-baseline',
       severity: 'major',
@@ -36,8 +41,22 @@ export function cpuFindings(deployments: DeploymentSummary[]): Finding[] {
         `${d.name} used ${fixed(cpu, 1)} CPU-seconds over its ${fixed(d.duration_seconds, 0)} s window ` +
         `(${fixed(d.cpu.window_cores_mean, 2)} cores on average), against ${fixed(baseCpu, 1)} for ` +
         `${base.name} (${percent(change)}).` +
-        totalCpuNote(change, perRequest.has(d.name), saturated),
-      values: { cpu_seconds: cpu, baseline_cpu_seconds: baseCpu, relative_change: change },
+        totalCpuNote(change, requestsKnown, saturated),
+      values: {
+        cpu_seconds: cpu,
+        baseline_cpu_seconds: baseCpu,
+        relative_change: change,
+        window_seconds: d.duration_seconds,
+        baseline_window_seconds: base.duration_seconds,
+      },
+      // a total over each window: where requests are known, cpu-per-request answers instead
+      ...(requestsKnown
+        ? {}
+        : {
+            answer: saturated
+              ? `${totals}: totals on a saturated host, which measure the capacity left, not the cost of the work.`
+              : `${totals}: totals over the whole window, not per request served.`,
+          }),
     });
   }
   return out;
