@@ -20,6 +20,7 @@ export const HEAD_TO_HEAD_QUERIES: { name: string; query: string }[] = [
   { name: 'sum by mode increase', query: `sum by (mode) (increase(${CPU}[5m]))` },
   { name: 'topk rate', query: `topk(5, rate(${CPU}[1m]))` },
   { name: 'max_over_time', query: `max_over_time(${MEMORY}{memtype="resident"}[5m])` },
+  { name: 'selector', query: `${MEMORY}{memtype="resident"}` },
   {
     name: 'label_replace pool sum',
     query: `sum by (app) (label_replace(rate(${CPU}[1m]), "app", "$1", "groupname", "([^:]*):.*"))`,

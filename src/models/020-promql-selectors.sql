@@ -5,6 +5,9 @@
 
 -- Instant vector selector (Prometheus engine.go vectorSelectorSingle): the newest sample at or
 -- before t - offset, if it is inside the lookback window and not a staleness marker (NULL value).
+-- Only the selected series' samples between the first step's lookback window and the last step
+-- can be the answer of a step: the others stay out of the join (and bounding ts by constants
+-- lets DuckDB skip row groups by their time range).
 CREATE OR REPLACE TEMP MACRO promql_instant(series_ids, start_ms, end_ms, step_ms, offset_ms, lookback_ms, left_open) AS TABLE
 WITH q AS (
     SELECT id.series_id, st.t, st.t - offset_ms AS ref
@@ -12,7 +15,11 @@ WITH q AS (
     CROSS JOIN (SELECT unnest(range(start_ms, end_ms + 1, step_ms)) AS t) st
 )
 SELECT q.series_id, q.t, x.value, x.ts
-FROM q ASOF JOIN samples x ON x.series_id = q.series_id AND x.ts <= q.ref
+FROM q ASOF JOIN (
+    SELECT series_id, ts, value FROM samples
+    WHERE series_id IN (SELECT unnest(series_ids))
+      AND ts >= start_ms - offset_ms - lookback_ms AND ts <= end_ms - offset_ms
+) x ON x.series_id = q.series_id AND x.ts <= q.ref
 WHERE x.ts >= q.ref - lookback_ms + CASE WHEN left_open THEN 1 ELSE 0 END
   AND x.value IS NOT NULL;
 

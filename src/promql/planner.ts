@@ -189,6 +189,29 @@ const AGGREGATE_OVER_TIME: Record<string, string> = {
   ts_of_last_over_time: 'max(ts) / 1000.0',
 };
 
+/**
+ * The same aggregates in two stages, for windows built from segments (windowLists): `seg`
+ * aggregates the samples of one segment of time, `win` combines the segments of a window. Each
+ * is exact: min, max, counts and the first/last sample (timestamps are unique within a series)
+ * do not depend on how the samples are grouped.
+ */
+const SEGMENT_OVER_TIME: Record<string, { seg: string; win: string }> = {
+  count_over_time: { seg: 'count(*) AS c', win: 'sum(c)::DOUBLE' },
+  min_over_time: {
+    seg: 'min(value) FILTER (WHERE NOT isnan(value)) AS m',
+    win: `coalesce(min(m), 'nan'::DOUBLE)`,
+  },
+  max_over_time: {
+    seg: 'max(value) FILTER (WHERE NOT isnan(value)) AS m',
+    win: `coalesce(max(m), 'nan'::DOUBLE)`,
+  },
+  last_over_time: { seg: 'max(ts) AS lt, arg_max(value, ts) AS lv', win: 'arg_max(lv, lt)' },
+  first_over_time: { seg: 'min(ts) AS ft, arg_min(value, ts) AS fv', win: 'arg_min(fv, ft)' },
+  present_over_time: { seg: 'count(*) AS c', win: '1.0::DOUBLE' },
+  ts_of_first_over_time: { seg: 'min(ts) AS ft', win: 'min(ft) / 1000.0' },
+  ts_of_last_over_time: { seg: 'max(ts) AS lt', win: 'max(lt) / 1000.0' },
+};
+
 /** Range functions whose result keeps the metric name (functions.go: they return the sample itself). */
 const KEEP_NAME_FUNCTIONS = new Set(['last_over_time', 'first_over_time']);
 
@@ -521,10 +544,12 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
     // Functions that are plain aggregates of a window's samples need no lists.
     const aggregate = c.func === 'absent_over_time' ? '1' : AGGREGATE_OVER_TIME[c.func];
     const columns = aggregate === undefined ? undefined : `${aggregate} AS agg`;
+    const segments =
+      c.func === 'absent_over_time' ? SEGMENT_OVER_TIME.present_over_time : SEGMENT_OVER_TIME[c.func];
     let w =
       at === undefined
-        ? this.windowLists(m, columns)
-        : this.withGrid(this.fixedGrid(at), () => this.windowLists(m, columns));
+        ? this.windowLists(m, columns, segments)
+        : this.withGrid(this.fixedGrid(at), () => this.windowLists(m, columns, segments));
     if (at !== undefined)
       w = {
         series: w.series,
@@ -652,7 +677,11 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
    * samples, and the series' CTE (sid, labels, ord). The samples are those of a range selector,
    * or the points a subquery's expression gives on its own step grid.
    */
-  private windowLists(m: MatrixSelector | Subquery, columns?: string): { windows: string; series: string } {
+  private windowLists(
+    m: MatrixSelector | Subquery,
+    columns?: string,
+    segments?: { seg: string; win: string },
+  ): { windows: string; series: string } {
     const { startMs, endMs, stepMs } = this.grid;
     const rangeMs = m.rangeMs;
     const offsetMs = m.type === 'matrix' ? m.vector.offsetMs : m.offsetMs;
@@ -734,9 +763,44 @@ WHERE is_step AND len(list_filter(tss, x -> x IS NOT NULL)) > 0`,
       );
       return { windows, series };
     }
+    const perSample = this.windowsPerSample(rangeMs);
+    if (segments && perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)) {
+      // Aggregates by segments (as promql_segment_firstlast cuts time, src/models/020-promql-selectors.sql):
+      // window k is [a0 + k * step, + len - 1]; the window starts and the ends + 1 cut time into
+      // at most two segments per step, segment g = 2 * ((ts - a0) // step), + 1 at or after the
+      // end cut d = len % step inside its step, and window k is segments 2k .. 2k + h (h = 2q with
+      // d > 0, 2q - 1 without; q = len // step). Each sample is aggregated once into its segment,
+      // then each segment into the windows k = ceil((g - h) / 2) .. g // 2 holding it: the
+      // grid below copies each sample into every window instead.
+      const a0 = startMs - offsetMs - rangeMs + adj;
+      const len = rangeMs + 1 - adj;
+      const d = len % stepMs;
+      const h = 2 * Math.floor(len / stepMs) - (d > 0 ? 0 : 1);
+      const lastK = Math.floor((endMs - startMs) / stepMs);
+      const cut = d > 0 ? ` + CASE WHEN (ts - ${a0}) % ${stepMs} >= ${d} THEN 1 ELSE 0 END` : '';
+      const windows = this.add(
+        'win',
+        `SELECT sid, ${startMs} + k * ${stepMs} AS t, agg,
+       ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
+       ${rangeMs}::BIGINT AS range_ms
+FROM (
+  SELECT sid, k, ${segments.win} AS agg
+  FROM (
+    SELECT *, unnest(range(greatest((g - ${h} + 1) // 2, 0), least(g // 2, ${lastK}) + 1)) AS k
+    FROM (
+      SELECT sid, 2 * ((ts - ${a0}) // ${stepMs})${cut} AS g, ${segments.seg}
+      FROM ${points}
+      WHERE ts >= ${a0} AND ts <= ${startMs + lastK * stepMs - offsetMs}
+      GROUP BY ALL
+    )
+  )
+  GROUP BY sid, k
+)`,
+      );
+      return { windows, series };
+    }
     // Aggregates: each point is copied into the windows of the steps k_lo..k_hi holding it (as
     // promql_grid_windows does) and the windows are hash aggregates.
-    const perSample = this.windowsPerSample(rangeMs);
     const windows = this.add(
       'win',
       `SELECT sid, ${startMs} + k * ${stepMs} AS t, ${columns},

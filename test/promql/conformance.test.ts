@@ -14,9 +14,9 @@ import { HISTOGRAMS, newTally, runScript } from './promqltest-run.js';
 
 /**
  * windows: the planner's gridWindowsPerSample. By default instant queries and range queries whose
- * windows overlap little take promql_grid_windows, the others promql_range_windows (ASOF joins);
- * 0 and Infinity force one way for every query, so both stay exact (test/promql/windows.test.ts
- * compares the two on random data).
+ * windows overlap little take promql_grid_windows, the others promql_range_windows (ASOF joins)
+ * and over-time aggregates by segments; 0 and Infinity force one way for every query, so both
+ * stay exact (test/promql/windows.test.ts compares them on random data).
  */
 const VERSIONS: { dir: string; semantics: Semantics; windows?: number }[] = [
   { dir: 'prometheus-3.14', semantics: 'prometheus-3' },
@@ -27,7 +27,9 @@ const VERSIONS: { dir: string; semantics: Semantics; windows?: number }[] = [
 
 function windowsLabel(windows: number | undefined): string {
   if (windows === undefined) return '';
-  return windows === 0 ? ', range windows by ASOF joins only' : ', range windows on the step grid only';
+  return windows === 0
+    ? ', range windows by ASOF joins and segments only'
+    : ', range windows on the step grid only';
 }
 
 describe('PromQL conformance (Prometheus test files)', () => {

@@ -127,3 +127,56 @@ describe('range function windows: step grid, ASOF joins and segments agree', () 
     }, 300_000);
   }
 });
+
+describe('over-time aggregates: windows from segments and from copies on the step grid agree', () => {
+  // Segments take these where a sample falls in more windows than gridWindowsPerSample (0: always).
+  const functions = [
+    'max_over_time',
+    'min_over_time',
+    'count_over_time',
+    'last_over_time',
+    'first_over_time',
+    'present_over_time',
+    'ts_of_first_over_time',
+    'ts_of_last_over_time',
+  ];
+  const shapes = [
+    { range: '15s', step: 15_000 },
+    { range: '1m', step: 15_000 },
+    { range: '90s', step: 7_000 },
+    { range: '2m', step: 60_000 },
+    { range: '5m', step: 60_000, offset: ' offset 30s' },
+    { range: '7m', step: 45_000, offset: ' offset -1m' },
+  ];
+  for (const semantics of ['prometheus-3', 'prometheus-2.42'] as const) {
+    it(`${semantics}: every function, range, step and offset`, async () => {
+      let points = 0;
+      for (const f of functions) {
+        if (f.startsWith('ts_of_') && semantics !== 'prometheus-3') continue;
+        for (const { range, step, offset = '' } of shapes) {
+          const query = `${f}(m_total[${range}]${offset})`;
+          const segments = await run(query, semantics, 0, step);
+          const grid = await run(query, semantics, Infinity, step);
+          expect(
+            segments.series.map((s) => s.labels),
+            query,
+          ).toEqual(grid.series.map((s) => s.labels));
+          segments.series.forEach((s, i) => {
+            const other = grid.series[i]!.points;
+            expect(
+              s.points.map((p) => p.t),
+              query,
+            ).toEqual(other.map((p) => p.t));
+            s.points.forEach((p, j) => {
+              const v = other[j]!.v;
+              if (!(p.v === v || (Number.isNaN(p.v) && Number.isNaN(v))))
+                expect.fail(`${query} at ${p.t}: segments ${p.v}, grid ${v}`);
+            });
+            points += s.points.length;
+          });
+        }
+      }
+      expect(points).toBeGreaterThan(10_000);
+    }, 300_000);
+  }
+});
