@@ -174,8 +174,8 @@ export const loadBadJson = (tool: string, reason: string) => `not a ${tool} summ
 export const loadBadLine = (tool: string, expected: string) =>
   `cannot read this ${tool} line (expected ${expected})`;
 export const loadMissing = (tool: string, figure: string) => `the ${tool} summary has no ${figure}`;
-export const loadStartFromMtime = (tool: string, iso: string) =>
-  `no --start given and ${tool} prints no clock time: the run's start (${iso}) is the file's modification time minus its duration; give --start for exact times`;
+export const loadStartFromMtime = (tool: string) =>
+  `no --start given and ${tool} prints no clock time: the run is placed at the file's modification time minus its duration (the report counts its requests in the deployment's load phase instead); give --start for exact times`;
 export const loadBadRunTime = (tool: string, seconds: number) =>
   `the ${tool} summary's run time (${seconds} s) is not that of a load test (0 s to a year)`;
 export const loadBadCount = (tool: string, count: number) =>

@@ -57,7 +57,7 @@ export function summaryBatch(summary: LoadSummary, source: FileSource, context: 
   let start = context.start ?? summary.startMs;
   if (start === undefined) {
     start = Math.round(source.mtimeMs - durationMs);
-    warnings.push(msg.loadStartFromMtime(summary.tool, new Date(start).toISOString()));
+    warnings.push(msg.loadStartFromMtime(summary.tool));
   }
   const end = start + durationMs;
 

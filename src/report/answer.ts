@@ -17,10 +17,16 @@ export const ANSWER_MAX = 6;
 
 /**
  * The answer to "did the new process model cost more CPU or memory than the baseline, and why",
- * made of the `answer` sentences of the findings: most severe first, within one severity the
- * subjects in turn (CPU → memory → lifecycle → containers, src/report/findings.ts). A finding made
- * later answers here by carrying an `answer`. With one deployment, or when no finding answers, it
- * says so.
+ * made of the `answer` sentences of the findings, in this order:
+ *   1. the critical findings (a worker lost for good: what follows is not like for like);
+ *   2. for each deployment compared with the baseline, its CPU verdict (`cpu-per-request`, else
+ *      `cpu-vs-baseline`) and its memory verdict (`memory-per-worker`), whatever their severity:
+ *      they are the answer to the question, "no measurable difference" included;
+ *   3. the other findings, most severe first, within one severity the subjects in turn (CPU →
+ *      memory → lifecycle → containers, src/report/findings.ts), one sentence per finding id
+ *      (the same finding about another deployment is listed under Findings).
+ * At most ANSWER_MAX sentences. A finding made later answers here by carrying an `answer`. With
+ * one deployment, or when no finding answers, it says so.
  */
 export function composeAnswer(
   baseline: string,
@@ -38,7 +44,10 @@ export function composeAnswer(
         deployment: null,
       },
     ];
-  const sentences = interleaved(ranked.filter((f) => f.answer !== undefined))
+  const sentences = ordered(
+    others,
+    ranked.filter((f) => f.answer !== undefined),
+  )
     .slice(0, ANSWER_MAX)
     .map((f) => ({ text: f.answer!, finding_ids: [f.id], deployment: f.deployment }));
   if (sentences.length > 0) return sentences;
@@ -51,6 +60,26 @@ export function composeAnswer(
       deployment: null,
     },
   ];
+}
+
+/** The verdicts of each compared deployment: its CPU (per request, else in total) and its memory. */
+const CPU_VERDICTS = ['cpu-per-request', 'cpu-vs-baseline'];
+const MEMORY_VERDICTS = ['memory-per-worker'];
+
+function ordered(others: string[], answering: RankedFinding[]): RankedFinding[] {
+  const out: RankedFinding[] = answering.filter((f) => f.severity === 'critical');
+  const verdict = (deployment: string, ids: string[]) =>
+    ids.map((id) => answering.find((f) => f.id === id && f.deployment === deployment)).find((f) => f);
+  for (const d of others)
+    for (const f of [verdict(d, CPU_VERDICTS), verdict(d, MEMORY_VERDICTS)])
+      if (f && !out.includes(f)) out.push(f);
+  const ids = new Set(out.map((f) => f.id));
+  for (const f of interleaved(answering)) {
+    if (out.includes(f) || ids.has(f.id)) continue;
+    out.push(f);
+    ids.add(f.id);
+  }
+  return out;
 }
 
 /**

@@ -20,13 +20,33 @@ const count = (label: string, field: string): VerdictRow => ({
   compare: 'count',
 });
 
+/**
+ * What `startup.seconds` measures: until the last initial worker settled, or, where the data says
+ * when the pool was ready (`--ready`, an experiment's first 2xx: `startup.from_ready`), until then.
+ */
+const STARTUP_LABEL = {
+  settled: 'startup until all workers settled',
+  ready: 'startup until ready (--ready, or the first 2xx of an experiment)',
+  mixed: 'startup until all workers settled, or until ready where known',
+};
+
+/** The startup row's label for these deployments. */
+function startupLabel(deployments: DeploymentSummary[]): string {
+  const ready = deployments.filter((d) => d.startup.from_ready === true).length;
+  return ready === 0
+    ? STARTUP_LABEL.settled
+    : ready === deployments.length
+      ? STARTUP_LABEL.ready
+      : STARTUP_LABEL.mixed;
+}
+
 /** The pool as a whole (src/models/pool-report.ts). */
 const POOL_ROWS: VerdictRow[] = [
   count('workers (pool size)', 'workers'),
   count('workers replaced (restarts)', 'restarts'),
   count('workers lost (never replaced)', 'workers_lost'),
   count('processes seen', 'processes'),
-  { label: 'startup until all workers settled', field: 'startup.seconds', format: (v) => fixed(v, 1, ' s') },
+  { label: STARTUP_LABEL.settled, field: 'startup.seconds', format: (v) => fixed(v, 1, ' s') },
   {
     label: 'startup CPU-seconds per worker',
     field: 'startup.cpu_seconds_per_worker',
@@ -197,7 +217,10 @@ export function verdictTable(summary: ReportSummary): TextTable {
     'Pool',
     deployments.map(() => ''),
   );
-  figureRows(POOL_ROWS, (d) => d);
+  figureRows(
+    POOL_ROWS.map((r) => (r.field === 'startup.seconds' ? { ...r, label: startupLabel(deployments) } : r)),
+    (d) => d,
+  );
 
   const byLabel = new Map(
     deployments.map((d) => {

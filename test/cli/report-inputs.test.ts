@@ -43,7 +43,7 @@ describe('report: one deployment folder', () => {
     const folder = join(SAMPLES, 'gunicorn');
     const json = await jsonReport([folder]);
     expect(json.deployments.map((d) => d.name)).toEqual(['gunicorn']);
-    const expected = ['procsnap-gunicorn.tar.gz', 'raw_samples.json.gz'].map((f) => ({
+    const expected = ['procsnap-gunicorn.tar.gz', 'raw_samples.json.gz', 'wrk.txt'].map((f) => ({
       deployment: 'gunicorn',
       path: join(folder, f),
       sha256: createHash('sha256')

@@ -4,6 +4,7 @@ import { importPath } from '../../src/importers/index.js';
 import { ANSWER_MAX, composeAnswer } from '../../src/report/answer.js';
 import { SEVERITIES } from '../../src/report/findings.js';
 import { cpuFindings } from '../../src/report/findings/cpu.js';
+import { lifecycleFindings } from '../../src/report/findings/lifecycle.js';
 import { memoryFindings } from '../../src/report/findings/memory.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildReport, type BuiltReport } from '../../src/report/report.js';
@@ -14,7 +15,7 @@ import {
   type RankedFinding,
 } from '../../src/report/summary.js';
 import { TraceDatabase } from '../../src/store/database.js';
-import { CAPTURE2, MODES2 } from '../helpers/capture2.js';
+import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../helpers/capture2.js';
 import { CAPTURE, ROOT } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 import { ProcfsReference } from '../helpers/procfs-reference.js';
@@ -25,6 +26,8 @@ const MIB = 1024 * 1024;
 function statedNumbers(text: string, names: string[]): { number: string; unit: string }[] {
   let rest = text;
   for (const n of [...names].sort((a, b) => b.length - a.length)) rest = rest.split(n).join(' ');
+  // the constants of the sentences: an interval's level, the unit of CPU per request
+  rest = rest.split('95 % interval').join(' ').split('per 1000 requests').join(' ');
   return [...rest.matchAll(/([-+]?\d+(?:\.\d+)?)\s*(MiB|%|×|s\b|CPU-seconds)?/g)].map((m) => ({
     number: m[1]!,
     unit: m[2] ?? '',
@@ -37,7 +40,8 @@ function statesOneOf(stated: { number: string; unit: string }, values: number[])
   const shown = (v: number) => Number(v.toFixed(digits));
   const n = Number(stated.number);
   if (stated.unit === 'MiB') return values.some((v) => shown(v / MIB) === n);
-  if (stated.unit === '%') return values.some((v) => shown(v * 100) === n);
+  // a change in % is stated as "x % more/less" (its size) or signed ("-37.2 %")
+  if (stated.unit === '%') return values.some((v) => shown(v * 100) === n || shown(Math.abs(v) * 100) === n);
   return values.some((v) => shown(v) === n);
 }
 
@@ -92,13 +96,61 @@ describe('composeAnswer', () => {
   });
 });
 
+describe('composeAnswer: the verdicts of each deployment', () => {
+  const deployment = (name: string) => ({ name }) as DeploymentSummary;
+
+  it('puts each compared deployment’s CPU and memory verdicts after the critical findings, whatever their severity, and one sentence per other finding id', () => {
+    const ranked = [
+      finding({
+        id: 'worker-lost',
+        severity: 'critical',
+        subject: 'lifecycle',
+        deployment: 'c',
+        answer: 'lost.',
+      }),
+      finding({ id: 'host-saturated', severity: 'major', subject: 'cpu', deployment: 'b', answer: 'sat b.' }),
+      finding({ id: 'host-saturated', severity: 'major', subject: 'cpu', deployment: 'c', answer: 'sat c.' }),
+      finding({ id: 'cpu-vs-baseline', severity: 'major', subject: 'cpu', deployment: 'b' }),
+      finding({ id: 'cpu-per-request', severity: 'info', subject: 'cpu', deployment: 'b', answer: 'cpu b.' }),
+      finding({
+        id: 'cpu-vs-baseline',
+        severity: 'major',
+        subject: 'cpu',
+        deployment: 'c',
+        answer: 'total c.',
+      }),
+      finding({
+        id: 'memory-per-worker',
+        severity: 'info',
+        subject: 'memory',
+        deployment: 'c',
+        answer: 'mem c.',
+      }),
+      finding({
+        id: 'memory-per-worker',
+        severity: 'minor',
+        subject: 'memory',
+        deployment: 'b',
+        answer: 'mem b.',
+      }),
+    ];
+    const a = composeAnswer('a', [deployment('a'), deployment('b'), deployment('c')], ranked);
+    expect(a.map((s) => s.text)).toEqual(['lost.', 'cpu b.', 'mem b.', 'total c.', 'mem c.', 'sat b.']);
+  });
+});
+
+/** A file to import, placed at `start` (unix ms) when its format has no clock time (wrk). */
+type Input = string | { path: string; start: number };
+
 /** A capture's report built in-process from its files, one deployment per mode. */
-function capture(files: (mode: string) => string[], modes: readonly string[], baseline?: string) {
+function capture(files: (mode: string) => Input[], modes: readonly string[], baseline?: string) {
   const state = { report: undefined as BuiltReport | undefined, db: undefined as TraceDatabase | undefined };
   beforeAll(async () => {
     state.db = await TraceDatabase.open(':memory:');
     for (const mode of modes)
-      for (const f of files(mode)) await importPath(state.db, f, { deployment: mode });
+      for (const f of files(mode))
+        if (typeof f === 'string') await importPath(state.db, f, { deployment: mode });
+        else await importPath(state.db, f.path, { deployment: mode, start: f.start });
     state.report = await buildReport(state.db, {
       format: 'md',
       baseline,
@@ -128,6 +180,7 @@ describe.each([
     files: (m: string) => [
       join(ROOT, 'samples/real-capture-1', m, 'raw_samples.json.gz'),
       join(ROOT, 'samples/real-capture-1', m, `procsnap-${m}.tar.gz`),
+      join(ROOT, 'samples/real-capture-1', m, 'wrk.txt'),
     ],
     procsnap: (m: string) => join(CAPTURE, 'procsnap', `procsnap-${m}.tar.gz`),
     baseline: undefined,
@@ -138,6 +191,8 @@ describe.each([
     files: (m: string) => [
       join(CAPTURE2, 'prometheus', m, 'raw_samples.json.gz'),
       join(CAPTURE2, 'procsnap', `procsnap-${m}.tar.gz`),
+      // wrk's own run, placed at its start in the capture's timeline
+      { path: join(CAPTURE2, 'modes', m, 'wrk.txt'), start: Math.round(event2Ms(m as Mode2, 'load_start')) },
     ],
     procsnap: (m: string) => join(CAPTURE2, 'procsnap', `procsnap-${m}.tar.gz`),
     baseline: 'gunicorn-recycle',
@@ -151,14 +206,17 @@ describe.each([
     golden(`answer-${name}.json`, `${JSON.stringify(summary.answer, null, 2)}\n`);
   });
 
-  it('ranks the findings by severity, then CPU before memory before the containers', () => {
+  it('ranks the findings by severity, then CPU before memory before the lifecycle before the containers', () => {
     const { summary } = report();
     const made = (list: Finding[], f: Finding) =>
       list.some((x) => x.id === f.id && x.deployment === f.deployment);
     const cpu = cpuFindings(summary.deployments);
     const memory = memoryFindings(summary.deployments);
+    const lifecycle = lifecycleFindings(summary.deployments);
     for (const f of summary.findings)
-      expect(f.subject, f.id).toBe(made(cpu, f) ? 'cpu' : made(memory, f) ? 'memory' : 'containers');
+      expect(f.subject, f.id).toBe(
+        made(cpu, f) ? 'cpu' : made(memory, f) ? 'memory' : made(lifecycle, f) ? 'lifecycle' : 'containers',
+      );
     const rank = (f: RankedFinding) => [SEVERITIES.indexOf(f.severity), SUBJECTS.indexOf(f.subject)];
     summary.findings.slice(1).forEach((f, i) => {
       const [s0, j0] = rank(summary.findings[i]!);
@@ -254,6 +312,7 @@ describe('the Answer on one deployment', () => {
     (m) => [
       join(ROOT, 'samples/real-capture-1', m, 'raw_samples.json.gz'),
       join(ROOT, 'samples/real-capture-1', m, `procsnap-${m}.tar.gz`),
+      join(ROOT, 'samples/real-capture-1', m, 'wrk.txt'),
     ],
     ['uvicorn-spawn'],
   );

@@ -146,3 +146,21 @@ describe('verdictTable', () => {
     expect(row('startup until all workers settled')).toBeUndefined();
   });
 });
+
+describe('verdictTable: what the startup row measures', () => {
+  const startup = (fromReady: boolean[]) =>
+    verdictTable({
+      baseline: 'a',
+      deployments: fromReady.map((r, i) =>
+        deployment(String.fromCharCode(97 + i), {
+          startup: { seconds: 2, cpu_seconds_per_worker: 0.4, from_ready: r },
+        } as unknown as Partial<DeploymentSummary>),
+      ),
+    } as unknown as ReportSummary).rows.find((r) => r[0]!.startsWith('startup until'))![0];
+
+  it('until the workers settled, until ready (--ready, an experiment), or says it is either', () => {
+    expect(startup([false, false])).toBe('startup until all workers settled');
+    expect(startup([true, true])).toBe('startup until ready (--ready, or the first 2xx of an experiment)');
+    expect(startup([true, false])).toBe('startup until all workers settled, or until ready where known');
+  });
+});

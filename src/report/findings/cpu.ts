@@ -114,6 +114,7 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
       values: {
         phase: phase.name,
         phase_start: phase.start,
+        phase_seconds: phase.seconds,
         baseline_phase_start: bp.start,
         cpu_seconds_per_1000_requests: k,
         baseline_cpu_seconds_per_1000_requests: baseK,
