@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { MODES } from '../../helpers/cli.js';
 import { hostileText, promName } from '../hostile.js';
 import type { FuzzInput, FuzzSpec } from '../spec.js';
-import { realSeries, type RealSeries } from './real-series.js';
+import { realSeries, wellFormed, type RealSeries } from './real-series.js';
 
 /** VictoriaMetrics writes NaN as null and infinities as the strings "Infinity" and "-Infinity". */
 function vmValue(v: number): number | string | null {
@@ -35,11 +35,25 @@ const series = fc.record({
   labels: fc
     .dictionary(fc.oneof(promName, hostileText), hostileText, { maxKeys: 4 })
     .chain((l) => fc.oneof(promName, hostileText).map((name) => ({ ...l, __name__: name }))),
-  samples: fc.array(fc.tuple(fc.integer({ min: 0, max: 4_102_444_800_000 }), value), {
+  // one sample per timestamp: a repeated timestamp keeps only its first sample (as Prometheus does)
+  samples: fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 4_102_444_800_000 }), value), {
     minLength: 1,
     maxLength: 20,
+    selector: ([t]) => t,
   }),
 });
+
+/**
+ * A series' identity: its label set, whatever the order of the labels, as stored (text made
+ * well-formed; a label with an empty value is no label, as in Prometheus).
+ */
+const identity = (s: RealSeries) =>
+  JSON.stringify(
+    Object.entries(s.labels)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => [wellFormed(k), wellFormed(v)])
+      .sort(([a], [b]) => (a! < b! ? -1 : 1)),
+  );
 
 export const vmJsonlSpec: FuzzSpec = {
   format: 'vm-jsonl',
@@ -50,7 +64,11 @@ export const vmJsonlSpec: FuzzSpec = {
       bytes: Buffer.from(render(realSeries(mode), [1000, 50, 7][i]!)),
     })),
   valid: fc
-    .tuple(fc.array(series, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 10 }))
+    .tuple(
+      // distinct label sets: two series of one label set would be one series with repeated timestamps
+      fc.uniqueArray(series, { minLength: 1, maxLength: 5, selector: identity }),
+      fc.integer({ min: 1, max: 10 }),
+    )
     .map(([list, block]) => ({
       input: { kind: 'file', name: 'generated.jsonl', bytes: Buffer.from(render(list, block)) },
       samples: list.reduce((n, s) => n + s.samples.length, 0),
