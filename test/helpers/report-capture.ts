@@ -4,6 +4,7 @@ import { importPath } from '../../src/importers/index.js';
 import { buildReport } from '../../src/report/report.js';
 import type { ReportSummary } from '../../src/report/summary.js';
 import { TraceDatabase } from '../../src/store/database.js';
+import { openCapture } from './capture.js';
 import { ProcfsReference } from './procfs-reference.js';
 
 /**
@@ -21,12 +22,10 @@ export function captureReport(dir: string, modes: readonly string[], options: { 
     modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
   );
   beforeAll(async () => {
-    state.db = await TraceDatabase.open(':memory:');
-    for (const mode of modes) {
-      await importPath(state.db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
-      await importPath(state.db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
-      if (options.wrk) await importPath(state.db, join(dir, 'modes', mode, 'wrk.txt'), { deployment: mode });
-    }
+    state.db = await openCapture(dir, modes);
+    if (options.wrk)
+      for (const mode of modes)
+        await importPath(state.db, join(dir, 'modes', mode, 'wrk.txt'), { deployment: mode });
     const built = await buildReport(state.db, { format: 'json', version: 'test', generatedAt: new Date(0) });
     state.summary = built.summary;
   }, 300_000);

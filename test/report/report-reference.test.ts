@@ -1,9 +1,4 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPath } from '../../src/importers/index.js';
-import { buildReport } from '../../src/report/report.js';
-import type { DeploymentSummary } from '../../src/report/summary.js';
-import { TraceDatabase } from '../../src/store/database.js';
+import { describe, expect, it } from 'vitest';
 import { eventMs } from '../helpers/capture.js';
 import {
   CAPTURE2,
@@ -16,6 +11,7 @@ import {
 } from '../helpers/capture2.js';
 import { CAPTURE, MODES } from '../helpers/cli.js';
 import { ProcfsReference } from '../helpers/procfs-reference.js';
+import { captureReport } from '../helpers/report-capture.js';
 
 // The report's JSON for the real captures against the independent reference computed from the
 // raw /proc files in the test (test/helpers/procfs-reference.ts: per process identity, CPU from
@@ -27,30 +23,9 @@ const within = (actual: number | null | undefined, expected: number | null, what
   expect(Math.abs(actual! - expected!), what).toBeLessThanOrEqual(0.03 * Math.abs(expected!));
 };
 
-function capture(dir: string, modes: readonly string[]) {
-  const state = { db: undefined as TraceDatabase | undefined, deployments: [] as DeploymentSummary[] };
-  const refs = new Map(
-    modes.map((m) => [m, new ProcfsReference(join(dir, 'procsnap', `procsnap-${m}.tar.gz`))]),
-  );
-  beforeAll(async () => {
-    state.db = await TraceDatabase.open(':memory:');
-    for (const mode of modes) {
-      await importPath(state.db, join(dir, 'prometheus', mode, 'raw_samples.json.gz'), { deployment: mode });
-      await importPath(state.db, join(dir, 'procsnap', `procsnap-${mode}.tar.gz`), { deployment: mode });
-    }
-    const built = await buildReport(state.db, { format: 'json', version: 'test', generatedAt: new Date(0) });
-    state.deployments = built.summary.deployments;
-  }, 300_000);
-  afterAll(() => state.db?.close());
-  return {
-    find: (mode: string) => state.deployments.find((d) => d.name === mode)!,
-    ref: (mode: string) => refs.get(mode)!,
-  };
-}
-
 // One report per capture, shared by the describes below (built before any test of the file runs).
-const capture1 = capture(CAPTURE, MODES);
-const capture2 = capture(CAPTURE2, MODES2);
+const capture1 = captureReport(CAPTURE, MODES);
+const capture2 = captureReport(CAPTURE2, MODES2);
 const recycle = (m: string) => m as Mode2;
 
 describe.each([
