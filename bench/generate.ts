@@ -7,18 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-
-/** A small deterministic PRNG (mulberry32) so every run generates the same bytes. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../src/models/interval.js';
 
 export interface PromJsonShape {
   series: number;
@@ -58,7 +47,7 @@ function* generatedSeries(shape: PromJsonShape): Generator<{
   points: (p: number) => [string, string];
 }> {
   const { series, startMs = 1_700_000_000_000, intervalMs = 1000, seed = 1 } = shape;
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   for (let s = 0; s < series; s++) {
     const labels = seriesLabels(s);
     const counter = labels.__name__!.endsWith('_total');
@@ -184,7 +173,7 @@ interface SimProcess {
  */
 export async function writeProcSnapshots(root: string, shape: ProcSnapshotShape): Promise<number> {
   const { snapshots, workers, startMs = 1_700_000_000_000, intervalMs = 1000, seed = 2 } = shape;
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const restartEvery = 600;
   let nextPid = 20000;
   const spawn = (ppid: number, atS: number): SimProcess => ({

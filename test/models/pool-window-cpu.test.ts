@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../../bench/generate.js';
+import { seededRandom } from '../../src/models/interval.js';
 import { buildPoolReport } from '../../src/models/pool-report.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { HOUR, importProcfsPool, longPool } from '../helpers/pool-synth.js';
@@ -24,7 +24,7 @@ describe('CPU seconds inside a window', () => {
     const step = Number(grid.step_ms);
     const end = Number(grid.end_ts);
     expect(step).toBe(10_000);
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const windows: [number | string, number][] = [
       ['-9223372036854775807', t0 + 2 * HOUR], // from the beginning (as startup's), past the grid's end
       [t0, end], // the whole deployment

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../../bench/generate.js';
+import { seededRandom } from '../../src/models/interval.js';
 import { evaluatePromql, type PromqlResult } from '../../src/promql/engine.js';
 import type { Semantics } from '../../src/promql/semantics.js';
 import { SampleBuffer, STALE_NAN, type ImportBatch, type SeriesDef } from '../../src/store/batch.js';
@@ -15,7 +15,7 @@ import { loadImport } from '../../src/store/loader.js';
  */
 
 async function* randomData(): AsyncGenerator<ImportBatch> {
-  const rand = prng(7);
+  const rand = seededRandom(7);
   const series: SeriesDef[] = [];
   const samples = new SampleBuffer(1 << 16);
   for (let s = 0; s < 15; s++) {
