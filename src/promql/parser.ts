@@ -414,13 +414,7 @@ class Parser {
     };
     if (this.peek().kind === 'ident') readGrouping();
     const open = this.expectOp('(');
-    const args: Expr[] = [];
-    while (!this.isOp(')')) {
-      args.push(this.parseExpr(0));
-      if (!this.isOp(',')) break;
-      this.next();
-    }
-    this.expectOp(')', '")" or ","');
+    const args = this.parseArguments();
     if (!hasGrouping && this.peek().kind === 'ident' && /^(by|without)$/i.test(this.peek().text))
       readGrouping();
     const wanted = PARAMETER_AGGREGATIONS.includes(op) ? 2 : 1;
@@ -435,6 +429,18 @@ class Parser {
         throw this.syntax(open, msg.promqlAggParamType(op, typeName(expected), typeName(typeOf(param))));
     }
     return { type: 'aggregate', op, expr, param, grouping, without, pos: t.pos };
+  }
+
+  /** The arguments of a call or an aggregation, after its "(": expressions separated by commas, to ")". */
+  private parseArguments(): Expr[] {
+    const args: Expr[] = [];
+    while (!this.isOp(')')) {
+      args.push(this.parseExpr(0));
+      if (!this.isOp(',')) break;
+      this.next();
+    }
+    this.expectOp(')', '")" or ","');
+    return args;
   }
 
   private parseLabelList(): string[] {
@@ -461,13 +467,7 @@ class Parser {
       throw this.syntax(t, msg.promqlUnknownFunction(name));
     }
     this.expectOp('(');
-    const args: Expr[] = [];
-    while (!this.isOp(')')) {
-      args.push(this.parseExpr(0));
-      if (!this.isOp(',')) break;
-      this.next();
-    }
-    this.expectOp(')', '")" or ","');
+    const args = this.parseArguments();
     // parser.go checkAST for *Call: the argument count and each argument's type.
     const n = signature.args.length;
     if (signature.variadic === 0 && args.length !== n)
