@@ -4,13 +4,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, FIXTURES, ROOT, tempDir } from '../helpers/cli.js';
-import { ProcfsReference } from '../helpers/procfs-reference.js';
+import { ProcfsReference, type ProcRecord, type Snapshot } from '../helpers/procfs-reference.js';
 
 /**
  * `trace-analyze experiment` with Debian's gunicorn 20.1 (UvicornWorker), uvicorn 0.17 and
  * Starlette (.ci/run installs them) on a tiny app, on loopback ports 18020-18029. Every figure
- * is checked against the /proc files the experiment wrote, parsed here (stat fields per
- * proc(5)), and the load's counts against the servers' own access logs.
+ * is checked against the /proc files the experiment wrote, parsed by the test's own reader
+ * (test/helpers/procfs-reference.ts, stat fields per proc(5)), and the load's counts against the
+ * servers' own access logs.
  */
 
 const tmp = tempDir('trace-analyze-experiment-');
@@ -22,68 +23,22 @@ const gunicorn = (port: number) =>
 const uvicorn = (port: number) =>
   `uvicorn=/usr/bin/python3 -m uvicorn app:app --workers 2 --host 127.0.0.1 --port ${port}`;
 
-interface RawProcess {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  state: string;
-  ticks: number;
-  starttime: number;
-  cmdline: string;
-}
-
-interface RawSnapshot {
-  t: number;
-  clkTck: number;
-  processes: Map<number, RawProcess>;
-}
-
-/** proc(5): after "(comm)", field 3 is the state, 4 ppid, 5 pgrp, 14 utime, 15 stime, 22 starttime. */
-function parseStat(text: string): Omit<RawProcess, 'cmdline'> {
-  const pid = Number(text.slice(0, text.indexOf('(')).trim());
+/** proc(5): after "(comm)", field 3 is the state and 5 the process group (of a live process). */
+function parseStat(text: string): { pid: number; state: string; pgrp: number } {
   const f = text
     .slice(text.lastIndexOf(')') + 2)
     .trim()
     .split(' ');
-  const at = (n: number) => f[n - 3]!;
-  return {
-    pid,
-    state: at(3),
-    ppid: Number(at(4)),
-    pgrp: Number(at(5)),
-    ticks: Number(at(14)) + Number(at(15)),
-    starttime: Number(at(22)),
-  };
-}
-
-function readSnapshots(dir: string): RawSnapshot[] {
-  return readdirSync(dir)
-    .filter((n) => /^\d{13}$/.test(n))
-    .sort()
-    .map((n) => {
-      const meta = readFileSync(join(dir, n, 'meta'), 'utf8');
-      const processes = new Map<number, RawProcess>();
-      for (const p of readdirSync(join(dir, n, 'proc'))) {
-        if (!/^\d+$/.test(p) || !existsSync(join(dir, n, 'proc', p, 'stat'))) continue;
-        const stat = parseStat(readFileSync(join(dir, n, 'proc', p, 'stat'), 'utf8'));
-        const cmdline = existsSync(join(dir, n, 'proc', p, 'cmdline'))
-          ? readFileSync(join(dir, n, 'proc', p, 'cmdline'), 'utf8')
-              .replace(/\0+$/, '')
-              .replace(/\0/g, ' ')
-          : '';
-        processes.set(stat.pid, { ...stat, cmdline });
-      }
-      return { t: Number(n), clkTck: Number(/^clk_tck=(\d+)$/m.exec(meta)![1]), processes };
-    });
+  return { pid: Number(text.slice(0, text.indexOf('(')).trim()), state: f[0]!, pgrp: Number(f[2]) };
 }
 
 /** Per process (pid + start time): its samples in time order. */
-function lifetimes(snaps: RawSnapshot[]): Map<string, { t: number; p: RawProcess }[]> {
-  const out = new Map<string, { t: number; p: RawProcess }[]>();
+function lifetimes(snaps: Snapshot[]): Map<string, { t: number; p: ProcRecord }[]> {
+  const out = new Map<string, { t: number; p: ProcRecord }[]>();
   for (const s of snaps)
-    for (const p of s.processes.values()) {
+    for (const p of s.procs.values()) {
       const key = `${p.pid}@${p.starttime}`;
-      out.set(key, [...(out.get(key) ?? []), { t: s.t, p }]);
+      out.set(key, [...(out.get(key) ?? []), { t: s.ms, p }]);
     }
   return out;
 }
@@ -226,18 +181,19 @@ describe('trace-analyze experiment', () => {
       const master = eventOf(run, 'start').pid!;
       expect(groupMembers(master)).toEqual([]);
 
-      const snaps = readSnapshots(join(out, d.name, 'snapshots'));
+      // the snapshots as test/helpers/procfs-reference.ts reads the raw files itself
+      const reference = new ProcfsReference(join(out, d.name, 'snapshots'));
+      const snaps = reference.snaps;
       expect(snaps.length).toBeGreaterThan(10);
-      expect(snaps[0]!.t - at('start')).toBeLessThan(1000); // recorded from the start
+      expect(snaps[0]!.ms - at('start')).toBeLessThan(1000); // recorded from the start
       const lives = lifetimes(snaps);
       // processes: every process (pid + start time) with two samples or more, as CPU counters need
       const counted = [...lives.values()].filter((l) => l.length >= 2);
       expect(d.processes).toBe(counted.length);
       expect(d.process_list.map((p) => p.pid).sort()).toEqual(counted.map((l) => l[0]!.p.pid).sort());
       // CPU-seconds of the window: per process identity from zero at its start, with the ticks of
-      // reaped children from their parent's cutime/cstime (test/helpers/procfs-reference.ts, which
-      // reads the raw files itself), within 3 %; at least what the samples alone show.
-      const reference = new ProcfsReference(join(out, d.name, 'snapshots'));
+      // reaped children from their parent's cutime/cstime, within 3 %; at least what the samples
+      // alone show.
       const expected = reference.cpuSeconds(d.start * 1000, d.end * 1000);
       expect(Math.abs(d.cpu.seconds - expected)).toBeLessThanOrEqual(0.03 * expected);
       // the samples inside the window alone (a stopping master can be sampled once more after it)
@@ -251,7 +207,7 @@ describe('trace-analyze experiment', () => {
       // the pool: at most 2 workers running at once (children of the master, not multiprocessing helpers)
       const workersAlive = snaps.map(
         (s) =>
-          [...s.processes.values()].filter(
+          [...s.procs.values()].filter(
             (p) =>
               p.ppid === master && p.state !== 'Z' && !/multiprocessing\.resource_tracker/.test(p.cmdline),
           ).length,
@@ -263,20 +219,20 @@ describe('trace-analyze experiment', () => {
       const killed = eventOf(run, 'kill_worker');
       expect(d.experiment.killed_worker_pid).toBe(killed.pid);
       expect(killed.master).toBe(master);
-      const before = snaps.filter((s) => s.t < killed.t_ms && s.t > at('load_start'));
-      expect(before.at(-1)!.processes.get(killed.pid!)?.ppid).toBe(master);
-      const after = snaps.filter((s) => s.t > killed.t_ms + 300 && s.t < at('stop'));
+      const before = snaps.filter((s) => s.ms < killed.t_ms && s.ms > at('load_start'));
+      expect(before.at(-1)!.procs.get(killed.pid!)?.ppid).toBe(master);
+      const after = snaps.filter((s) => s.ms > killed.t_ms + 300 && s.ms < at('stop'));
       expect(after.length).toBeGreaterThan(2);
       const laterChildren = new Set(
         after.flatMap((s) =>
-          [...s.processes.values()]
+          [...s.procs.values()]
             .filter((p) => p.ppid === master && p.state !== 'Z' && !/resource_tracker/.test(p.cmdline))
             .map((p) => p.pid),
         ),
       );
       expect(laterChildren.has(killed.pid!)).toBe(false);
       const replacement = [...laterChildren].filter(
-        (pid) => !before.at(-1)!.processes.has(pid) && pid !== killed.pid,
+        (pid) => !before.at(-1)!.procs.has(pid) && pid !== killed.pid,
       );
       if (d.name === 'gunicorn') {
         // gunicorn's arbiter forks a new worker: 2 workers again, one restart, none lost
@@ -286,7 +242,7 @@ describe('trace-analyze experiment', () => {
       } else {
         // uvicorn 0.17's supervisor never replaces a worker: the killed one stays a zombie
         expect(replacement).toEqual([]);
-        expect(after.every((s) => s.processes.get(killed.pid!)?.state === 'Z')).toBe(true);
+        expect(after.every((s) => s.procs.get(killed.pid!)?.state === 'Z')).toBe(true);
         expect([d.restarts, d.workers_lost]).toEqual([0, 1]);
       }
 
