@@ -9,6 +9,8 @@ import {
   seededRandom,
   smallSampleFactor,
   studentQuantile,
+  tQuantile,
+  welchInterval,
   type RatioSample,
 } from '../../src/models/interval.js';
 
@@ -141,5 +143,93 @@ describe('helpers', () => {
     // R: quantile(c(1, 2, 4, 8), c(0.25, 0.975)) = 1.75, 7.7
     expect(quantileSorted([1, 2, 4, 8], 0.25)).toBeCloseTo(1.75, 12);
     expect(quantileSorted([1, 2, 4, 8], 0.975)).toBeCloseTo(7.7, 12);
+  });
+});
+
+describe('tQuantile', () => {
+  it('matches the closed forms for 1 and 2 degrees of freedom', () => {
+    // nu = 1 (Cauchy): tan(π (p − ½)); nu = 2: (2p − 1) / √(2p(1 − p))
+    for (const p of [0.6, 0.9, 0.975, 0.995]) {
+      expect(tQuantile(p, 1)).toBeCloseTo(Math.tan(Math.PI * (p - 0.5)), 8);
+      expect(tQuantile(p, 2)).toBeCloseTo((2 * p - 1) / Math.sqrt(2 * p * (1 - p)), 8);
+    }
+    expect(tQuantile(0.025, 1)).toBeCloseTo(-12.706204736174694, 8);
+    expect(tQuantile(0.5, 3)).toBe(0);
+  });
+
+  it('matches scipy.stats.t.ppf(0.975, nu) for whole and fractional nu', () => {
+    // scipy 1.17.1
+    const table: [number, number][] = [
+      [1.37, 6.885073156641705],
+      [2.5, 3.5746548420036817],
+      [3, 3.1824463052837078],
+      [4, 2.7764451051977934],
+      [5, 2.5705818356363146],
+      [30, 2.0422724563012378],
+    ];
+    for (const [nu, t] of table) expect(tQuantile(0.975, nu)).toBeCloseTo(t, 9);
+  });
+});
+
+describe('welchInterval', () => {
+  it("gives Welch's t-test of Wikipedia's first example and scipy's interval", () => {
+    // en.wikipedia.org/wiki/Welch%27s_t-test, Examples, 1: t = −2.46, ν = 24.99, p = 0.021;
+    // scipy.stats.ttest_ind(a1, a2, equal_var=False).confidence_interval(): −3.98410 to −0.34924
+    const a1 = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4];
+    const a2 = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4];
+    const i = welchInterval(a2, a1)!;
+    expect(i.degrees_of_freedom).toBeCloseTo(24.99, 2);
+    const se = (i.difference_high - i.difference) / tQuantile(0.975, i.degrees_of_freedom);
+    expect(i.difference / se).toBeCloseTo(-2.46, 2);
+    expect(i.difference_low).toBeCloseTo(-3.984096267140929, 9);
+    expect(i.difference_high).toBeCloseTo(-0.3492370661924069, 9);
+    expect(i.measurable).toBe(true);
+    // the relative change and bounds: over the baseline's mean
+    const m2 = a2.reduce((s, x) => s + x, 0) / a2.length;
+    expect(i.baseline_mean).toBeCloseTo(m2, 12);
+    expect(i.change).toBeCloseTo(i.mean / m2 - 1, 12);
+    expect(i.low).toBeCloseTo(-3.984096267140929 / m2, 9);
+    expect(i.high).toBeCloseTo(-0.3492370661924069 / m2, 9);
+  });
+
+  it('hand-computed: 3 runs each, variances 1 and 4', () => {
+    // means 2 and 6, se² = 1/3 + 4/3 = 5/3, ν = (5/3)² / ((1/3)²/2 + (4/3)²/2) = 50/17;
+    // t(0.975, 50/17) = 3.218758614532882 (scipy)
+    const i = welchInterval([1, 2, 3], [4, 6, 8])!;
+    expect(i.degrees_of_freedom).toBeCloseTo(50 / 17, 12);
+    const half = 3.218758614532882 * Math.sqrt(5 / 3);
+    expect([i.difference, i.difference_low, i.difference_high]).toEqual(
+      [4, 4 - half, 4 + half].map((x) => expect.closeTo(x, 9)),
+    );
+    expect([i.change, i.low, i.high]).toEqual(
+      [2, (4 - half) / 2, (4 + half) / 2].map((x) => expect.closeTo(x, 9)),
+    );
+    expect(i.measurable).toBe(false); // 4 − 4.16 < 0
+    expect(welchInterval([1, 2, 3], [5, 6, 7])!.measurable).toBe(true);
+  });
+
+  it('covers the true difference about 95 % of the time with 2, 3 and 5 runs of unequal spread', () => {
+    // baseline N(10, 0.5), other N(11, 1.5): the truth is +10 %
+    for (const runs of [2, 3, 5]) {
+      const z = normals(7 + runs);
+      let hits = 0;
+      const sets = 4000;
+      for (let r = 0; r < sets; r++) {
+        const base = Array.from({ length: runs }, () => 10 + 0.5 * z());
+        const other = Array.from({ length: runs }, () => 11 + 1.5 * z());
+        const i = welchInterval(base, other)!;
+        if (i.difference_low <= 1 && 1 <= i.difference_high) hits++;
+      }
+      expect(hits / sets).toBeGreaterThan(0.935);
+      expect(hits / sets).toBeLessThan(0.975);
+    }
+  });
+
+  it('has no interval without 2 runs a side, a non-finite value, a baseline mean ≤ 0 or any spread', () => {
+    expect(welchInterval([1], [1, 2])).toBeNull();
+    expect(welchInterval([1, 2], [3])).toBeNull();
+    expect(welchInterval([1, NaN], [1, 2])).toBeNull();
+    expect(welchInterval([-1, 1], [1, 2])).toBeNull();
+    expect(welchInterval([5, 5], [6, 6])).toBeNull();
   });
 });
