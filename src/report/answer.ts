@@ -30,7 +30,7 @@ export const ANSWER_MAX = 6;
  */
 export function composeAnswer(
   baseline: string,
-  deployments: DeploymentSummary[],
+  deployments: Pick<DeploymentSummary, 'name'>[],
   ranked: RankedFinding[],
 ): AnswerSentence[] {
   const others = deployments.filter((d) => d.name !== baseline).map((d) => d.name);

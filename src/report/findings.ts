@@ -9,6 +9,8 @@ import {
 import { cpuFindings } from './findings/cpu.js';
 import { lifecycleFindings } from './findings/lifecycle.js';
 import { memoryFindings } from './findings/memory.js';
+import { cpuRunFindings, memoryRunFindings } from './findings/runs.js';
+import { runGroups, type RunGroup } from './runs.js';
 
 /** Severities, most severe first: the order findings are listed in. */
 export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'info'];
@@ -17,9 +19,14 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'i
  * The modules that make findings, one per subject (a subject's rank within one severity is its
  * place in SUBJECTS: CPU → memory → lifecycle; the containers' findings, `others`, come last).
  */
-const MODULES: { subject: Subject; make: (deployments: DeploymentSummary[]) => Finding[] }[] = [
-  { subject: 'cpu', make: cpuFindings },
-  { subject: 'memory', make: memoryFindings },
+const MODULES: {
+  subject: Subject;
+  make: (deployments: DeploymentSummary[]) => Finding[];
+  /** The subject's comparisons when an experiment's deployments ran more than once. */
+  compareRuns?: (groups: RunGroup[]) => Finding[];
+}[] = [
+  { subject: 'cpu', make: cpuFindings, compareRuns: cpuRunFindings },
+  { subject: 'memory', make: memoryFindings, compareRuns: memoryRunFindings },
   { subject: 'lifecycle', make: lifecycleFindings },
 ];
 
@@ -30,8 +37,15 @@ const MODULES: { subject: Subject; make: (deployments: DeploymentSummary[]) => F
  * elsewhere (the containers'). The Answer section (answer.ts) draws on this rank.
  */
 export function findings(deployments: DeploymentSummary[], others: Finding[] = []): RankedFinding[] {
+  const groups = runGroups(deployments);
+  // With runs (`experiment --runs N`), each run is given to a module alone, for what it finds in
+  // one run; the deployments are compared over their runs (findings/runs.ts), not run by run.
+  const made = (m: (typeof MODULES)[number]) =>
+    groups
+      ? [...deployments.flatMap((d) => m.make([d])), ...(m.compareRuns?.(groups) ?? [])]
+      : m.make(deployments);
   const all: RankedFinding[] = [
-    ...MODULES.flatMap(({ subject, make }) => make(deployments).map((f) => ({ ...f, subject }))),
+    ...MODULES.flatMap((m) => made(m).map((f) => ({ ...f, subject: m.subject }))),
     ...others.map((f) => ({ ...f, subject: 'containers' as const })),
   ];
   const rank = (f: RankedFinding) =>

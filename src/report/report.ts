@@ -24,11 +24,18 @@ import { queryRows, runNotebook, type Rows } from './execute.js';
 import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { runSpreads } from './runs.js';
+import { answeringByDeployment, runGroups, runSpreads } from './runs.js';
 import type { RunFacts } from './timeline.js';
 import { parseNotebook, type Notebook } from './notebook.js';
 import { poolWarnings } from './pool.js';
-import { deploymentSummaries, reportInputs, reportWarnings, type ReportSummary } from './summary.js';
+import {
+  deploymentSummaries,
+  reportInputs,
+  reportWarnings,
+  type DeploymentSummary,
+  type RankedFinding,
+  type ReportSummary,
+} from './summary.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -111,7 +118,7 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     title: options.title ?? notebook.title ?? 'Deployment comparison',
     generated_at: options.generatedAt.toISOString(),
     baseline,
-    answer: composeAnswer(baseline, deployments, ranked),
+    answer: answerOf(baseline, deployments, ranked),
     deployments,
     ...(spreads.length > 0 ? { runs: spreads } : {}),
     findings: ranked,
@@ -148,6 +155,20 @@ function loadNotebook(path: string | undefined): Notebook {
     throw new CliError(msg.notebookNotFound(name));
   }
   return parseNotebook(name, text);
+}
+
+/**
+ * The Answer: of the report's deployments, or, when an experiment's deployments ran more than
+ * once, of those deployments (the baseline's first), each over its runs.
+ */
+function answerOf(baseline: string, deployments: DeploymentSummary[], ranked: RankedFinding[]) {
+  const groups = runGroups(deployments);
+  if (!groups) return composeAnswer(baseline, deployments, ranked);
+  return composeAnswer(
+    groups[0]!.deployment,
+    groups.map((g) => ({ name: g.deployment })),
+    answeringByDeployment(ranked, groups),
+  );
 }
 
 function numberOrNull(v: unknown): number | null {

@@ -1,4 +1,4 @@
-import { pick, type DeploymentSummary } from './summary.js';
+import { pick, type DeploymentSummary, type RankedFinding } from './summary.js';
 import { DEPLOYMENT_FIGURES, type TextTable } from './verdict.js';
 
 /**
@@ -20,18 +20,43 @@ export interface RunSpread {
 /** Fields whose spread is shown: every deployment-level figure except the killed worker's pid. */
 const SPREAD_FIELDS = DEPLOYMENT_FIGURES.filter((r) => r.field !== 'experiment.killed_worker_pid');
 
-export function runSpreads(deployments: DeploymentSummary[]): RunSpread[] {
-  const byDeployment = new Map<string, DeploymentSummary[]>();
+/** An experiment's deployment and the report deployments that are its runs, in run order. */
+export interface RunGroup {
+  deployment: string;
+  runs: DeploymentSummary[];
+}
+
+/**
+ * The report's deployments grouped into the experiment's deployments, in the order of their
+ * first run in the report (the baseline's deployment first); a deployment that is no run of an
+ * experiment is a group of its own.
+ */
+function groupRuns(deployments: DeploymentSummary[]): RunGroup[] {
+  const groups = new Map<string, RunGroup>();
   for (const d of deployments) {
-    if (d.experiment === undefined) continue;
-    const list = byDeployment.get(d.experiment.deployment) ?? [];
-    list.push(d);
-    byDeployment.set(d.experiment.deployment, list);
+    const name = d.experiment?.deployment ?? d.name;
+    const group = groups.get(name) ?? { deployment: name, runs: [] };
+    group.runs.push(d);
+    groups.set(name, group);
   }
+  for (const g of groups.values()) g.runs.sort((a, b) => (a.experiment?.run ?? 1) - (b.experiment?.run ?? 1));
+  return [...groups.values()];
+}
+
+/**
+ * When some deployment of an experiment ran more than once (`--runs N`, N ≥ 2): the
+ * experiment's deployments with their runs, which the findings compare and the Answer speaks of
+ * instead of single runs. Null otherwise: each report deployment is compared on its own.
+ */
+export function runGroups(deployments: DeploymentSummary[]): RunGroup[] | null {
+  const groups = groupRuns(deployments);
+  return groups.some((g) => g.runs.length >= 2 && g.runs[0]!.experiment !== undefined) ? groups : null;
+}
+
+export function runSpreads(deployments: DeploymentSummary[]): RunSpread[] {
   const out: RunSpread[] = [];
-  for (const [deployment, runs] of byDeployment) {
-    if (runs.length < 2) continue;
-    runs.sort((a, b) => a.experiment!.run - b.experiment!.run);
+  for (const { deployment, runs } of groupRuns(deployments)) {
+    if (runs.length < 2 || runs[0]!.experiment === undefined) continue;
     const figures: RunSpread['figures'] = {};
     for (const row of SPREAD_FIELDS) {
       const values = runs.map((d) => pick(d, row.field));
@@ -65,4 +90,39 @@ export function spreadTable(spreads: RunSpread[]): TextTable {
     ],
   );
   return { header, rows };
+}
+
+/**
+ * The findings as the Answer reads them when the experiment has runs: a finding about one run
+ * (a worker lost, copy-on-write erosion: not a comparison, which is made between the
+ * deployments) answers once for its deployment, from its first run in which it was made,
+ * saying in how many of the deployment's runs it was, and about that deployment.
+ */
+export function answeringByDeployment(ranked: RankedFinding[], groups: RunGroup[]): RankedFinding[] {
+  // the runs named apart from their deployment (`<deployment>-run<k>`)
+  const groupOf = new Map(
+    groups.flatMap((g) => g.runs.filter((d) => d.name !== g.deployment).map((d) => [d.name, g] as const)),
+  );
+  const out: RankedFinding[] = [];
+  const seen = new Set<string>();
+  for (const f of ranked) {
+    const group = groupOf.get(f.deployment);
+    if (f.answer === undefined || group === undefined) {
+      out.push(f);
+      continue;
+    }
+    const key = `${f.id}\u0000${group.deployment}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const made = group.runs.filter((d) => ranked.some((x) => x.id === f.id && x.deployment === d.name));
+    const run = group.runs.find((d) => d.name === f.deployment)!;
+    out.push({
+      ...f,
+      deployment: group.deployment,
+      answer:
+        `In ${made.length} of ${group.deployment}'s ${group.runs.length} runs (the figures are run ` +
+        `${run.experiment?.run ?? 1}'s): ${f.answer}`,
+    });
+  }
+  return out;
 }

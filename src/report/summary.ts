@@ -91,7 +91,8 @@ export interface Finding {
   severity: Severity;
   deployment: string;
   text: string;
-  values: Record<string, number | string | null>;
+  /** The numbers in the sentence; lists are one value per run of an experiment (in run order). */
+  values: Record<string, number | string | null | number[]>;
   /**
    * Where the finding answers "did the process model cost more CPU or memory than the baseline,
    * and why": that answer in one sentence with its numbers, for the report's Answer section.

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tQuantile } from '../../src/models/interval.js';
 import { cli, FIXTURES, ROOT, tempDir } from '../helpers/cli.js';
 import { ProcfsReference, type ProcRecord, type Snapshot } from '../helpers/procfs-reference.js';
 
@@ -430,63 +431,87 @@ describe('trace-analyze experiment', () => {
     expect(running.length).toBe(1);
   });
 
-  it('--runs interleaves the deployments, each run after the previous one is gone', () => {
+  it('--runs interleaves the deployments; the findings compare the deployments over their runs', () => {
     const out = join(tmp.dir, 'runs');
-    const port = 18025;
-    const server = `/usr/bin/python3 -m http.server ${port} --bind 127.0.0.1`;
-    const r = cli([
-      'experiment',
-      '--out',
-      out,
-      '--cwd',
-      APP,
-      '--deployment',
-      `a=${server}`,
-      '--deployment',
-      `b=${server}`,
-      '--runs',
-      '2',
-      '--ready',
-      `http://127.0.0.1:${port}/`,
-      '--rate',
-      '5',
-      '--duration',
-      '1s',
-      '--idle',
-      '0s',
-      '--after',
-      '0s',
-      '--interval',
-      '250ms',
-      '--format',
-      'json',
-    ]);
+    const port = 18125;
+    const r = cli(
+      [
+        'experiment',
+        '--out',
+        out,
+        '--cwd',
+        APP,
+        '--deployment',
+        gunicorn(port),
+        '--deployment',
+        uvicorn(port),
+        '--runs',
+        '2',
+        '--ready',
+        `http://127.0.0.1:${port}/`,
+        '--url',
+        `http://127.0.0.1:${port}/work`,
+        '--rate',
+        '20',
+        '--duration',
+        '2s',
+        '--idle',
+        '1s',
+        '--after',
+        '1s',
+        '--interval',
+        '250ms',
+        '--format',
+        'json',
+      ],
+      { env: { SOURCE_DATE_EPOCH: '1800000000' } },
+    );
     expect(r.status).toBe(0);
+    expect(runningWith(`127.0.0.1:${port}`)).toEqual([]);
+    expect(runningWith(`--port ${port}`)).toEqual([]);
     const timeline = readJson<Timeline>(join(out, 'timeline.json'));
     expect(timeline.runs.map((x) => [x.name, x.outcome])).toEqual([
-      ['a-run1', 'completed'],
-      ['b-run1', 'completed'],
-      ['a-run2', 'completed'],
-      ['b-run2', 'completed'],
+      ['gunicorn-run1', 'completed'],
+      ['uvicorn-run1', 'completed'],
+      ['gunicorn-run2', 'completed'],
+      ['uvicorn-run2', 'completed'],
     ]);
     for (const [i, x] of timeline.runs.entries())
       if (i > 0)
         expect(eventOf(x, 'start').t_ms).toBeGreaterThanOrEqual(eventOf(timeline.runs[i - 1]!, 'gone').t_ms);
+    type Values = Record<string, number | string | null | number[]>;
     const report = readJson<{
-      deployments: { name: string; cpu: { seconds: number }; experiment: { load: { responses: number } } }[];
+      baseline: string;
+      deployments: {
+        name: string;
+        cpu: { seconds: number };
+        experiment: { load: { responses: number } };
+        memory: { model: { phase: string; start: number; end: number; pss_bytes: number } | null };
+      }[];
       runs: {
         deployment: string;
         runs: string[];
         figures: Record<string, { values: number[]; min: number; median: number; max: number }>;
       }[];
+      findings: {
+        id: string;
+        severity: string;
+        deployment: string;
+        text: string;
+        values: Values;
+        answer?: string;
+      }[];
+      answer: { text: string; finding_ids: string[]; deployment: string | null }[];
     }>(join(out, 'report.json'));
-    expect(report.deployments.map((d) => d.name)).toEqual(['a-run1', 'b-run1', 'a-run2', 'b-run2']);
-    // rate 5 for 1 s: autocannon sends exactly 5 (its total is capped at rate × duration)
-    expect(report.deployments.map((d) => d.experiment.load.responses)).toEqual([5, 5, 5, 5]);
+    const names = ['gunicorn-run1', 'uvicorn-run1', 'gunicorn-run2', 'uvicorn-run2'];
+    expect(report.deployments.map((d) => d.name)).toEqual(names);
+    expect(report.baseline).toBe('gunicorn-run1');
+    // rate 20 for 2 s: autocannon sends exactly 40 (its total is capped at rate × duration)
+    expect(report.deployments.map((d) => d.experiment.load.responses)).toEqual([40, 40, 40, 40]);
     // the spread over runs: each run's figure, then min, median (of two: their mean) and max
     expect(report.runs.map((x) => [x.deployment, x.runs])).toEqual([
-      ['a', ['a-run1', 'a-run2']],
-      ['b', ['b-run1', 'b-run2']],
+      ['gunicorn', ['gunicorn-run1', 'gunicorn-run2']],
+      ['uvicorn', ['uvicorn-run1', 'uvicorn-run2']],
     ]);
     for (const spread of report.runs) {
       const cpu = spread.runs.map((name) => report.deployments.find((d) => d.name === name)!.cpu.seconds);
@@ -497,13 +522,155 @@ describe('trace-analyze experiment', () => {
         max: Math.max(...cpu),
       });
       expect(spread.figures['experiment.load.responses']).toEqual({
-        values: [5, 5],
-        min: 5,
-        median: 5,
-        max: 5,
+        values: [40, 40],
+        min: 40,
+        median: 40,
+        max: 40,
       });
     }
-    expect(runningWith(`http.server ${port}`)).toEqual([]);
+
+    // Per run, from the raw snapshots (test/helpers/procfs-reference.ts) and autocannon's own
+    // result: CPU-seconds per 1000 requests of the load phase, and the pool's PSS (the median
+    // over the snapshots of the phase the memory model read).
+    type Figures = { cpuPer1000: number; pss: number };
+    const perRun = new Map(
+      names.map((name): [string, Figures] => {
+        const run = timeline.runs.find((x) => x.name === name)!;
+        const reference = new ProcfsReference(join(out, name, 'snapshots'));
+        const [from, to] = [eventOf(run, 'load_start').t_ms, eventOf(run, 'load_end').t_ms];
+        const ac = readJson<{ statusCodeStats: Record<string, { count: number }> }>(
+          join(out, name, 'autocannon.json'),
+        );
+        const responses = Object.values(ac.statusCodeStats).reduce((s, c) => s + c.count, 0);
+        const model = report.deployments.find((d) => d.name === name)!.memory.model!;
+        const pss = reference
+          .perSnapshot()
+          .filter((x) => x.ms >= model.start * 1000 && x.ms <= model.end * 1000 && x.pss !== null)
+          .map((x) => x.pss!)
+          .sort((a, b) => a - b);
+        const mid = Math.floor(pss.length / 2);
+        return [
+          name,
+          {
+            cpuPer1000: (1000 * reference.cpuSeconds(from, to)) / responses,
+            pss: pss.length % 2 ? pss[mid]! : (pss[mid - 1]! + pss[mid]!) / 2,
+          },
+        ];
+      }),
+    );
+    const [g1, u1, g2, u2] = names.map((n) => perRun.get(n)!) as [Figures, Figures, Figures, Figures];
+
+    // the deployments are compared, never one run with another
+    const compared = report.findings.filter((f) =>
+      ['cpu-per-request', 'cpu-vs-baseline', 'memory-per-worker'].includes(f.id),
+    );
+    expect(compared.map((f) => [f.id, f.deployment]).sort()).toEqual([
+      ['cpu-per-request', 'uvicorn'],
+      ['cpu-vs-baseline', 'uvicorn'],
+      ['memory-per-worker', 'uvicorn'],
+    ]);
+    // the others are about one run each
+    for (const f of report.findings) if (!compared.includes(f)) expect(names).toContain(f.deployment);
+
+    /** Welch's interval from the test's own formulas; t from tQuantile (checked against scipy). */
+    const welch = (base: number[], other: number[]) => {
+      const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+      const varOfMean = (v: number[]) => {
+        const m = mean(v);
+        return v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1) / v.length;
+      };
+      const [v0, v1] = [varOfMean(base), varOfMean(other)];
+      const df = (v0 + v1) ** 2 / (v0 ** 2 / (base.length - 1) + v1 ** 2 / (other.length - 1));
+      const half = tQuantile(0.975, df) * Math.sqrt(v0 + v1);
+      const d = mean(other) - mean(base);
+      return { df, mean: mean(other), baseMean: mean(base), low: d - half, high: d + half };
+    };
+    const checkRuns = (
+      f: (typeof report.findings)[number],
+      key: string,
+      base: number[],
+      other: number[],
+      tolerance: number,
+    ) => {
+      const v = f.values;
+      expect(v.runs).toBe(2);
+      expect(v.baseline_runs).toBe(2);
+      const near = (got: number[], want: number[]) =>
+        got.forEach((x, i) => expect(Math.abs(x - want[i]!)).toBeLessThanOrEqual(tolerance * want[i]!));
+      near(v[`baseline_${key}_runs`] as number[], base);
+      near(v[`${key}_runs`] as number[], other);
+      const w = welch(v[`baseline_${key}_runs`] as number[], v[`${key}_runs`] as number[]);
+      expect(v[key]).toBeCloseTo(w.mean, 9);
+      expect(v[`baseline_${key}`]).toBeCloseTo(w.baseMean, 9);
+      expect(v.degrees_of_freedom).toBeCloseTo(w.df, 9);
+      expect(v.difference_low).toBeCloseTo(w.low, 9);
+      expect(v.difference_high).toBeCloseTo(w.high, 9);
+      expect(v.relative_change).toBeCloseTo(w.mean / w.baseMean - 1, 9);
+      expect(v.interval_low).toBeCloseTo(w.low / w.baseMean, 9);
+      expect(v.interval_high).toBeCloseTo(w.high / w.baseMean, 9);
+      return w.low > 0 || w.high < 0;
+    };
+
+    // CPU per request in the load phase: 1000 × the phase's CPU ÷ autocannon's responses, per run
+    // (the load tool's count is spread evenly over its duration: the phase holds it to 0.1 %)
+    const perRequest = compared.find((f) => f.id === 'cpu-per-request')!;
+    expect(perRequest.values.phase).toBe('load');
+    const cpuMeasurable = checkRuns(
+      perRequest,
+      'cpu_seconds_per_1000_requests',
+      [g1.cpuPer1000, g2.cpuPer1000],
+      [u1.cpuPer1000, u2.cpuPer1000],
+      0.002,
+    );
+    const pv = perRequest.values;
+    const pct = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+    const claim = cpuMeasurable
+      ? `${pct(pv.relative_change as number)} (95 % interval ${pct(pv.interval_low as number)} to ${pct(pv.interval_high as number)})`
+      : `no measurable difference (±${(Math.max(Math.abs(pv.interval_low as number), Math.abs(pv.interval_high as number)) * 100).toFixed(1)} %)`;
+    const k = (x: unknown) => (x as number).toFixed(3);
+    const runsOf = (x: unknown) => (x as number[]).map(k).join(', ');
+    expect(perRequest.text).toContain(
+      `uvicorn used ${k(pv.cpu_seconds_per_1000_requests)} CPU-seconds per 1000 requests in the load phase ` +
+        `(mean of 2 runs: ${runsOf(pv.cpu_seconds_per_1000_requests_runs)}), against ` +
+        `${k(pv.baseline_cpu_seconds_per_1000_requests)} for gunicorn (mean of 2 runs: ` +
+        `${runsOf(pv.baseline_cpu_seconds_per_1000_requests_runs)}): ${claim}, from the spread over the runs.`,
+    );
+    expect(perRequest.severity).toBe(
+      !cpuMeasurable ? 'info' : Math.abs(pv.relative_change as number) >= 0.1 ? 'major' : 'minor',
+    );
+
+    // the pool's PSS (both ran 2 workers in every run)
+    const memory = compared.find((f) => f.id === 'memory-per-worker')!;
+    expect(memory.values.basis).toBe('pool');
+    // (the model's median leaves out moments of a worker's memory moving: within 1 %)
+    const memoryMeasurable = checkRuns(memory, 'value_bytes', [g1.pss, g2.pss], [u1.pss, u2.pss], 0.01);
+    expect(memory.values.measurable).toBe(memoryMeasurable ? 'yes' : 'no');
+
+    // total CPU of each run's window
+    const total = compared.find((f) => f.id === 'cpu-vs-baseline')!;
+    const cpuOf = (name: string) => report.deployments.find((d) => d.name === name)!.cpu.seconds;
+    checkRuns(
+      total,
+      'cpu_seconds',
+      [cpuOf('gunicorn-run1'), cpuOf('gunicorn-run2')],
+      [cpuOf('uvicorn-run1'), cpuOf('uvicorn-run2')],
+      1e-12,
+    );
+
+    // the Answer speaks of the deployments: its CPU and memory verdicts over the runs
+    expect(report.answer.slice(0, 2).map((a) => [a.deployment, a.finding_ids])).toEqual([
+      ['uvicorn', ['cpu-per-request']],
+      ['uvicorn', ['memory-per-worker']],
+    ]);
+    expect(report.answer[0]!.text).toBe(perRequest.answer);
+    expect(perRequest.answer).toContain(' over 2 runs of each: ');
+    expect(perRequest.answer).toContain(', from the spread over the runs).');
+    for (const a of report.answer) {
+      expect(names).not.toContain(a.deployment);
+      // a finding about one run answers once for its deployment, saying in how many runs
+      if (names.some((n) => a.text.includes(n)))
+        expect(a.text).toMatch(/^In [12] of (gunicorn|uvicorn)'s 2 runs \(the figures are run [12]'s\): /);
+    }
   });
 
   it('a port already in use before a start is a clear error', async () => {
