@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MemoryModel, PhaseReport } from '../../../src/models/pool-types.js';
 import { cpuRunFindings, memoryRunFindings } from '../../../src/report/findings/runs.js';
 import { answeringByDeployment, runGroups } from '../../../src/report/runs.js';
 import type { DeploymentSummary, RankedFinding } from '../../../src/report/summary.js';
+import { ROOT } from '../../helpers/cli.js';
 
 // The comparisons over an experiment's runs on small hand-made runs, against hand-computed
 // Welch intervals (t quantiles from scipy.stats.t.ppf 1.17.1).
@@ -94,6 +97,20 @@ describe('cpu-per-request over runs', () => {
         'against 1.000 CPU-seconds per 1000 requests, the means of the runs (95 % interval +27.3 % to ' +
         '+72.7 %, from the spread over the runs).',
     );
+  });
+
+  it("writes docs/experiment.md's example: scipy's Welch interval over 3 runs each", () => {
+    // scipy.stats.ttest_ind(u, g, equal_var=False).confidence_interval() ÷ mean(g):
+    // +0.0265 to +0.5278 (ν = 3.17)
+    const g = [1.142, 0.994, 1.068].map((x, i) => run('gunicorn', i + 1, { per1000: x }));
+    const u = [1.234, 1.495, 1.363].map((x, i) => run('uvicorn', i + 1, { per1000: x }));
+    const f = cpuRunFindings(runGroups([g[0]!, u[0]!, g[1]!, u[1]!, g[2]!, u[2]!])!)[0]!;
+    expect(f.values.interval_low).toBeCloseTo(0.02652707899077909, 9);
+    expect(f.values.interval_high).toBeCloseTo(0.5277800371140899, 9);
+    expect(f.values.degrees_of_freedom).toBeCloseTo(3.165620648797219, 9);
+    const doc = readFileSync(join(ROOT, 'docs/experiment.md'), 'utf8').replace(/\n(> )?/g, ' ');
+    expect(doc).toContain(`${f.text.split(' Throughput')[0]!} …`);
+    expect(doc).toContain(`and in the Answer: "${f.answer!}"`);
   });
 
   it('claims nothing where the interval holds 0, and says how wide it is', () => {
