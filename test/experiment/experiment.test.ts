@@ -24,6 +24,28 @@ const gunicorn = (port: number) =>
 const uvicorn = (port: number) =>
   `uvicorn=/usr/bin/python3 -m uvicorn app:app --workers 2 --host 127.0.0.1 --port ${port}`;
 
+/** `experiment` of gunicorn and uvicorn on the app at `port`, loading /work, with a JSON report. */
+const compareArgs = (out: string, port: number, extra: string[]) => [
+  'experiment',
+  '--out',
+  out,
+  '--cwd',
+  APP,
+  '--deployment',
+  gunicorn(port),
+  '--deployment',
+  uvicorn(port),
+  '--ready',
+  `http://127.0.0.1:${port}/`,
+  '--url',
+  `http://127.0.0.1:${port}/work`,
+  '--interval',
+  '250ms',
+  '--format',
+  'json',
+  ...extra,
+];
+
 /** proc(5): after "(comm)", field 3 is the state and 5 the process group (of a live process). */
 function parseStat(text: string): { pid: number; state: string; pgrp: number } {
   const f = text
@@ -100,20 +122,7 @@ describe('trace-analyze experiment', () => {
   it('compares gunicorn and uvicorn: figures match the raw snapshots, the killed worker is replaced or lost', () => {
     const out = join(tmp.dir, 'compare');
     const port = 18021;
-    const args = [
-      'experiment',
-      '--out',
-      out,
-      '--cwd',
-      APP,
-      '--deployment',
-      gunicorn(port),
-      '--deployment',
-      uvicorn(port),
-      '--ready',
-      `http://127.0.0.1:${port}/`,
-      '--url',
-      `http://127.0.0.1:${port}/work`,
+    const args = compareArgs(out, port, [
       '--rate',
       '40',
       '--duration',
@@ -122,13 +131,9 @@ describe('trace-analyze experiment', () => {
       '1s',
       '--after',
       '1500ms',
-      '--interval',
-      '250ms',
       '--kill-worker-at',
       '1s',
-      '--format',
-      'json',
-    ];
+    ]);
     const r = cli(args, { env: { SOURCE_DATE_EPOCH: '1800000000' } });
     expect(r.stderr).toBe(`${out}: 2 run(s) completed; report in ${join(out, 'report.html')}\n`);
     expect(r.status).toBe(0);
@@ -435,22 +440,9 @@ describe('trace-analyze experiment', () => {
     const out = join(tmp.dir, 'runs');
     const port = 18125;
     const r = cli(
-      [
-        'experiment',
-        '--out',
-        out,
-        '--cwd',
-        APP,
-        '--deployment',
-        gunicorn(port),
-        '--deployment',
-        uvicorn(port),
+      compareArgs(out, port, [
         '--runs',
         '2',
-        '--ready',
-        `http://127.0.0.1:${port}/`,
-        '--url',
-        `http://127.0.0.1:${port}/work`,
         '--rate',
         '20',
         '--duration',
@@ -459,11 +451,7 @@ describe('trace-analyze experiment', () => {
         '1s',
         '--after',
         '1s',
-        '--interval',
-        '250ms',
-        '--format',
-        'json',
-      ],
+      ]),
       { env: { SOURCE_DATE_EPOCH: '1800000000' } },
     );
     expect(r.status).toBe(0);
