@@ -95,8 +95,8 @@ export function spreadTable(spreads: RunSpread[]): TextTable {
 /**
  * The findings as the Answer reads them when the experiment has runs: a finding about one run
  * (a worker lost, copy-on-write erosion: not a comparison, which is made between the
- * deployments) answers once for its deployment, from its first run in which it was made,
- * saying in how many of the deployment's runs it was, and about that deployment.
+ * deployments) answers once for its deployment, with the sentence of the run it ranks first in
+ * (the most severe), saying in how many of the deployment's runs it was made.
  */
 export function answeringByDeployment(ranked: RankedFinding[], groups: RunGroup[]): RankedFinding[] {
   // the runs named apart from their deployment (`<deployment>-run<k>`)
