@@ -494,27 +494,29 @@ describe('trace-analyze experiment', () => {
     const names = ['gunicorn-run1', 'uvicorn-run1', 'gunicorn-run2', 'uvicorn-run2'];
     expect(report.deployments.map((d) => d.name)).toEqual(names);
     expect(report.baseline).toBe('gunicorn-run1');
-    // rate 20 for 2 s: autocannon sends exactly 40 (its total is capped at rate × duration)
-    expect(report.deployments.map((d) => d.experiment.load.responses)).toEqual([40, 40, 40, 40]);
+    // rate 20 for 2 s: autocannon sends at most 40 (its total is capped at rate × duration; a
+    // server slower than the rate on a busy machine is offered fewer)
+    for (const d of report.deployments) {
+      expect(d.experiment.load.responses).toBeLessThanOrEqual(40);
+      expect(d.experiment.load.responses).toBeGreaterThan(20);
+    }
     // the spread over runs: each run's figure, then min, median (of two: their mean) and max
     expect(report.runs.map((x) => [x.deployment, x.runs])).toEqual([
       ['gunicorn', ['gunicorn-run1', 'gunicorn-run2']],
       ['uvicorn', ['uvicorn-run1', 'uvicorn-run2']],
     ]);
     for (const spread of report.runs) {
-      const cpu = spread.runs.map((name) => report.deployments.find((d) => d.name === name)!.cpu.seconds);
-      expect(spread.figures['cpu.seconds']).toEqual({
-        values: cpu,
-        min: Math.min(...cpu),
-        median: (cpu[0]! + cpu[1]!) / 2,
-        max: Math.max(...cpu),
-      });
-      expect(spread.figures['experiment.load.responses']).toEqual({
-        values: [40, 40],
-        min: 40,
-        median: 40,
-        max: 40,
-      });
+      const runsOf = spread.runs.map((name) => report.deployments.find((d) => d.name === name)!);
+      for (const [field, values] of [
+        ['cpu.seconds', runsOf.map((d) => d.cpu.seconds)],
+        ['experiment.load.responses', runsOf.map((d) => d.experiment.load.responses)],
+      ] as const)
+        expect(spread.figures[field]).toEqual({
+          values,
+          min: Math.min(...values),
+          median: (values[0]! + values[1]!) / 2,
+          max: Math.max(...values),
+        });
     }
 
     // Per run, from the raw snapshots (test/helpers/procfs-reference.ts) and autocannon's own
