@@ -24,7 +24,7 @@ import { queryRows, runNotebook, type Rows } from './execute.js';
 import { findings } from './findings.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { answeringByDeployment, runGroups, runSpreads } from './runs.js';
+import { answeringByDeployment, baselineRun, runGroups, runSpreads } from './runs.js';
 import type { RunFacts } from './timeline.js';
 import { parseNotebook, type Notebook } from './notebook.js';
 import { poolWarnings } from './pool.js';
@@ -85,7 +85,11 @@ export async function buildReport(db: TraceDatabase, options: ReportOptions): Pr
     poolParameters({ ready: options.ready, phases: options.phases })(importOrder),
   );
   const pool = await readPoolReport(db, { workers: options.workers });
-  const { baseline, deployments } = deploymentSummaries(pool, importOrder, options.baseline);
+  const { baseline, deployments } = deploymentSummaries(
+    pool,
+    importOrder,
+    baselineRun(options.baseline, importOrder, options.experiment),
+  );
   const warnings = [...(await reportWarnings(db)), ...poolWarnings(pool, deployments)];
   stage('containers');
   const containers = await containerReports(db);

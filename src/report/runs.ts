@@ -1,4 +1,5 @@
 import { pick, type DeploymentSummary, type RankedFinding } from './summary.js';
+import type { RunFacts } from './timeline.js';
 import { DEPLOYMENT_FIGURES, type TextTable } from './verdict.js';
 
 /**
@@ -125,4 +126,22 @@ export function answeringByDeployment(ranked: RankedFinding[], groups: RunGroup[
     });
   }
   return out;
+}
+
+/**
+ * `--baseline` naming an experiment's deployment rather than one of its runs (`gunicorn` where
+ * the report's deployments are `gunicorn-run1`, `gunicorn-run2`): its first completed run, which
+ * makes that deployment the baseline of the comparisons over runs. Any other name is kept as
+ * given (a run's name, or one the baseline check then rejects).
+ */
+export function baselineRun(
+  baseline: string | undefined,
+  names: readonly string[],
+  facts: ReadonlyMap<string, RunFacts> | undefined,
+): string | undefined {
+  if (baseline === undefined || names.includes(baseline) || !facts) return baseline;
+  const runs = names
+    .filter((n) => facts.get(n)?.deployment === baseline)
+    .sort((a, b) => facts.get(a)!.run - facts.get(b)!.run);
+  return runs[0] ?? baseline;
 }

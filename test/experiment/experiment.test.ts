@@ -661,6 +661,18 @@ describe('trace-analyze experiment', () => {
       if (names.some((n) => a.text.includes(n)))
         expect(a.text).toMatch(/^In [12] of (gunicorn|uvicorn)'s 2 runs \(the figures are run [12]'s\): /);
     }
+
+    // `--baseline` may name the experiment's deployment: its first run is the report's baseline
+    const again = cli(['report', out, '--format', 'json', '--baseline', 'uvicorn']);
+    expect(again.status).toBe(0);
+    const reversed = JSON.parse(again.stdout) as typeof report;
+    expect(reversed.baseline).toBe('uvicorn-run1');
+    const reversedCpu = reversed.findings.find((f) => f.id === 'cpu-per-request')!;
+    expect(reversedCpu.deployment).toBe('gunicorn');
+    expect(reversedCpu.values.cpu_seconds_per_1000_requests_runs).toEqual(
+      perRequest.values.baseline_cpu_seconds_per_1000_requests_runs,
+    );
+    expect(reversed.answer[0]!.deployment).toBe('gunicorn');
   });
 
   it('a port already in use before a start is a clear error', async () => {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MemoryModel, PhaseReport } from '../../../src/models/pool-types.js';
 import { cpuRunFindings, memoryRunFindings } from '../../../src/report/findings/runs.js';
-import { answeringByDeployment, runGroups } from '../../../src/report/runs.js';
+import { answeringByDeployment, baselineRun, runGroups } from '../../../src/report/runs.js';
+import type { RunFacts } from '../../../src/report/timeline.js';
 import type { DeploymentSummary, RankedFinding } from '../../../src/report/summary.js';
 import { ROOT } from '../../helpers/cli.js';
 
@@ -66,6 +67,23 @@ describe('runGroups', () => {
     expect(runGroups([a1, b1])).toBeNull();
     const plain = { ...a1, name: 'x', experiment: undefined } as DeploymentSummary;
     expect(runGroups([plain, { ...plain, name: 'y' }])).toBeNull();
+  });
+});
+
+describe('baselineRun', () => {
+  it("turns an experiment's deployment into its first run; keeps any other name", () => {
+    const names = ['a-run1', 'b-run2', 'b-run1', 'x'];
+    const facts = new Map<string, RunFacts>(
+      names
+        .filter((n) => n !== 'x')
+        .map((n) => [n, { deployment: n.split('-')[0]!, run: Number(n.at(-1)) } as RunFacts]),
+    );
+    expect(baselineRun('b', names, facts)).toBe('b-run1');
+    expect(baselineRun('b-run2', names, facts)).toBe('b-run2');
+    expect(baselineRun('x', names, facts)).toBe('x');
+    expect(baselineRun('nope', names, facts)).toBe('nope');
+    expect(baselineRun('b', names, undefined)).toBe('b');
+    expect(baselineRun(undefined, names, facts)).toBeUndefined();
   });
 });
 
