@@ -82,7 +82,6 @@ export async function readPoolReport(
   const restarts = await byName('SELECT * FROM pool_restarts');
   const lifecycles = await byName('SELECT * FROM pool_lifecycle');
   const exits = await byName('SELECT * FROM pool_worker_lifecycle ORDER BY exit_ts, pid, process');
-  const starts = await byName('SELECT * FROM pool_worker_start ORDER BY start_ts, pid, process');
   const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts, end_ts, name');
   const phaseKey = (r: Record<string, unknown>) =>
     `${String(r.deployment)}|${String(r.name)}|${String(r.start_ts)}`;
@@ -144,7 +143,7 @@ export async function readPoolReport(
       restarts: num(r.restarts) ?? 0,
       workers_lost: num(r.workers_lost) ?? 0,
       processes: num(r.processes) ?? 0,
-      lifecycle: lifecycle(lifecycles.get(name)?.[0] ?? {}, exits.get(name) ?? [], starts.get(name) ?? []),
+      lifecycle: lifecycle(lifecycles.get(name)?.[0] ?? {}, exits.get(name) ?? []),
       startup: {
         seconds: num(st.seconds),
         cpu_seconds_per_worker: num(st.cpu_seconds_per_worker),

@@ -193,7 +193,10 @@ export interface Lifecycle {
     per_1000_requests: number | null;
     workers: WorkerExit[];
   };
-  /** What a worker costs at start: its CPU until its resident memory stopped growing (the application loaded). */
+  /**
+   * What a worker costs at start: its CPU until its start-up ended, the same figure as its
+   * `startup.workers[].cpu_seconds` (src/models/pool/170-startup.sql: until it settled).
+   */
   start: {
     /** Mean over the initial workers whose start was measured (`workers_measured`). */
     cpu_seconds_per_worker: number | null;
@@ -203,19 +206,7 @@ export interface Lifecycle {
     replacements_measured: number;
     cpu_seconds_per_replacement: number | null;
     cpu_seconds_replacements: number | null;
-    workers: WorkerStart[];
   };
-}
-
-export interface WorkerStart {
-  pid: number;
-  process_key: string;
-  replacement: boolean;
-  start: number;
-  /** The first live sample from which its RSS stayed within 1 % over the next two; null if never. */
-  loaded: number | null;
-  /** CPU-seconds from its start until `loaded`; null when not measured. */
-  cpu_seconds: number | null;
 }
 
 export interface SourceAgreement {

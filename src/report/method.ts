@@ -28,7 +28,9 @@ sign of life; charts overlay deployments on the seconds since that start.
 - **Startup**: a worker settled in the first of two intervals between its samples in which it
   used less than 0.05 cores (give or take one clock tick) and its RSS grew by less than 1 MiB/s
   (an import starved of CPU still grows it), after using, from the busy interval before it,
-  both intervals' CPU at its busy rate; the pool settled with its last initial worker.
+  both intervals' CPU at its busy rate — or, when that comes first, at the sample from which its
+  RSS stopped growing (a replacement under load serves requests at once); the pool settled with
+  its last initial worker. A worker's start cost is its CPU until it settled.
 - **Phases**: load where the cores are above the midpoint of their 10th and 90th percentiles;
   runs under 5 buckets or 5 s are noise (idle ones join first, then load ones); an idle dip
   under 30 s between two loads with a worker exit or start in it is still load (recycling, a
