@@ -35,4 +35,9 @@ sign of life; charts overlay deployments on the seconds since that start.
   runs under 5 buckets or 5 s are noise (idle ones join first, then load ones); an idle dip
   under 30 s between two loads with a worker exit or start in it is still load (recycling, a
   lost worker).
-- **Deltas**: (value − baseline) ÷ baseline.`;
+- **Deltas**: (value − baseline) ÷ baseline.
+- **Differences** in the findings: claimed only where their 95 % interval excludes 0, a block
+  bootstrap over the two phases' per-second values (CPU, requests) or steady memory moments
+  (PSS, private memory per worker); else "no measurable difference (±x %)". A load tool's
+  summary (wrk) is one total for its run, with no per-second spread: throughput read from it is
+  that run's, with no interval.`;
