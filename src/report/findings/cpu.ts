@@ -96,9 +96,15 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
     const where = `in its ${phase.name} phase (${fixed(phase.seconds, 0)} s)`;
     const served = throughputClaim(rps, [d.name, phase], [base.name, bp]);
     const throughput = `${fixed(phase.requests_per_second, 1)} requests/s against ${fixed(bp.requests_per_second, 1)}${served}`;
+    // a rate over a phase of another length is said with it (a longer phase may hold seconds
+    // after the load tool stopped)
+    const baseSeconds =
+      fixed(bp.seconds, 0) === fixed(phase.seconds, 0)
+        ? ''
+        : ` over its ${fixed(bp.seconds, 0)} s ${bp.name} phase`;
     const servedAnswer =
       `It served ${fixed(phase.requests_per_second, 1)} requests/s, against ${fixed(bp.requests_per_second, 1)} ` +
-      `for ${base.name}${served}.`;
+      `for ${base.name}${baseSeconds}${served}.`;
     out.push({
       id: 'cpu-per-request',
       severity: !cmp.measurable ? 'info' : Math.abs(cmp.change) >= 0.1 ? 'major' : 'minor',
@@ -114,6 +120,7 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
         phase_start: phase.start,
         phase_seconds: phase.seconds,
         baseline_phase_start: bp.start,
+        baseline_phase_seconds: bp.seconds,
         cpu_seconds_per_1000_requests: k,
         baseline_cpu_seconds_per_1000_requests: baseK,
         relative_change: cmp.change,

@@ -133,6 +133,17 @@ describe('cpu-per-request', () => {
     );
   });
 
+  it('says over how long the baseline’s rate ran where its phase is of another length', () => {
+    const [base, other] = pair({ cpu: interval(0.16, 0.08, 0.25), rps: interval(-0.1, -0.15, -0.05) });
+    base!.phases[0] = phase({ requests: 66_000, seconds: 66, cores: 1 });
+    other!.phases[0]!.vs_baseline!.baseline_phase.end = base!.phases[0].end;
+    const f = cpuFindings([base!, other!]).find((x) => x.id === 'cpu-per-request')!;
+    expect(f.answer).toContain(
+      'It served 900.0 requests/s, against 1000.0 for gunicorn over its 66 s load phase:',
+    );
+    expect(f.values.baseline_phase_seconds).toBe(66);
+  });
+
   it('uses an interval for a load tool’s throughput where one is given (e.g. over runs)', () => {
     const [base, other] = pair(
       { cpu: interval(0.16, 0.08, 0.25), rps: interval(-0.1, -0.15, -0.05) },
