@@ -14,10 +14,10 @@
 -- that (the first RSS sample from which it grew slower than pool_settle_rss_rate() over the next
 -- two sampled stretches, after growing faster: `rss_stopped`) settled at that sample: it has
 -- loaded what it serves with, and a worker that serves requests at once (a replacement started
--- under load) is busy with them, not with its start-up. The samples are read only around the first bucket of the
--- grid in which the process was below that level, so this costs a few samples per process.
--- With --ready (pool_ready), every process started before that time settles at it. CPU before
--- settling counts from the process's start.
+-- under load) is busy with them, not with its start-up. The samples are read only around the
+-- first bucket of the grid in which the process was below that level, so this costs a few
+-- samples per process. With --ready (pool_ready), every process started before that time
+-- settles at it. CPU before settling counts from the process's start.
 CREATE OR REPLACE TEMP TABLE pool_process_settle AS
 WITH per_id AS (
     SELECT process_id, bucket, any_value(deployment) AS deployment, any_value(process) AS process,

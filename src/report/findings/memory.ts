@@ -208,7 +208,8 @@ function cowErosion(d: DeploymentSummary): Finding[] {
       answer:
         `${d.name}'s memory grows once the load starts: each worker's private memory from ` +
         `${mib(before.private_bytes_per_worker)} to ${mib(during.private_bytes_per_worker)}, ${claim(grows)}, and ` +
-        `its pool's PSS from ${mib(before.pss_bytes)} to ${mib(during.pss_bytes)} (copy-on-write ` +
+        `its pool's PSS from ${mib(before.pss_bytes)} to ${mib(during.pss_bytes)}` +
+        `${pool?.measurable ? '' : `, ${stated(poolChange, pool)}`} (copy-on-write ` +
         `pages inherited from the master are copied as the workers write to them).`,
       values: {
         phase_before: before.phase,
