@@ -136,7 +136,7 @@ describe.each([
 });
 
 describe('the report on real-capture-2: startup per worker against the servers’ logs', () => {
-  const { find, ref } = capture2;
+  const { find, findings, ref } = capture2;
 
   // Each worker settles when its app said it was ready (the log line's time as the orchestrator
   // read it; snapshots every 1 s), within a snapshot interval — though every import ran starved,
@@ -169,6 +169,30 @@ describe('the report on real-capture-2: startup per worker against the servers�
     expect(checked).toBeGreaterThanOrEqual(mode === 'uvicorn-spawn' ? 6 : 4);
     // the recycled workers' replacements served requests at once: the case the RSS rule is for
     if (mode === 'gunicorn-recycle') expect(busy).toBeGreaterThanOrEqual(2);
+  });
+
+  // startup-cost's figures are those workers' start CPU: the /proc ticks by each one's ready line,
+  // averaged over the initial workers and over the replacements
+  it.each(MODES2)('%s: startup-cost per worker and per replacement, by their ready lines', (mode) => {
+    const ready = readyFromLog(mode);
+    const r = ref(mode);
+    const [f] = findings(mode, 'startup-cost');
+    const byReady = (replacement: boolean) =>
+      find(mode)
+        .startup.workers.filter((w) => w.replacement === replacement && ready.has(w.pid))
+        .map((w) => ProcfsReference.ticksAt(r.byPid(w.pid), ready.get(w.pid)!) / r.clkTck);
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const initial = byReady(false);
+    expect(initial.length).toBe(f!.values.workers_measured);
+    expect(Math.abs((f!.values.cpu_seconds_per_worker as number) - mean(initial))).toBeLessThanOrEqual(0.06);
+    const replacements = byReady(true);
+    expect(replacements.length).toBe(f!.values.replacements);
+    if (replacements.length > 0)
+      expect(
+        Math.abs((f!.values.cpu_seconds_per_replacement as number) - mean(replacements)),
+      ).toBeLessThanOrEqual(0.06);
+    // gunicorn-recycle's 7 replacements started under load: their start, not the requests after it
+    if (mode === 'gunicorn-recycle') expect(replacements.length).toBe(7);
   });
 
   it.each(MODES2)('%s: the pool settled when its last initial worker said it was ready', (mode) => {
