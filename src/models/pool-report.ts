@@ -30,6 +30,9 @@ import {
 import type {
   ChangeWithInterval,
   DeploymentReport,
+  MemoryChange,
+  MemoryModel,
+  MemoryMoments,
   PhaseBuckets,
   PhaseReport,
   PoolParameters,
@@ -70,6 +73,7 @@ export async function readPoolReport(
       baseline: baseline ?? imported[0] ?? '',
       deployments: [],
       phase_buckets: () => undefined,
+      memory_moments: () => undefined,
     };
 
   const byName = async (sql: string) => groupBy(await db.rowsJS(sql), 'deployment');
@@ -82,7 +86,6 @@ export async function readPoolReport(
   const restarts = await byName('SELECT * FROM pool_restarts');
   const lifecycles = await byName('SELECT * FROM pool_lifecycle');
   const exits = await byName('SELECT * FROM pool_worker_lifecycle ORDER BY exit_ts, pid, process');
-  const starts = await byName('SELECT * FROM pool_worker_start ORDER BY start_ts, pid, process');
   const phases = await byName('SELECT * FROM pool_phase_stats ORDER BY start_ts, end_ts, name');
   const phaseKey = (r: Record<string, unknown>) =>
     `${String(r.deployment)}|${String(r.name)}|${String(r.start_ts)}`;
@@ -110,6 +113,22 @@ export async function readPoolReport(
     'SELECT * FROM pool_source_agreement ORDER BY quantity, source, chosen_source',
   );
   const models = await byName('SELECT * FROM pool_memory_models ORDER BY start_ts');
+  const modelKey = (r: Record<string, unknown>) => `${String(r.name)}|${num(r.start_ts)}|${num(r.end_ts)}`;
+  const moments = new Map<string, MemoryMoments>(
+    (
+      await db.rowsJS(
+        `SELECT deployment, name, start_ts, end_ts,
+                list(pss_bytes::DOUBLE ORDER BY moment_ts) AS pss_bytes,
+                list(worker_uss_bytes::DOUBLE / workers_alive ORDER BY moment_ts) AS private_bytes_per_worker
+         FROM pool_memory_phase_moments GROUP BY ALL`,
+      )
+    ).map((r) => [
+      `${String(r.deployment)}|${modelKey(r)}`,
+      { pss_bytes: numbers(r.pss_bytes), private_bytes_per_worker: numbers(r.private_bytes_per_worker) },
+    ]),
+  );
+  const momentsOf = (deployment: string, m: MemoryModel) =>
+    moments.get(`${deployment}|${m.phase}|${Math.round(m.start * 1000)}|${Math.round(m.end * 1000)}`);
   const modelRoles = await byName('SELECT * FROM pool_memory_model_roles');
   const projected = [...new Set([...PROJECTION_WORKERS, ...(options.workers ?? [])])].sort((a, b) => a - b);
   const quality = await byName('SELECT * FROM pool_quality ORDER BY "check", detail, count, seconds, ratio');
@@ -126,7 +145,6 @@ export async function readPoolReport(
     const r = restarts.get(name)?.[0] ?? {};
     const w = totals.get(name)?.[0] ?? {};
     // each phase's memory model, by the phase (phases given with --phase may overlap)
-    const modelKey = (r: Record<string, unknown>) => `${String(r.name)}|${num(r.start_ts)}|${num(r.end_ts)}`;
     const phaseModels = new Map(
       (models.get(name) ?? []).map((m) => [modelKey(m), memoryModel(m, projected)] as const),
     );
@@ -144,7 +162,7 @@ export async function readPoolReport(
       restarts: num(r.restarts) ?? 0,
       workers_lost: num(r.workers_lost) ?? 0,
       processes: num(r.processes) ?? 0,
-      lifecycle: lifecycle(lifecycles.get(name)?.[0] ?? {}, exits.get(name) ?? [], starts.get(name) ?? []),
+      lifecycle: lifecycle(lifecycles.get(name)?.[0] ?? {}, exits.get(name) ?? []),
       startup: {
         seconds: num(st.seconds),
         cpu_seconds_per_worker: num(st.cpu_seconds_per_worker),
@@ -204,7 +222,15 @@ export async function readPoolReport(
         },
         model,
         load_model: loadModel,
-        cow: model && loadModel ? { before: cowPhase(model), during: cowPhase(loadModel) } : null,
+        cow:
+          model && loadModel
+            ? {
+                before: cowPhase(model),
+                during: cowPhase(loadModel),
+                change: memoryChange({ name, model }, { name, model: loadModel }, momentsOf),
+              }
+            : null,
+        vs_baseline: null,
       },
       phases: (phases.get(name) ?? []).map((p) =>
         phaseReport(
@@ -246,8 +272,10 @@ export async function readPoolReport(
     ...applyBaseline(deployments, imported, baseline),
     phase_buckets: (deployment, phase) =>
       perBucket.get(`${deployment}|${phase.name}|${Math.round(phase.start * 1000)}`),
+    memory_moments: momentsOf,
   };
   compareWork(report.deployments, report.phase_buckets);
+  compareMemory(report.deployments, report.memory_moments);
   return report;
 }
 
@@ -299,12 +327,7 @@ export function compareWork(
         const h0 = headline(bp);
         const h1 = headline(phase);
         if (!a || !b || h0 === null || h1 === null || h0 === 0) return null;
-        const i = ratioChangeInterval(sample(a), sample(b));
-        if (!i) return null;
-        const change = h1 / h0 - 1;
-        const low = change - (i.change - i.low);
-        const high = change + (i.high - i.change);
-        return { change, low, high, measurable: low > 0 || high < 0 };
+        return aroundHeadline(h0, h1, ratioChangeInterval(sample(a), sample(b)));
       };
       phase.vs_baseline = {
         baseline_phase: { start: bp.start, end: bp.end },
@@ -328,6 +351,79 @@ export function compareWork(
   }
 }
 
+/**
+ * The change of two headline figures (other / baseline − 1) with the interval of a bootstrap
+ * over their samples, kept at the bootstrap's distances from its own estimate around it.
+ */
+function aroundHeadline(
+  baseline: number,
+  other: number,
+  i: ReturnType<typeof ratioChangeInterval>,
+): ChangeWithInterval | null {
+  if (!i || baseline === 0) return null;
+  const change = other / baseline - 1;
+  const low = change - (i.change - i.low);
+  const high = change + (i.high - i.change);
+  return { change, low, high, measurable: low > 0 || high < 0 };
+}
+
+/**
+ * One memory model against another (`base`): the change of the pool's PSS and of the private
+ * memory per worker (the models' medians over their steady moments), each with the 95 %
+ * block-bootstrap interval of the mean over the moments (src/models/interval.ts), the
+ * moments of each phase resampled on their own. Memory moves slowly, so consecutive moments
+ * are strongly correlated: the blocks keep that, and the interval says what this run's phases
+ * show — not how another run would differ.
+ */
+export function memoryChange(
+  base: { name: string; model: MemoryModel },
+  other: { name: string; model: MemoryModel },
+  momentsOf: PoolReport['memory_moments'],
+): MemoryChange {
+  const a = momentsOf(base.name, base.model);
+  const b = momentsOf(other.name, other.model);
+  const change = (q: keyof MemoryMoments): ChangeWithInterval | null => {
+    if (!a || !b) return null;
+    const mean = (values: number[]) => ({ numerator: values, denominator: values.map(() => 1) });
+    return aroundHeadline(base.model[q], other.model[q], ratioChangeInterval(mean(a[q]), mean(b[q])));
+  };
+  return {
+    against: {
+      deployment: base.name,
+      phase: base.model.phase,
+      start: base.model.start,
+      end: base.model.end,
+    },
+    pss_bytes: change('pss_bytes'),
+    private_bytes_per_worker: change('private_bytes_per_worker'),
+  };
+}
+
+/**
+ * Fills every deployment's memory.vs_baseline: its memory model of the idle phase before the
+ * load and of the load against the baseline's of the same role (null where either has none).
+ */
+export function compareMemory(
+  ordered: {
+    name: string;
+    memory: Pick<DeploymentReport['memory'], 'model' | 'load_model' | 'vs_baseline'>;
+  }[],
+  momentsOf: PoolReport['memory_moments'],
+): void {
+  const [base, ...others] = ordered;
+  if (!base) return;
+  base.memory.vs_baseline = null;
+  const against = (d: (typeof ordered)[number], role: 'model' | 'load_model') => {
+    const m = d.memory[role];
+    const mb = base.memory[role];
+    return m && mb
+      ? memoryChange({ name: base.name, model: mb }, { name: d.name, model: m }, momentsOf)
+      : null;
+  };
+  for (const d of others)
+    d.memory.vs_baseline = { before_load: against(d, 'model'), load: against(d, 'load_model') };
+}
+
 /** The deployments in the order they were first imported. */
 export async function importOrder(db: TraceDatabase): Promise<string[]> {
   const rows = await db.rowsJS('SELECT deployment FROM imports GROUP BY 1 ORDER BY min(import_id)');
@@ -339,7 +435,7 @@ export function applyBaseline(
   deployments: DeploymentReport[],
   importOrder: string[],
   baseline: string | undefined,
-): Omit<PoolReport, 'phase_buckets'> {
+): Omit<PoolReport, 'phase_buckets' | 'memory_moments'> {
   const { baseline: chosen, ordered } = orderByBaseline(
     deployments,
     importOrder,

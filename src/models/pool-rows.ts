@@ -11,7 +11,6 @@ import type {
   MemoryModel,
   PhaseReport,
   WorkerExit,
-  WorkerStart,
   WorkerStartup,
 } from './pool-types.js';
 
@@ -52,19 +51,8 @@ export function workerExit(e: Row): WorkerExit {
   };
 }
 
-export function workerStart(w: Row): WorkerStart {
-  return {
-    pid: Number(w.pid),
-    process_key: String(w.process),
-    replacement: w.replacement === true,
-    start: seconds(w.start_ts)!,
-    loaded: seconds(w.loaded_ts),
-    cpu_seconds: num(w.cpu_seconds),
-  };
-}
-
-/** A deployment's row of pool_lifecycle, its rows of pool_worker_lifecycle (in exit order) and of pool_worker_start. */
-export function lifecycle(l: Row, exits: Row[], starts: Row[]): Lifecycle {
+/** A deployment's row of pool_lifecycle and its rows of pool_worker_lifecycle (in exit order). */
+export function lifecycle(l: Row, exits: Row[]): Lifecycle {
   return {
     workers: num(l.workers) ?? 0,
     workers_at_stop: num(l.workers_at_stop) ?? 0,
@@ -82,7 +70,6 @@ export function lifecycle(l: Row, exits: Row[], starts: Row[]): Lifecycle {
       replacements_measured: num(l.start_replacements_measured) ?? 0,
       cpu_seconds_per_replacement: num(l.start_cpu_seconds_per_replacement),
       cpu_seconds_replacements: num(l.start_cpu_seconds_replacements),
-      workers: starts.map(workerStart),
     },
   };
 }

@@ -121,6 +121,25 @@ export interface ChangeWithInterval {
   measurable: boolean;
 }
 
+/**
+ * One memory model's figures against another's (the relative change of each, with its 95 %
+ * block-bootstrap interval over the two phases' steady moments: src/models/interval.ts).
+ */
+export interface MemoryChange {
+  /** The model compared with: its deployment, phase and the phase's start and end (unix s). */
+  against: { deployment: string; phase: string; start: number; end: number };
+  /** The pool's Σ PSS. */
+  pss_bytes: ChangeWithInterval | null;
+  /** Σ worker USS ÷ workers alive: what one more worker adds. */
+  private_bytes_per_worker: ChangeWithInterval | null;
+}
+
+/** A memory model's values at each of its steady moments, in time order (pool_memory_phase_moments). */
+export interface MemoryMoments {
+  pss_bytes: number[];
+  private_bytes_per_worker: number[];
+}
+
 export interface PhaseComparison {
   /** The baseline's phase compared with. */
   baseline_phase: { start: number; end: number };
@@ -193,7 +212,10 @@ export interface Lifecycle {
     per_1000_requests: number | null;
     workers: WorkerExit[];
   };
-  /** What a worker costs at start: its CPU until its resident memory stopped growing (the application loaded). */
+  /**
+   * What a worker costs at start: its CPU until its start-up ended, the same figure as its
+   * `startup.workers[].cpu_seconds` (src/models/pool/170-startup.sql: until it settled).
+   */
   start: {
     /** Mean over the initial workers whose start was measured (`workers_measured`). */
     cpu_seconds_per_worker: number | null;
@@ -203,19 +225,7 @@ export interface Lifecycle {
     replacements_measured: number;
     cpu_seconds_per_replacement: number | null;
     cpu_seconds_replacements: number | null;
-    workers: WorkerStart[];
   };
-}
-
-export interface WorkerStart {
-  pid: number;
-  process_key: string;
-  replacement: boolean;
-  start: number;
-  /** The first live sample from which its RSS stayed within 1 % over the next two; null if never. */
-  loaded: number | null;
-  /** CPU-seconds from its start until `loaded`; null when not measured. */
-  cpu_seconds: number | null;
 }
 
 export interface SourceAgreement {
@@ -281,8 +291,16 @@ export interface DeploymentReport {
     model: MemoryModel | null;
     /** The model of the load phase after it (the same object as that phase's), null without one. */
     load_model: MemoryModel | null;
-    /** The workers' memory before and during the load (copy-on-write erosion); null without both models. */
-    cow: { before: CowPhase; during: CowPhase } | null;
+    /**
+     * The workers' memory before and during the load (copy-on-write erosion), with the load's
+     * figures against the idle phase's; null without both models.
+     */
+    cow: { before: CowPhase; during: CowPhase; change: MemoryChange | null } | null;
+    /**
+     * Against the baseline's model of the same role (the idle phase before the load, the load),
+     * with 95 % intervals over the two phases' steady moments; null for the baseline itself.
+     */
+    vs_baseline: { before_load: MemoryChange | null; load: MemoryChange | null } | null;
   };
   phases: PhaseReport[];
   /** Every process of the deployment, in start order: its role, lifetime and CPU-seconds. */
@@ -301,6 +319,8 @@ export interface PoolReport {
   deployments: DeploymentReport[];
   /** A phase's per-bucket figures, for its intervals against another deployment's (not printed). */
   phase_buckets: (deployment: string, phase: PhaseReport) => PhaseBuckets | undefined;
+  /** A memory model's steady moments, for its intervals against another model's (not printed). */
+  memory_moments: (deployment: string, model: MemoryModel) => MemoryMoments | undefined;
 }
 
 /** A phase's whole buckets' CPU-seconds, requests and durations (pool_phase_work_buckets). */

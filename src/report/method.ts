@@ -28,9 +28,16 @@ sign of life; charts overlay deployments on the seconds since that start.
 - **Startup**: a worker settled in the first of two intervals between its samples in which it
   used less than 0.05 cores (give or take one clock tick) and its RSS grew by less than 1 MiB/s
   (an import starved of CPU still grows it), after using, from the busy interval before it,
-  both intervals' CPU at its busy rate; the pool settled with its last initial worker.
+  both intervals' CPU at its busy rate — or, when that comes first, at the sample from which its
+  RSS stopped growing (a replacement under load serves requests at once); the pool settled with
+  its last initial worker. A worker's start cost is its CPU until it settled.
 - **Phases**: load where the cores are above the midpoint of their 10th and 90th percentiles;
   runs under 5 buckets or 5 s are noise (idle ones join first, then load ones); an idle dip
   under 30 s between two loads with a worker exit or start in it is still load (recycling, a
   lost worker).
-- **Deltas**: (value − baseline) ÷ baseline.`;
+- **Deltas**: (value − baseline) ÷ baseline.
+- **Differences** in the findings: claimed only where their 95 % interval excludes 0, a block
+  bootstrap over the two phases' per-second values (CPU, requests) or steady memory moments
+  (PSS, private memory per worker); else "no measurable difference (±x %)". A load tool's
+  summary (wrk) is one total for its run, with no per-second spread: throughput read from it is
+  that run's, with no interval.`;

@@ -3,7 +3,7 @@ import * as msg from '../base/messages.js';
 import type { AnswerSentence } from './answer.js';
 import type { ContainerReport } from '../models/container-report.js';
 import { applyBaseline, pick, REPORT_DELTA_FIELDS } from '../models/baseline.js';
-import { compareWork } from '../models/pool-report.js';
+import { compareMemory, compareWork } from '../models/pool-report.js';
 import type { DeploymentReport, MemoryTriple, PoolReport } from '../models/pool-types.js';
 import type { TraceDatabase } from '../store/database.js';
 import { queryRows, type Rows } from './execute.js';
@@ -161,6 +161,7 @@ export function deploymentSummaries(
   );
   // each phase against the baseline chosen here (the pool model compared with its own)
   compareWork(ordered, pool.phase_buckets);
+  compareMemory(ordered, pool.memory_moments);
   return { baseline: chosen, deployments: ordered };
 }
 

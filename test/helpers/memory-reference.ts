@@ -1,3 +1,4 @@
+import { ratioChangeInterval } from '../../src/models/interval.js';
 import { ProcfsReference, type Identity, type ProcRecord } from './procfs-reference.js';
 
 /**
@@ -25,6 +26,9 @@ export interface MemoryModelReference {
   /** smallest and largest Σ worker USS ÷ workers alive, and Σ PSS, over the snapshots */
   privateRange: [number, number];
   pssRange: [number, number];
+  /** Σ worker USS ÷ workers alive, and Σ PSS, at each of those snapshots in time order */
+  privateSeries: number[];
+  pssSeries: number[];
 }
 
 const alive = (p: ProcRecord) => p.state !== 'Z' && p.state !== 'X' && p.state !== 'x';
@@ -105,7 +109,26 @@ export function memoryModelReference(
     workerSharedFraction: median(rows.map((x) => 1 - x.workerUss / x.workerRss)),
     privateRange: [Math.min(...priv), Math.max(...priv)],
     pssRange: [Math.min(...rows.map((x) => x.pss)), Math.max(...rows.map((x) => x.pss))],
+    privateSeries: priv,
+    pssSeries: rows.map((x) => x.pss),
   };
+}
+
+/**
+ * The change of a median figure from `base` to `other` with the 95 % interval of a block
+ * bootstrap over the two windows' snapshots (src/models/interval.ts's, fed with the snapshots
+ * parsed here), kept around the medians' change as the report does.
+ */
+export function referenceChange(
+  base: number[],
+  other: number[],
+): { change: number; low: number; high: number; measurable: boolean } {
+  const mean = (values: number[]) => ({ numerator: values, denominator: values.map(() => 1) });
+  const i = ratioChangeInterval(mean(base), mean(other))!;
+  const change = median(other) / median(base) - 1;
+  const low = change - (i.change - i.low);
+  const high = change + (i.high - i.change);
+  return { change, low, high, measurable: low > 0 || high < 0 };
 }
 
 /** The numbers of a sentence, in order: "420.6 MiB", "+59.2 %", "4 workers", "2.13×" each give one. */

@@ -16,6 +16,30 @@ import {
   type SynthProcess,
 } from '../helpers/pool-synth.js';
 
+/**
+ * A master (pid 100, from 0 s) and workers 101 and 102 (from 1 s), all to 60 s, with 120 MB RSS,
+ * 70 MB PSS, 50 MB USS; the workers' CPU pieces (and RSS ramp) given, the master's CPU `master`.
+ */
+function twoWorkerPool(
+  cpu: [number, number, number][],
+  master: [number, number, number][],
+  rssRamp?: [number, number, number],
+): SynthProcess[] {
+  const at = (pid: number, role: SynthProcess['role'], start: number): SynthProcess => ({
+    pid,
+    ppid: role === 'master' ? 1 : 100,
+    role,
+    start,
+    end: 60_000,
+    cpu: role === 'master' ? master : cpu,
+    rss: 120 * MB,
+    pss: 70 * MB,
+    uss: 50 * MB,
+    ...(role === 'worker' && rssRamp ? { rssRamp } : {}),
+  });
+  return [at(100, 'master', 0), at(101, 'worker', 1000), at(102, 'worker', 1000)];
+}
+
 // Synthetic pools with known truth (test/helpers/pool-synth.ts): every expectation below comes
 // from the generator's own rate and memory definitions, not from the models' SQL.
 const pool = preforkPool();
@@ -252,29 +276,15 @@ describe('pool models on a pool that loses a worker and later recycles another',
 describe('pool models on a pool whose workers idle a moment before importing the app', () => {
   it('settles each worker after its import, not in the quiet second before it', async () => {
     const db2 = await TraceDatabase.open(':memory:');
-    const worker = (pid: number) => ({
-      pid,
-      ppid: 100,
-      role: 'worker' as const,
-      start: 1000,
-      end: 60_000,
-      cpu: [
+    const pool = twoWorkerPool(
+      [
         [1000, 2500, 0.01],
         [2500, 4000, 1],
         [4000, 60_000, 0.01],
-      ] as [number, number, number][],
-      rss: 120 * MB,
-      pss: 70 * MB,
-      uss: 50 * MB,
-    });
-    const master = {
-      ...worker(100),
-      ppid: 1,
-      role: 'master' as const,
-      start: 0,
-      cpu: [[0, 60_000, 0.01]] as [number, number, number][],
-    };
-    await importProcfsPool(db2, 'delayed', [master, worker(101), worker(102)]);
+      ],
+      [[0, 60_000, 0.01]],
+    );
+    await importProcfsPool(db2, 'delayed', pool);
     const d = (await buildPoolReport(db2)).deployments[0]!;
     for (const w of d.startup.workers) expect(Math.abs(w.settle_seconds! - 3)).toBeLessThan(0.05);
     expect(Math.abs(d.startup.seconds! - 4)).toBeLessThan(0.05);
@@ -332,30 +342,39 @@ describe('pool models on a pool whose workers import the app starved of CPU', ()
   it('settles each worker when its RSS stops growing, though its CPU stayed under the settle level', async () => {
     const db2 = await TraceDatabase.open(':memory:');
     // the import: 8 s at 0.03 cores (under the 0.05-core settle level), RSS rising 30 → 120 MB
-    const worker = (pid: number) => ({
-      pid,
-      ppid: 100,
-      role: 'worker' as const,
-      start: 1000,
-      end: 60_000,
-      cpu: [
-        [1000, 9000, 0.03],
-        [9000, 60_000, 0.002],
-      ] as [number, number, number][],
-      rss: 120 * MB,
-      pss: 70 * MB,
-      uss: 50 * MB,
-      rssRamp: [1000, 9000, 30 * MB] as [number, number, number],
-    });
-    const master = { ...worker(100), ppid: 1, role: 'master' as const, start: 0, rssRamp: undefined };
-    await importProcfsPool(db2, 'starved', [master, worker(101), worker(102)]);
+    const cpu: [number, number, number][] = [
+      [1000, 9000, 0.03],
+      [9000, 60_000, 0.002],
+    ];
+    await importProcfsPool(db2, 'starved', twoWorkerPool(cpu, cpu, [1000, 9000, 30 * MB]));
     const d = (await buildPoolReport(db2)).deployments[0]!;
-    // settled in the first quiet second (9–10 s), after its busy second's (8–9 s) 0.03
-    // CPU-seconds at its busy rate (0.03 cores) and the quiet second's 0.002: at
-    // 8 + 0.032 / 0.03 s, that less its start (1 s) after the start
-    const settle = 8 + 0.032 / 0.03 - 1;
-    for (const w of d.startup.workers) expect(Math.abs(w.settle_seconds! - settle)).toBeLessThan(0.05);
+    // its import ends 8 s after its start: settled at the first sample from which its RSS
+    // stopped growing, or in the first quiet second, whichever comes first (within a sample
+    // interval of the end), with the 8 s × 0.03 cores it used until then
+    for (const w of d.startup.workers) {
+      expect(w.settle_seconds!).toBeGreaterThanOrEqual(8 - 0.01);
+      expect(w.settle_seconds!).toBeLessThanOrEqual(8 + 0.1);
+      expect(Math.abs(w.cpu_seconds - 8 * 0.03)).toBeLessThanOrEqual(0.01);
+    }
     expect(d.phases.map((p) => p.name)).toEqual(['idle']);
+    db2.close();
+  });
+
+  it('settles a worker that serves requests as soon as it loaded when its RSS stops growing', async () => {
+    const db2 = await TraceDatabase.open(':memory:');
+    // the import: 3 s at 0.5 cores, RSS rising 30 → 120 MB; then requests at 0.5 cores to the end
+    const pool = twoWorkerPool([[1000, 60_000, 0.5]], [[0, 60_000, 0.002]], [1000, 4000, 30 * MB]);
+    await importProcfsPool(db2, 'busy', pool);
+    const d = (await buildPoolReport(db2)).deployments[0]!;
+    // its import ends 3 s after its start: settled at the first RSS sample from then on (samples
+    // every 1 s, give or take a few ms), with the CPU it used until that sample (0.5 cores): the
+    // import's 1.5 CPU-s and at most a second of requests, not the requests after it
+    for (const w of d.startup.workers) {
+      expect(w.settle_seconds!).toBeGreaterThanOrEqual(3 - 0.01);
+      expect(w.settle_seconds!).toBeLessThanOrEqual(4 + 0.01);
+      expect(Math.abs(w.cpu_seconds - 0.5 * w.settle_seconds!)).toBeLessThanOrEqual(0.01);
+    }
+    expect(d.lifecycle.start.cpu_seconds_per_worker).toBe(d.startup.cpu_seconds_per_worker);
     db2.close();
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPath } from '../../src/importers/index.js';
@@ -302,6 +303,47 @@ describe.each([
         expect(v.rss_over_pss).toBe(d.memory.rss_over_pss);
         const w = reference(d).window(d.steady.start * 1000, d.steady.end * 1000);
         within(v.pss_bytes, w.pss.peak, `${d.name} PSS peak`);
+      }
+    }
+  });
+});
+
+describe('the Answer on real-capture-2: throughput from wrk’s totals', () => {
+  const report = capture(
+    (m) => [
+      join(CAPTURE2, 'prometheus', m, 'raw_samples.json.gz'),
+      join(CAPTURE2, 'procsnap', `procsnap-${m}.tar.gz`),
+      { path: join(CAPTURE2, 'modes', m, 'wrk.txt'), start: Math.round(event2Ms(m as Mode2, 'load_start')) },
+    ],
+    [...MODES2],
+    'gunicorn-recycle',
+  );
+
+  it('says each figure is one run’s total, with no interval, and counts no more than wrk did', () => {
+    const { summary } = report();
+    // wrk's own summary line, read here: "2284 requests in 30.12s"
+    const wrkTotal = (m: string) =>
+      Number(/(\d+) requests in/.exec(readFileSync(join(CAPTURE2, 'modes', m, 'wrk.txt'), 'utf8'))![1]);
+    const sentences = summary.answer.filter((s) => s.finding_ids.includes('cpu-per-request'));
+    expect(sentences).toHaveLength(2);
+    for (const s of sentences) {
+      expect(s.text).toContain(
+        "(each from one load-tool run's total, with no per-second series: no interval).",
+      );
+      const f = summary.findings.find((x) => x.id === 'cpu-per-request' && x.deployment === s.deployment)!;
+      expect(f.values).toMatchObject({
+        requests_source: 'load-tool',
+        baseline_requests_source: 'load-tool',
+        throughput_interval_low: null,
+        throughput_interval_high: null,
+      });
+      // the load phase's share of the run's count: the whole run when the phase holds it, else less
+      for (const [m, requests] of [
+        [s.deployment!, f.values.requests],
+        [summary.baseline, f.values.baseline_requests],
+      ] as const) {
+        expect(requests as number).toBeLessThanOrEqual(wrkTotal(m));
+        expect(requests as number).toBeGreaterThan(0.95 * wrkTotal(m));
       }
     }
   });

@@ -1,17 +1,23 @@
--- Startup. A process has settled when it finished its startup work, found in the first
--- interval between two samples of its CPU counters, ending at or after its first live sample
--- and followed by another such (a spawned worker may idle a moment before it imports),
--- in which it used less than pool_settle_cores() (re-importing the app keeps a spawned worker
--- near one full core until it is done) and its RSS grew slower than pool_settle_rss_rate()
--- (importing the app grows it by megabytes a second: on a starved machine a worker imports
--- for seconds at a few hundredths of a core, a level its CPU alone does not tell from
--- settled; without RSS, CPU alone decides), give or take one clock tick (a counter moves in ticks:
--- two ticks in a short first interval are not yet work; an interval too short for one tick to
--- show that level, under 0.2 s, tells nothing). Where within the intervals, at the
--- data's own resolution, see `detected` below. The samples are read only around the first
--- bucket of the grid in which the process was below that level, so this costs a few samples
--- per process. With --ready (pool_ready), every process started before that time settles at
--- it. CPU before settling counts from the process's start.
+-- Startup: when a process's start-up ends, the one definition every figure of start-up reads
+-- (the pool's startup, each worker's, the start cost of every worker and replacement:
+-- pool_worker_startup, and 185-lifecycle.sql from it). A process has settled when it finished
+-- its startup work, found in the first interval between two samples of its CPU counters,
+-- ending at or after its first live sample and followed by another such (a spawned worker may
+-- idle a moment before it imports), in which it used less than pool_settle_cores() (re-importing
+-- the app keeps a spawned worker near one full core until it is done) and its RSS grew slower
+-- than pool_settle_rss_rate() (importing the app grows it by megabytes a second: on a starved
+-- machine a worker imports for seconds at a few hundredths of a core, a level its CPU alone does
+-- not tell from settled; without RSS, CPU alone decides), give or take one clock tick (a counter
+-- moves in ticks: two ticks in a short first interval are not yet work; an interval too short
+-- for one tick to show that level, under 0.2 s, tells nothing). Where within the intervals, at
+-- the data's own resolution, see `detected` below. A process whose RSS stopped growing before
+-- that (the first RSS sample from which it grew slower than pool_settle_rss_rate() over the next
+-- two sampled stretches, after growing faster: `rss_stopped`) settled at that sample: it has
+-- loaded what it serves with, and a worker that serves requests at once (a replacement started
+-- under load) is busy with them, not with its start-up. The samples are read only around the
+-- first bucket of the grid in which the process was below that level, so this costs a few
+-- samples per process. With --ready (pool_ready), every process started before that time
+-- settles at it. CPU before settling counts from the process's start.
 CREATE OR REPLACE TEMP TABLE pool_process_settle AS
 WITH per_id AS (
     SELECT process_id, bucket, any_value(deployment) AS deployment, any_value(process) AS process,
@@ -24,18 +30,27 @@ WITH per_id AS (
     -- (bytes/s) since its last sample of the sampled bucket before, which covers the buckets
     -- from the one after that (unknown for its first), and the rate up to the next one
     SELECT key, deployment, process, bucket, coalesce(lag(bucket) OVER w + 1, bucket) AS from_bucket,
+           lag(ts) OVER w AS prev_ts,
            1000 * (value - lag(value) OVER w) / nullif(ts - lag(ts) OVER w, 0) AS rate,
            1000 * (lead(value) OVER w - value) / nullif(lead(ts) OVER w - ts, 0) AS next_rate
     FROM pool_memory_last
     WHERE quantity = 'rss_bytes'
     WINDOW w AS (PARTITION BY key ORDER BY bucket)
+), rss_grown AS (
+    -- whether it grew at pool_settle_rss_rate() or faster in a stretch before this one
+    SELECT *, bool_or(rate >= pool_settle_rss_rate()) OVER (PARTITION BY key ORDER BY bucket
+                                                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS grew
+    FROM rss_steps
 ), rss_quiet AS (
     -- per process with RSS: the first bucket from which it grew slower than
-    -- pool_settle_rss_rate() over two sampled stretches in a row (NULL: never)
+    -- pool_settle_rss_rate() over two sampled stretches in a row (NULL: never), and the sample
+    -- from which it did so after growing faster (it stopped loading: NULL when it never grew)
     SELECT any_value(deployment) AS deployment, any_value(process) AS process,
            min(from_bucket) FILTER (WHERE coalesce(rate, 0) < pool_settle_rss_rate()
-                                      AND coalesce(next_rate, 0) < pool_settle_rss_rate()) AS from_bucket
-    FROM rss_steps
+                                      AND coalesce(next_rate, 0) < pool_settle_rss_rate()) AS from_bucket,
+           min(prev_ts) FILTER (WHERE grew AND rate < pool_settle_rss_rate()
+                                  AND next_rate < pool_settle_rss_rate()) AS stopped_ts
+    FROM rss_grown
     GROUP BY key
 ), per_bucket AS (
     SELECT c.deployment, c.process, c.bucket, b.bucket_start, b.bucket_end, c.cpu_seconds / (b.step_ms / 1000) AS cores
@@ -130,18 +145,27 @@ WITH per_id AS (
     GROUP BY d.deployment
 ), ready AS (
     SELECT d.deployment, g.ready_ts FROM pool_span d LEFT JOIN given g USING (deployment)
+), rss_stopped AS (
+    -- its RSS stopped growing before it was quiet (or it never was)
+    SELECT q.deployment, q.process, q.stopped_ts
+    FROM rss_quiet q
+    JOIN pool_lifetimes l USING (deployment, process)
+    LEFT JOIN detected d USING (deployment, process)
+    WHERE q.stopped_ts >= l.alive_from AND (d.settled_ts IS NULL OR q.stopped_ts < d.settled_ts)
 )
 SELECT l.deployment, l.process, l.pid, l.role, l.start_ts, l.alive_from,
        CASE WHEN r.ready_ts IS NOT NULL AND coalesce(l.start_ts, l.alive_from) <= r.ready_ts THEN r.ready_ts
-            ELSE d.settled_ts END AS settled_ts,
+            ELSE coalesce(x.stopped_ts, d.settled_ts) END AS settled_ts,
        -- the CPU of its startup is what its counters show until the end of the quiet interval
-       -- (the settled time above assumes it worked through all of it), or until --ready
+       -- (the settled time above assumes it worked through all of it), until its RSS stopped
+       -- growing, or until --ready
        CASE WHEN r.ready_ts IS NOT NULL AND coalesce(l.start_ts, l.alive_from) <= r.ready_ts THEN r.ready_ts
-            ELSE d.quiet_end_ts END AS cpu_until_ts,
+            ELSE coalesce(x.stopped_ts, d.quiet_end_ts) END AS cpu_until_ts,
        r.ready_ts IS NOT NULL AND coalesce(l.start_ts, l.alive_from) <= r.ready_ts AS from_ready
 FROM pool_lifetimes l
 JOIN ready r USING (deployment)
-LEFT JOIN detected d USING (deployment, process);
+LEFT JOIN detected d USING (deployment, process)
+LEFT JOIN rss_stopped x USING (deployment, process);
 
 -- Each process's CPU counters until it settled (a window of pool_window_cpu, src/models/pool/140-cpu.sql).
 CREATE OR REPLACE TEMP TABLE pool_settle_windows AS

@@ -25,49 +25,9 @@ SELECT p.deployment, p.process, p.pid, p.exit_ts,
 FROM pool_worker_pairs p
 JOIN pool_stop s USING (deployment);
 
--- What a worker costs at start: the CPU it used from its start until it had loaded what it
--- serves with, told by its memory rather than its CPU level: the first live sample from which
--- its resident memory changes by at most pool_start_rss_tolerance() over the next two samples
--- (importing the application grows it sample after sample; a worker forked from a preloaded
--- master starts there). A host short of CPU slows the import down to a level that looks idle,
--- and a replacement starting under load serves requests at once; neither hides the end of the
--- growth. NULL for a worker that never reached it.
-
-CREATE OR REPLACE TEMP TABLE pool_worker_start AS
-WITH rss AS (
-    SELECT ps.deployment, ps.process, y.ts, y.value * ps.scale AS rss,
-           lead(y.value * ps.scale, 1) OVER w AS next1,
-           lead(y.value * ps.scale, 2) OVER w AS next2
-    FROM pool_process_series ps
-    JOIN sample_steps_other y USING (series_id)
-    WHERE ps.chosen AND ps.quantity = 'rss_bytes' AND ps.role = 'worker' AND y.last_at_ts
-    WINDOW w AS (PARTITION BY ps.series_id ORDER BY y.ts)
-), loaded AS (
-    SELECT r.deployment, r.process, min(r.ts) AS loaded_ts
-    FROM rss r
-    JOIN pool_lifetimes l USING (deployment, process)
-    WHERE r.ts >= l.alive_from AND r.rss > 0
-      AND abs(r.next1 - r.rss) <= pool_start_rss_tolerance() * r.rss
-      AND abs(r.next2 - r.rss) <= pool_start_rss_tolerance() * r.rss
-    GROUP BY ALL
-), windows AS (
-    SELECT {'deployment': d.deployment, 'process': d.process} AS window_id, c.series_id,
-           -9223372036854775807 AS a, d.loaded_ts AS b
-    FROM loaded d
-    JOIN pool_cpu_series c USING (deployment, process)
-    WHERE NOT c.reaped
-), cpu AS (
-    SELECT window_id.deployment AS deployment, window_id.process AS process, cpu_seconds
-    FROM pool_window_cpu('windows')
-)
-SELECT l.deployment, l.process, l.pid, coalesce(l.start_ts, l.alive_from) AS start_ts, d.loaded_ts,
-       l.process IN (SELECT replacement FROM pool_worker_pairs p
-                     WHERE p.deployment = l.deployment AND p.replacement IS NOT NULL) AS replacement,
-       CASE WHEN d.loaded_ts IS NOT NULL THEN coalesce(c.cpu_seconds, 0) END AS cpu_seconds
-FROM pool_lifetimes l
-LEFT JOIN loaded d USING (deployment, process)
-LEFT JOIN cpu c USING (deployment, process)
-WHERE l.role = 'worker';
+-- What a worker costs at start: the CPU it used from its start until its start-up ended, by the
+-- one rule of src/models/pool/170-startup.sql (pool_worker_startup: until it settled, its RSS
+-- stopped growing, or --ready). NULL for a worker that never settled.
 
 -- Per deployment: the pool size, the workers alive when the stop began, the recycled and lost
 -- workers, and the requests the load tools' summaries report (the sum of each
@@ -90,13 +50,13 @@ WITH requests AS (
     GROUP BY ALL
 ), starts AS (
     SELECT deployment,
-           count(cpu_seconds) FILTER (WHERE NOT replacement) AS initial_measured,
-           exact_avg(CASE WHEN NOT replacement THEN cpu_seconds END) AS start_cpu_seconds_per_worker,
+           count(settled_ts) FILTER (WHERE NOT replacement) AS initial_measured,
+           exact_avg(CASE WHEN NOT replacement AND settled_ts IS NOT NULL THEN cpu_seconds END) AS start_cpu_seconds_per_worker,
            count(*) FILTER (WHERE replacement) AS replacements,
-           count(cpu_seconds) FILTER (WHERE replacement) AS replacements_measured,
-           exact_avg(CASE WHEN replacement THEN cpu_seconds END) AS start_cpu_seconds_per_replacement,
-           exact_sum(CASE WHEN replacement THEN cpu_seconds END) AS start_cpu_seconds_replacements
-    FROM pool_worker_start
+           count(settled_ts) FILTER (WHERE replacement) AS replacements_measured,
+           exact_avg(CASE WHEN replacement AND settled_ts IS NOT NULL THEN cpu_seconds END) AS start_cpu_seconds_per_replacement,
+           exact_sum(CASE WHEN replacement AND settled_ts IS NOT NULL THEN cpu_seconds END) AS start_cpu_seconds_replacements
+    FROM pool_worker_startup
     GROUP BY ALL
 )
 SELECT d.deployment, r.workers,

@@ -86,9 +86,15 @@ WHERE m.bucket_start >= s.start_ts AND m.bucket_end <= s.end_ts
 -- what they are fitted to (pool PSS and RSS, workers alive), the same per live worker (PSS,
 -- USS, RSS: workers only) and the workers' shared fraction (1 − USS ÷ RSS of the workers:
 -- the part of their resident pages they share), and each per-worker figure's range over the
--- moments (the spread a comparison has to exceed).
+-- moments. A comparison's interval is drawn from the moments themselves
+-- (pool_memory_phase_moments: each phase's steady moments; src/models/pool-report.ts).
+CREATE OR REPLACE TEMP TABLE pool_memory_phase_moments AS
+SELECT p.deployment, p.name, p.start_ts, p.end_ts, x.* EXCLUDE (deployment)
+FROM pool_phases p
+JOIN pool_memory_moments x ON x.deployment = p.deployment AND x.bucket_start >= p.start_ts AND x.bucket_end <= p.end_ts;
+
 CREATE OR REPLACE TEMP TABLE pool_memory_models AS
-SELECT p.deployment, p.name, p.start_ts, p.end_ts,
+SELECT x.deployment, x.name, x.start_ts, x.end_ts,
        count(*) AS moments,
        quantile_disc(x.workers_alive, 0.5) AS workers_alive, -- a count: the lower median
        median(x.worker_uss_bytes / x.workers_alive) AS private_bytes_per_worker,
@@ -106,8 +112,7 @@ SELECT p.deployment, p.name, p.start_ts, p.end_ts,
        median(x.worker_pss_bytes / x.workers_alive) AS worker_pss_bytes,
        median(x.worker_rss_bytes / x.workers_alive) AS worker_rss_bytes,
        median(1 - x.worker_uss_bytes / nullif(x.worker_rss_bytes, 0)) AS worker_shared_fraction
-FROM pool_phases p
-JOIN pool_memory_moments x ON x.deployment = p.deployment AND x.bucket_start >= p.start_ts AND x.bucket_end <= p.end_ts
+FROM pool_memory_phase_moments x
 GROUP BY ALL;
 
 -- Which phase's model stands for the deployment and which one its load is read from:

@@ -94,13 +94,17 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
     const baseK = 1000 * bp.cpu_seconds_per_request!;
     const rps = vs.requests_per_second;
     const where = `in its ${phase.name} phase (${fixed(phase.seconds, 0)} s)`;
-    const throughput =
-      `${fixed(phase.requests_per_second, 1)} requests/s against ${fixed(bp.requests_per_second, 1)}` +
-      (rps
-        ? `: ${claim(rps)}`
-        : phase.requests_source === 'load-tool' || bp.requests_source === 'load-tool'
-          ? ' (a load tool’s total: no per-second spread to draw an interval from)'
-          : '');
+    const served = throughputClaim(rps, [d.name, phase], [base.name, bp]);
+    const throughput = `${fixed(phase.requests_per_second, 1)} requests/s against ${fixed(bp.requests_per_second, 1)}${served}`;
+    // a rate over a phase of another length is said with it (a longer phase may hold seconds
+    // after the load tool stopped)
+    const baseSeconds =
+      fixed(bp.seconds, 0) === fixed(phase.seconds, 0)
+        ? ''
+        : ` over its ${fixed(bp.seconds, 0)} s ${bp.name} phase`;
+    const servedAnswer =
+      `It served ${fixed(phase.requests_per_second, 1)} requests/s, against ${fixed(bp.requests_per_second, 1)} ` +
+      `for ${base.name}${baseSeconds}${served}.`;
     out.push({
       id: 'cpu-per-request',
       severity: !cmp.measurable ? 'info' : Math.abs(cmp.change) >= 0.1 ? 'major' : 'minor',
@@ -116,6 +120,7 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
         phase_start: phase.start,
         phase_seconds: phase.seconds,
         baseline_phase_start: bp.start,
+        baseline_phase_seconds: bp.seconds,
         cpu_seconds_per_1000_requests: k,
         baseline_cpu_seconds_per_1000_requests: baseK,
         relative_change: cmp.change,
@@ -125,6 +130,8 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
         baseline_requests: bp.requests,
         requests_per_second: phase.requests_per_second,
         baseline_requests_per_second: bp.requests_per_second,
+        requests_source: phase.requests_source,
+        baseline_requests_source: bp.requests_source,
         throughput_change: rps?.change ?? null,
         throughput_interval_low: rps?.low ?? null,
         throughput_interval_high: rps?.high ?? null,
@@ -132,12 +139,27 @@ function cpuPerRequest(base: DeploymentSummary, d: DeploymentSummary): Finding[]
       answer: cmp.measurable
         ? `Per request, ${d.name} used ${fixed(Math.abs(cmp.change) * 100, 1)} % ${cmp.change > 0 ? 'more' : 'less'} ` +
           `CPU than ${base.name} ${where}: ${fixed(k, 3)} against ${fixed(baseK, 3)} CPU-seconds per 1000 ` +
-          `requests (95 % interval ${percent(cmp.low)} to ${percent(cmp.high)}).`
+          `requests (95 % interval ${percent(cmp.low)} to ${percent(cmp.high)}). ${servedAnswer}`
         : `Per request, ${d.name}'s CPU ${where} shows no measurable difference from ${base.name}'s: ` +
-          `${fixed(k, 3)} against ${fixed(baseK, 3)} CPU-seconds per 1000 requests (±${halfWidth(cmp)}).`,
+          `${fixed(k, 3)} against ${fixed(baseK, 3)} CPU-seconds per 1000 requests (±${halfWidth(cmp)}). ` +
+          servedAnswer,
     });
   }
   return out;
+}
+
+/**
+ * What can be said of a throughput difference: its interval where one was drawn (the phases'
+ * per-second request counts; src/models/pool-report.ts), else why there is none. A load tool's
+ * summary is one total for its run, with no spread over the seconds within it: the figure is that
+ * one run's, and no interval is made up for it.
+ */
+function throughputClaim(rps: ChangeWithInterval | null, ...phases: [string, PhaseReport][]): string {
+  if (rps) return `: ${claim(rps)}`;
+  const totals = phases.filter(([, p]) => p.requests_source === 'load-tool').map(([name]) => name);
+  if (totals.length === 0) return ' (no interval could be drawn from the phases’ seconds)';
+  const whose = totals.length === phases.length ? 'each' : `${totals.join(' and ')}'s`;
+  return ` (${whose} from one load-tool run's total, with no per-second series: no interval)`;
 }
 
 function busy(p: PhaseReport): boolean {

@@ -138,7 +138,7 @@ function startupCost(d: DeploymentSummary, base: DeploymentSummary | undefined):
   const baseline = base?.lifecycle.start.cpu_seconds_per_worker ?? null;
   const answer =
     base !== undefined && baseline !== null
-      ? `Each ${d.name} worker used ${fixed(perWorker, 2)} CPU-s at start (until the application was loaded), ` +
+      ? `Each ${d.name} worker used ${fixed(perWorker, 2)} CPU-s at start (until it settled), ` +
         `against ${fixed(baseline, 2)} for each of ${base.name}'s${replacements}.`
       : replacements !== ''
         ? `Each ${d.name} worker used ${fixed(perWorker, 2)} CPU-s at start${replacements}.`
@@ -149,8 +149,8 @@ function startupCost(d: DeploymentSummary, base: DeploymentSummary | undefined):
       severity: share !== null && share >= MAJOR_START_SHARE ? 'major' : 'info',
       deployment: d.name,
       text:
-        `${d.name}: each worker used ${fixed(perWorker, 2)} CPU-s from its start until its memory ` +
-        `stopped growing (the application loaded; ${start.workers_measured} workers measured)${replacements}.`,
+        `${d.name}: each worker used ${fixed(perWorker, 2)} CPU-s from its start until it settled ` +
+        `(its CPU and memory quiet, or its memory no longer growing; ${start.workers_measured} workers measured)${replacements}.`,
       values: {
         cpu_seconds_per_worker: perWorker,
         workers_measured: start.workers_measured,

@@ -1,11 +1,14 @@
-import type { MemoryModel } from '../../models/pool-types.js';
+import type { ChangeWithInterval, MemoryModel } from '../../models/pool-types.js';
 import { fixed, mib, percent } from '../format.js';
 import type { DeploymentSummary, Finding } from '../summary.js';
+import { claim } from './cpu.js';
 
 /**
  * Memory findings, each read from the memory models of whole phases (src/models/pool/
  * 185-memory-model.sql: steady moments only, never startup, a worker starting or leaving, or
- * the stop), never from a peak (`deployments`: the baseline first):
+ * the stop), never from a peak (`deployments`: the baseline first). A difference is claimed
+ * only where its 95 % interval over the two phases' steady moments excludes 0
+ * (`memory.vs_baseline`, `memory.cow.change`: src/models/pool-report.ts):
  *   memory-per-worker  each deployment against the baseline at the same phase: the pool's PSS
  *                      at the same number of live workers, else per live worker
  *   cow-erosion        workers whose private memory grows once the load starts
@@ -32,9 +35,14 @@ function share(fraction: number | null): string {
   return fraction === null ? 'n/a' : `${Math.round(fraction * 100)} %`;
 }
 
-/** Two ranges of values over a phase's moments overlap: no difference can be claimed. */
-function overlap(a: [number, number], b: [number, number]): boolean {
-  return a[0] <= b[1] && b[0] <= a[1];
+/**
+ * A change as a sentence states it: "+1.0 % (95 % interval +0.8 % to +1.2 %)", "no measurable
+ * difference (±0.9 %)", or without an interval (a phase with fewer than two steady moments)
+ * the change and that no difference is claimed.
+ */
+function stated(change: number | null, interval: ChangeWithInterval | null): string {
+  if (interval) return claim(interval);
+  return `${percent(change)}; too few steady moments for an interval: no difference claimed`;
 }
 
 /**
@@ -43,7 +51,7 @@ function overlap(a: [number, number], b: [number, number]): boolean {
  * per live worker — each worker's private memory (USS: what one more worker adds; a PSS per
  * live worker would shrink with the pool's size as the master's pages are shared out) — and
  * the sentence says so, with the model's pool at the baseline's number of workers. A
- * difference is claimed only when the values over the two phases' moments do not overlap.
+ * difference is claimed only when its 95 % interval excludes 0.
  */
 function memoryPerWorker(d: DeploymentSummary, base: DeploymentSummary): Finding[] {
   const role = d.memory.load_model && base.memory.load_model ? 'load' : 'before_load';
@@ -57,9 +65,9 @@ function memoryPerWorker(d: DeploymentSummary, base: DeploymentSummary): Finding
   const value = perWorker ? md.private_bytes_per_worker : md.pss_bytes;
   const baseValue = perWorker ? mb.private_bytes_per_worker : mb.pss_bytes;
   const change = baseValue > 0 ? (value - baseValue) / baseValue : null;
-  const measurable = perWorker
-    ? !overlap(md.ranges.private_bytes_per_worker, mb.ranges.private_bytes_per_worker)
-    : !overlap(md.ranges.pss_bytes, mb.ranges.pss_bytes);
+  const vs = d.memory.vs_baseline?.[role] ?? null;
+  const interval = (perWorker ? vs?.private_bytes_per_worker : vs?.pss_bytes) ?? null;
+  const measurable = interval?.measurable ?? false;
   const severity = !measurable
     ? 'info'
     : change !== null && Math.abs(change) >= 0.1
@@ -83,20 +91,16 @@ function memoryPerWorker(d: DeploymentSummary, base: DeploymentSummary): Finding
           ? shortNote.join('; ')
           : `${d.name} ran ${n(md.workers_alive)} workers, ${base.name} ${n(mb.workers_alive)}`
       }), each of ${d.name}'s workers holds ${mib(value)} of private memory (USS, what one more worker ` +
-      `adds), against ${mib(baseValue)} for ${base.name} (${percent(change)})`
+      `adds), against ${mib(baseValue)} for ${base.name}: ${stated(change, interval)}`
     : `At ${phase}, with ${n(md.workers_alive)} workers each, ${d.name} holds ${mib(value)} PSS, against ` +
-      `${mib(baseValue)} for ${base.name} (${percent(change)})`;
+      `${mib(baseValue)} for ${base.name}: ${stated(change, interval)}`;
   const detail = perWorker
     ? `; its memory model gives ${mib(modelled)} PSS at ${base.name}'s ${n(mb.workers_alive)} workers, ` +
       `against ${mib(mb.pss_bytes)} measured`
     : `; each of its workers holds ${mib(md.private_bytes_per_worker)} of private memory (USS, what one ` +
       `more worker adds), against ${mib(mb.private_bytes_per_worker)}`;
-  const text = measurable
-    ? `${headline}${detail}${why.text ? `: ${why.text}` : ''}.`
-    : `${headline}: no measurable difference (the two overlap over the phase's moments).`;
-  const answer = measurable
-    ? `${headline}${why.answer ? `: ${why.answer}` : ''}.`
-    : `${headline}: no measurable difference.`;
+  const text = measurable ? `${headline}${detail}${why.text ? `: ${why.text}` : ''}.` : `${headline}.`;
+  const answer = measurable ? `${headline}${why.answer ? `: ${why.answer}` : ''}.` : `${headline}.`;
   return [
     {
       id: 'memory-per-worker',
@@ -114,6 +118,8 @@ function memoryPerWorker(d: DeploymentSummary, base: DeploymentSummary): Finding
         value_bytes: value,
         baseline_value_bytes: baseValue,
         relative_change: change,
+        interval_low: interval?.low ?? null,
+        interval_high: interval?.high ?? null,
         measurable: measurable ? 'yes' : 'no',
         pss_bytes: md.pss_bytes,
         baseline_pss_bytes: mb.pss_bytes,
@@ -167,7 +173,7 @@ function reason(
 
 /**
  * Copy-on-write erosion: the workers' private memory grows from the idle phase before the
- * load to the load (their ranges over the moments apart) and the share of their resident
+ * load to the load (the 95 % interval of its change above 0) and the share of their resident
  * pages they share falls by 5 points or more.
  */
 function cowErosion(d: DeploymentSummary): Finding[] {
@@ -177,10 +183,12 @@ function cowErosion(d: DeploymentSummary): Finding[] {
   const sb = before.worker_shared_fraction;
   const sd = during.worker_shared_fraction;
   if (sb === null || sd === null || sb - sd < 0.05) return [];
-  if (overlap(before.ranges.private_bytes_per_worker, during.ranges.private_bytes_per_worker)) return [];
+  const grows = d.memory.cow?.change?.private_bytes_per_worker ?? null;
+  if (!grows || grows.low <= 0) return [];
   const growth = during.private_bytes_per_worker - before.private_bytes_per_worker;
-  if (growth <= 0) return [];
   const poolGrowth = during.pss_bytes - before.pss_bytes;
+  const pool = d.memory.cow?.change?.pss_bytes ?? null;
+  const poolChange = before.pss_bytes > 0 ? poolGrowth / before.pss_bytes : null;
   const why =
     'a page a worker inherited from its master is copied the first time the worker writes to it, ' +
     "and CPython writes to every object it uses (reference counts, the garbage collector's links)";
@@ -192,15 +200,16 @@ function cowErosion(d: DeploymentSummary): Finding[] {
       text:
         `${d.name}: its workers' copy-on-write sharing erodes under load. From ${phaseName(before, 'before_load')} ` +
         `to the load phase, each worker's private memory (USS) grows from ${mib(before.private_bytes_per_worker)} ` +
-        `to ${mib(during.private_bytes_per_worker)} and its PSS from ${mib(before.worker_pss_bytes)} to ` +
+        `to ${mib(during.private_bytes_per_worker)}, ${claim(grows)}, and its PSS from ${mib(before.worker_pss_bytes)} to ` +
         `${mib(during.worker_pss_bytes)}; the share of its resident pages it shares falls from ${share(sb)} to ` +
-        `${share(sd)}. The pool's PSS grows from ${mib(before.pss_bytes)} to ${mib(during.pss_bytes)} ` +
-        `(${fixed(before.workers_alive, 0)} and ${fixed(during.workers_alive, 0)} workers), while what it holds ` +
+        `${share(sd)}. The pool's PSS goes from ${mib(before.pss_bytes)} to ${mib(during.pss_bytes)} ` +
+        `with ${fixed(before.workers_alive, 0)} and ${fixed(during.workers_alive, 0)} workers, ${stated(poolChange, pool)}, while what it holds ` +
         `once stays at ${mib(before.shared_bytes)} and ${mib(during.shared_bytes)}: ${why}.`,
       answer:
-        `${d.name}'s memory grows once the load starts: its pool's PSS from ${mib(before.pss_bytes)} to ` +
-        `${mib(during.pss_bytes)}, as each worker's private memory grows from ` +
-        `${mib(before.private_bytes_per_worker)} to ${mib(during.private_bytes_per_worker)} (copy-on-write ` +
+        `${d.name}'s memory grows once the load starts: each worker's private memory from ` +
+        `${mib(before.private_bytes_per_worker)} to ${mib(during.private_bytes_per_worker)}, ${claim(grows)}, and ` +
+        `its pool's PSS from ${mib(before.pss_bytes)} to ${mib(during.pss_bytes)}` +
+        `${pool?.measurable ? '' : `, ${stated(poolChange, pool)}`} (copy-on-write ` +
         `pages inherited from the master are copied as the workers write to them).`,
       values: {
         phase_before: before.phase,
@@ -209,6 +218,9 @@ function cowErosion(d: DeploymentSummary): Finding[] {
         private_bytes_per_worker_before: before.private_bytes_per_worker,
         private_bytes_per_worker_during: during.private_bytes_per_worker,
         private_growth_bytes_per_worker: growth,
+        private_change: grows.change,
+        private_interval_low: grows.low,
+        private_interval_high: grows.high,
         worker_pss_bytes_before: before.worker_pss_bytes,
         worker_pss_bytes_during: during.worker_pss_bytes,
         worker_shared_fraction_before: sb,
@@ -216,6 +228,9 @@ function cowErosion(d: DeploymentSummary): Finding[] {
         pss_bytes_before: before.pss_bytes,
         pss_bytes_during: during.pss_bytes,
         pss_growth_bytes: poolGrowth,
+        pss_change: poolChange,
+        pss_interval_low: pool?.low ?? null,
+        pss_interval_high: pool?.high ?? null,
         shared_bytes_before: before.shared_bytes,
         shared_bytes_during: during.shared_bytes,
       },

@@ -95,7 +95,8 @@ describe('cpu-per-request', () => {
     );
     expect(f.answer).toBe(
       'Per request, uvicorn used 16.1 % more CPU than gunicorn in its load phase (60 s): 1.161 against 1.000 ' +
-        'CPU-seconds per 1000 requests (95 % interval +7.6 % to +25.2 %).',
+        'CPU-seconds per 1000 requests (95 % interval +7.6 % to +25.2 %). It served 900.0 requests/s, against ' +
+        '1000.0 for gunicorn: no measurable difference (±29.0 %).',
     );
     expect(f.values.interval_low).toBe(0.076);
   });
@@ -107,6 +108,51 @@ describe('cpu-per-request', () => {
     expect(f.text).toContain('no measurable difference (±12.0 %)');
     expect(f.text).not.toContain('+3.0 %');
     expect(f.answer).toContain('shows no measurable difference');
+  });
+
+  it('says a load tool’s throughput is one run’s total, with no interval', () => {
+    // wrk's summary: one count for its run, spread evenly over its seconds (no interval drawn)
+    const [base, other] = pair({ cpu: interval(0.16, 0.08, 0.25) }, { requests_source: 'load-tool' });
+    base!.phases[0]!.requests_source = 'load-tool';
+    const f = cpuFindings([base!, other!]).find((x) => x.id === 'cpu-per-request')!;
+    const none = "(each from one load-tool run's total, with no per-second series: no interval)";
+    expect(f.text).toContain(`Throughput 900.0 requests/s against 1000.0 ${none}.`);
+    expect(f.answer).toContain(`It served 900.0 requests/s, against 1000.0 for gunicorn ${none}.`);
+    expect(f.values).toMatchObject({
+      requests_source: 'load-tool',
+      baseline_requests_source: 'load-tool',
+      throughput_change: null,
+      throughput_interval_low: null,
+      throughput_interval_high: null,
+    });
+    // only the baseline's from a load tool: named
+    base!.phases[0]!.requests_source = 'load-tool';
+    other!.phases[0]!.requests_source = 'prometheus_client';
+    expect(cpuFindings([base!, other!]).find((x) => x.id === 'cpu-per-request')!.text).toContain(
+      "(gunicorn's from one load-tool run's total, with no per-second series: no interval)",
+    );
+  });
+
+  it('says over how long the baseline’s rate ran where its phase is of another length', () => {
+    const [base, other] = pair({ cpu: interval(0.16, 0.08, 0.25), rps: interval(-0.1, -0.15, -0.05) });
+    base!.phases[0] = phase({ requests: 66_000, seconds: 66, cores: 1 });
+    other!.phases[0]!.vs_baseline!.baseline_phase.end = base!.phases[0].end;
+    const f = cpuFindings([base!, other!]).find((x) => x.id === 'cpu-per-request')!;
+    expect(f.answer).toContain(
+      'It served 900.0 requests/s, against 1000.0 for gunicorn over its 66 s load phase:',
+    );
+    expect(f.values.baseline_phase_seconds).toBe(66);
+  });
+
+  it('uses an interval for a load tool’s throughput where one is given (e.g. over runs)', () => {
+    const [base, other] = pair(
+      { cpu: interval(0.16, 0.08, 0.25), rps: interval(-0.1, -0.15, -0.05) },
+      { requests_source: 'load-tool' },
+    );
+    const f = cpuFindings([base!, other!]).find((x) => x.id === 'cpu-per-request')!;
+    expect(f.text).toContain(
+      'Throughput 900.0 requests/s against 1000.0: -10.0 % (95 % interval -15.0 % to -5.0 %).',
+    );
   });
 
   it('a measurable difference under 10 % is minor', () => {

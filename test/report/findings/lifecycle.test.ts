@@ -182,10 +182,10 @@ describe.each([
     const ready = readyFromLog(mode, dir);
     const start = d.lifecycle.start;
     // each worker's utime+stime around the moment its server logged it ready (the reference's
-    // samples of /proc/<pid>/stat just before and after the line): the memory-based end of its
-    // start lies within a snapshot interval of that line
+    // samples of /proc/<pid>/stat just before and after the line): the end of its start-up lies
+    // within a snapshot interval of that line, for a replacement that serves requests at once too
     const tick = 1 / r.clkTck;
-    const measured = start.workers.filter((w) => ready.has(w.pid));
+    const measured = d.startup.workers.filter((w) => ready.has(w.pid));
     expect(measured.length).toBeGreaterThanOrEqual(TIMELINES[dir]!.modes[mode]!.workers);
     for (const w of measured) {
       const [before, after] = cpuAroundReady(r, ready, w.pid);
@@ -211,6 +211,16 @@ describe.each([
         around.reduce((a, [, x]) => a + x, 0) + n * tick,
       );
     }
+    // one measure: the start cost is the workers' startup (the verdict's rows) summed up
+    const settled = d.startup.workers.filter((w) => w.settled !== null);
+    const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+    const initialCpu = settled.filter((w) => !w.replacement).map((w) => w.cpu_seconds);
+    const replacementCpu = settled.filter((w) => w.replacement).map((w) => w.cpu_seconds);
+    expect(start.workers_measured).toBe(initialCpu.length);
+    expect(start.cpu_seconds_per_worker).toBeCloseTo(sum(initialCpu) / initialCpu.length, 9);
+    expect(d.startup.cpu_seconds_per_worker).toBeCloseTo(start.cpu_seconds_per_worker!, 9);
+    expect(start.replacements_measured).toBe(replacementCpu.length);
+    if (replacementCpu.length > 0) expect(start.cpu_seconds_replacements).toBeCloseTo(sum(replacementCpu), 9);
     const found = findings(mode, 'startup-cost');
     expect(found).toHaveLength(1);
     expect(found[0]!.values.cpu_seconds_per_worker).toBe(start.cpu_seconds_per_worker);

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePhaseOption } from '../../../src/cli/pool-options.js';
+import type { MemoryModel } from '../../../src/models/pool-types.js';
+import { memoryFindings } from '../../../src/report/findings/memory.js';
 import { buildReport } from '../../../src/report/report.js';
 import type { PhaseSpec } from '../../../src/cli/pool-options.js';
 import type { DeploymentSummary, Finding } from '../../../src/report/summary.js';
@@ -11,6 +13,7 @@ import { CAPTURE, MODES } from '../../helpers/cli.js';
 import {
   memoryModelReference,
   numbersIn,
+  referenceChange,
   type MemoryModelReference,
 } from '../../helpers/memory-reference.js';
 import { ProcfsReference } from '../../helpers/procfs-reference.js';
@@ -36,13 +39,37 @@ function expectNumbers(text: string, expected: Expected[]): void {
   });
 }
 
-const overlap = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b[0] <= a[1];
+type Change = ReturnType<typeof referenceChange>;
+
+/**
+ * A change as the sentence states it: "+1.0 % (95 % interval +0.6 % to +1.4 %)", else "no
+ * measurable difference (±0.9 %)".
+ */
+function claimed(c: Change): Expected[] {
+  return c.measurable
+    ? [{ pct: c.change }, { count: 95 }, { pct: c.low }, { pct: c.high }]
+    : [{ pct: Math.max(Math.abs(c.low), Math.abs(c.high)) }];
+}
+
+/**
+ * The finding's interval against the reference's, drawn from the raw snapshots: the same
+ * verdict (a difference or none), each bound within a quarter of the reference interval's width
+ * or 0.5 percentage points (the report's moments are its grid's buckets, the reference's the
+ * snapshots, with the transients each leaves out).
+ */
+function expectInterval(low: unknown, high: unknown, measurable: boolean, ref: Change, what: string) {
+  expect(measurable, what).toBe(ref.measurable);
+  const tolerance = Math.max(0.005, 0.25 * (ref.high - ref.low));
+  expect(Math.abs((low as number) - ref.low), `${what} low`).toBeLessThanOrEqual(tolerance);
+  expect(Math.abs((high as number) - ref.high), `${what} high`).toBeLessThanOrEqual(tolerance);
+}
 
 function capture(
   dir: string,
   modes: readonly string[],
   event: (m: string, e: string) => number,
   phases: PhaseSpec[] = [],
+  baseline?: string,
 ) {
   const state = {
     db: undefined as TraceDatabase | undefined,
@@ -59,6 +86,7 @@ function capture(
       version: 'test',
       generatedAt: new Date(0),
       phases,
+      baseline,
     });
     state.deployments = built.summary.deployments;
     state.findings = built.summary.findings;
@@ -87,17 +115,23 @@ function checkPoolComparison(
   reason: Expected[],
 ) {
   expect(f.values.basis).toBe('pool');
-  const change = d.pssBytes / b.pssBytes - 1;
-  const measurable = !overlap(d.pssRange, b.pssRange);
-  expect(f.values.measurable).toBe(measurable ? 'yes' : 'no');
-  expect(f.severity).toBe(measurable && Math.abs(change) >= 0.1 ? 'major' : measurable ? 'minor' : 'info');
+  const ref = referenceChange(b.pssSeries, d.pssSeries);
+  const measurable = f.values.measurable === 'yes';
+  expectInterval(f.values.interval_low, f.values.interval_high, measurable, ref, `${f.deployment} PSS`);
+  const change = ref.change;
+  expect(f.severity).toBe(
+    !measurable ? 'info' : Math.abs(change) >= 0.1 ? 'major' : Math.abs(change) >= 0.02 ? 'minor' : 'info',
+  );
   const head: Expected[] = [
     { count: d.workersAlive },
     { mib: d.pssBytes },
     { mib: b.pssBytes },
-    { pct: change },
+    ...claimed(ref),
   ];
-  expectNumbers(f.text, [...head, { mib: d.privateBytes }, { mib: b.privateBytes }, ...reason]);
+  expectNumbers(f.text, [
+    ...head,
+    ...(measurable ? [{ mib: d.privateBytes }, { mib: b.privateBytes }, ...reason] : []),
+  ]);
   expectNumbers(f.answer!, head);
 }
 
@@ -141,9 +175,27 @@ describe('memory findings on real-capture-1 (baseline gunicorn-preload)', () => 
 
 function checkCow(f: Finding, before: MemoryModelReference, during: MemoryModelReference) {
   expect(f.severity).toBe(during.pssBytes - before.pssBytes >= 0.1 * before.pssBytes ? 'major' : 'minor');
+  // the growth of each worker's private memory, claimed only as its interval excludes 0
+  const grows = referenceChange(before.privateSeries, during.privateSeries);
+  expectInterval(
+    f.values.private_interval_low,
+    f.values.private_interval_high,
+    true,
+    grows,
+    'private growth',
+  );
+  const pool = referenceChange(before.pssSeries, during.pssSeries);
+  expectInterval(
+    f.values.pss_interval_low,
+    f.values.pss_interval_high,
+    (f.values.pss_interval_low as number) > 0 || (f.values.pss_interval_high as number) < 0,
+    pool,
+    'pool PSS growth',
+  );
   expectNumbers(f.text, [
     { mib: before.privateBytes },
     { mib: during.privateBytes },
+    ...claimed(grows),
     { mib: before.workerPssBytes },
     { mib: during.workerPssBytes },
     { pct: before.workerSharedFraction },
@@ -152,14 +204,16 @@ function checkCow(f: Finding, before: MemoryModelReference, during: MemoryModelR
     { mib: during.pssBytes },
     { count: before.workersAlive },
     { count: during.workersAlive },
+    ...claimed(pool),
     { mib: before.sharedBytes },
     { mib: during.sharedBytes },
   ]);
   expectNumbers(f.answer!, [
-    { mib: before.pssBytes },
-    { mib: during.pssBytes },
     { mib: before.privateBytes },
     { mib: during.privateBytes },
+    ...claimed(grows),
+    { mib: before.pssBytes },
+    { mib: during.pssBytes },
   ]);
 }
 
@@ -200,9 +254,10 @@ describe('memory findings on real-capture-2 (baseline gunicorn-recycle)', () => 
     const b = ref('gunicorn-recycle', 'load');
     expect([d.workersAlive, b.workersAlive]).toEqual([6, 4]);
     expect(f!.values.basis).toBe('per_live_worker');
-    const change = d.privateBytes / b.privateBytes - 1;
-    const measurable = !overlap(d.privateRange, b.privateRange);
-    expect(f!.values.measurable).toBe(measurable ? 'yes' : 'no');
+    const c = referenceChange(b.privateSeries, d.privateSeries);
+    const measurable = f!.values.measurable === 'yes';
+    expectInterval(f!.values.interval_low, f!.values.interval_high, measurable, c, 'private per worker');
+    const change = c.change;
     expect(f!.severity).toBe(
       !measurable ? 'info' : Math.abs(change) >= 0.1 ? 'major' : Math.abs(change) >= 0.02 ? 'minor' : 'info',
     );
@@ -212,7 +267,7 @@ describe('memory findings on real-capture-2 (baseline gunicorn-recycle)', () => 
       { count: 4 },
       { mib: d.privateBytes },
       { mib: b.privateBytes },
-      { pct: change },
+      ...claimed(c),
     ];
     expectNumbers(
       f!.text,
@@ -233,6 +288,38 @@ describe('memory findings on real-capture-2 (baseline gunicorn-recycle)', () => 
   });
 });
 
+describe('memory findings on real-capture-2 (baseline gunicorn-preload)', () => {
+  const event = (m: string, e: string) => event2Ms(m as Mode2, e);
+  const { ref, findings } = capture(CAPTURE2, MODES2, event, [], 'gunicorn-preload');
+
+  it('memory-per-worker: each spawned worker holds far more than a preloaded one, its interval far from 0', () => {
+    const [f] = findings('memory-per-worker').filter((x) => x.deployment === 'uvicorn-spawn');
+    const d = ref('uvicorn-spawn', 'load');
+    const b = ref('gunicorn-preload', 'load');
+    expect(f!.values.basis).toBe('per_live_worker');
+    const c = referenceChange(b.privateSeries, d.privateSeries);
+    // from the snapshots alone: about 2.7× the private memory of a preloaded worker under load
+    expect(c.change).toBeGreaterThan(1.5);
+    expect(c.low).toBeGreaterThan(1.4);
+    expectInterval(
+      f!.values.interval_low,
+      f!.values.interval_high,
+      f!.values.measurable === 'yes',
+      c,
+      'private',
+    );
+    expect(f!.values.measurable).toBe('yes');
+    expect(f!.severity).toBe('major');
+    expectNumbers(f!.answer!, [
+      { count: 6 },
+      { count: 4 },
+      { mib: d.privateBytes },
+      { mib: b.privateBytes },
+      ...claimed(c),
+    ]);
+  });
+});
+
 describe('memory findings when a worker was lost: real-capture-1, uvicorn-spawn after the kill', () => {
   // uvicorn-spawn's "load" phase given after the SIGKILL, when its pool ran on 3 of 4 workers
   const phases = ['uvicorn-spawn/idle=5s..18s', 'uvicorn-spawn/load=100s..112s'].map(parsePhaseOption);
@@ -247,14 +334,21 @@ describe('memory findings when a worker was lost: real-capture-1, uvicorn-spawn 
     expect(f!.text).toContain(
       'per live worker (uvicorn-spawn ran 3 of its 4 workers: 1 lost, never replaced)',
     );
-    const change = d.privateBytes / b.privateBytes - 1;
+    const c = referenceChange(b.privateSeries, d.privateSeries);
+    expectInterval(
+      f!.values.interval_low,
+      f!.values.interval_high,
+      f!.values.measurable === 'yes',
+      c,
+      'private',
+    );
     const head: Expected[] = [
       { count: 3 },
       { count: 4 },
       { count: 1 }, // lost: uvicorn 0.17 never replaces its SIGKILLed worker (the capture's README)
       { mib: d.privateBytes },
       { mib: b.privateBytes },
-      { pct: change },
+      ...claimed(c),
     ];
     expectNumbers(f!.text, [
       ...head,
@@ -266,5 +360,88 @@ describe('memory findings when a worker was lost: real-capture-1, uvicorn-spawn 
       { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
     ]);
     expectNumbers(f!.answer!, head);
+  });
+});
+
+describe('memory-per-worker and cow-erosion claim a difference only where the interval excludes 0', () => {
+  const model = (over: Partial<MemoryModel>): MemoryModel =>
+    ({
+      phase: 'load',
+      start: 100,
+      end: 160,
+      moments: 60,
+      workers_alive: 4,
+      shared_bytes: 100 * MIB,
+      private_bytes_per_worker: 20 * MIB,
+      pss_bytes: 180 * MIB,
+      worker_shared_fraction: 0.6,
+      worker_pss_bytes: 40 * MIB,
+      ...over,
+    }) as MemoryModel;
+  const deployment = (name: string, memory: Partial<DeploymentSummary['memory']>) =>
+    ({
+      name,
+      workers: 4,
+      workers_lost: 0,
+      memory: { cow: null, vs_baseline: null, ...memory },
+    }) as DeploymentSummary;
+  const against = { deployment: 'a', phase: 'load', start: 100, end: 160 };
+
+  it('says "no measurable difference (±x %)" with the interval’s larger distance from 0', () => {
+    const base = deployment('a', { model: model({ phase: 'idle' }), load_model: model({}) });
+    const other = deployment('b', {
+      model: model({ phase: 'idle' }),
+      load_model: model({ pss_bytes: 181 * MIB }),
+      vs_baseline: {
+        before_load: null,
+        load: {
+          against,
+          pss_bytes: { change: 1 / 180, low: -0.004, high: 0.0151, measurable: false },
+          private_bytes_per_worker: null,
+        },
+      },
+    });
+    const [f] = memoryFindings([base, other]).filter((x) => x.id === 'memory-per-worker');
+    expect(f!.text).toBe(
+      'At the load phase, with 4 workers each, b holds 181.0 MiB PSS, against 180.0 MiB for a: no measurable difference (±1.5 %).',
+    );
+    expect(f!.answer).toBe(f!.text);
+    expect(f!.severity).toBe('info');
+    expect(f!.values).toMatchObject({ measurable: 'no', interval_low: -0.004, interval_high: 0.0151 });
+  });
+
+  it('claims nothing without an interval (too few steady moments)', () => {
+    const base = deployment('a', { model: model({ phase: 'idle' }), load_model: model({}) });
+    const other = deployment('b', {
+      model: model({ phase: 'idle' }),
+      load_model: model({ pss_bytes: 200 * MIB }),
+    });
+    const [f] = memoryFindings([base, other]).filter((x) => x.id === 'memory-per-worker');
+    expect(f!.text).toContain('+11.1 %; too few steady moments for an interval: no difference claimed.');
+    expect(f!.severity).toBe('info');
+    expect(f!.values.measurable).toBe('no');
+  });
+
+  it('finds no copy-on-write erosion where the private memory’s growth is within its interval', () => {
+    const before = model({ phase: 'idle', start: 0, end: 60, worker_shared_fraction: 0.9 });
+    const during = model({ private_bytes_per_worker: 21 * MIB, worker_shared_fraction: 0.8 });
+    const cow = (low: number) => ({
+      before: { ...before, pss_bytes: before.pss_bytes },
+      during: { ...during, pss_bytes: during.pss_bytes },
+      change: {
+        against: { ...against, phase: 'idle' },
+        pss_bytes: null,
+        private_bytes_per_worker: { change: 0.05, low, high: 0.1, measurable: low > 0 },
+      },
+    });
+    const d = (low: number) =>
+      deployment('a', {
+        model: before,
+        load_model: during,
+        cow: cow(low) as DeploymentSummary['memory']['cow'],
+      });
+    expect(memoryFindings([d(-0.01)]).filter((x) => x.id === 'cow-erosion')).toEqual([]);
+    const [f] = memoryFindings([d(0.01)]).filter((x) => x.id === 'cow-erosion');
+    expect(f!.text).toContain('grows from 20.0 MiB to 21.0 MiB, +5.0 % (95 % interval +1.0 % to +10.0 %)');
   });
 });
