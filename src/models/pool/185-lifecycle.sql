@@ -39,8 +39,13 @@ WITH rss AS (
            lead(y.value * ps.scale, 1) OVER w AS next1,
            lead(y.value * ps.scale, 2) OVER w AS next2
     FROM pool_process_series ps
-    JOIN sample_steps_other y USING (series_id)
-    WHERE ps.chosen AND ps.quantity = 'rss_bytes' AND ps.role = 'worker' AND y.last_at_ts
+    JOIN (SELECT series_id, ts, max(value) AS value -- one sample per time: the larger
+          FROM samples
+          WHERE series_id IN (SELECT series_id FROM pool_process_series
+                              WHERE chosen AND quantity = 'rss_bytes' AND role = 'worker')
+            AND value IS NOT NULL AND isfinite(value)
+          GROUP BY series_id, ts) y USING (series_id)
+    WHERE ps.chosen AND ps.quantity = 'rss_bytes' AND ps.role = 'worker'
     WINDOW w AS (PARTITION BY ps.series_id ORDER BY y.ts)
 ), loaded AS (
     SELECT r.deployment, r.process, min(r.ts) AS loaded_ts
