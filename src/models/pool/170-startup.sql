@@ -74,6 +74,13 @@ WITH per_id AS (
            q.bucket_start - 3 * s.step_ms AS from_ts, q.bucket_start + 3 * s.step_ms AS to_ts
     FROM quiet_bucket q
     JOIN pool_cpu_series s ON s.deployment = q.deployment AND s.process = q.process AND NOT s.reaped
+), near_before AS (
+    -- where the last sample before those lies: at or after the first sample of the last bucket
+    -- that starts before them (pool_cpu_buckets; without one, anywhere before)
+    SELECT n.series_id, n.from_ts, max(b.first_ts) AS after_ts
+    FROM near_series n
+    JOIN pool_cpu_buckets b ON b.series_id = n.series_id AND b.first_ts <= n.from_ts
+    GROUP BY ALL
 ), near_samples AS (
     -- the samples of the process's own counters around that bucket, and the last one before
     -- (a join on the series and a range of times: a few samples per process, no sort of all)
@@ -85,7 +92,9 @@ WITH per_id AS (
     SELECT deployment, process, series_id, last.ts, last.value
     FROM (SELECT n.deployment, n.process, n.series_id, max({'ts': x.ts, 'value': x.value}) AS last
           FROM near_series n
+          LEFT JOIN near_before f USING (series_id, from_ts)
           JOIN samples x ON x.series_id = n.series_id AND x.ts <= n.from_ts
+               AND x.ts >= coalesce(f.after_ts, x.ts)
           WHERE x.value IS NOT NULL AND isfinite(x.value)
           GROUP BY n.deployment, n.process, n.series_id)
 ), near_steps AS (

@@ -34,26 +34,54 @@ JOIN pool_stop s USING (deployment);
 -- growth. NULL for a worker that never reached it.
 
 CREATE OR REPLACE TEMP TABLE pool_worker_start AS
-WITH rss AS (
-    SELECT ps.deployment, ps.process, y.ts, y.value * ps.scale AS rss,
-           lead(y.value * ps.scale, 1) OVER w AS next1,
-           lead(y.value * ps.scale, 2) OVER w AS next2
+WITH rss_series AS (
+    SELECT ps.deployment, ps.process, ps.series_id, ps.scale, l.alive_from,
+           l.alive_from + 32 * g.step_ms AS early_ts
     FROM pool_process_series ps
-    JOIN (SELECT series_id, ts, max(value) AS value -- one sample per time: the larger
-          FROM samples
-          WHERE series_id IN (SELECT series_id FROM pool_process_series
-                              WHERE chosen AND quantity = 'rss_bytes' AND role = 'worker')
-            AND value IS NOT NULL AND isfinite(value)
-          GROUP BY series_id, ts) y USING (series_id)
-    WHERE ps.chosen AND ps.quantity = 'rss_bytes' AND ps.role = 'worker'
-    WINDOW w AS (PARTITION BY ps.series_id ORDER BY y.ts)
-), loaded AS (
-    SELECT r.deployment, r.process, min(r.ts) AS loaded_ts
-    FROM rss r
+    JOIN pool_grid g USING (deployment)
     JOIN pool_lifetimes l USING (deployment, process)
-    WHERE r.ts >= l.alive_from AND r.rss > 0
-      AND abs(r.next1 - r.rss) <= pool_start_rss_tolerance() * r.rss
-      AND abs(r.next2 - r.rss) <= pool_start_rss_tolerance() * r.rss
+    WHERE ps.chosen AND ps.quantity = 'rss_bytes' AND ps.role = 'worker'
+), early AS (
+    -- first the samples up to 32 buckets after the first live one: a loaded sample found there
+    -- (but for the last two, whose next two may lie beyond) is the first, and no later sample
+    -- need be read; one sample per time (of two at one time, the larger)
+    SELECT x.series_id, x.ts, max(x.value) AS value
+    FROM samples x
+    JOIN rss_series r USING (series_id)
+    WHERE x.value IS NOT NULL AND isfinite(x.value) AND x.ts <= r.early_ts
+    GROUP BY x.series_id, x.ts
+), early_loaded AS (
+    SELECT series_id, min(ts) AS loaded_ts
+    FROM (SELECT r.series_id, y.ts, y.value * r.scale AS rss, r.alive_from,
+                 lead(y.value * r.scale, 1) OVER w AS next1, lead(y.value * r.scale, 2) OVER w AS next2
+          FROM rss_series r JOIN early y USING (series_id)
+          WINDOW w AS (PARTITION BY r.series_id ORDER BY y.ts))
+    WHERE ts >= alive_from AND rss > 0
+      AND abs(next1 - rss) <= pool_start_rss_tolerance() * rss
+      AND abs(next2 - rss) <= pool_start_rss_tolerance() * rss
+    GROUP BY series_id
+), late AS (
+    -- then every sample of the series with none there
+    SELECT x.series_id, x.ts, max(x.value) AS value
+    FROM samples x
+    JOIN rss_series r USING (series_id)
+    WHERE x.value IS NOT NULL AND isfinite(x.value)
+      AND x.series_id NOT IN (SELECT series_id FROM early_loaded)
+    GROUP BY x.series_id, x.ts
+), late_loaded AS (
+    SELECT series_id, min(ts) AS loaded_ts
+    FROM (SELECT r.series_id, y.ts, y.value * r.scale AS rss, r.alive_from,
+                 lead(y.value * r.scale, 1) OVER w AS next1, lead(y.value * r.scale, 2) OVER w AS next2
+          FROM rss_series r JOIN late y USING (series_id)
+          WINDOW w AS (PARTITION BY r.series_id ORDER BY y.ts))
+    WHERE ts >= alive_from AND rss > 0
+      AND abs(next1 - rss) <= pool_start_rss_tolerance() * rss
+      AND abs(next2 - rss) <= pool_start_rss_tolerance() * rss
+    GROUP BY series_id
+), loaded AS (
+    SELECT r.deployment, r.process, min(d.loaded_ts) AS loaded_ts
+    FROM (SELECT * FROM early_loaded UNION ALL SELECT * FROM late_loaded) d
+    JOIN rss_series r USING (series_id)
     GROUP BY ALL
 ), windows AS (
     SELECT {'deployment': d.deployment, 'process': d.process} AS window_id, c.series_id,
