@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, formatBytes, parseByteSize, type InputLimits } from '..
 import { parseTimeArg } from '../base/time.js';
 import { FORMATS, importPath, type ImportOptions } from '../importers/index.js';
 import { ioError } from '../importers/source.js';
-import { compactCopyPath, TraceDatabase } from '../store/database.js';
+import { compactCopyPath, importMemoryLimitBytes, TraceDatabase } from '../store/database.js';
 import { onInterrupt } from './interrupt.js';
 import { terminalSafe } from './output.js';
 import { progressLine } from './progress.js';
@@ -74,7 +74,10 @@ export function registerImport(program: Command): void {
           if (created && !done.landed) removeDatabase(options.db);
         });
         try {
-          const db = await TraceDatabase.open(options.db, { create: true });
+          const db = await TraceDatabase.open(options.db, {
+            create: true,
+            memoryLimit: importMemoryLimitBytes(),
+          });
           try {
             const importOptions: ImportOptions = {
               deployment: options.deployment,

@@ -5,7 +5,7 @@ import { parseDurationArg, parseTimeArg } from '../base/time.js';
 import { PromClient, parseHeaders } from '../pull/client.js';
 import { importPull, writePullFile } from '../pull/load.js';
 import { pull } from '../pull/pull.js';
-import { TraceDatabase } from '../store/database.js';
+import { importMemoryLimitBytes, TraceDatabase } from '../store/database.js';
 
 interface PullOptions {
   url: string;
@@ -91,7 +91,10 @@ export function registerPull(program: Command): void {
         return;
       }
       const deployment = options.deployment!;
-      const db = await TraceDatabase.open(options.db!, { create: true });
+      const db = await TraceDatabase.open(options.db!, {
+        create: true,
+        memoryLimit: importMemoryLimitBytes(),
+      });
       try {
         const label = `${client.displayUrl} ${options.match.join(' ')} ${new Date(start).toISOString()}/${new Date(end).toISOString()}`;
         const r = await importPull(db, deployment, label, result);

@@ -5,8 +5,7 @@
  * it needs on a connection:
  *
  *   shared      src/models/*.sql            macros (PromQL, exact sums, the time grid, the catalog)
- *   steps       src/models/steps/*.sql      the per-process samples with their predecessors
- *   pool        src/models/pool/*.sql       the deployment model (needs steps; takes parameters)
+ *   pool        src/models/pool/*.sql       the deployment model (needs shared; takes parameters)
  *   containers  src/models/container/*.sql  cgroups by the pool's phases (needs pool)
  *   report      src/report/sql/*.sql        the report's chart views over the pool (needs containers)
  *
@@ -21,7 +20,7 @@ import { listSql } from '../base/sql-files.js';
 import type { TraceDatabase } from '../store/database.js';
 import type { PoolParameters } from './pool-types.js';
 
-export type ModelSetName = 'shared' | 'steps' | 'pool' | 'containers' | 'report';
+export type ModelSetName = 'shared' | 'pool' | 'containers' | 'report';
 
 export interface ModelSet {
   name: ModelSetName;
@@ -40,8 +39,7 @@ export interface ModelSet {
 
 export const MODEL_SETS: readonly ModelSet[] = [
   { name: 'shared', folder: 'models', needs: [], once: true },
-  { name: 'steps', folder: 'models/steps', needs: ['shared'], once: false },
-  { name: 'pool', folder: 'models/pool', needs: ['steps'], once: false, parameterFile: '100-params.sql' },
+  { name: 'pool', folder: 'models/pool', needs: ['shared'], once: false, parameterFile: '100-params.sql' },
   { name: 'containers', folder: 'models/container', needs: ['pool'], once: false },
   { name: 'report', folder: 'report/sql', needs: ['containers'], once: false },
 ];

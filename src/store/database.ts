@@ -37,6 +37,17 @@ export function memoryLimitBytes(total = totalmem()): number {
 }
 
 /**
+ * DuckDB's memory limit for an import: at most 256 MiB. An import needs little working memory
+ * (the samples stream through Parquet staging files, src/store/sample-stage.ts), but DuckDB keeps
+ * every block it writes in its buffer pool until the limit is reached, so under the general limit
+ * an import's memory grew with its input, 4 bytes a sample, up to 1 GiB more than it needs
+ * (docs/performance.md).
+ */
+export function importMemoryLimitBytes(total = totalmem()): number {
+  return Math.min(256 * 2 ** 20, memoryLimitBytes(total));
+}
+
+/**
  * Where DuckDB spills: beside a database opened for writing (`<db>.tmp`, DuckDB's own default),
  * else — a read-only open of a file that may lie in a folder we must not write to, or an
  * in-memory database — a fresh folder under the system's temporary folder, removed at close().
@@ -65,6 +76,8 @@ export interface OpenOptions {
   upToVersion?: number;
   /** Read-only opens: folders SQL may still read and write (export --out); nothing else is reachable. */
   allowedDirectories?: readonly string[];
+  /** DuckDB's memory limit in bytes (default memoryLimitBytes(); imports: importMemoryLimitBytes()). */
+  memoryLimit?: number;
 }
 
 export type Row = Record<string, DuckDBValue>;
@@ -94,7 +107,7 @@ export class TraceDatabase {
     const spill = spillFolder(path, readOnly);
     const config = {
       ...(readOnly ? READ_ONLY_CONFIG : {}),
-      memory_limit: `${memoryLimitBytes() / 2 ** 20}MiB`,
+      memory_limit: `${Math.floor((options.memoryLimit ?? memoryLimitBytes()) / 2 ** 20)}MiB`,
       temp_directory: spill.dir,
     };
     let instance: DuckDBInstance;

@@ -7,14 +7,8 @@ import { cpuBetween, importProcfsPool, preforkPool } from '../helpers/pool-synth
 
 describe('the registry of model sets', () => {
   it('loads a set after everything it needs, each once', () => {
-    expect(loadOrder('report').map((s) => s.name)).toEqual([
-      'shared',
-      'steps',
-      'pool',
-      'containers',
-      'report',
-    ]);
-    expect(loadOrder('pool').map((s) => s.name)).toEqual(['shared', 'steps', 'pool']);
+    expect(loadOrder('report').map((s) => s.name)).toEqual(['shared', 'pool', 'containers', 'report']);
+    expect(loadOrder('pool').map((s) => s.name)).toEqual(['shared', 'pool']);
     expect(loadOrder('shared').map((s) => s.name)).toEqual(['shared']);
   });
 
@@ -55,13 +49,13 @@ describe('the registry of model sets', () => {
     expect((await db.rowsJS('SELECT deployment FROM pool_span ORDER BY 1')).map((r) => r.deployment)).toEqual(
       ['a', 'b'],
     );
-    // the steps the pool read were made again too: b's CPU is all there, from its processes' definitions
+    // the pool was made again: b's CPU is all there, from its processes' definitions
     const [row] = await db.rowsJS(
       `SELECT exact_sum(cpu_seconds) AS cpu FROM pool_process_totals WHERE deployment = 'b'`,
     );
     const expected = pool.reduce((s, p) => s + cpuBetween(p, p.start, p.end), 0);
     expect(Number(row!.cpu)).toBeCloseTo(expected, 3);
-    expect([...db.modelSets].sort()).toEqual(['containers', 'pool', 'report', 'shared', 'steps']);
+    expect([...db.modelSets].sort()).toEqual(['containers', 'pool', 'report', 'shared']);
     db.close();
   });
 });

@@ -5,7 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/base/errors.js';
 import * as msg from '../../src/base/messages.js';
 import { importPath } from '../../src/importers/index.js';
-import { SCHEMA_VERSION, TraceDatabase, memoryLimitBytes } from '../../src/store/database.js';
+import {
+  SCHEMA_VERSION,
+  TraceDatabase,
+  importMemoryLimitBytes,
+  memoryLimitBytes,
+} from '../../src/store/database.js';
 import { CAPTURE, tempDir } from '../helpers/cli.js';
 import { contentHash } from '../helpers/db.js';
 
@@ -183,6 +188,22 @@ describe('memory', () => {
     expect(memoryLimitBytes(2 * 2 ** 30)).toBe(512 * 2 ** 20);
     // whole MiB: 3 GiB + 1 byte → 768 MiB
     expect(memoryLimitBytes(3 * 2 ** 30 + 1)).toBe(768 * 2 ** 20);
+  });
+
+  it('limits an import to 256 MiB, less on a machine whose quarter is less', async () => {
+    expect(importMemoryLimitBytes(24 * 2 ** 30)).toBe(256 * 2 ** 20);
+    expect(importMemoryLimitBytes(512 * 2 ** 20)).toBe(128 * 2 ** 20);
+    const db = await TraceDatabase.open(join(tmp.dir, 'import.duckdb'), {
+      create: true,
+      memoryLimit: importMemoryLimitBytes(),
+    });
+    try {
+      expect(await setting(db, 'memory_limit')).toBe(
+        `${(importMemoryLimitBytes() / 2 ** 20).toFixed(1)} MiB`,
+      );
+    } finally {
+      db.close();
+    }
   });
 
   it('spills beside a database opened for writing, and into a folder of its own when read-only', async () => {

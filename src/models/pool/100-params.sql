@@ -28,4 +28,3 @@ CREATE OR REPLACE TEMP MACRO pool_same_process_ms() AS 2000;     -- two sources'
 CREATE OR REPLACE TEMP MACRO pool_min_phase_buckets() AS 5;      -- shorter CPU level changes are noise, not a phase
 CREATE OR REPLACE TEMP MACRO pool_min_phase_ms() AS 5000;         -- nor are those shorter than this
 CREATE OR REPLACE TEMP MACRO pool_max_churn_dip_ms() AS 30000;    -- an idle dip this short with a worker exit or start is still load
-CREATE OR REPLACE TEMP MACRO pool_start_rss_tolerance() AS 0.01;  -- a worker has loaded the app when its RSS holds within this over two samples

@@ -7,9 +7,9 @@ WITH rss_series AS (
     WHERE chosen AND quantity = 'rss_bytes'
 ), per_series AS (
     SELECT x.series_id, min(x.ts) AS alive_from, max(x.ts) AS alive_to
-    FROM sample_steps_other x
+    FROM samples x
     JOIN rss_series s USING (series_id)
-    WHERE x.value * s.scale > 0
+    WHERE x.value * s.scale > 0 AND isfinite(x.value)
     GROUP BY x.series_id
 ), rss AS (
     SELECT s.deployment, s.process, min(r.alive_from) AS alive_from, max(r.alive_to) AS alive_to
@@ -51,19 +51,25 @@ GROUP BY q.deployment;
 
 -- The intervals between consecutive samples of each chosen series, as a histogram (scrape
 -- intervals take few distinct values): how many, and how many ended while the process was
--- alive (for the scrape-gap check, pool_quality). One pass over the samples for both.
+-- alive (for the scrape-gap check, pool_quality). One pass over the samples for both: the one
+-- sort of the samples left in the models, of their times only, straight into the histogram.
+-- (NULL, NaN and ±Inf are not measurements and are left out.)
 CREATE OR REPLACE TEMP TABLE pool_interval_counts AS
 WITH s AS (
     SELECT ps.series_id, l.alive_to
     FROM pool_process_series ps
     JOIN pool_lifetimes l USING (deployment, process)
     WHERE ps.chosen
+), steps AS (
+    SELECT x.series_id, x.ts, x.ts - lag(x.ts) OVER (PARTITION BY x.series_id ORDER BY x.ts) AS interval_ms
+    FROM samples x
+    WHERE x.series_id IN (SELECT series_id FROM s) AND x.value IS NOT NULL AND isfinite(x.value)
 )
-SELECT x.series_id, x.ts - x.prev_ts AS interval_ms, count(*) AS n,
+SELECT x.series_id, x.interval_ms, count(*) AS n,
        count(*) FILTER (WHERE x.ts <= s.alive_to) AS n_alive
-FROM sample_steps x
+FROM steps x
 JOIN s USING (series_id)
-WHERE x.prev_ts IS NOT NULL
+WHERE x.interval_ms IS NOT NULL
 GROUP BY ALL;
 
 -- Median interval between consecutive samples of one series, per deployment and quantity

@@ -12,9 +12,9 @@ CREATE OR REPLACE TEMP MACRO pool_overlap(from_ts, to_ts, a, b) AS
     CASE WHEN to_ts <= from_ts THEN (CASE WHEN to_ts > a AND to_ts <= b THEN 1.0 ELSE 0.0 END)
          ELSE greatest(0, least(to_ts, b) - greatest(from_ts, a)) / (to_ts - from_ts) END;
 
--- An increase of a CPU counter, from a sample and its predecessor (sample_steps_cpu) and the
--- series' row of pool_cpu_series: its CPU seconds, where its interval starts, and whether it
--- counts at all (a first sample counts only from a start within the data: from_start).
+-- An increase of a CPU counter, from a sample and its predecessor and the series' row of
+-- pool_cpu_series: its CPU seconds, where its interval starts, and whether it counts at all (a
+-- first sample counts only from a start within the data: from_start).
 CREATE OR REPLACE TEMP MACRO pool_cpu_increase(value, prev_value, prev_ts, scale) AS
     CASE WHEN prev_ts IS NULL THEN value * scale
          WHEN value >= prev_value THEN value * scale - prev_value * scale
@@ -43,6 +43,47 @@ FROM pool_process_series ps
 JOIN pool_grid g USING (deployment)
 JOIN (SELECT deployment, min(first_seen) AS observed_from FROM pool_processes GROUP BY ALL) o USING (deployment)
 WHERE ps.chosen AND ps.quantity IN ('cpu_seconds', 'children_cpu_seconds');
+
+-- Every CPU counter of the model, per bucket of its grid (not clamped to the grid: samples
+-- before its start or after its end have buckets too): how many finite samples, the first and
+-- the last. A hash aggregate, one pass over the samples and no sort: for the counters the loader
+-- saw in order, these rows, with the resets it recorded, are all the increases need
+-- (pool_cpu_increases).
+CREATE OR REPLACE TEMP TABLE pool_cpu_buckets AS
+SELECT x.series_id, pool_bucket_of(x.ts, s.t0, s.step_ms) AS bucket, count(*) AS n,
+       min(x.ts) AS first_ts, arg_min(x.value, x.ts) AS first_value,
+       max(x.ts) AS last_ts, arg_max(x.value, x.ts) AS last_value
+FROM samples x
+JOIN pool_cpu_series s USING (series_id)
+JOIN series_stats st USING (series_id)
+WHERE NOT s.reaped AND st.resets_complete AND isfinite(st.max_value)
+  AND x.value IS NOT NULL AND isfinite(x.value)
+GROUP BY ALL;
+
+-- The counters read per bucket (pool_cpu_buckets): their samples arrived in strictly increasing
+-- time and every reset is a row of series_resets (series_stats.resets_complete), and all their
+-- values are finite (as many finite samples as non-NULL ones). So the order of arrival is the
+-- order of time, no two samples share a time (arg_min/arg_max above have no ties), and a
+-- bucket's increases add up to its last value − its first + the value before each reset inside.
+CREATE OR REPLACE TEMP TABLE pool_cpu_in_order AS
+SELECT b.series_id
+FROM pool_cpu_buckets b
+JOIN series_stats st USING (series_id)
+GROUP BY b.series_id, st.samples
+HAVING sum(b.n) = st.samples;
+
+-- The other counters sample by sample, each with its predecessor (a sort of their samples
+-- only; ties on ts ordered by value): the counters whose samples came out of order or with
+-- NaN or ±Inf (left out here: not measurements), or whose resets were too many to record, and
+-- the reaped-children counters that ever rise (pool_reaped_increases reads them in order).
+CREATE OR REPLACE TEMP TABLE pool_cpu_steps AS
+SELECT x.series_id, x.ts, x.value, lag(x.ts) OVER c AS prev_ts, lag(x.value) OVER c AS prev_value
+FROM samples x
+WHERE x.series_id IN (SELECT s.series_id FROM pool_cpu_series s JOIN series_stats st USING (series_id)
+                      WHERE CASE WHEN s.reaped THEN st.max_value > 0
+                                 ELSE s.series_id NOT IN (SELECT series_id FROM pool_cpu_in_order) END)
+  AND x.value IS NOT NULL AND isfinite(x.value)
+WINDOW c AS (PARTITION BY x.series_id ORDER BY x.ts, x.value);
 
 -- The CPU a process's reaped children used after their last sample. The kernel adds a child's
 -- whole CPU (its own and its reaped children's) to the parent's children counter when it reaps
@@ -82,7 +123,7 @@ WITH parents AS (
              - CASE WHEN pa.from_start THEN 0 ELSE first_value(x.value * pa.scale) OVER w END
              - coalesce((SELECT sum(c.cpu_seconds) FROM child_last c
                          WHERE c.parent_series_id = x.series_id AND c.last_ts < x.ts), 0) AS x
-    FROM sample_steps_cpu x
+    FROM pool_cpu_steps x
     JOIN parents pa USING (series_id)
     WINDOW w AS (PARTITION BY x.series_id ORDER BY x.ts)
 ), e AS (
@@ -97,48 +138,83 @@ SELECT series_id, prev_ts, ts, false AS reset, cpu_seconds
 FROM rises
 WHERE cpu_seconds > 0;
 
--- Every increase, one row each, integer keys only (millions of rows: a view, read once, by
--- pool_cpu_parts). first_bucket..last_bucket: the grid's buckets the interval touches;
--- within_bucket: it has a length and lies inside one bucket of the grid (most do; never the
--- few reaped children's increases, so that pool_window_cpu never reads those again from the
--- samples).
+-- Every increase, integer keys only (a view, read once, by pool_cpu_parts): of a counter read
+-- per bucket, the increase into each bucket from the last sample of the one before it (or, for
+-- its first sample, from its process's start), and the increases inside each bucket as one
+-- row; of the other counters one row per increase. `resets`: how many of the row's increases
+-- are resets. first_bucket..last_bucket: the grid's buckets the interval touches;
+-- within_bucket: it has a length and lies inside one bucket (then first_bucket = last_bucket =
+-- that bucket, even outside the grid); never the few reaped children's increases, so that
+-- pool_window_cpu never reads those again from the samples.
 CREATE OR REPLACE TEMP VIEW pool_cpu_increases AS
-WITH i AS (
+WITH edges AS (
+    SELECT b.*, lag(b.last_ts) OVER w AS prev_ts, lag(b.last_value) OVER w AS prev_value
+    FROM pool_cpu_buckets b
+    WHERE b.series_id IN (SELECT series_id FROM pool_cpu_in_order)
+    WINDOW w AS (PARTITION BY b.series_id ORDER BY b.bucket)
+), inner_resets AS (
+    -- the resets between two samples of one bucket
+    SELECT r.series_id, pool_bucket_of(r.ts, s.t0, s.step_ms) AS bucket, count(*) AS resets,
+           sum(r.prev_value * s.scale) AS reset_seconds
+    FROM series_resets r
+    JOIN pool_cpu_series s USING (series_id)
+    WHERE r.series_id IN (SELECT series_id FROM pool_cpu_in_order)
+      AND pool_bucket_of(r.prev_ts, s.t0, s.step_ms) = pool_bucket_of(r.ts, s.t0, s.step_ms)
+    GROUP BY ALL
+), i AS (
+    SELECT e.series_id, s.t0, s.step_ms, s.buckets,
+           pool_cpu_from(e.prev_ts, s.process_start_ts) AS from_ts,
+           e.first_ts AS to_ts,
+           pool_cpu_increase(e.first_value, e.prev_value, e.prev_ts, s.scale) AS cpu_seconds,
+           (e.prev_ts IS NOT NULL AND e.first_value < e.prev_value)::INTEGER AS resets,
+           false AS reaped
+    FROM edges e
+    JOIN pool_cpu_series s USING (series_id)
+    WHERE pool_cpu_counted(e.first_ts, e.prev_ts, s.process_start_ts, s.from_start)
+    UNION ALL
+    SELECT e.series_id, s.t0, s.step_ms, s.buckets, e.first_ts, e.last_ts,
+           e.last_value * s.scale - e.first_value * s.scale + coalesce(r.reset_seconds, 0),
+           coalesce(r.resets, 0), false
+    FROM edges e
+    JOIN pool_cpu_series s USING (series_id)
+    LEFT JOIN inner_resets r USING (series_id, bucket)
+    WHERE e.n > 1
+    UNION ALL
     SELECT x.series_id, s.t0, s.step_ms, s.buckets,
            pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts,
            x.ts AS to_ts,
            pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
-           x.prev_ts IS NOT NULL AND x.value < x.prev_value AS reset,
+           (x.prev_ts IS NOT NULL AND x.value < x.prev_value)::INTEGER AS resets,
            false AS reaped
-    FROM sample_steps_cpu x
+    FROM pool_cpu_steps x
     JOIN pool_cpu_series s USING (series_id)
     WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
     UNION ALL
     SELECT r.series_id, s.t0, s.step_ms, s.buckets, pool_cpu_from(r.prev_ts, s.process_start_ts), r.ts,
-           r.cpu_seconds, r.reset, true
+           r.cpu_seconds, r.reset::INTEGER, true
     FROM pool_reaped_increases r
     JOIN pool_cpu_series s USING (series_id)
 ), b AS (
-    SELECT *, pool_bucket_of(from_ts, t0, step_ms) AS from_bucket, pool_bucket_of(to_ts, t0, step_ms) AS to_bucket
+    SELECT *, pool_bucket_of(from_ts, t0, step_ms) AS from_bucket, pool_bucket_of(to_ts, t0, step_ms) AS to_bucket,
+           NOT reaped AND pool_bucket_of(from_ts, t0, step_ms) = pool_bucket_of(to_ts, t0, step_ms)
+             AND to_ts > from_ts AS within_bucket
     FROM i
 )
-SELECT series_id, from_ts, to_ts, cpu_seconds, reset,
-       greatest(0, from_bucket) AS first_bucket,
-       least(buckets - 1, to_bucket) AS last_bucket,
-       NOT reaped AND from_bucket = to_bucket AND to_ts > from_ts AND to_bucket BETWEEN 0 AND buckets - 1 AS within_bucket
+SELECT series_id, from_ts, to_ts, cpu_seconds, resets, within_bucket,
+       CASE WHEN within_bucket THEN from_bucket ELSE greatest(0, from_bucket) END AS first_bucket,
+       CASE WHEN within_bucket THEN to_bucket ELSE least(buckets - 1, to_bucket) END AS last_bucket
 FROM b;
 
 -- The increases, summed where they lie inside one bucket: one row per series and bucket for
 -- those (from_ts, to_ts: the earliest start and the latest end among them), one row per
--- interval for the others (across a bucket edge, outside the grid, or of zero length). A
--- tenth of the rows or fewer, and every figure below reads these: per bucket, per process,
--- and over windows, where a bucket's sum counts whole when the window holds all of its
--- increases (pool_window_cpu).
+-- interval for the others (across a bucket edge, or of zero length). A tenth of the rows or
+-- fewer, and every figure below reads these: per bucket, per process, and over windows, where
+-- a bucket's sum counts whole when the window holds all of its increases (pool_window_cpu).
 CREATE OR REPLACE TEMP TABLE pool_cpu_parts AS
 SELECT series_id, first_bucket, last_bucket, within_bucket,
        min(from_ts) AS from_ts, max(to_ts) AS to_ts,
        exact_sum(cpu_seconds) AS cpu_seconds,
-       count(*) FILTER (WHERE reset) AS resets
+       sum(resets)::BIGINT AS resets
 FROM pool_cpu_increases
 GROUP BY series_id, first_bucket, last_bucket, within_bucket,
          CASE WHEN within_bucket THEN NULL ELSE from_ts END,
@@ -159,20 +235,30 @@ WITH w AS (
                 WHEN p.to_ts <= w.a OR p.from_ts >= w.b THEN 0 END AS cpu_seconds
     FROM w
     JOIN pool_cpu_parts p ON p.series_id = w.series_id AND p.to_ts > w.a AND p.from_ts <= w.b
-), split AS (
+), spans AS (
+    SELECT DISTINCT window_id, series_id, first_bucket, from_ts, to_ts, a, b FROM parts WHERE cpu_seconds IS NULL
+), span_samples AS (
     -- the increases of such a bucket, from the samples in its span (a join on the series and a
-    -- range of times, so only those samples are read as increases)
+    -- range of times, so only those samples are read), each with its predecessor in the span;
+    -- the span's first sample has none in it: it is the start of the bucket's first increase,
+    -- unless the span starts before it (at its process's start: the series' first sample)
+    SELECT u.window_id, u.first_bucket, u.a, u.b, x.series_id, x.ts, x.value,
+           lag(x.ts) OVER w AS prev_ts, lag(x.value) OVER w AS prev_value, u.from_ts AS span_from
+    FROM spans u
+    JOIN samples x ON x.series_id = u.series_id AND x.ts >= u.from_ts AND x.ts <= u.to_ts
+    WHERE x.value IS NOT NULL AND isfinite(x.value)
+    WINDOW w AS (PARTITION BY u.window_id, u.series_id, u.first_bucket ORDER BY x.ts, x.value)
+), split AS (
     SELECT u.window_id,
-           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale)
-             * pool_overlap(pool_cpu_from(x.prev_ts, s.process_start_ts), x.ts, u.a, u.b) AS cpu_seconds
-    FROM (SELECT DISTINCT window_id, series_id, first_bucket, from_ts, to_ts, a, b FROM parts
-          WHERE cpu_seconds IS NULL) u
-    JOIN sample_steps_cpu x ON x.series_id = u.series_id AND x.ts > u.from_ts AND x.ts <= u.to_ts
-    JOIN pool_cpu_series s ON s.series_id = x.series_id
-    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
-      AND pool_cpu_from(x.prev_ts, s.process_start_ts) < x.ts
-      AND pool_bucket_of(pool_cpu_from(x.prev_ts, s.process_start_ts), s.t0, s.step_ms) = u.first_bucket
-      AND pool_bucket_of(x.ts, s.t0, s.step_ms) = u.first_bucket
+           pool_cpu_increase(u.value, u.prev_value, u.prev_ts, s.scale)
+             * pool_overlap(pool_cpu_from(u.prev_ts, s.process_start_ts), u.ts, u.a, u.b) AS cpu_seconds
+    FROM span_samples u
+    JOIN pool_cpu_series s ON s.series_id = u.series_id
+    WHERE (u.prev_ts IS NOT NULL OR u.ts > u.span_from)
+      AND pool_cpu_counted(u.ts, u.prev_ts, s.process_start_ts, s.from_start)
+      AND pool_cpu_from(u.prev_ts, s.process_start_ts) < u.ts
+      AND pool_bucket_of(pool_cpu_from(u.prev_ts, s.process_start_ts), s.t0, s.step_ms) = u.first_bucket
+      AND pool_bucket_of(u.ts, s.t0, s.step_ms) = u.first_bucket
 )
 SELECT window_id, exact_sum(cpu_seconds) AS cpu_seconds
 FROM (SELECT window_id, cpu_seconds FROM parts WHERE cpu_seconds IS NOT NULL
@@ -188,9 +274,10 @@ GROUP BY window_id;
 -- integer process_id. A view, not a table: its two readers aggregate it at once.
 CREATE OR REPLACE TEMP VIEW pool_process_cpu AS
 WITH shares AS (
-    SELECT series_id, first_bucket AS bucket, cpu_seconds
-    FROM pool_cpu_parts
-    WHERE within_bucket
+    SELECT p.series_id, p.first_bucket AS bucket, p.cpu_seconds
+    FROM pool_cpu_parts p
+    JOIN pool_cpu_series g USING (series_id)
+    WHERE p.within_bucket AND p.first_bucket BETWEEN 0 AND g.buckets - 1
     UNION ALL
     SELECT p.series_id, p.first_bucket,
            p.cpu_seconds * pool_overlap(p.from_ts, p.to_ts, g.t0 + p.first_bucket * g.step_ms,

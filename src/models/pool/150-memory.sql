@@ -11,7 +11,7 @@
 -- The latest sample before a moment is the latest one of the last bucket, at or before it,
 -- that has samples: so the samples are first reduced to the last one per process, quantity
 -- and bucket, and each bucket looks back to that (an ASOF join over buckets, not samples, on
--- an integer key). Of two samples at one time, the larger of one series (last_at_ts), and of
+-- an integer key). Of two samples at one time, the larger of one series, and of
 -- two series of one process and quantity, the one with the larger series id.
 CREATE OR REPLACE TEMP TABLE pool_memory_last AS
 WITH keys AS (
@@ -25,16 +25,20 @@ WITH keys AS (
     JOIN pool_grid g USING (deployment)
     WHERE ps.chosen
 ), last_of_series AS (
-    -- each series' last sample in each bucket: the next one is in a later bucket, or there is
-    -- none (straight from sample_steps_other, joined once to the few rows of the memory series)
-    SELECT m.key, x.series_id, pool_bucket_of(x.ts, m.t0, m.step_ms) AS bucket, x.ts, x.value * m.scale AS value
-    FROM sample_steps_other x
+    -- each series' last sample in each bucket, of two at one time the larger: a hash aggregate
+    -- per series and bucket, straight from the samples (NULL, NaN and ±Inf left out)
+    SELECT m.key, x.series_id, pool_bucket_of(x.ts, m.t0, m.step_ms) AS bucket, m.scale,
+           max({'ts': x.ts, 'value': x.value}) AS last
+    FROM samples x
     JOIN memory_series m USING (series_id)
-    WHERE x.next_ts IS NULL OR pool_bucket_of(x.next_ts, m.t0, m.step_ms) > pool_bucket_of(x.ts, m.t0, m.step_ms)
+    WHERE x.value IS NOT NULL AND isfinite(x.value)
+    GROUP BY ALL
+), last_scaled AS (
+    SELECT key, series_id, bucket, last.ts AS ts, last.value * scale AS value FROM last_of_series
 )
 SELECT k.deployment, k.process, k.role, k.quantity, l.key, l.bucket,
        max(l.ts) AS ts, arg_max(l.value, (l.ts, l.series_id)) AS value
-FROM last_of_series l
+FROM last_scaled l
 JOIN keys k USING (key)
 GROUP BY ALL;
 

@@ -80,19 +80,49 @@ WITH per_id AS (
     JOIN pool_grid g ON g.deployment = q.deployment
     JOIN pool_process_series ps ON ps.deployment = q.deployment AND ps.process = q.process
          AND ps.chosen AND ps.quantity = 'rss_bytes'
-    JOIN sample_steps_other x ON x.series_id = ps.series_id AND x.last_at_ts
+    JOIN samples x ON x.series_id = ps.series_id
          AND x.ts > q.bucket_start - 4 * g.step_ms AND x.ts <= q.bucket_start + 3 * g.step_ms
+    WHERE x.value IS NOT NULL AND isfinite(x.value)
     GROUP BY ALL
-), near AS (
-    -- the increases of the process's own counters around that bucket (a join on the series and
-    -- a range of times, so only those samples are read)
-    SELECT s.deployment, s.process, pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts, x.ts AS to_ts,
-           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds
+), near_series AS (
+    SELECT q.deployment, q.process, s.series_id, s.scale, s.process_start_ts, s.from_start,
+           q.bucket_start - 3 * s.step_ms AS from_ts, q.bucket_start + 3 * s.step_ms AS to_ts
     FROM quiet_bucket q
     JOIN pool_cpu_series s ON s.deployment = q.deployment AND s.process = q.process AND NOT s.reaped
-    JOIN sample_steps_cpu x ON x.series_id = s.series_id
-         AND x.ts > q.bucket_start - 3 * s.step_ms AND x.ts <= q.bucket_start + 3 * s.step_ms
-    WHERE pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
+), near_before AS (
+    -- where the last sample before those lies: at or after the first sample of the last bucket
+    -- that starts before them (pool_cpu_buckets; without one, anywhere before)
+    SELECT n.series_id, n.from_ts, max(b.first_ts) AS after_ts
+    FROM near_series n
+    JOIN pool_cpu_buckets b ON b.series_id = n.series_id AND b.first_ts <= n.from_ts
+    GROUP BY ALL
+), near_samples AS (
+    -- the samples of the process's own counters around that bucket, and the last one before
+    -- (a join on the series and a range of times: a few samples per process, no sort of all)
+    SELECT n.deployment, n.process, n.series_id, x.ts, x.value
+    FROM near_series n
+    JOIN samples x ON x.series_id = n.series_id AND x.ts > n.from_ts AND x.ts <= n.to_ts
+    WHERE x.value IS NOT NULL AND isfinite(x.value)
+    UNION ALL
+    SELECT deployment, process, series_id, last.ts, last.value
+    FROM (SELECT n.deployment, n.process, n.series_id, max({'ts': x.ts, 'value': x.value}) AS last
+          FROM near_series n
+          LEFT JOIN near_before f USING (series_id, from_ts)
+          JOIN samples x ON x.series_id = n.series_id AND x.ts <= n.from_ts
+               AND x.ts >= coalesce(f.after_ts, x.ts)
+          WHERE x.value IS NOT NULL AND isfinite(x.value)
+          GROUP BY n.deployment, n.process, n.series_id)
+), near_steps AS (
+    SELECT n.*, lag(n.ts) OVER w AS prev_ts, lag(n.value) OVER w AS prev_value
+    FROM near_samples n
+    WINDOW w AS (PARTITION BY n.deployment, n.process, n.series_id ORDER BY n.ts, n.value)
+), near AS (
+    -- the increases of the process's own counters around that bucket
+    SELECT s.deployment, s.process, pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts, x.ts AS to_ts,
+           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds
+    FROM near_steps x
+    JOIN near_series s USING (deployment, process, series_id)
+    WHERE x.ts > s.from_ts AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
 ), intervals AS (
     -- summed over the CPU modes (whose samples share their times)
     SELECT deployment, process, from_ts, to_ts, sum(cpu_seconds) AS cpu_seconds,
@@ -181,14 +211,15 @@ CREATE OR REPLACE TEMP TABLE pool_worker_startup AS
 WITH mem AS (
     -- each quantity's first sample at or after settling
     SELECT s.deployment, s.process,
-           arg_min(y.value * ps.scale, y.ts) FILTER (WHERE ps.quantity = 'rss_bytes') AS rss_bytes,
-           arg_min(y.value * ps.scale, y.ts) FILTER (WHERE ps.quantity = 'pss_bytes') AS pss_bytes,
-           arg_min(y.value * ps.scale, y.ts) FILTER (WHERE ps.quantity = 'uss_bytes') AS uss_bytes
+           -- (of two samples at one time, the larger)
+           arg_min(y.value * ps.scale, (y.ts, -y.value)) FILTER (WHERE ps.quantity = 'rss_bytes') AS rss_bytes,
+           arg_min(y.value * ps.scale, (y.ts, -y.value)) FILTER (WHERE ps.quantity = 'pss_bytes') AS pss_bytes,
+           arg_min(y.value * ps.scale, (y.ts, -y.value)) FILTER (WHERE ps.quantity = 'uss_bytes') AS uss_bytes
     FROM pool_process_settle s
     JOIN pool_process_series ps ON ps.deployment = s.deployment AND ps.process = s.process
-    JOIN sample_steps_other y ON y.series_id = ps.series_id AND y.ts >= s.settled_ts
+    JOIN samples y ON y.series_id = ps.series_id AND y.ts >= s.settled_ts
     WHERE ps.chosen AND ps.quantity IN ('rss_bytes', 'pss_bytes', 'uss_bytes')
-      AND y.last_at_ts -- one sample per time (of two at one time, the larger)
+      AND y.value IS NOT NULL AND isfinite(y.value)
     GROUP BY ALL
 ), cpu AS (
     SELECT window_id.deployment AS deployment, window_id.process AS process, cpu_seconds
