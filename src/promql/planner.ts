@@ -40,6 +40,15 @@ export interface EvalContext {
 export const GRID_WINDOWS_PER_SAMPLE = 4;
 
 /**
+ * Counter windows by segments pay off when a segment (half a step) holds several samples; a
+ * series whose samples per step × windows per sample stay at or below this takes the grid's
+ * copies instead: `rate(x[10s])` at a 2 s step over 1 s samples took 14 s of CPU and 1.3 GiB by
+ * segments, 7.6 s and 0.9 GiB on the grid; at 42 copies per step both cost the same CPU
+ * (docs/performance.md).
+ */
+export const GRID_COPIES_PER_STEP = 40;
+
+/**
  * A subquery without a step (`x[5m:]`) steps at Prometheus' default evaluation interval, the
  * global evaluation_interval (1 minute unless configured; promqltest uses 1 minute too).
  */
@@ -761,15 +770,19 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
     const adj = leftOpen ? 1 : 0;
     let points: string;
     let series: string;
+    // A range selector's samples, of the selected series that meet `where` (over s.series_id).
+    let selected: ((where: string) => string) | undefined;
     if (m.type === 'matrix') {
       const sel = this.selectorSeries(m.vector);
       series = this.add('ser', `SELECT series_id AS sid, labels, ord FROM ${sel}`);
-      points = this.add(
-        'pts',
-        `SELECT series_id AS sid, ts, value FROM samples
-WHERE value IS NOT NULL AND series_id IN (SELECT series_id FROM ${sel})
+      selected = (where: string) =>
+        this.add(
+          'pts',
+          `SELECT series_id AS sid, ts, value FROM samples
+WHERE value IS NOT NULL AND series_id IN (SELECT s.series_id FROM ${sel} s WHERE ${where})
   AND ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}`,
-      );
+        );
+      points = selected('true');
     } else {
       // engine.go, case *parser.SubqueryExpr: the inner steps are multiples of the subquery's step,
       // the first after (start - offset - range) (3.x; 2.x: at or after), the last at end - offset.
@@ -836,6 +849,21 @@ WHERE is_step AND len(list_filter(tss, x -> x IS NOT NULL)) > 0`,
       return { windows, series };
     }
     const perSample = this.windowsPerSample(rangeMs);
+    // Aggregates: each point is copied into the windows of the steps k_lo..k_hi holding it (as
+    // promql_grid_windows does) and the windows are hash aggregates.
+    const onGrid = (points: string) => `SELECT sid, ${startMs} + k * ${stepMs} AS t, ${columns},
+       ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
+       ${rangeMs}::BIGINT AS range_ms
+FROM (
+  SELECT p.sid, p.ts, p.value, greatest(p.k_lo, 0) + d.i AS k, p.k_hi
+  FROM (SELECT *, promql_grid_k_lo(ts, ${startMs}, ${stepMs}, ${rangeMs}, ${offsetMs}) AS k_lo,
+               promql_grid_k_hi(ts, ${startMs}, ${endMs}, ${stepMs}, ${rangeMs}, ${offsetMs}, ${leftOpen}) AS k_hi
+        FROM ${points}
+        WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}) p,
+       range(0, ${perSample}) d(i)
+  WHERE greatest(p.k_lo, 0) + d.i <= p.k_hi
+)
+GROUP BY sid, k`;
     if (segments && perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)) {
       // Aggregates by segments (as promql_segment_firstlast cuts time, src/models/020-promql-selectors.sql):
       // window k is [a0 + k * step, + len - 1]; the window starts and the ends + 1 cut time into
@@ -843,16 +871,14 @@ WHERE is_step AND len(list_filter(tss, x -> x IS NOT NULL)) > 0`,
       // end cut d = len % step inside its step, and window k is segments 2k .. 2k + h (h = 2q with
       // d > 0, 2q - 1 without; q = len // step). Each sample is aggregated once into its segment,
       // then each segment into the windows k = ceil((g - h) / 2) .. g // 2 holding it: the
-      // grid below copies each sample into every window instead.
+      // grid (onGrid) copies each sample into every window instead.
       const a0 = startMs - offsetMs - rangeMs + adj;
       const len = rangeMs + 1 - adj;
       const d = len % stepMs;
       const h = 2 * Math.floor(len / stepMs) - (d > 0 ? 0 : 1);
       const lastK = Math.floor((endMs - startMs) / stepMs);
       const cut = d > 0 ? ` + CASE WHEN (ts - ${a0}) % ${stepMs} >= ${d} THEN 1 ELSE 0 END` : '';
-      const windows = this.add(
-        'win',
-        `SELECT sid, ${startMs} + k * ${stepMs} AS t, agg,
+      const bySegments = (points: string) => `SELECT sid, ${startMs} + k * ${stepMs} AS t, agg,
        ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
        ${rangeMs}::BIGINT AS range_ms
 FROM (
@@ -867,29 +893,30 @@ FROM (
     )
   )
   GROUP BY sid, k
-)`,
-      );
-      return { windows, series };
+)`;
+      // Unless a way is forced, a selector's series with few samples per step take the grid's
+      // copies (GRID_COPIES_PER_STEP), the others segments.
+      if (selected === undefined || this.ctx.gridWindowsPerSample !== undefined)
+        return { windows: this.add('win', bySegments(points)), series };
+      const dense = this.denseSeries(perSample);
+      return {
+        windows: this.add(
+          'win',
+          `${bySegments(selected(dense))}\nUNION ALL\n${onGrid(selected(`NOT ${dense}`))}`,
+        ),
+        series,
+      };
     }
-    // Aggregates: each point is copied into the windows of the steps k_lo..k_hi holding it (as
-    // promql_grid_windows does) and the windows are hash aggregates.
-    const windows = this.add(
-      'win',
-      `SELECT sid, ${startMs} + k * ${stepMs} AS t, ${columns},
-       ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
-       ${rangeMs}::BIGINT AS range_ms
-FROM (
-  SELECT p.sid, p.ts, p.value, greatest(p.k_lo, 0) + d.i AS k, p.k_hi
-  FROM (SELECT *, promql_grid_k_lo(ts, ${startMs}, ${stepMs}, ${rangeMs}, ${offsetMs}) AS k_lo,
-               promql_grid_k_hi(ts, ${startMs}, ${endMs}, ${stepMs}, ${rangeMs}, ${offsetMs}, ${leftOpen}) AS k_hi
-        FROM ${points}
-        WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}) p,
-       range(0, ${perSample}) d(i)
-  WHERE greatest(p.k_lo, 0) + d.i <= p.k_hi
-)
-GROUP BY sid, k`,
-    );
-    return { windows, series };
+    return { windows: this.add('win', onGrid(points)), series };
+  }
+
+  /**
+   * SQL true for a selected series (s.series_id) whose samples are dense enough for windows by
+   * segments: more than GRID_COPIES_PER_STEP copies per step on the grid, from series_stats.
+   */
+  private denseSeries(perSample: number): string {
+    return `coalesce((SELECT st.samples * ${this.grid.stepMs * perSample} > ${GRID_COPIES_PER_STEP} * (st.last_ts - st.first_ts + 1)
+                      FROM series_stats st WHERE st.series_id = s.series_id), true)`;
   }
 
   /** rate, increase, delta, irate, idelta, resets, changes of a range selector. */
@@ -914,15 +941,20 @@ GROUP BY sid, k`,
     const asof = perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE);
     // Series whose resets the loader recorded (series_stats) need no sort of their samples for
     // the counter functions.
-    const ids = (complete: boolean) =>
+    const ids = (complete: boolean, where = 'true') =>
       `(SELECT coalesce(list(s.series_id), []::INTEGER[]) FROM ${series} s
-          WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false))`;
+          WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false)
+            AND ${where})`;
     let windows: string;
     if (asof && COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true)) {
       // Each sample of those series read once, whatever the overlap (by segments); the others
       // are sorted and found by ASOF joins. (At small overlaps the grid below costs
-      // less: measured in docs/performance.md.)
-      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, true, 0)
+      // less: measured in docs/performance.md.) Unless a way is forced, series with few samples
+      // per step take the grid's copies too (fewer than GRID_COPIES_PER_STEP copies per step).
+      const dense = this.ctx.gridWindowsPerSample === undefined ? this.denseSeries(perSample) : 'true';
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true, dense))}, true, 0)
+  UNION ALL
+  SELECT * FROM promql_counter_windows(${args(ids(true, `NOT ${dense}`))}, false, ${perSample})
   UNION ALL
   SELECT * FROM promql_range_windows(${args(ids(false))}))`;
     } else if (asof) {

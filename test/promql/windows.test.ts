@@ -82,6 +82,9 @@ describe('range function windows: step grid, ASOF joins and segments agree', () 
     { range: '1m', step: 15_000 },
     { range: '90s', step: 7_000 },
     { range: '5m', step: 60_000, offset: ' offset 30s' },
+    // Enough samples per step (16) for the default plan to take segments: the shapes above have
+    // few (planner.ts GRID_COPIES_PER_STEP), so it copies their samples onto the grid.
+    { range: '20m', step: 240_000 },
   ];
   it('has series of both kinds: resets recorded at import (segments) and not (sorted)', async () => {
     const rows = await db.rowsJS(
@@ -147,6 +150,7 @@ describe('over-time aggregates: windows from segments and from copies on the ste
     { range: '2m', step: 60_000 },
     { range: '5m', step: 60_000, offset: ' offset 30s' },
     { range: '7m', step: 45_000, offset: ' offset -1m' },
+    { range: '20m', step: 240_000 },
   ];
   for (const semantics of ['prometheus-3', 'prometheus-2.42'] as const) {
     it(`${semantics}: every function, range, step and offset`, async () => {
@@ -155,25 +159,31 @@ describe('over-time aggregates: windows from segments and from copies on the ste
         if (f.startsWith('ts_of_') && semantics !== 'prometheus-3') continue;
         for (const { range, step, offset = '' } of shapes) {
           const query = `${f}(m_total[${range}]${offset})`;
-          const segments = await run(query, semantics, 0, step);
           const grid = await run(query, semantics, Infinity, step);
-          expect(
-            segments.series.map((s) => s.labels),
-            query,
-          ).toEqual(grid.series.map((s) => s.labels));
-          segments.series.forEach((s, i) => {
-            const other = grid.series[i]!.points;
+          // The default plan: segments for series with many samples per step, else the grid.
+          for (const [plan, windows] of [
+            ['segments', 0],
+            ['default plan', undefined],
+          ] as const) {
+            const segments = await run(query, semantics, windows, step);
             expect(
-              s.points.map((p) => p.t),
-              query,
-            ).toEqual(other.map((p) => p.t));
-            s.points.forEach((p, j) => {
-              const v = other[j]!.v;
-              if (!(p.v === v || (Number.isNaN(p.v) && Number.isNaN(v))))
-                expect.fail(`${query} at ${p.t}: segments ${p.v}, grid ${v}`);
+              segments.series.map((s) => s.labels),
+              `${query} (${plan})`,
+            ).toEqual(grid.series.map((s) => s.labels));
+            segments.series.forEach((s, i) => {
+              const other = grid.series[i]!.points;
+              expect(
+                s.points.map((p) => p.t),
+                query,
+              ).toEqual(other.map((p) => p.t));
+              s.points.forEach((p, j) => {
+                const v = other[j]!.v;
+                if (!(p.v === v || (Number.isNaN(p.v) && Number.isNaN(v))))
+                  expect.fail(`${query} at ${p.t}: ${plan} ${p.v}, grid ${v}`);
+              });
+              points += s.points.length;
             });
-            points += s.points.length;
-          });
+          }
         }
       }
       expect(points).toBeGreaterThan(10_000);
