@@ -768,7 +768,8 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
     const offsetMs = m.type === 'matrix' ? m.vector.offsetMs : m.offsetMs;
     const leftOpen = this.ctx.rules.leftOpen;
     const adj = leftOpen ? 1 : 0;
-    let points: string;
+    // The points of every series (a range selector's are made on first use: not when split by density).
+    let points: string | undefined;
     let series: string;
     // A range selector's samples, of the selected series that meet `where` (over s.series_id).
     let selected: ((where: string) => string) | undefined;
@@ -782,7 +783,6 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
 WHERE value IS NOT NULL AND series_id IN (SELECT s.series_id FROM ${sel} s WHERE ${where})
   AND ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}`,
         );
-      points = selected('true');
     } else {
       // engine.go, case *parser.SubqueryExpr: the inner steps are multiples of the subquery's step,
       // the first after (start - offset - range) (3.x; 2.x: at or after), the last at end - offset.
@@ -820,6 +820,7 @@ WHERE value IS NOT NULL AND series_id IN (SELECT s.series_id FROM ${sel} s WHERE
         `SELECT s.sid, i.t AS ts, i.value FROM ${innerCte} i JOIN ${series} s USING (labels)`,
       );
     }
+    const allPoints = () => (points ??= selected!('true'));
     if (columns === undefined) {
       // Lists: a row per series and step is put among the series' samples at t - offset, and a
       // window function over (t - offset - range, t - offset] (closed on the left before 3.0)
@@ -836,11 +837,11 @@ FROM (
          list(CASE WHEN is_step THEN NULL ELSE value END ORDER BY ts) OVER w AS vals,
          list(CASE WHEN is_step THEN NULL ELSE ts END ORDER BY ts) OVER w AS tss
   FROM (
-    SELECT sid, ts, value, false AS is_step FROM ${points}
+    SELECT sid, ts, value, false AS is_step FROM ${allPoints()}
     WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}
     UNION ALL
     SELECT s.sid, g.t - ${offsetMs} AS ts, NULL::DOUBLE AS value, true AS is_step
-    FROM (SELECT DISTINCT sid FROM ${points}) s CROSS JOIN ${this.stepsTable()} g
+    FROM (SELECT DISTINCT sid FROM ${allPoints()}) s CROSS JOIN ${this.stepsTable()} g
   )
   WINDOW w AS (PARTITION BY sid ORDER BY ts RANGE BETWEEN ${width} PRECEDING AND CURRENT ROW)
 )
@@ -897,7 +898,7 @@ FROM (
       // Unless a way is forced, a selector's series with few samples per step take the grid's
       // copies (GRID_COPIES_PER_STEP), the others segments.
       if (selected === undefined || this.ctx.gridWindowsPerSample !== undefined)
-        return { windows: this.add('win', bySegments(points)), series };
+        return { windows: this.add('win', bySegments(allPoints())), series };
       const dense = this.denseSeries(perSample);
       return {
         windows: this.add(
@@ -907,7 +908,7 @@ FROM (
         series,
       };
     }
-    return { windows: this.add('win', onGrid(points)), series };
+    return { windows: this.add('win', onGrid(allPoints())), series };
   }
 
   /**
