@@ -7,7 +7,10 @@
 -- before t - offset, if it is inside the lookback window and not a staleness marker (NULL value).
 -- Only the selected series' samples between the first step's lookback window and the last step
 -- can be the answer of a step: the others stay out of the join (and bounding ts by constants
--- lets DuckDB skip row groups by their time range).
+-- lets DuckDB skip row groups by their time range). Of those, only the newest of each series
+-- between two steps' reference times, (ref_(k-1), ref_k], can be a step's newest sample (those at
+-- or before ref_0 count as k = 0): a hash aggregate keeps that one (a staleness marker too), so
+-- the ASOF join sorts one row per series and step instead of every sample.
 CREATE OR REPLACE TEMP MACRO promql_instant(series_ids, start_ms, end_ms, step_ms, offset_ms, lookback_ms, left_open) AS TABLE
 WITH q AS (
     SELECT id.series_id, st.t, st.t - offset_ms AS ref
@@ -16,9 +19,10 @@ WITH q AS (
 )
 SELECT q.series_id, q.t, x.value, x.ts
 FROM q ASOF JOIN (
-    SELECT series_id, ts, value FROM samples
+    SELECT series_id, max(ts) AS ts, arg_max_null(value, ts) AS value FROM samples
     WHERE series_id IN (SELECT unnest(series_ids))
       AND ts >= start_ms - offset_ms - lookback_ms AND ts <= end_ms - offset_ms
+    GROUP BY series_id, greatest((ts - (start_ms - offset_ms) + step_ms - 1) // step_ms, 0)
 ) x ON x.series_id = q.series_id AND x.ts <= q.ref
 WHERE x.ts >= q.ref - lookback_ms + CASE WHEN left_open THEN 1 ELSE 0 END
   AND x.value IS NOT NULL;

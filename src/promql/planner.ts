@@ -40,6 +40,15 @@ export interface EvalContext {
 export const GRID_WINDOWS_PER_SAMPLE = 4;
 
 /**
+ * Counter windows by segments pay off when a segment (half a step) holds several samples; a
+ * series whose samples per step × windows per sample stay at or below this takes the grid's
+ * copies instead: `rate(x[10s])` at a 2 s step over 1 s samples took 14 s of CPU and 1.3 GiB by
+ * segments, 7.6 s and 0.9 GiB on the grid; at 42 copies per step both cost the same CPU
+ * (docs/performance.md).
+ */
+export const GRID_COPIES_PER_STEP = 40;
+
+/**
  * A subquery without a step (`x[5m:]`) steps at Prometheus' default evaluation interval, the
  * global evaluation_interval (1 minute unless configured; promqltest uses 1 minute too).
  */
@@ -69,13 +78,19 @@ interface Grid {
  *   gives the sample in its vector (the selector's series order: the rank of the series' label
  *   set among the selected ones, an integer so sorting on it is cheap; carried through functions
  *   and operators, the first member for an aggregation group). A selector's CTE also has ts,
- *   the sample's own timestamp (timestamp() reads it).
+ *   the sample's own timestamp (timestamp() reads it). With `sets`, the CTE has lid, a label-set
+ *   number, in place of labels, and `sets` is a CTE of (lid, labels) giving each number's label
+ *   set (two numbers may name equal sets): selectors, range functions, per-sample functions,
+ *   label_replace/label_join, vector-scalar operators and aggregations relabel the few sets
+ *   instead of every row, and the rows carry an integer, not a list, through the statement
+ *   (a range query's result of millions of points held each row's list until the final sort).
+ *   Operators that read each row's labels join them in first (Planner.vector).
  * - a scalar is a constant SQL expression (`const`), or a CTE of (t, value) with a row for every
  *   step (`scalar`: time(), scalar(v), and what is computed from them);
  * - a string is its value (function arguments only).
  */
 type Node =
-  | { kind: 'vector'; cte: string; ts?: boolean }
+  | { kind: 'vector'; cte: string; ts?: boolean; sets?: string }
   | { kind: 'const'; sql: string }
   | { kind: 'scalar'; cte: string }
   | { kind: 'string'; value: string };
@@ -105,15 +120,42 @@ export function planQuery(expr: Expr, ctx: EvalContext): Plan {
   }
   if (root.kind !== 'vector') throw new Error('planner bug: a string as the result');
   // An instant query's vector keeps evaluation order.
-  if (ctx.startMs === ctx.endMs)
+  if (ctx.startMs === ctx.endMs) {
+    const v = planner.vector(root);
     return {
-      sql: withCtes(`SELECT t::DOUBLE AS t, labels, value FROM ${root.cte} ORDER BY ord, labels`),
+      sql: withCtes(`SELECT t::DOUBLE AS t, labels, value FROM ${v} ORDER BY ord, labels`),
       resultType: 'vector',
     };
+  }
   // A range query's matrix is sorted by label set (Prometheus sort.Sort(mat)). Each label set is
   // numbered (sid) and sent once, on its first row: converting it for every point costs more
   // than the query. Two samples of one label set at one step are refused as Prometheus does
   // (engine.go rangeEval), here before the first row leaves DuckDB, as the result is streamed.
+  if (root.sets !== undefined) {
+    // Label-set numbers to the end: the sets are ranked by their labels (equal sets get one sid)
+    // and the rows sorted on integers, the labels joined only to each set's first row.
+    planner.ctes.push([
+      'label_ids',
+      `SELECT lid, labels, dense_rank() OVER (ORDER BY labels) AS sid FROM ${root.sets}`,
+    ]);
+    planner.ctes.push([
+      'result',
+      `SELECT r.t, k.sid, r.value FROM ${root.cte} r JOIN label_ids k USING (lid)`,
+    ]);
+    planner.ctes.push([
+      'label_sets',
+      `SELECT c.sid, k.labels,
+         CASE WHEN c.dup THEN error('${DUPLICATE_SERIES}' || promql_format_labels(k.labels)) ELSE c.first_t END AS first_t
+  FROM (SELECT sid, count(*) <> count(DISTINCT t) AS dup, min(t) AS first_t FROM result GROUP BY sid) c
+  JOIN (SELECT DISTINCT sid, labels FROM label_ids) k USING (sid)`,
+    ]);
+    return {
+      sql: withCtes(`SELECT r.t::DOUBLE AS t, r.sid::INTEGER AS sid, CASE WHEN r.t = k.first_t THEN k.labels END AS labels, r.value
+FROM result r JOIN label_sets k USING (sid)
+ORDER BY r.sid, r.t`),
+      resultType: 'vector',
+    };
+  }
   planner.ctes.push(['result', `SELECT t, labels, value FROM ${root.cte}`]);
   planner.ctes.push([
     'label_sets',
@@ -295,15 +337,47 @@ class Planner {
     if (node.kind === 'const') return { kind: 'const', sql: f(node.sql) };
     if (node.kind === 'scalar')
       return { kind: 'scalar', cte: this.add('sc', `SELECT t, ${f('value')} AS value FROM ${node.cte}`) };
-    const v = this.vector(node);
-    const labels = dropName ? this.dropName('labels') : 'labels';
+    return this.relabel(
+      node,
+      dropName ? (l) => this.dropName(l) : undefined,
+      `${f('x.value')} AS value, x.ord`,
+    );
+  }
+
+  /**
+   * A vector's rows with labels f(labels) (unchanged without f) and the other columns `cols`, SQL
+   * over the rows as x (and the tables of `join`). With label-set numbers only the sets are
+   * relabelled, once per set.
+   */
+  private relabel(node: Node, f: ((labels: string) => string) | undefined, cols: string, join = ''): Node {
+    const v = this.rows(node);
+    if (node.kind === 'vector' && node.sets !== undefined)
+      return {
+        kind: 'vector',
+        cte: this.add('fn', `SELECT x.t, x.lid, ${cols} FROM ${v} x${join}`),
+        sets: f ? this.add('ls', `SELECT lid, ${f('labels')} AS labels FROM ${node.sets}`) : node.sets,
+      };
     return {
       kind: 'vector',
-      cte: this.add('fn', `SELECT t, ${labels} AS labels, ${f('value')} AS value, ord FROM ${v}`),
+      cte: this.add(
+        'fn',
+        `SELECT x.t, ${f ? f('x.labels') : 'x.labels'} AS labels, ${cols} FROM ${v} x${join}`,
+      ),
     };
   }
 
-  private vector(node: Node): string {
+  /** A vector's CTE with a labels column (joined in from the label sets when it has numbers). */
+  vector(node: Node): string {
+    const v = this.rows(node);
+    if (node.kind !== 'vector' || node.sets === undefined) return v;
+    return this.add(
+      'lab',
+      `SELECT x.t, s.labels, x.* EXCLUDE (t, lid) FROM ${v} x JOIN ${node.sets} s USING (lid)`,
+    );
+  }
+
+  /** A vector's CTE as it is: labels or label-set numbers (for operators that read neither). */
+  private rows(node: Node): string {
     if (node.kind !== 'vector') throw new Error(`planner bug: expected a vector, got ${node.kind}`);
     return node.cte;
   }
@@ -332,9 +406,10 @@ class Planner {
     return {
       kind: 'vector',
       ts: inner.ts,
+      sets: inner.sets,
       cte: this.add(
         'at',
-        `SELECT g.t, x.labels, x.value, x.ord${inner.ts ? ', x.ts' : ''} FROM ${inner.cte} x CROSS JOIN ${this.stepsTable()} g`,
+        `SELECT g.t, x.${inner.sets ? 'lid' : 'labels'}, x.value, x.ord${inner.ts ? ', x.ts' : ''} FROM ${inner.cte} x CROSS JOIN ${this.stepsTable()} g`,
       ),
     };
   }
@@ -385,9 +460,10 @@ WHERE ${where.join('\n  AND ')}`,
     return {
       kind: 'vector',
       ts: true,
+      sets: this.add('ls', `SELECT series_id AS lid, labels FROM ${series}`),
       cte: this.add(
         'sel',
-        `SELECT i.t, s.labels, i.value, s.ord, i.ts
+        `SELECT i.t, i.series_id AS lid, i.value, s.ord, i.ts
 FROM promql_instant(${this.seriesIds(series)}, ${this.steps()}, ${v.offsetMs}::BIGINT, ${LOOKBACK_MS}::BIGINT, ${this.ctx.rules.leftOpen}) i
 JOIN ${series} s USING (series_id)`,
       ),
@@ -446,7 +522,7 @@ JOIN ${series} s USING (series_id)`,
       }
       case 'scalar': {
         // funcScalar: the single element's value, NaN unless the vector has exactly one.
-        const v = this.vector(this.compile(c.args[0]!));
+        const v = this.rows(this.compile(c.args[0]!));
         return {
           kind: 'scalar',
           cte: this.add(
@@ -459,22 +535,15 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
       case 'timestamp': {
         // funcTimestamp: a selector's samples keep their own timestamp, anything else is at t.
         const inner = this.compile(c.args[0]!);
-        const v = this.vector(inner);
-        const ts = inner.kind === 'vector' && inner.ts ? 'ts' : 't';
-        return {
-          kind: 'vector',
-          cte: this.add(
-            'fn',
-            `SELECT t, ${this.dropName('labels')} AS labels, ${ts} / 1000.0 AS value, ord FROM ${v}`,
-          ),
-        };
+        const ts = inner.kind === 'vector' && inner.ts ? 'x.ts' : 'x.t';
+        return this.relabel(inner, (l) => this.dropName(l), `${ts} / 1000.0 AS value, x.ord`);
       }
       case 'round':
       case 'clamp':
       case 'clamp_min':
       case 'clamp_max': {
-        const { cte, sqls: s } = this.withScalars(this.compile(c.args[0]!), c.args.slice(1));
-        const vec: Node = { kind: 'vector', cte };
+        const { cte, sqls: s, sets } = this.withScalars(this.compile(c.args[0]!), c.args.slice(1));
+        const vec: Node = { kind: 'vector', cte, sets };
         if (f === 'round') return this.mapValue(vec, (v) => `promql_round(${v}, ${s[0] ?? '1.0'})`, true);
         if (f === 'clamp_min') return this.mapValue(vec, (v) => `promql_go_max(${s[0]}, ${v})`, true);
         if (f === 'clamp_max') return this.mapValue(vec, (v) => `promql_go_min(${s[0]}, ${v})`, true);
@@ -486,14 +555,14 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
         );
       }
       case 'absent':
-        return this.absent(this.vector(this.compile(c.args[0]!)), absentLabels(c.args[0]!));
+        return this.absent(this.rows(this.compile(c.args[0]!)), absentLabels(c.args[0]!));
       case 'label_replace':
         return this.labelReplace(c);
       case 'label_join':
         return this.labelJoin(c);
       case 'sort':
       case 'sort_desc':
-        return this.sortByValue(this.vector(this.compile(c.args[0]!)), f === 'sort_desc');
+        return this.sortByValue(this.compile(c.args[0]!), f === 'sort_desc');
       case 'sort_by_label':
       case 'sort_by_label_desc':
         return this.sortByLabel(
@@ -509,13 +578,15 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
 
   /**
    * A vector with scalar arguments next to its samples: constants inline; a per-step scalar is
-   * joined on t as column pK. Returns the vector's CTE (with those columns) and each argument's SQL.
+   * joined on t as column pK. Returns the vector's CTE (with those columns), its label sets if it
+   * has numbers, and each argument's SQL.
    */
-  private withScalars(vec: Node, args: (Expr | Node)[]): { cte: string; sqls: string[] } {
-    const v = this.vector(vec);
+  private withScalars(vec: Node, args: (Expr | Node)[]): { cte: string; sqls: string[]; sets?: string } {
+    const v = this.rows(vec);
+    const sets = vec.kind === 'vector' ? vec.sets : undefined;
     const nodes = args.map((a) => ('kind' in a ? a : this.compile(a)));
     if (nodes.every((n) => n.kind === 'const'))
-      return { cte: v, sqls: nodes.map((n) => (n as { sql: string }).sql) };
+      return { cte: v, sqls: nodes.map((n) => (n as { sql: string }).sql), sets };
     const cols: string[] = [];
     const joins: string[] = [];
     const sqls = nodes.map((n, k) => {
@@ -524,11 +595,19 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
       cols.push(`j${k}.value AS p${k}`);
       return `p${k}`;
     });
-    return { cte: this.add('args', `SELECT x.*, ${cols.join(', ')} FROM ${v} x ${joins.join(' ')}`), sqls };
+    return {
+      cte: this.add('args', `SELECT x.*, ${cols.join(', ')} FROM ${v} x ${joins.join(' ')}`),
+      sqls,
+      sets,
+    };
   }
 
   private filterVector(node: Node, condition: string): Node {
-    return { kind: 'vector', cte: this.add('flt', `SELECT * FROM ${this.vector(node)} WHERE ${condition}`) };
+    return {
+      kind: 'vector',
+      cte: this.add('flt', `SELECT * FROM ${this.rows(node)} WHERE ${condition}`),
+      sets: node.kind === 'vector' ? node.sets : undefined,
+    };
   }
 
   // --- Range functions -------------------------------------------------------------------
@@ -566,23 +645,25 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
       return this.absent(present, absentLabels(m));
     }
     const scalarArgs = c.args.filter((a) => a !== m);
-    return this.withScalarsJoined(scalarArgs, (s) => {
+    const labels = KEEP_NAME_FUNCTIONS.has(c.func) ? 'labels' : this.dropName('labels');
+    const sets = this.add('ls', `SELECT sid AS lid, ${labels} AS labels FROM ${w.series}`);
+    const node = this.withScalarsJoined(scalarArgs, (s) => {
       // Windows are never empty; the guard keeps DuckDB from folding an empty list should it
       // evaluate the value before the window's filter.
       const value =
         aggregate === undefined
           ? `CASE WHEN len(vals) > 0 THEN ${this.listFunction(c.func, s)} END`
           : 'w.agg';
-      const labels = KEEP_NAME_FUNCTIONS.has(c.func) ? 's.labels' : this.dropName('s.labels');
       return `SELECT * FROM (
-  SELECT w.t, ${labels} AS labels, ${value} AS value, s.ord
+  SELECT w.t, w.sid AS lid, ${value} AS value, s.ord
   FROM ${w.windows} w JOIN ${w.series} s USING (sid)${s.length ? '\n  __JOINS__' : ''}
 ) WHERE value IS NOT NULL`;
     });
+    return { ...node, sets };
   }
 
   /** Like withScalars, for SQL built here: per-step scalars are joined as p0, p1, … on w.t. */
-  private withScalarsJoined(args: Expr[], f: (sqls: string[]) => string): Node {
+  private withScalarsJoined(args: Expr[], f: (sqls: string[]) => string): { kind: 'vector'; cte: string } {
     const nodes = args.map((a) => this.compile(a));
     const sqls: string[] = [];
     const joins: string[] = [];
@@ -687,17 +768,21 @@ FROM ${this.stepsTable()} g LEFT JOIN ${v} x ON x.t = g.t GROUP BY g.t`,
     const offsetMs = m.type === 'matrix' ? m.vector.offsetMs : m.offsetMs;
     const leftOpen = this.ctx.rules.leftOpen;
     const adj = leftOpen ? 1 : 0;
-    let points: string;
+    // The points of every series (a range selector's are made on first use: not when split by density).
+    let points: string | undefined;
     let series: string;
+    // A range selector's samples, of the selected series that meet `where` (over s.series_id).
+    let selected: ((where: string) => string) | undefined;
     if (m.type === 'matrix') {
       const sel = this.selectorSeries(m.vector);
       series = this.add('ser', `SELECT series_id AS sid, labels, ord FROM ${sel}`);
-      points = this.add(
-        'pts',
-        `SELECT series_id AS sid, ts, value FROM samples
-WHERE value IS NOT NULL AND series_id IN (SELECT series_id FROM ${sel})
+      selected = (where: string) =>
+        this.add(
+          'pts',
+          `SELECT series_id AS sid, ts, value FROM samples
+WHERE value IS NOT NULL AND series_id IN (SELECT s.series_id FROM ${sel} s WHERE ${where})
   AND ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}`,
-      );
+        );
     } else {
       // engine.go, case *parser.SubqueryExpr: the inner steps are multiples of the subquery's step,
       // the first after (start - offset - range) (3.x; 2.x: at or after), the last at end - offset.
@@ -716,7 +801,7 @@ WHERE value IS NOT NULL AND series_id IN (SELECT series_id FROM ${sel})
           'empty',
           `SELECT 0::BIGINT AS t, []::STRUCT(key VARCHAR, value VARCHAR)[] AS labels, 0.0::DOUBLE AS value, 0 AS ord WHERE false`,
         );
-      else if (inner.kind === 'vector') innerCte = inner.cte;
+      else if (inner.kind === 'vector') innerCte = this.vector(inner);
       else {
         const s = this.withGrid({ startMs: innerStart, endMs: innerEnd, stepMs: step }, () =>
           this.scalarCte(inner),
@@ -735,6 +820,7 @@ WHERE value IS NOT NULL AND series_id IN (SELECT series_id FROM ${sel})
         `SELECT s.sid, i.t AS ts, i.value FROM ${innerCte} i JOIN ${series} s USING (labels)`,
       );
     }
+    const allPoints = () => (points ??= selected!('true'));
     if (columns === undefined) {
       // Lists: a row per series and step is put among the series' samples at t - offset, and a
       // window function over (t - offset - range, t - offset] (closed on the left before 3.0)
@@ -751,11 +837,11 @@ FROM (
          list(CASE WHEN is_step THEN NULL ELSE value END ORDER BY ts) OVER w AS vals,
          list(CASE WHEN is_step THEN NULL ELSE ts END ORDER BY ts) OVER w AS tss
   FROM (
-    SELECT sid, ts, value, false AS is_step FROM ${points}
+    SELECT sid, ts, value, false AS is_step FROM ${allPoints()}
     WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}
     UNION ALL
     SELECT s.sid, g.t - ${offsetMs} AS ts, NULL::DOUBLE AS value, true AS is_step
-    FROM (SELECT DISTINCT sid FROM ${points}) s CROSS JOIN ${this.stepsTable()} g
+    FROM (SELECT DISTINCT sid FROM ${allPoints()}) s CROSS JOIN ${this.stepsTable()} g
   )
   WINDOW w AS (PARTITION BY sid ORDER BY ts RANGE BETWEEN ${width} PRECEDING AND CURRENT ROW)
 )
@@ -764,6 +850,21 @@ WHERE is_step AND len(list_filter(tss, x -> x IS NOT NULL)) > 0`,
       return { windows, series };
     }
     const perSample = this.windowsPerSample(rangeMs);
+    // Aggregates: each point is copied into the windows of the steps k_lo..k_hi holding it (as
+    // promql_grid_windows does) and the windows are hash aggregates.
+    const onGrid = (points: string) => `SELECT sid, ${startMs} + k * ${stepMs} AS t, ${columns},
+       ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
+       ${rangeMs}::BIGINT AS range_ms
+FROM (
+  SELECT p.sid, p.ts, p.value, greatest(p.k_lo, 0) + d.i AS k, p.k_hi
+  FROM (SELECT *, promql_grid_k_lo(ts, ${startMs}, ${stepMs}, ${rangeMs}, ${offsetMs}) AS k_lo,
+               promql_grid_k_hi(ts, ${startMs}, ${endMs}, ${stepMs}, ${rangeMs}, ${offsetMs}, ${leftOpen}) AS k_hi
+        FROM ${points}
+        WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}) p,
+       range(0, ${perSample}) d(i)
+  WHERE greatest(p.k_lo, 0) + d.i <= p.k_hi
+)
+GROUP BY sid, k`;
     if (segments && perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE)) {
       // Aggregates by segments (as promql_segment_firstlast cuts time, src/models/020-promql-selectors.sql):
       // window k is [a0 + k * step, + len - 1]; the window starts and the ends + 1 cut time into
@@ -771,16 +872,14 @@ WHERE is_step AND len(list_filter(tss, x -> x IS NOT NULL)) > 0`,
       // end cut d = len % step inside its step, and window k is segments 2k .. 2k + h (h = 2q with
       // d > 0, 2q - 1 without; q = len // step). Each sample is aggregated once into its segment,
       // then each segment into the windows k = ceil((g - h) / 2) .. g // 2 holding it: the
-      // grid below copies each sample into every window instead.
+      // grid (onGrid) copies each sample into every window instead.
       const a0 = startMs - offsetMs - rangeMs + adj;
       const len = rangeMs + 1 - adj;
       const d = len % stepMs;
       const h = 2 * Math.floor(len / stepMs) - (d > 0 ? 0 : 1);
       const lastK = Math.floor((endMs - startMs) / stepMs);
       const cut = d > 0 ? ` + CASE WHEN (ts - ${a0}) % ${stepMs} >= ${d} THEN 1 ELSE 0 END` : '';
-      const windows = this.add(
-        'win',
-        `SELECT sid, ${startMs} + k * ${stepMs} AS t, agg,
+      const bySegments = (points: string) => `SELECT sid, ${startMs} + k * ${stepMs} AS t, agg,
        ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
        ${rangeMs}::BIGINT AS range_ms
 FROM (
@@ -795,29 +894,30 @@ FROM (
     )
   )
   GROUP BY sid, k
-)`,
-      );
-      return { windows, series };
+)`;
+      // Unless a way is forced, a selector's series with few samples per step take the grid's
+      // copies (GRID_COPIES_PER_STEP), the others segments.
+      if (selected === undefined || this.ctx.gridWindowsPerSample !== undefined)
+        return { windows: this.add('win', bySegments(allPoints())), series };
+      const dense = this.denseSeries(perSample);
+      return {
+        windows: this.add(
+          'win',
+          `${bySegments(selected(dense))}\nUNION ALL\n${onGrid(selected(`NOT ${dense}`))}`,
+        ),
+        series,
+      };
     }
-    // Aggregates: each point is copied into the windows of the steps k_lo..k_hi holding it (as
-    // promql_grid_windows does) and the windows are hash aggregates.
-    const windows = this.add(
-      'win',
-      `SELECT sid, ${startMs} + k * ${stepMs} AS t, ${columns},
-       ${startMs} + k * ${stepMs} - ${offsetMs + rangeMs} AS range_start, ${startMs} + k * ${stepMs} - ${offsetMs} AS range_end,
-       ${rangeMs}::BIGINT AS range_ms
-FROM (
-  SELECT p.sid, p.ts, p.value, greatest(p.k_lo, 0) + d.i AS k, p.k_hi
-  FROM (SELECT *, promql_grid_k_lo(ts, ${startMs}, ${stepMs}, ${rangeMs}, ${offsetMs}) AS k_lo,
-               promql_grid_k_hi(ts, ${startMs}, ${endMs}, ${stepMs}, ${rangeMs}, ${offsetMs}, ${leftOpen}) AS k_hi
-        FROM ${points}
-        WHERE ts >= ${startMs - offsetMs - rangeMs + adj} AND ts <= ${endMs - offsetMs}) p,
-       range(0, ${perSample}) d(i)
-  WHERE greatest(p.k_lo, 0) + d.i <= p.k_hi
-)
-GROUP BY sid, k`,
-    );
-    return { windows, series };
+    return { windows: this.add('win', onGrid(allPoints())), series };
+  }
+
+  /**
+   * SQL true for a selected series (s.series_id) whose samples are dense enough for windows by
+   * segments: more than GRID_COPIES_PER_STEP copies per step on the grid, from series_stats.
+   */
+  private denseSeries(perSample: number): string {
+    return `coalesce((SELECT st.samples * ${this.grid.stepMs * perSample} > ${GRID_COPIES_PER_STEP} * (st.last_ts - st.first_ts + 1)
+                      FROM series_stats st WHERE st.series_id = s.series_id), true)`;
   }
 
   /** rate, increase, delta, irate, idelta, resets, changes of a range selector. */
@@ -842,15 +942,20 @@ GROUP BY sid, k`,
     const asof = perSample > (this.ctx.gridWindowsPerSample ?? GRID_WINDOWS_PER_SAMPLE);
     // Series whose resets the loader recorded (series_stats) need no sort of their samples for
     // the counter functions.
-    const ids = (complete: boolean) =>
+    const ids = (complete: boolean, where = 'true') =>
       `(SELECT coalesce(list(s.series_id), []::INTEGER[]) FROM ${series} s
-          WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false))`;
+          WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false)
+            AND ${where})`;
     let windows: string;
     if (asof && COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true)) {
       // Each sample of those series read once, whatever the overlap (by segments); the others
       // are sorted and found by ASOF joins. (At small overlaps the grid below costs
-      // less: measured in docs/performance.md.)
-      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, true, 0)
+      // less: measured in docs/performance.md.) Unless a way is forced, series with few samples
+      // per step take the grid's copies too (fewer than GRID_COPIES_PER_STEP copies per step).
+      const dense = this.ctx.gridWindowsPerSample === undefined ? this.denseSeries(perSample) : 'true';
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true, dense))}, true, 0)
+  UNION ALL
+  SELECT * FROM promql_counter_windows(${args(ids(true, `NOT ${dense}`))}, false, ${perSample})
   UNION ALL
   SELECT * FROM promql_range_windows(${args(ids(false))}))`;
     } else if (asof) {
@@ -864,10 +969,11 @@ GROUP BY sid, k`,
     }
     return {
       kind: 'vector',
+      sets: this.add('ls', `SELECT series_id AS lid, ${this.dropName('labels')} AS labels FROM ${series}`),
       cte: this.add(
         func,
         `SELECT * FROM (
-  SELECT w.t, ${this.dropName('s.labels')} AS labels, ${value} AS value, s.ord
+  SELECT w.t, w.series_id AS lid, ${value} AS value, s.ord
   FROM ${windows} w
   JOIN ${series} s USING (series_id)
 ) WHERE value IS NOT NULL`,
@@ -902,46 +1008,41 @@ WHERE g.t NOT IN (SELECT t FROM ${v})`,
       string,
       string,
     ];
-    const v = this.vector(this.compile(c.args[0]!));
     const pattern = this.regex(re);
     const replacement = stringLiteral(goTemplateToRe2(repl, re));
-    const srcValue = `promql_label(labels, ${stringLiteral(src)})`;
-    const newValue = `regexp_replace(${srcValue}, ${pattern}, ${replacement})`;
-    return {
-      kind: 'vector',
-      cte: this.add(
-        'lrep',
-        `SELECT t, CASE WHEN regexp_full_match(${srcValue}, ${pattern})
-    THEN promql_set_label(labels, ${stringLiteral(dst)}, ${newValue}) ELSE labels END AS labels, value, ord FROM ${v}`,
-      ),
-    };
+    return this.relabel(
+      this.compile(c.args[0]!),
+      (labels) => {
+        const srcValue = `promql_label(${labels}, ${stringLiteral(src)})`;
+        const newValue = `regexp_replace(${srcValue}, ${pattern}, ${replacement})`;
+        return `CASE WHEN regexp_full_match(${srcValue}, ${pattern})
+    THEN promql_set_label(${labels}, ${stringLiteral(dst)}, ${newValue}) ELSE ${labels} END`;
+      },
+      'x.value, x.ord',
+    );
   }
 
   /** label_join: dst = the source labels' values joined by the separator (absent ones as ''). */
   private labelJoin(c: Call): Node {
     const [dst, sep, ...srcs] = c.args.slice(1).map((a) => (a as { value: string }).value) as string[];
-    const v = this.vector(this.compile(c.args[0]!));
-    const joined = srcs.length
-      ? `concat_ws(${stringLiteral(sep!)}, ${srcs.map((s) => `promql_label(labels, ${stringLiteral(s)})`).join(', ')})`
-      : `''`;
-    return {
-      kind: 'vector',
-      cte: this.add(
-        'ljoin',
-        `SELECT t, promql_set_label(labels, ${stringLiteral(dst!)}, ${joined}) AS labels, value, ord FROM ${v}`,
-      ),
-    };
+    const joined = (labels: string) =>
+      srcs.length
+        ? `concat_ws(${stringLiteral(sep!)}, ${srcs.map((s) => `promql_label(${labels}, ${stringLiteral(s)})`).join(', ')})`
+        : `''`;
+    return this.relabel(
+      this.compile(c.args[0]!),
+      (labels) => `promql_set_label(${labels}, ${stringLiteral(dst!)}, ${joined(labels)})`,
+      'x.value, x.ord',
+    );
   }
 
   /** sort / sort_desc (funcSort, funcSortDesc): by value, NaN last; only an instant query's order changes. */
-  private sortByValue(v: string, desc: boolean): Node {
-    return {
-      kind: 'vector',
-      cte: this.add(
-        'sort',
-        `SELECT t, labels, value, row_number() OVER (PARTITION BY t ORDER BY isnan(value), value ${desc ? 'DESC' : 'ASC'}, ord) AS ord FROM ${v}`,
-      ),
-    };
+  private sortByValue(node: Node, desc: boolean): Node {
+    return this.relabel(
+      node,
+      undefined,
+      `x.value, row_number() OVER (PARTITION BY x.t ORDER BY isnan(x.value), x.value ${desc ? 'DESC' : 'ASC'}, x.ord) AS ord`,
+    );
   }
 
   /** sort_by_label(_desc): by the labels' values in turn, then by the whole label set. */
@@ -964,7 +1065,8 @@ WHERE g.t NOT IN (SELECT t FROM ${v})`,
    * (two histograms that differ only in their name then clash, as in Prometheus).
    */
   private histogramQuantile(c: Call): Node {
-    const { cte, sqls: s } = this.withScalars(this.compile(c.args[1]!), [c.args[0]!]);
+    const vec: Node = { kind: 'vector', cte: this.vector(this.compile(c.args[1]!)) };
+    const { cte, sqls: s } = this.withScalars(vec, [c.args[0]!]);
     const buckets = this.add(
       'hb',
       `SELECT t, list_filter(labels, e -> e.key <> 'le') AS labels,
@@ -987,7 +1089,7 @@ GROUP BY t, labels`,
   // --- Aggregations ----------------------------------------------------------------------
 
   private aggregate(a: Aggregate): Node {
-    const v = this.vector(this.compile(a.expr));
+    const compiled = this.compile(a.expr);
     const names = `${listLiteral(a.grouping)}::VARCHAR[]`;
     const group = a.without
       ? `list_filter(${this.dropName('labels')}, e -> NOT list_contains(${names}, e.key))`
@@ -1000,12 +1102,28 @@ GROUP BY t, labels`,
     const ordered = `promql_in_order(list({'o': ord, 'v': value}))`;
     const sum = kahan ? `promql_kahan_sum(${ordered})` : `promql_plain_sum(${ordered})`;
     const param = a.param && a.op !== 'count_values' ? this.compile(a.param) : undefined;
-    const withParam = param ? this.withScalars({ kind: 'vector', cte: v }, [param]) : undefined;
+    const withParam = param ? this.withScalars(compiled, [param]) : undefined;
     const p = withParam?.sqls[0] ?? 'NULL';
-    const input = this.add(
-      'grp',
-      `SELECT t, ${group} AS grouping, labels, value, ord, ${p} AS p FROM ${withParam?.cte ?? v}`,
-    );
+    const src = withParam?.cte ?? this.rows(compiled);
+    // With label-set numbers, each set's group is found once and numbered (grouping is then
+    // that number), and the groups' label sets are the result's.
+    const sets = compiled.kind === 'vector' ? compiled.sets : undefined;
+    const groups = sets
+      ? this.add(
+          'gk',
+          `SELECT lid, grouping, dense_rank() OVER (ORDER BY grouping) AS gid FROM (SELECT lid, ${group} AS grouping FROM ${sets})`,
+        )
+      : undefined;
+    const groupSets = groups
+      ? this.add('ls', `SELECT DISTINCT gid AS lid, grouping AS labels FROM ${groups}`)
+      : undefined;
+    const input = groups
+      ? this.add(
+          'grp',
+          `SELECT x.t, g.gid AS grouping, x.lid, x.value, x.ord, ${p} AS p FROM ${src} x JOIN ${groups} g USING (lid)`,
+        )
+      : this.add('grp', `SELECT t, ${group} AS grouping, labels, value, ord, ${p} AS p FROM ${src}`);
+    const out = sets ? 'lid' : 'labels';
     const simple: Record<string, string> = {
       sum,
       // 3.x: Kahan sum divided by the count, incremental once it overflows; 2.42: incremental mean.
@@ -1023,8 +1141,9 @@ GROUP BY t, labels`,
         kind: 'vector',
         cte: this.add(
           a.op,
-          `SELECT t, grouping AS labels, ${simple[a.op]} AS value, min(ord) AS ord FROM ${input} GROUP BY t, grouping`,
+          `SELECT t, grouping AS ${out}, ${simple[a.op]} AS value, min(ord) AS ord FROM ${input} GROUP BY t, grouping`,
         ),
+        sets: groupSets,
       };
     if (a.op === 'count_values') {
       // aggregationCountValues: each sample's labels get the value (Go's FormatFloat 'f', -1) as
@@ -1040,7 +1159,7 @@ GROUP BY t, labels`,
         kind: 'vector',
         cte: this.add(
           'cv',
-          `SELECT t, ${key} AS labels, count(*)::DOUBLE AS value, min(ord) AS ord FROM ${v} GROUP BY t, ${key}`,
+          `SELECT t, ${key} AS labels, count(*)::DOUBLE AS value, min(ord) AS ord FROM ${this.vector(compiled)} GROUP BY t, ${key}`,
         ),
       };
     }
@@ -1049,8 +1168,9 @@ GROUP BY t, labels`,
         kind: 'vector',
         cte: this.add(
           'quantile',
-          `SELECT t, grouping AS labels, promql_quantile(any_value(p), list(value)) AS value, min(ord) AS ord FROM ${input} GROUP BY t, grouping`,
+          `SELECT t, grouping AS ${out}, promql_quantile(any_value(p), list(value)) AS value, min(ord) AS ord FROM ${input} GROUP BY t, grouping`,
         ),
+        sets: groupSets,
       };
     if (a.op === 'limit_ratio') throw new Error('planner bug: limit_ratio');
     // topk, bottomk, limitk: the k first of each group (by value, NaN last, for topk/bottomk; in
@@ -1068,12 +1188,13 @@ GROUP BY t, labels`,
       kind: 'vector',
       cte: this.add(
         a.op,
-        `SELECT t, labels, value, min(ord) OVER (PARTITION BY t, grouping) * 1000000 + rn AS ord FROM (
+        `SELECT t, ${out}, value, min(ord) OVER (PARTITION BY t, grouping) * 1000000 + rn AS ord FROM (
   SELECT *, row_number() OVER (PARTITION BY t, grouping ORDER BY ${order}) AS rn FROM ${input}
 ) WHERE rn <= p
 UNION ALL
 SELECT NULL, NULL, NULL, NULL FROM ${check} WHERE NOT ok`,
       ),
+      sets,
     };
   }
 
@@ -1101,12 +1222,13 @@ SELECT NULL, NULL, NULL, NULL FROM ${check} WHERE NOT ok`,
       return this.scalarPair(lhs, rhs, (l, r) =>
         isCmp ? `promql_cmp('${b.op}', ${l}, ${r})::DOUBLE` : arithmetic(b.op, l, r),
       );
-    if (lhs.kind === 'vector' && rhs.kind === 'vector') return this.vectorBinary(b, lhs.cte, rhs.cte);
+    if (lhs.kind === 'vector' && rhs.kind === 'vector')
+      return this.vectorBinary(b, this.vector(lhs), this.vector(rhs));
     // Vector and scalar (engine.go VectorscalarBinop): arithmetic drops the metric name; a
     // comparison keeps the vector's samples it holds for (its value, even when the scalar is on
     // the left) or, with bool, gives 0/1 without the name.
     const vecLeft = lhs.kind === 'vector';
-    const v = this.vector(vecLeft ? lhs : rhs);
+    const vec = vecLeft ? lhs : rhs;
     const s = vecLeft ? rhs : lhs;
     let scalar: string;
     let join = '';
@@ -1117,26 +1239,16 @@ SELECT NULL, NULL, NULL, NULL FROM ${check} WHERE NOT ok`,
     }
     const [l, r] = vecLeft ? ['x.value', scalar] : [scalar, 'x.value'];
     if (!isCmp)
-      return {
-        kind: 'vector',
-        cte: this.add(
-          'op',
-          `SELECT x.t, ${this.arithmeticLabels(b.op, 'x.labels')} AS labels, ${arithmetic(b.op, l, r)} AS value, x.ord FROM ${v} x${join}`,
-        ),
-      };
+      return this.relabel(
+        vec,
+        (labels) => this.arithmeticLabels(b.op, labels),
+        `${arithmetic(b.op, l, r)} AS value, x.ord`,
+        join,
+      );
     const cmp = `promql_cmp('${b.op}', ${l}, ${r})`;
     if (b.returnBool)
-      return {
-        kind: 'vector',
-        cte: this.add(
-          'op',
-          `SELECT x.t, ${this.dropName('x.labels')} AS labels, ${cmp}::DOUBLE AS value, x.ord FROM ${v} x${join}`,
-        ),
-      };
-    return {
-      kind: 'vector',
-      cte: this.add('op', `SELECT x.t, x.labels, x.value, x.ord FROM ${v} x${join} WHERE ${cmp}`),
-    };
+      return this.relabel(vec, (labels) => this.dropName(labels), `${cmp}::DOUBLE AS value, x.ord`, join);
+    return this.relabel(vec, undefined, 'x.value, x.ord', `${join} WHERE ${cmp}`);
   }
 
   /**

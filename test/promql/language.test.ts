@@ -88,6 +88,23 @@ describe('PromQL language across --semantics', () => {
     );
     // Two series with one label set after label_replace (engine.go: duplicate labelset).
     await expect(run('label_replace({__name__=~"x|y"}, "__name__", "z", "", "")')).rejects.toThrow(CliError);
+    // The same in a range query, whose rows carry label-set numbers: x and y without their names
+    // are one label set (engine.go rangeEval).
+    const range = (query: string) =>
+      evaluatePromql(db, {
+        query,
+        semantics: 'prometheus-3',
+        start: 0,
+        end: 60_000,
+        step: 30_000,
+        deploymentLabel: false,
+      });
+    await expect(range('{__name__=~"x|y"} * 2')).rejects.toThrow(
+      new CliError(msg.promqlDuplicateSeries('{a="1"}')),
+    );
+    await expect(range('sum by (a) ({__name__=~"x|y"} * 2)')).resolves.toMatchObject({
+      series: [{ labels: [['a', '1']] }],
+    });
   });
 
   it('refuses an invalid regex as PromQL that is wrong, at its position; anchoring as Prometheus does', async () => {

@@ -82,6 +82,9 @@ describe('range function windows: step grid, ASOF joins and segments agree', () 
     { range: '1m', step: 15_000 },
     { range: '90s', step: 7_000 },
     { range: '5m', step: 60_000, offset: ' offset 30s' },
+    // Enough samples per step (16) for the default plan to take segments: the shapes above have
+    // few (planner.ts GRID_COPIES_PER_STEP), so it copies their samples onto the grid.
+    { range: '20m', step: 240_000 },
   ];
   it('has series of both kinds: resets recorded at import (segments) and not (sorted)', async () => {
     const rows = await db.rowsJS(
@@ -147,6 +150,7 @@ describe('over-time aggregates: windows from segments and from copies on the ste
     { range: '2m', step: 60_000 },
     { range: '5m', step: 60_000, offset: ' offset 30s' },
     { range: '7m', step: 45_000, offset: ' offset -1m' },
+    { range: '20m', step: 240_000 },
   ];
   for (const semantics of ['prometheus-3', 'prometheus-2.42'] as const) {
     it(`${semantics}: every function, range, step and offset`, async () => {
@@ -155,28 +159,84 @@ describe('over-time aggregates: windows from segments and from copies on the ste
         if (f.startsWith('ts_of_') && semantics !== 'prometheus-3') continue;
         for (const { range, step, offset = '' } of shapes) {
           const query = `${f}(m_total[${range}]${offset})`;
-          const segments = await run(query, semantics, 0, step);
           const grid = await run(query, semantics, Infinity, step);
-          expect(
-            segments.series.map((s) => s.labels),
-            query,
-          ).toEqual(grid.series.map((s) => s.labels));
-          segments.series.forEach((s, i) => {
-            const other = grid.series[i]!.points;
+          // The default plan: segments for series with many samples per step, else the grid.
+          for (const [plan, windows] of [
+            ['segments', 0],
+            ['default plan', undefined],
+          ] as const) {
+            const segments = await run(query, semantics, windows, step);
             expect(
-              s.points.map((p) => p.t),
-              query,
-            ).toEqual(other.map((p) => p.t));
-            s.points.forEach((p, j) => {
-              const v = other[j]!.v;
-              if (!(p.v === v || (Number.isNaN(p.v) && Number.isNaN(v))))
-                expect.fail(`${query} at ${p.t}: segments ${p.v}, grid ${v}`);
+              segments.series.map((s) => s.labels),
+              `${query} (${plan})`,
+            ).toEqual(grid.series.map((s) => s.labels));
+            segments.series.forEach((s, i) => {
+              const other = grid.series[i]!.points;
+              expect(
+                s.points.map((p) => p.t),
+                query,
+              ).toEqual(other.map((p) => p.t));
+              s.points.forEach((p, j) => {
+                const v = other[j]!.v;
+                if (!(p.v === v || (Number.isNaN(p.v) && Number.isNaN(v))))
+                  expect.fail(`${query} at ${p.t}: ${plan} ${p.v}, grid ${v}`);
+              });
+              points += s.points.length;
             });
-            points += s.points.length;
-          });
+          }
         }
       }
       expect(points).toBeGreaterThan(10_000);
+    }, 300_000);
+  }
+});
+
+describe('instant selectors at every step: the newest sample inside the lookback window', () => {
+  // The reference is worked out here from the stored samples (promql_instant keeps only the newest
+  // sample of each series between two steps before its ASOF join): engine.go
+  // vectorSelectorSingle, the newest sample at or before t - offset, inside the lookback window
+  // ((t - 5m, t] in 3.x, [t - 5m, t] in 2.x) and not a staleness marker.
+  const LOOKBACK = 300_000;
+  for (const semantics of ['prometheus-3', 'prometheus-2.42'] as const) {
+    it(`${semantics}: steps shorter and longer than the scrape interval, with offsets`, async () => {
+      const rows = (await db.rowsJS(
+        `SELECT s.labels['i'] AS i, x.ts::DOUBLE AS ts, x.value FROM samples x JOIN series s USING (series_id)
+         ORDER BY i, ts`,
+      )) as { i: string; ts: number; value: number | null }[];
+      const bySeries = new Map<string, { ts: number; value: number | null }[]>();
+      for (const r of rows) bySeries.set(r.i, [...(bySeries.get(r.i) ?? []), r]);
+      let points = 0;
+      for (const step of [7_000, 15_000, 60_000, 400_000])
+        for (const offset of [0, 30_000]) {
+          const query = `m_total${offset ? ` offset ${offset / 1000}s` : ''}`;
+          const got = await run(query, semantics, undefined, step);
+          const gotBySeries = new Map(
+            got.series.map((s) => [s.labels.find(([k]) => k === 'i')![1], s.points] as const),
+          );
+          for (const [i, samples] of bySeries) {
+            const expected: { t: number; v: number }[] = [];
+            for (let t = 30_000; t <= 1_140_000; t += step) {
+              const ref = t - offset;
+              const newest = samples.filter((p) => p.ts <= ref).at(-1);
+              const inside =
+                newest !== undefined &&
+                (semantics === 'prometheus-3' ? newest.ts > ref - LOOKBACK : newest.ts >= ref - LOOKBACK);
+              if (inside && newest.value !== null) expected.push({ t, v: newest.value });
+            }
+            const actual = gotBySeries.get(i) ?? [];
+            expect(
+              actual.map((p) => p.t),
+              `${query} step ${step} series ${i}`,
+            ).toEqual(expected.map((p) => p.t));
+            actual.forEach((p, j) => {
+              const v = expected[j]!.v;
+              if (!(Object.is(p.v, v) || (Number.isNaN(p.v) && Number.isNaN(v))))
+                expect.fail(`${query} step ${step} series ${i} at ${p.t}: ${p.v}, expected ${v}`);
+            });
+            points += actual.length;
+          }
+        }
+      expect(points).toBeGreaterThan(5_000);
     }, 300_000);
   }
 });
