@@ -11,7 +11,8 @@ import { eventMs, openCapture } from '../../helpers/capture.js';
 import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../../helpers/capture2.js';
 import { CAPTURE, MODES } from '../../helpers/cli.js';
 import {
-  memoryModelReference,
+  deploymentModelReference,
+  expectInterval,
   numbersIn,
   referenceChange,
   type MemoryModelReference,
@@ -51,19 +52,6 @@ function claimed(c: Change): Expected[] {
     : [{ pct: Math.max(Math.abs(c.low), Math.abs(c.high)) }];
 }
 
-/**
- * The finding's interval against the reference's, drawn from the raw snapshots: the same
- * verdict (a difference or none), each bound within a quarter of the reference interval's width
- * or 0.5 percentage points (the report's moments are its grid's buckets, the reference's the
- * snapshots, with the transients each leaves out).
- */
-function expectInterval(low: unknown, high: unknown, measurable: boolean, ref: Change, what: string) {
-  expect(measurable, what).toBe(ref.measurable);
-  const tolerance = Math.max(0.005, 0.25 * (ref.high - ref.low));
-  expect(Math.abs((low as number) - ref.low), `${what} low`).toBeLessThanOrEqual(tolerance);
-  expect(Math.abs((high as number) - ref.high), `${what} high`).toBeLessThanOrEqual(tolerance);
-}
-
 function capture(
   dir: string,
   modes: readonly string[],
@@ -94,15 +82,8 @@ function capture(
   afterAll(() => state.db?.close());
   const find = (mode: string) => state.deployments.find((d) => d.name === mode)!;
   /** The reference model of a deployment's phase: the load phase's, else the idle one's before it. */
-  const ref = (mode: string, which: 'load' | 'before'): MemoryModelReference => {
-    const d = find(mode);
-    const m = which === 'load' ? d.memory.load_model! : d.memory.model!;
-    const term = event(mode, 'sigterm_master');
-    return memoryModelReference(refs.get(mode)!, m.start * 1000, m.end * 1000, {
-      poolStartMs: d.steady.start * 1000,
-      exitedEarly: (w) => (w.lastAliveMs ?? -Infinity) < term - 1500,
-    })!;
-  };
+  const ref = (mode: string, which: 'load' | 'before'): MemoryModelReference =>
+    deploymentModelReference(refs.get(mode)!, find(mode), which, event(mode, 'sigterm_master'));
   const findings = (id: string) => state.findings.filter((f) => f.id === id);
   return { find, ref, findings };
 }
