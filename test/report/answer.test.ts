@@ -324,9 +324,7 @@ describe('the Answer on real-capture-2: throughput from wrk’s totals', () => {
 
   it('says each figure is one run’s total, with no interval, and counts no more than wrk did', () => {
     const { summary } = report();
-    // wrk's own summary line, read here: "2284 requests in 30.12s"
-    const wrkTotal = (m: string) =>
-      Number(/(\d+) requests in/.exec(readFileSync(join(CAPTURE2, 'modes', m, 'wrk.txt'), 'utf8'))![1]);
+    const wrkTotal = (m: string) => wrkSummary(join(CAPTURE2, 'modes', m, 'wrk.txt')).requests;
     const sentences = summary.answer.filter((s) => s.finding_ids.includes('cpu-per-request'));
     expect(sentences).toHaveLength(2);
     for (const s of sentences) {
