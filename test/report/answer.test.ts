@@ -286,7 +286,7 @@ describe.each([
     );
     expect(cited.length).toBeGreaterThan(0);
     const checks: Record<string, (f: Finding, d: DeploymentSummary) => void> = {
-      'worker-lost': (f, d) => checkWorkerLost(f, reference(d.name), killed(d.name), term(d.name)),
+      'worker-lost': (f, d) => checkWorkerLost(f, d, reference(d.name), killed(d.name), term(d.name)),
       'cpu-per-request': (f, d) =>
         checkCpuPerRequest(
           f,
@@ -390,10 +390,17 @@ function near(actual: unknown, expected: number, rel: number, what: string): voi
  * before it and at the stop, and the time short from its last live snapshot to the stop's first
  * worker exit — the same snapshots the report reads, so to the millisecond.
  */
-function checkWorkerLost(f: Finding, r: ProcfsReference, killed: number, termMs: number): void {
+function checkWorkerLost(
+  f: Finding,
+  d: DeploymentSummary,
+  r: ProcfsReference,
+  killed: number,
+  termMs: number,
+): void {
   const v = f.values;
   const w = r.byPid(killed);
   expect(v.pids).toBe(String(killed));
+  expect(d.lifecycle.lost.map((e) => [e.pid, e.at, e.replaced])).toEqual([[killed, v.at, null]]);
   expect(v.workers_lost).toBe(1);
   expect((v.at as number) * 1000).toBe(w.lastAliveMs);
   expect(r.workers().filter((x) => x.startMs > w.lastAliveMs! && x.startMs < termMs)).toEqual([]);
@@ -455,6 +462,17 @@ function checkCpuPerRequest(
       series: { numerator: cpu, denominator: requests },
     };
   };
+  // the figures are those of the deployments' phases in the JSON
+  for (const [x, start, seconds] of [
+    [d, v.phase_start, v.phase_seconds],
+    [b, v.baseline_phase_start, v.baseline_phase_seconds],
+  ] as const) {
+    const p = x.phases.find((q) => q.start === start)!;
+    expect([p.name, p.seconds], x.name).toEqual([v.phase, seconds]);
+  }
+  const p = d.phases.find((q) => q.start === v.phase_start)!;
+  expect(v.requests).toBe(p.requests);
+  expect(v.cpu_seconds_per_1000_requests).toBeCloseTo(1000 * p.cpu_seconds_per_request!, 9);
   const mine = figures(d, r, run, v.phase_start, v.phase_seconds);
   const theirs = figures(b, rb, runB, v.baseline_phase_start, v.baseline_phase_seconds);
   // the requests: wrk's count and the phases' edges, so to a request
@@ -497,6 +515,10 @@ function checkMemoryPerWorker(
 ): void {
   const v = f.values;
   expect(v.phase).toBe('load');
+  expect([v.pss_bytes, v.baseline_pss_bytes]).toEqual([
+    d.memory.load_model!.pss_bytes,
+    b.memory.load_model!.pss_bytes,
+  ]);
   const dm = deploymentModelReference(r, d, 'load', term);
   const bm = deploymentModelReference(rb, b, 'load', termB);
   expect([v.workers_alive, v.baseline_workers_alive]).toEqual([dm.workersAlive, bm.workersAlive]);
@@ -540,13 +562,10 @@ function checkHostSaturated(f: Finding, d: DeploymentSummary, r: ProcfsReference
   const idle = d.phases.map((p) => r.hostIdle(p.start * 1000, p.end * 1000)!);
   const saturated = d.phases.filter((_, i) => idle[i]!.idleCores < 0.05 * idle[i]!.cores);
   expect(v.phases).toBe(saturated.map((p) => p.name).join(', '));
+  expect(d.phases.filter((p) => p.saturated)).toEqual(saturated);
   // the Answer says so of the load
   expect(saturated.map((p) => p.name)).toContain('load');
   expect(v.host_cores).toBe(idle[0]!.cores);
-  const most = Math.max(
-    ...d.phases
-      .filter((_, i) => idle[i]!.idleCores < 0.05 * idle[i]!.cores)
-      .map((p) => idle[d.phases.indexOf(p)]!.idleCores),
-  );
+  const most = Math.max(...idle.filter((x) => x.idleCores < 0.05 * x.cores).map((x) => x.idleCores));
   expect(Math.abs((v.host_idle_cores_max as number) - most)).toBeLessThanOrEqual(0.005);
 }
