@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import { ratioChangeInterval } from '../../src/models/interval.js';
+import type { DeploymentSummary } from '../../src/report/summary.js';
 import { ProcfsReference, type Identity, type ProcRecord } from './procfs-reference.js';
 
 /**
@@ -115,6 +117,25 @@ export function memoryModelReference(
 }
 
 /**
+ * The reference model of a deployment's phase as the report fitted it: its load phase's model
+ * (`memory.load_model`), else the idle one's before the load (`memory.model`); the pool starts
+ * at the steady state's start, and a worker exited early when its last live snapshot is over a
+ * snapshot interval and a half before the master's SIGTERM (`termMs`, from the capture's timeline).
+ */
+export function deploymentModelReference(
+  r: ProcfsReference,
+  d: DeploymentSummary,
+  which: 'load' | 'before',
+  termMs: number,
+): MemoryModelReference {
+  const m = which === 'load' ? d.memory.load_model! : d.memory.model!;
+  return memoryModelReference(r, m.start * 1000, m.end * 1000, {
+    poolStartMs: d.steady.start * 1000,
+    exitedEarly: (w) => (w.lastAliveMs ?? -Infinity) < termMs - 1500,
+  })!;
+}
+
+/**
  * The change of a median figure from `base` to `other` with the 95 % interval of a block
  * bootstrap over the two windows' snapshots (src/models/interval.ts's, fed with the snapshots
  * parsed here), kept around the medians' change as the report does.
@@ -129,6 +150,25 @@ export function referenceChange(
   const low = change - (i.change - i.low);
   const high = change + (i.high - i.change);
   return { change, low, high, measurable: low > 0 || high < 0 };
+}
+
+/**
+ * A finding's interval against the reference's, drawn from the raw snapshots: the same
+ * verdict (a difference or none), each bound within a quarter of the reference interval's width
+ * or 0.5 percentage points (the report's moments are its grid's buckets, the reference's the
+ * snapshots, with the transients each leaves out).
+ */
+export function expectInterval(
+  low: unknown,
+  high: unknown,
+  measurable: boolean,
+  ref: { low: number; high: number; measurable: boolean },
+  what: string,
+): void {
+  expect(measurable, what).toBe(ref.measurable);
+  const tolerance = Math.max(0.005, 0.25 * (ref.high - ref.low));
+  expect(Math.abs((low as number) - ref.low), `${what} low`).toBeLessThanOrEqual(tolerance);
+  expect(Math.abs((high as number) - ref.high), `${what} high`).toBeLessThanOrEqual(tolerance);
 }
 
 /** The numbers of a sentence, in order: "420.6 MiB", "+59.2 %", "4 workers", "2.13×" each give one. */

@@ -101,6 +101,9 @@ export interface Snapshot {
   masterPid: number;
   uptimeS?: number;
   btime?: number;
+  /** /proc/stat: the CPUs (cpuN lines) and their idle ticks summed (the 4th value of each) */
+  hostCpus?: number;
+  hostIdleTicks?: number;
   procs: Map<number, ProcRecord>;
 }
 
@@ -168,7 +171,9 @@ export function readSnapshots(path: string): Snapshot[] {
       procs.set(rec.pid, rec);
     }
     const uptime = files.get('proc/uptime')?.toString('utf8').trim().split(/\s+/)[0];
-    const btime = /^btime (\d+)$/m.exec(files.get('proc/stat')?.toString('utf8') ?? '');
+    const stat = files.get('proc/stat')?.toString('utf8') ?? '';
+    const btime = /^btime (\d+)$/m.exec(stat);
+    const cpus = [...stat.matchAll(/^cpu\d+ +(\d+) +(\d+) +(\d+) +(\d+)/gm)];
     snaps.push({
       ms,
       startMs: Number(meta.get('snapshot_start_unix_ms') ?? ms),
@@ -177,6 +182,9 @@ export function readSnapshots(path: string): Snapshot[] {
       masterPid: Number(meta.get('master_pid')),
       uptimeS: uptime === undefined ? undefined : Number(uptime),
       btime: btime ? Number(btime[1]) : undefined,
+      ...(cpus.length > 0
+        ? { hostCpus: cpus.length, hostIdleTicks: cpus.reduce((t, m) => t + Number(m[4]), 0) }
+        : {}),
       procs,
     });
   }
@@ -372,6 +380,28 @@ export class ProcfsReference {
         ticks += (r.ticks * overlap) / (r.toMs - r.fromMs);
       }
     return ticks / this.clkTck;
+  }
+
+  /**
+   * The host's cores left idle on average over [a, b] (ms) and its CPUs, from the snapshots'
+   * own /proc/stat (the idle ticks of its cpuN lines, summed); between two snapshots the ticks
+   * rise evenly, as cpuSeconds has it. Null without two snapshots around the window.
+   */
+  hostIdle(a: number, b: number): { idleCores: number; cores: number } | null {
+    const points = this.snaps
+      .filter((s) => s.hostIdleTicks !== undefined)
+      .map((s): [number, number] => [s.ms, s.hostIdleTicks!]);
+    if (points.length < 2 || a < points[0]![0] || b > points.at(-1)![0] || !(b > a)) return null;
+    const at = (t: number) => {
+      const i = points.findIndex(([ms]) => ms >= t);
+      if (points[i]![0] === t) return points[i]![1];
+      const [[t0, v0], [t1, v1]] = [points[i - 1]!, points[i]!];
+      return v0 + ((v1 - v0) * (t - t0)) / (t1 - t0);
+    };
+    return {
+      idleCores: (at(b) - at(a)) / this.clkTck / ((b - a) / 1000),
+      cores: this.snaps.find((s) => s.hostCpus !== undefined)!.hostCpus!,
+    };
   }
 
   /** Per snapshot: workers alive and the sums over the processes alive in it (bytes). */

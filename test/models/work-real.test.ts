@@ -87,23 +87,8 @@ function bucketsBetween(mode: Mode3, a: number, b: number): [number, number][] {
 
 /** Host idle cores over [a, b] (ms, snapshot times) from the snapshots' own /proc/stat cpuN lines. */
 function idleCores(mode: Mode3, a: number, b: number): { idle: number; cores: number } {
-  const files = readRecording(join(CAPTURE3, 'procsnap', `procsnap-${mode}.tar.gz`));
-  const idleAt = new Map<number, { ticks: number; cores: number }>();
-  for (const [name, data] of files) {
-    const m = /^[^/]+\/(\d+)\/proc\/stat$/.exec(name);
-    if (!m) continue;
-    const lines = data
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => /^cpu\d+ /.test(l));
-    const ticks = lines.reduce((s, l) => s + Number(l.trim().split(/\s+/)[4]), 0);
-    idleAt.set(Number(m[1]), { ticks, cores: lines.length });
-  }
-  const clk = 100;
-  return {
-    idle: (idleAt.get(b)!.ticks - idleAt.get(a)!.ticks) / clk / ((b - a) / 1000),
-    cores: idleAt.get(a)!.cores,
-  };
+  const host = new ProcfsReference(join(CAPTURE3, 'procsnap', `procsnap-${mode}.tar.gz`)).hostIdle(a, b)!;
+  return { idle: host.idleCores, cores: host.cores };
 }
 
 function snapshotTimes(mode: Mode3): number[] {

@@ -128,6 +128,8 @@ function memoryPerWorker(d: DeploymentSummary, base: DeploymentSummary): Finding
         modelled_pss_bytes_at_baseline_workers: modelled,
         worker_shared_fraction: md.worker_shared_fraction,
         baseline_worker_shared_fraction: mb.worker_shared_fraction,
+        worker_shared_fraction_before_load: d.memory.model?.worker_shared_fraction ?? null,
+        baseline_worker_shared_fraction_before_load: base.memory.model?.worker_shared_fraction ?? null,
       },
     },
   ];
@@ -136,7 +138,8 @@ function memoryPerWorker(d: DeploymentSummary, base: DeploymentSummary): Finding
 /**
  * Why one deployment's workers hold more (or less) of their own, from the parts of their
  * resident pages they share; only when their private memory differs by 10 % or more. `text`
- * gives the shares, `answer` only the process model they point to (or nothing).
+ * gives the shares at the phase, and before the load where they tell forked workers sharing
+ * their master's pages from workers holding their own; `answer` only the latter (or nothing).
  */
 function reason(
   d: DeploymentSummary,
@@ -153,21 +156,25 @@ function reason(
   const sharing =
     `${more.name}'s workers share ${share(mMore.worker_shared_fraction)} of their resident pages, ` +
     `${less.name}'s ${share(mLess.worker_shared_fraction)}`;
-  // Before the load, a worker forked from a master that loaded the application shares most of
-  // its pages with it; one that imported the application itself shares little.
+  // Before the load, a worker shares most of its resident pages only when its master loaded
+  // them before forking it; one that loaded what it runs itself shares little. Which code the
+  // master loaded (the application with gunicorn --preload, else only the server) the data does
+  // not hold: the sentence gives the shares, not the application's place.
   const before = (x: DeploymentSummary) => x.memory.model?.worker_shared_fraction ?? null;
   const bMore = before(more);
   const bLess = before(less);
   if (bMore === null || bLess === null || !(bMore < 0.5 && bLess >= 0.5))
     return { text: sharing, answer: '' };
   const model =
-    `each of ${more.name}'s workers holds its own copy of the application, where ${less.name}'s ` +
-    `share the pages their master loaded before forking`;
+    `each of ${more.name}'s workers holds most of its resident pages as its own (it shares ` +
+    `${share(bMore)} of them before the load), where ${less.name}'s share the pages their master ` +
+    `loaded before forking (${share(bLess)} of their resident pages before the load`;
+  // fewer under the load as the sentence's whole per cents show it
+  const under = mLess.worker_shared_fraction;
+  const fewer = role === 'load' && under !== null && Math.round(under * 100) < Math.round(bLess * 100);
   return {
-    text:
-      `${sharing}: ${model} (${share(bLess)} of their resident pages before the load` +
-      `${role === 'load' ? ', fewer under it' : ''})`,
-    answer: model,
+    text: `${sharing}: ${model}${fewer ? ', fewer under it' : ''})`,
+    answer: `${model})`,
   };
 }
 

@@ -11,7 +11,8 @@ import { eventMs, openCapture } from '../../helpers/capture.js';
 import { CAPTURE2, MODES2, event2Ms, type Mode2 } from '../../helpers/capture2.js';
 import { CAPTURE, MODES } from '../../helpers/cli.js';
 import {
-  memoryModelReference,
+  deploymentModelReference,
+  expectInterval,
   numbersIn,
   referenceChange,
   type MemoryModelReference,
@@ -51,19 +52,6 @@ function claimed(c: Change): Expected[] {
     : [{ pct: Math.max(Math.abs(c.low), Math.abs(c.high)) }];
 }
 
-/**
- * The finding's interval against the reference's, drawn from the raw snapshots: the same
- * verdict (a difference or none), each bound within a quarter of the reference interval's width
- * or 0.5 percentage points (the report's moments are its grid's buckets, the reference's the
- * snapshots, with the transients each leaves out).
- */
-function expectInterval(low: unknown, high: unknown, measurable: boolean, ref: Change, what: string) {
-  expect(measurable, what).toBe(ref.measurable);
-  const tolerance = Math.max(0.005, 0.25 * (ref.high - ref.low));
-  expect(Math.abs((low as number) - ref.low), `${what} low`).toBeLessThanOrEqual(tolerance);
-  expect(Math.abs((high as number) - ref.high), `${what} high`).toBeLessThanOrEqual(tolerance);
-}
-
 function capture(
   dir: string,
   modes: readonly string[],
@@ -94,15 +82,8 @@ function capture(
   afterAll(() => state.db?.close());
   const find = (mode: string) => state.deployments.find((d) => d.name === mode)!;
   /** The reference model of a deployment's phase: the load phase's, else the idle one's before it. */
-  const ref = (mode: string, which: 'load' | 'before'): MemoryModelReference => {
-    const d = find(mode);
-    const m = which === 'load' ? d.memory.load_model! : d.memory.model!;
-    const term = event(mode, 'sigterm_master');
-    return memoryModelReference(refs.get(mode)!, m.start * 1000, m.end * 1000, {
-      poolStartMs: d.steady.start * 1000,
-      exitedEarly: (w) => (w.lastAliveMs ?? -Infinity) < term - 1500,
-    })!;
-  };
+  const ref = (mode: string, which: 'load' | 'before'): MemoryModelReference =>
+    deploymentModelReference(refs.get(mode)!, find(mode), which, event(mode, 'sigterm_master'));
   const findings = (id: string) => state.findings.filter((f) => f.id === id);
   return { find, ref, findings };
 }
@@ -112,7 +93,7 @@ function checkPoolComparison(
   f: Finding,
   d: MemoryModelReference,
   b: MemoryModelReference,
-  reason: Expected[],
+  reason: { text: Expected[]; answer: Expected[] },
 ) {
   expect(f.values.basis).toBe('pool');
   const ref = referenceChange(b.pssSeries, d.pssSeries);
@@ -130,9 +111,9 @@ function checkPoolComparison(
   ];
   expectNumbers(f.text, [
     ...head,
-    ...(measurable ? [{ mib: d.privateBytes }, { mib: b.privateBytes }, ...reason] : []),
+    ...(measurable ? [{ mib: d.privateBytes }, { mib: b.privateBytes }, ...reason.text] : []),
   ]);
-  expectNumbers(f.answer!, head);
+  expectNumbers(f.answer!, measurable ? [...head, ...reason.answer] : head);
 }
 
 describe('memory findings on real-capture-1 (baseline gunicorn-preload)', () => {
@@ -143,16 +124,25 @@ describe('memory findings on real-capture-1 (baseline gunicorn-preload)', () => 
     for (const mode of ['gunicorn', 'uvicorn-spawn']) {
       const [f] = findings('memory-per-worker').filter((x) => x.deployment === mode);
       const d = ref(mode, 'load');
-      const before = ref('gunicorn-preload', 'before');
+      // the shares before the load: the others' workers hold most of their pages, the preloaded
+      // ones share their master's
+      const before: Expected[] = [
+        { pct: ref(mode, 'before').workerSharedFraction },
+        { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
+      ];
       expect(d.workersAlive).toBe(4);
       expect(base.workersAlive).toBe(4);
-      checkPoolComparison(f!, d, base, [
-        { pct: d.workerSharedFraction },
-        { pct: base.workerSharedFraction },
-        { pct: before.workerSharedFraction },
-      ]);
+      checkPoolComparison(f!, d, base, {
+        text: [{ pct: d.workerSharedFraction }, { pct: base.workerSharedFraction }, ...before],
+        answer: before,
+      });
       expect(f!.text).toContain('At the load phase, with 4 workers each');
-      expect(f!.answer).toContain(`each of ${mode}'s workers holds its own copy of the application`);
+      expect(f!.answer).toContain(
+        `each of ${mode}'s workers holds most of its resident pages as its own (it shares `,
+      );
+      expect(f!.answer).toContain(
+        "where gunicorn-preload's share the pages their master loaded before forking (",
+      );
       // like for like, the others hold about 1.6× the preloaded pool under load (2.5× idle)
       expect(d.pssBytes / base.pssBytes).toBeGreaterThan(1.5);
     }
@@ -240,11 +230,14 @@ describe('memory findings on real-capture-2 (baseline gunicorn-recycle)', () => 
     const d = ref('gunicorn-preload', 'load');
     const b = ref('gunicorn-recycle', 'load');
     // the recycling workers hold more of their own: they come first in the reason
-    checkPoolComparison(f!, d, b, [
-      { pct: b.workerSharedFraction },
-      { pct: d.workerSharedFraction },
+    const before: Expected[] = [
+      { pct: ref('gunicorn-recycle', 'before').workerSharedFraction },
       { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
-    ]);
+    ];
+    checkPoolComparison(f!, d, b, {
+      text: [{ pct: b.workerSharedFraction }, { pct: d.workerSharedFraction }, ...before],
+      answer: before,
+    });
     expect(f!.values.relative_change).toBeLessThan(-0.3);
   });
 
@@ -316,6 +309,9 @@ describe('memory findings on real-capture-2 (baseline gunicorn-preload)', () => 
       { mib: d.privateBytes },
       { mib: b.privateBytes },
       ...claimed(c),
+      // why: the shares of their resident pages before the load, the spawned workers' first
+      { pct: ref('uvicorn-spawn', 'before').workerSharedFraction },
+      { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
     ]);
   });
 });
@@ -342,6 +338,10 @@ describe('memory findings when a worker was lost: real-capture-1, uvicorn-spawn 
       c,
       'private',
     );
+    const before: Expected[] = [
+      { pct: ref('uvicorn-spawn', 'before').workerSharedFraction },
+      { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
+    ];
     const head: Expected[] = [
       { count: 3 },
       { count: 4 },
@@ -357,9 +357,9 @@ describe('memory findings when a worker was lost: real-capture-1, uvicorn-spawn 
       { mib: b.pssBytes },
       { pct: d.workerSharedFraction },
       { pct: b.workerSharedFraction },
-      { pct: ref('gunicorn-preload', 'before').workerSharedFraction },
+      ...before,
     ]);
-    expectNumbers(f!.answer!, head);
+    expectNumbers(f!.answer!, [...head, ...before]);
   });
 });
 
