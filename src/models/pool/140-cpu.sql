@@ -161,16 +161,22 @@ WITH edges AS (
     WHERE r.series_id IN (SELECT series_id FROM pool_cpu_in_order)
       AND pool_bucket_of(r.prev_ts, s.t0, s.step_ms) = pool_bucket_of(r.ts, s.t0, s.step_ms)
     GROUP BY ALL
+), steps AS (
+    -- each sample with its predecessor: a bucket's first sample (its predecessor the last of
+    -- the bucket before) and every sample of the counters read sample by sample
+    SELECT series_id, first_ts AS ts, first_value AS value, prev_ts, prev_value FROM edges
+    UNION ALL
+    SELECT series_id, ts, value, prev_ts, prev_value FROM pool_cpu_steps
 ), i AS (
-    SELECT e.series_id, s.t0, s.step_ms, s.buckets,
-           pool_cpu_from(e.prev_ts, s.process_start_ts) AS from_ts,
-           e.first_ts AS to_ts,
-           pool_cpu_increase(e.first_value, e.prev_value, e.prev_ts, s.scale) AS cpu_seconds,
-           (e.prev_ts IS NOT NULL AND e.first_value < e.prev_value)::INTEGER AS resets,
+    SELECT x.series_id, s.t0, s.step_ms, s.buckets,
+           pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts,
+           x.ts AS to_ts,
+           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
+           (x.prev_ts IS NOT NULL AND x.value < x.prev_value)::INTEGER AS resets,
            false AS reaped
-    FROM edges e
+    FROM steps x
     JOIN pool_cpu_series s USING (series_id)
-    WHERE pool_cpu_counted(e.first_ts, e.prev_ts, s.process_start_ts, s.from_start)
+    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
     UNION ALL
     SELECT e.series_id, s.t0, s.step_ms, s.buckets, e.first_ts, e.last_ts,
            e.last_value * s.scale - e.first_value * s.scale + coalesce(r.reset_seconds, 0),
@@ -179,16 +185,6 @@ WITH edges AS (
     JOIN pool_cpu_series s USING (series_id)
     LEFT JOIN inner_resets r USING (series_id, bucket)
     WHERE e.n > 1
-    UNION ALL
-    SELECT x.series_id, s.t0, s.step_ms, s.buckets,
-           pool_cpu_from(x.prev_ts, s.process_start_ts) AS from_ts,
-           x.ts AS to_ts,
-           pool_cpu_increase(x.value, x.prev_value, x.prev_ts, s.scale) AS cpu_seconds,
-           (x.prev_ts IS NOT NULL AND x.value < x.prev_value)::INTEGER AS resets,
-           false AS reaped
-    FROM pool_cpu_steps x
-    JOIN pool_cpu_series s USING (series_id)
-    WHERE NOT s.reaped AND pool_cpu_counted(x.ts, x.prev_ts, s.process_start_ts, s.from_start)
     UNION ALL
     SELECT r.series_id, s.t0, s.step_ms, s.buckets, pool_cpu_from(r.prev_ts, s.process_start_ts), r.ts,
            r.cpu_seconds, r.reset::INTEGER, true
