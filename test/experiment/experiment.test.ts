@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tQuantile } from '../../src/models/interval.js';
 import { cli, FIXTURES, ROOT, tempDir } from '../helpers/cli.js';
 import { ProcfsReference, type ProcRecord, type Snapshot } from '../helpers/procfs-reference.js';
+import { wrkSummary } from '../helpers/wrk-reference.js';
 
 /**
  * `trace-analyze experiment` with Debian's gunicorn 20.1 (UvicornWorker), uvicorn 0.17 and
@@ -333,8 +334,7 @@ describe('trace-analyze experiment', () => {
     );
     expect(report.deployments.map((d) => d.name)).toEqual(['uvicorn']);
     // wrk's summary, read independently here: "<n> requests in <t>s, <bytes> read"
-    const wrk = readFileSync(join(out, 'uvicorn', 'load.stdout'), 'utf8');
-    const requests = Number(/^\s*(\d+) requests in /m.exec(wrk)![1]);
+    const { requests } = wrkSummary(join(out, 'uvicorn', 'load.stdout'));
     expect(requests).toBeGreaterThan(10);
     // imported with the wrk importer: responses of any status; errors none here
     expect(report.deployments[0]!.experiment.load).toEqual({ tool: 'wrk', responses: requests, errors: 0 });

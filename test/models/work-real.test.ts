@@ -10,6 +10,7 @@ import { CAPTURE2, event2Ms, reference2 } from '../helpers/capture2.js';
 import { FIXTURES } from '../helpers/cli.js';
 import { ProcfsReference, readRecording } from '../helpers/procfs-reference.js';
 import { promNumber, readPromBody, type PromSeries } from '../helpers/prom.js';
+import { wrkPercentile, wrkSummary } from '../helpers/wrk-reference.js';
 
 // The work done per phase, checked against the raw files read here: the app's own request
 // counters and duration histogram (Prometheus' raw samples, and the /metrics bodies the capture
@@ -47,16 +48,7 @@ function scrapeTimes(mode: Mode3): number[] {
   return appSeries(mode, 'up')[0]!.values!.map(([t]) => t);
 }
 
-/** wrk's "N requests in" line. */
-function wrkRequests(path: string): number {
-  return Number(/^\s*(\d+) requests in /m.exec(readFileSync(path, 'utf8'))![1]);
-}
-
-/** wrk's --latency distribution line for a percentile, in seconds. */
-function wrkPercentile(path: string, p: string): number {
-  const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(readFileSync(path, 'utf8'))!;
-  return Number(m[1]) * { us: 1e-6, ms: 1e-3, s: 1 }[m[2] as 'us' | 'ms' | 's'];
-}
+const wrkRequests = (path: string) => wrkSummary(path).requests;
 
 /** A textbook histogram quantile: linear inside the first bucket whose cumulative count reaches q·total. */
 function quantileOf(bounds: [number, number][], q: number): number {

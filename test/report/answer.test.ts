@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPath } from '../../src/importers/index.js';
@@ -23,6 +22,7 @@ import { CAPTURE, ROOT } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 import { deploymentModelReference, expectInterval, referenceChange } from '../helpers/memory-reference.js';
 import { ProcfsReference } from '../helpers/procfs-reference.js';
+import { wrkSummary } from '../helpers/wrk-reference.js';
 
 const MIB = 1024 * 1024;
 
@@ -368,13 +368,6 @@ describe('the Answer on one deployment', () => {
     expect(answerSection(renderMarkdown(report()))).toContain(`- ${text}\n`);
   });
 });
-
-/** wrk's own summary line: "50410 requests in 1.00m" (its count and its run's seconds). */
-function wrkSummary(path: string): { requests: number; seconds: number } {
-  const m = /^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h),/m.exec(readFileSync(path, 'utf8'))!;
-  const unit = { us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 }[m[3] as 'us' | 'ms' | 's' | 'm' | 'h'];
-  return { requests: Number(m[1]), seconds: Number(m[2]) * unit };
-}
 
 type WrkRun = ReturnType<typeof wrkSummary> & { startMs: number | null };
 

@@ -15,6 +15,7 @@ import { CAPTURE, MODES } from '../../helpers/cli.js';
 import { importProcfsPool, preforkPool, T0 } from '../../helpers/pool-synth.js';
 import { ProcfsReference } from '../../helpers/procfs-reference.js';
 import { captureReport } from '../../helpers/report-capture.js';
+import { wrkSummary } from '../../helpers/wrk-reference.js';
 
 // Each deployment's `lifecycle` and the lifecycle findings on the real captures, against what
 // the capture recorded itself — its timeline (the SIGKILL, the replacement the orchestrator saw
@@ -37,10 +38,7 @@ const eventMs = (dir: string, mode: string, name: string) =>
   TIMELINES[dir]!.modes[mode]!.events.find((e) => e.event === name)!.t * 1000;
 
 /** wrk's own count: `N requests in 30.12s`. */
-function wrkRequests(dir: string, mode: string): number {
-  const m = /^\s*(\d+) requests in /m.exec(readFileSync(join(dir, 'modes', mode, 'wrk.txt'), 'utf8'));
-  return Number(m![1]);
-}
+const wrkRequests = (dir: string, mode: string) => wrkSummary(join(dir, 'modes', mode, 'wrk.txt')).requests;
 
 /** The gunicorn log's `Worker exiting (pid: N)` and `Booting worker with pid: N` times (unix ms, as read). */
 function gunicornLog(dir: string, mode: string) {
