@@ -220,7 +220,7 @@ function valid(s: RatioSample): boolean {
 }
 
 /** The half-width of "no measurable difference (±x)": the interval's larger distance from 0. */
-export function intervalHalfWidth(i: ChangeInterval): number {
+export function intervalHalfWidth(i: Pick<ChangeInterval, 'low' | 'high'>): number {
   return Math.max(Math.abs(i.low), Math.abs(i.high));
 }
 

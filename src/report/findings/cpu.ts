@@ -1,4 +1,5 @@
 import type { ChangeWithInterval, PhaseReport } from '../../models/pool-types.js';
+import { intervalHalfWidth } from '../../models/interval.js';
 import { fixed, percent } from '../format.js';
 import type { DeploymentSummary, Finding } from '../summary.js';
 
@@ -162,8 +163,10 @@ function throughputClaim(rps: ChangeWithInterval | null, ...phases: [string, Pha
   return ` (${whose} from one load-tool run's total, with no per-second series: no interval)`;
 }
 
-function busy(p: PhaseReport): boolean {
+/** A phase (if there is one) served enough requests for a per-request figure. */
+export function busy(p: PhaseReport | undefined): p is PhaseReport {
   return (
+    p !== undefined &&
     p.cpu_seconds_per_request !== null &&
     p.requests_per_second !== null &&
     p.requests_per_second >= MIN_REQUESTS_PER_SECOND
@@ -177,8 +180,9 @@ export function claim(c: ChangeWithInterval): string {
     : `no measurable difference (±${halfWidth(c)})`;
 }
 
-function halfWidth(c: ChangeWithInterval): string {
-  return `${(Math.max(Math.abs(c.low), Math.abs(c.high)) * 100).toFixed(1)} %`;
+/** The larger side of an interval: "18.3 %". */
+export function halfWidth(c: { low: number; high: number }): string {
+  return fixed(intervalHalfWidth(c) * 100, 1, ' %');
 }
 
 /** The host's idle CPU or the container's quota exhausted in some phase of the deployment. */

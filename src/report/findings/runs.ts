@@ -3,7 +3,7 @@ import type { MemoryModel, PhaseReport } from '../../models/pool-types.js';
 import { fixed, mib, percent } from '../format.js';
 import type { RunGroup } from '../runs.js';
 import type { DeploymentSummary, Finding } from '../summary.js';
-import { claim } from './cpu.js';
+import { busy, claim, halfWidth } from './cpu.js';
 
 /**
  * The comparisons of an experiment whose deployments ran more than once (`experiment --runs N`):
@@ -121,13 +121,6 @@ function phaseOf(d: DeploymentSummary, name: string, rank: number): PhaseReport 
   return d.phases.filter((p) => p.name === name)[rank];
 }
 
-/** A phase serves enough requests for a per-request figure: 1 per second on average (as cpu.ts). */
-const busy = (p: PhaseReport | undefined): p is PhaseReport =>
-  p !== undefined &&
-  p.cpu_seconds_per_request !== null &&
-  p.requests_per_second !== null &&
-  p.requests_per_second >= 1;
-
 function cpuPerRequest(base: RunGroup, g: RunGroup): Finding[] {
   const out: Finding[] = [];
   const first = g.runs[0]!;
@@ -191,7 +184,7 @@ function answerInterval(c: Compared, base: RunGroup, g: RunGroup): string {
   const i = c.interval;
   return i.measurable
     ? `95 % interval ${percent(i.low)} to ${percent(i.high)}, from the spread over the runs`
-    : `±${fixed(Math.max(Math.abs(i.low), Math.abs(i.high)) * 100, 1)} %, from the spread over the runs`;
+    : `±${halfWidth(i)}, from the spread over the runs`;
 }
 
 function cpuTotal(base: RunGroup, g: RunGroup, requestsKnown: boolean): Finding[] {
