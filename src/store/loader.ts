@@ -8,6 +8,7 @@ import type { ImportBatch, ProcessRecord, SeriesDef } from './batch.js';
 import type { TraceDatabase } from './database.js';
 import { assignProcesses } from './processes.js';
 import { SampleStageFile, STAGE_ROW_GROUP } from './sample-stage.js';
+import { SeriesIntervals } from './series-intervals.js';
 import { SeriesStats } from './series-stats.js';
 
 const INSERT_STAGE_SQL = readSql('store/insert-stage.sql');
@@ -137,6 +138,7 @@ class ImportWriter {
   private readonly processes = new Map<string, ProcessRecord>();
   private readonly warnings: string[] = [];
   private readonly stats = new SeriesStats();
+  private readonly intervals = new SeriesIntervals();
   private samples = 0;
   /** Per series id: the latest time among this import's samples (NaN: none yet). */
   private latestTs = new Float64Array(0);
@@ -218,6 +220,7 @@ class ImportWriter {
     );
     const ids = this.ids.subarray(0, length);
     this.stats.add(ids, ts.subarray(0, length), value.subarray(0, length));
+    this.intervals.add(ids, ts.subarray(0, length), value.subarray(0, length));
     let i = 0;
     while (i < length) {
       const stage = this.stage ?? this.openStage();
@@ -369,6 +372,7 @@ class ImportWriter {
     await this.inserting;
     await this.writeSeries();
     await this.stats.write(this.db.connection);
+    await this.intervals.write(this.db.connection);
     await this.dropRepeatedSamples();
     await this.writeProcesses();
     await assignProcesses(this.db, {

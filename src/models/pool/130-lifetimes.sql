@@ -51,25 +51,71 @@ GROUP BY q.deployment;
 
 -- The intervals between consecutive samples of each chosen series, as a histogram (scrape
 -- intervals take few distinct values): how many, and how many ended while the process was
--- alive (for the scrape-gap check, pool_quality). One pass over the samples for both: the one
--- sort of the samples left in the models, of their times only, straight into the histogram.
--- (NULL, NaN and ±Inf are not measurements and are left out.)
+-- alive (for the scrape-gap check, pool_quality). (NULL, NaN and ±Inf are not measurements and
+-- are left out.) The loader counted them as the samples arrived (series_intervals,
+-- src/store/series-intervals.ts): of each length, how many and the first and last end. The
+-- ends at or before alive_to are then all or none of them, or, when alive_to falls between the
+-- first and last end, those the last checkpoint before alive_to counted plus those among the
+-- samples from the checkpoint to alive_to (a few thousand, sorted). Only the series the loader
+-- could not count (samples that arrived out of time order, more than 16 distinct intervals, a
+-- file imported before it counted them) sort all their samples' times.
 CREATE OR REPLACE TEMP TABLE pool_interval_counts AS
 WITH s AS (
-    SELECT ps.series_id, l.alive_to
+    SELECT ps.series_id, l.alive_to, count(*) AS copies
     FROM pool_process_series ps
     JOIN pool_lifetimes l USING (deployment, process)
     WHERE ps.chosen
+    GROUP BY ALL
+), stored AS (
+    SELECT s.series_id, s.alive_to, s.copies, b.interval_ms, b.n, b.first_end, b.last_end
+    FROM s
+    JOIN series_interval_state st ON st.series_id = s.series_id AND st.complete
+    JOIN series_intervals b ON b.series_id = s.series_id
+), cut AS (
+    -- alive_to between an interval's first and last end
+    SELECT DISTINCT series_id, alive_to FROM stored WHERE alive_to >= first_end AND alive_to < last_end
+), checkpoint AS (
+    SELECT c.series_id, c.alive_to, max(k.ts) AS ts
+    FROM cut c JOIN series_interval_checkpoints k ON k.series_id = c.series_id AND k.ts <= c.alive_to
+    GROUP BY ALL
+), after_checkpoint AS (
+    -- the intervals ending after the checkpoint (else the series' start), at or before alive_to
+    SELECT c.series_id, c.alive_to,
+           x.ts - lag(x.ts) OVER (PARTITION BY c.series_id, c.alive_to ORDER BY x.ts) AS interval_ms
+    FROM cut c
+    LEFT JOIN checkpoint k USING (series_id, alive_to)
+    JOIN samples x ON x.series_id = c.series_id AND x.ts <= c.alive_to AND (k.ts IS NULL OR x.ts >= k.ts)
+    WHERE x.value IS NOT NULL AND isfinite(x.value)
+), alive_ends AS (
+    SELECT series_id, alive_to, interval_ms, sum(ends) AS ends
+    FROM (SELECT k.series_id, k.alive_to, p.interval_ms, p.ends
+          FROM checkpoint k JOIN series_interval_checkpoints p ON p.series_id = k.series_id AND p.ts = k.ts
+          UNION ALL
+          SELECT series_id, alive_to, interval_ms, count(*) FROM after_checkpoint
+          WHERE interval_ms IS NOT NULL GROUP BY ALL)
+    GROUP BY ALL
+), from_store AS (
+    SELECT b.series_id, b.interval_ms, b.copies * b.n AS n,
+           b.copies * CASE WHEN b.alive_to >= b.last_end THEN b.n
+                           WHEN b.alive_to >= b.first_end THEN a.ends
+                           ELSE 0 END AS n_alive
+    FROM stored b
+    LEFT JOIN alive_ends a USING (series_id, alive_to, interval_ms)
 ), steps AS (
     SELECT x.series_id, x.ts, x.ts - lag(x.ts) OVER (PARTITION BY x.series_id ORDER BY x.ts) AS interval_ms
     FROM samples x
-    WHERE x.series_id IN (SELECT series_id FROM s) AND x.value IS NOT NULL AND isfinite(x.value)
+    WHERE x.series_id IN (SELECT series_id FROM s EXCEPT SELECT series_id FROM series_interval_state WHERE complete)
+      AND x.value IS NOT NULL AND isfinite(x.value)
+), from_sort AS (
+    SELECT x.series_id, x.interval_ms, sum(s.copies) AS n,
+           coalesce(sum(s.copies) FILTER (WHERE x.ts <= s.alive_to), 0) AS n_alive
+    FROM steps x
+    JOIN s USING (series_id)
+    WHERE x.interval_ms IS NOT NULL
+    GROUP BY ALL
 )
-SELECT x.series_id, x.interval_ms, count(*) AS n,
-       count(*) FILTER (WHERE x.ts <= s.alive_to) AS n_alive
-FROM steps x
-JOIN s USING (series_id)
-WHERE x.interval_ms IS NOT NULL
+SELECT series_id, interval_ms, sum(n)::BIGINT AS n, sum(n_alive)::BIGINT AS n_alive
+FROM (FROM from_store UNION ALL FROM from_sort)
 GROUP BY ALL;
 
 -- Median interval between consecutive samples of one series, per deployment and quantity
