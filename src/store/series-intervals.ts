@@ -84,7 +84,9 @@ export class SeriesIntervals {
       const d = t - prev;
       let bin = this.current[slot]!;
       if (bin === null || bin.interval !== d) {
-        let found = bins.find((b) => b.interval === d);
+        let found: Bin | undefined;
+        for (let j = 0; j < bins.length && found === undefined; j++)
+          if (bins[j]!.interval === d) found = bins[j];
         if (found === undefined) {
           if (bins.length === INTERVAL_BINS) {
             this.forget(slot); // too many distinct intervals
