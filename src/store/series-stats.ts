@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readSql } from '../base/sql-files.js';
 import { isStaleNaN } from './batch.js';
+import { doubled, SeriesSlots } from './series-slots.js';
 
 const MERGE_SQL = readSql('store/merge-series-stats.sql');
 
@@ -22,9 +23,7 @@ const RESETS_KEPT_FREELY = 64;
  * Tables series_stats and series_resets (migration 004) keep them across imports.
  */
 export class SeriesStats {
-  /** Slot of a series id (0 = none yet; slots start at 1). */
-  private slotOf = new Int32Array(1024);
-  private ids: number[] = [0];
+  private readonly slots = new SeriesSlots();
   private count = new Float64Array(64);
   private firstTs = new Float64Array(64);
   private lastTs = new Float64Array(64);
@@ -100,7 +99,8 @@ export class SeriesStats {
 
   /** Merges this import's statistics and resets into series_stats and series_resets (inside the import's transaction). */
   async write(connection: DuckDBConnection): Promise<void> {
-    if (this.ids.length === 1) return;
+    const ids = this.slots.ids;
+    if (ids.length === 1) return;
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE import_series_stats AS
        SELECT *, NULL::DOUBLE AS first_value FROM series_stats LIMIT 0`,
@@ -110,9 +110,9 @@ export class SeriesStats {
     const r = await connection.createAppender('import_series_resets', 'main', 'temp');
     const bigint = (x: number) => (x === x ? a.appendBigInt(BigInt(x)) : a.appendNull());
     const double = (x: number) => a.appendDouble(x); // NaN and ±Inf are values here
-    for (let slot = 1; slot < this.ids.length; slot++) {
+    for (let slot = 1; slot < ids.length; slot++) {
       const n = this.count[slot]!;
-      const id = this.ids[slot]!;
+      const id = ids[slot]!;
       const resets = this.resets[slot]!;
       a.appendInteger(id);
       a.appendBigInt(BigInt(n));
@@ -146,17 +146,10 @@ export class SeriesStats {
   }
 
   private slot(id: number): number {
-    if (id >= this.slotOf.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.slotOf.length * 2));
-      grown.set(this.slotOf);
-      this.slotOf = grown;
-    }
-    let slot = this.slotOf[id]!;
-    if (slot === 0) {
-      slot = this.ids.length;
-      this.ids.push(id);
+    const opened = this.slots.ids.length;
+    const slot = this.slots.slot(id);
+    if (slot === opened) {
       this.resets.push([]);
-      this.slotOf[id] = slot;
       if (slot >= this.count.length) this.grow();
       this.count[slot] = 0;
       this.firstPositive[slot] = NaN;
@@ -167,22 +160,16 @@ export class SeriesStats {
   }
 
   private grow(): void {
-    const size = this.count.length * 2;
-    const grown = (a: Float64Array) => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    this.count = grown(this.count);
-    this.firstTs = grown(this.firstTs);
-    this.lastTs = grown(this.lastTs);
-    this.firstPositive = grown(this.firstPositive);
-    this.lastPositive = grown(this.lastPositive);
-    this.maxValue = grown(this.maxValue);
-    this.minPositiveFinite = grown(this.minPositiveFinite);
-    this.firstValue = grown(this.firstValue);
-    this.lastValue = grown(this.lastValue);
-    this.prevTs = grown(this.prevTs);
-    this.prevValue = grown(this.prevValue);
+    this.count = doubled(this.count);
+    this.firstTs = doubled(this.firstTs);
+    this.lastTs = doubled(this.lastTs);
+    this.firstPositive = doubled(this.firstPositive);
+    this.lastPositive = doubled(this.lastPositive);
+    this.maxValue = doubled(this.maxValue);
+    this.minPositiveFinite = doubled(this.minPositiveFinite);
+    this.firstValue = doubled(this.firstValue);
+    this.lastValue = doubled(this.lastValue);
+    this.prevTs = doubled(this.prevTs);
+    this.prevValue = doubled(this.prevValue);
   }
 }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { importPath } from '../../src/importers/index.js';
+import type { ImportBatch } from '../../src/store/batch.js';
 import { TraceDatabase } from '../../src/store/database.js';
 
 /** A series as test writers render it: name, labels and [ts ms, value] samples in time order. */
@@ -123,4 +124,18 @@ export function withoutEmptyLabels(series: TestSeries[]): TestSeries[] {
       const key = keyOf(s.metric, s.labels);
       return !seen.has(key) && seen.add(key) !== undefined;
     });
+}
+
+/** One batch of samples [series ref, ms, value] of gauges named m<ref> (no labels), in the order given. */
+export function gaugeBatch(samples: [number, number, number][]): ImportBatch {
+  const refs = [...new Set(samples.map(([r]) => r))];
+  return {
+    series: refs.map((ref) => ({ ref, metric: `m${ref}`, labels: {}, kind: 'gauge' as const })),
+    samples: {
+      length: samples.length,
+      ref: Int32Array.from(samples.map(([r]) => r)),
+      ts: Float64Array.from(samples.map(([, t]) => t)),
+      value: Float64Array.from(samples.map(([, , v]) => v)),
+    },
+  };
 }

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSql } from '../../src/base/sql-files.js';
-import { STALE_NAN, type ImportBatch } from '../../src/store/batch.js';
+import { STALE_NAN } from '../../src/store/batch.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { loadImport } from '../../src/store/loader.js';
 import { CHECKPOINT_STRIDE, CHECKPOINTS, INTERVAL_BINS } from '../../src/store/series-intervals.js';
 import { tempDir } from '../helpers/cli.js';
+import { gaugeBatch } from '../helpers/samples.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -22,24 +23,11 @@ type Sample = [number, number, number];
 type Chosen = { series: number; alive_to: number | null };
 type Histogram = { series: number; interval_ms: number; n: number; n_alive: number }[];
 
-function batch(samples: Sample[]): ImportBatch {
-  const refs = [...new Set(samples.map(([r]) => r))];
-  return {
-    series: refs.map((ref) => ({ ref, metric: `m${ref}`, labels: {}, kind: 'gauge' as const })),
-    samples: {
-      length: samples.length,
-      ref: Int32Array.from(samples.map(([r]) => r)),
-      ts: Float64Array.from(samples.map(([, t]) => t)),
-      value: Float64Array.from(samples.map(([, , v]) => v)),
-    },
-  };
-}
-
 async function importAll(db: TraceDatabase, imports: Sample[][], first = 0): Promise<void> {
   for (const [n, samples] of imports.entries()) {
     const i = first + n;
     async function* batches() {
-      yield batch(samples);
+      yield gaugeBatch(samples);
     }
     await loadImport(db, { deployment: 'd', path: `p${i}`, format: 'prom-json', sha256: `h${i}` }, batches());
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { STALE_NAN, type ImportBatch } from '../../src/store/batch.js';
 import { TraceDatabase } from '../../src/store/database.js';
 import { loadImport } from '../../src/store/loader.js';
+import { gaugeBatch } from '../helpers/samples.js';
 
 /** What series_stats must hold: DuckDB's own aggregates over the samples table. */
 const FROM_SAMPLES = `
@@ -39,16 +40,7 @@ const imports = fc.array(
 );
 
 function batch(samples: [number, number, number][], offset: number): ImportBatch {
-  const refs = [...new Set(samples.map(([r]) => r))];
-  return {
-    series: refs.map((ref) => ({ ref, metric: `m${ref}`, labels: {}, kind: 'gauge' as const })),
-    samples: {
-      length: samples.length,
-      ref: Int32Array.from(samples.map(([r]) => r)),
-      ts: Float64Array.from(samples.map(([, t]) => t + offset)),
-      value: Float64Array.from(samples.map(([, , v]) => v)),
-    },
-  };
+  return gaugeBatch(samples.map(([r, t, v]) => [r, t + offset, v]));
 }
 
 describe('series_stats', () => {
