@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readSql } from '../base/sql-files.js';
+import { doubled, SeriesSlots } from './series-slots.js';
 
 const MERGE_SQL = readSql('store/merge-series-intervals.sql');
 
@@ -9,14 +10,8 @@ export const INTERVAL_BINS = 16;
 export const CHECKPOINTS = 32;
 /** Finite samples between checkpoints at first. */
 export const CHECKPOINT_STRIDE = 1024;
-
-/** The intervals of one length (interval_ms) in one series: how many, the first and last end (the later sample). */
-interface Bin {
-  interval: number;
-  n: number;
-  firstEnd: number;
-  lastEnd: number;
-}
+/** Intervals within half this many ms of a series' first one are found by their offset from it. */
+const NEAR = 64;
 
 /**
  * The intervals between consecutive finite samples of each series (NULL, NaN and ±Inf are not
@@ -26,16 +21,15 @@ interface Bin {
  * length end at or before a time (alive_to) is known from the first and last end when the time
  * is outside them; else from the last checkpoint before it (the counts so far, every stride
  * finite samples) and the few samples after it. A series whose samples arrive out of time
- * order, or with more than INTERVAL_BINS distinct intervals, is marked incomplete and forgotten
- * (its memory freed): the report sorts its samples as before. Memory is bounded by series ×
- * INTERVAL_BINS × CHECKPOINTS, whatever the samples.
+ * order, or with more than INTERVAL_BINS distinct intervals, is marked incomplete and its
+ * checkpoints dropped: the report sorts its samples as before. Memory: under 1 KiB per series,
+ * and a checkpoint (about 100 bytes) per CHECKPOINT_STRIDE finite samples, at most CHECKPOINTS
+ * per series.
  * Tables series_interval_state, series_intervals and series_interval_checkpoints (migration
  * 007) keep them across imports (merge-series-intervals.sql).
  */
 export class SeriesIntervals {
-  /** Slot of a series id (0 = none yet; slots start at 1). */
-  private slotOf = new Int32Array(1024);
-  private ids: number[] = [0];
+  private readonly slots = new SeriesSlots();
   /** Time of the first and latest sample (any value: a stale marker too) and of the first and latest finite one (NaN: none). */
   private firstTs = new Float64Array(64);
   private lastTs = new Float64Array(64);
@@ -45,10 +39,24 @@ export class SeriesIntervals {
   private finite = new Float64Array(64);
   private nextCheckpoint = new Float64Array(64);
   private stride = new Float64Array(64);
-  /** Per slot: its intervals, or null once it is incomplete; and the bin the last interval fell in. */
-  private bins: (Bin[] | null)[] = [null];
-  private current: (Bin | null)[] = [null];
-  /** Per slot: checkpoints, each [ts, n of bin 0, n of bin 1, …] at a finite sample. */
+  /** Per slot: how many distinct intervals (-1 once incomplete), and the first interval. */
+  private bins = new Float64Array(64);
+  private origin = new Float64Array(64);
+  /**
+   * Per slot, NEAR places from slot × NEAR, the k-th for the interval origin − NEAR / 2 + k: 1 +
+   * its place among the slot's intervals (0: not seen yet), so the intervals of a jittered
+   * scrape are found without a search.
+   */
+  private near = new Uint8Array(64 * NEAR);
+  /**
+   * Per slot, INTERVAL_BINS places from slot × INTERVAL_BINS: each distinct interval (ms), how
+   * many, their first and last end (the later sample).
+   */
+  private interval = new Float64Array(64 * INTERVAL_BINS);
+  private n = new Float64Array(64 * INTERVAL_BINS);
+  private firstEnd = new Float64Array(64 * INTERVAL_BINS);
+  private lastEnd = new Float64Array(64 * INTERVAL_BINS);
+  /** Per slot: checkpoints, each [ts, n of interval 0, n of interval 1, …] at a finite sample. */
   private checkpoints: number[][][] = [[]];
 
   /**
@@ -56,57 +64,102 @@ export class SeriesIntervals {
    * loader dropped each repeat of its series' latest time (so a series in order is strictly so).
    */
   add(ids: Int32Array, ts: Float64Array, value: Float64Array): void {
+    // A series' samples mostly come one after another: its figures are held in locals meanwhile.
     let lastId = -1;
     let slot = 0;
+    let bins = -1;
+    let lastTs = 0;
+    let lastFinite = 0;
+    let finite = 0;
+    let next = 0;
+    let origin = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const t = ts[i]!;
       if (id !== lastId) {
+        if (bins >= 0) this.keep(slot, lastTs, lastFinite, finite);
         slot = this.slot(id, t);
         lastId = id;
+        bins = this.bins[slot]!;
+        lastTs = this.lastTs[slot]!;
+        lastFinite = this.lastFinite[slot]!;
+        finite = this.finite[slot]!;
+        next = this.nextCheckpoint[slot]!;
+        origin = this.origin[slot]!;
       }
-      const bins = this.bins[slot]!;
-      if (bins === null) continue;
-      if (!(t > this.lastTs[slot]!)) {
+      if (bins < 0) continue;
+      if (!(t > lastTs)) {
         this.forget(slot); // out of order: the sort decides
+        bins = -1;
         continue;
       }
-      this.lastTs[slot] = t;
+      lastTs = t;
       const v = value[i]!;
       if (v - v !== 0) continue; // NaN (a stale marker too), ±Inf
-      const prev = this.lastFinite[slot]!;
-      this.lastFinite[slot] = t;
-      if (prev !== prev) {
+      const prev = lastFinite;
+      lastFinite = t;
+      if (finite++ === 0) {
         this.firstFinite[slot] = t;
-        this.finite[slot] = 1;
         continue;
       }
       const d = t - prev;
-      let bin = this.current[slot]!;
-      if (bin === null || bin.interval !== d) {
-        let found: Bin | undefined;
-        for (let j = 0; j < bins.length && found === undefined; j++)
-          if (bins[j]!.interval === d) found = bins[j];
-        if (found === undefined) {
-          if (bins.length === INTERVAL_BINS) {
-            this.forget(slot); // too many distinct intervals
-            continue;
-          }
-          found = { interval: d, n: 0, firstEnd: t, lastEnd: NaN };
-          bins.push(found);
+      const k = d - origin + NEAR / 2;
+      let j = k >= 0 && k < NEAR ? this.near[slot * NEAR + k]! - 1 : -1;
+      if (j < 0) {
+        j = this.find(slot, bins, d, t);
+        if (j < 0) {
+          bins = -1; // too many distinct intervals
+          continue;
         }
-        this.current[slot] = bin = found;
+        bins = this.bins[slot]!;
+        origin = this.origin[slot]!;
       }
-      bin.n++;
-      bin.lastEnd = t;
-      if (++this.finite[slot]! === this.nextCheckpoint[slot]!) this.checkpoint(slot, bins, t);
+      j += slot * INTERVAL_BINS;
+      this.n[j]!++;
+      this.lastEnd[j] = t;
+      if (finite === next) {
+        this.checkpoint(slot, t);
+        next = this.nextCheckpoint[slot]!;
+      }
     }
+    if (bins >= 0) this.keep(slot, lastTs, lastFinite, finite);
+  }
+
+  private keep(slot: number, lastTs: number, lastFinite: number, finite: number): void {
+    this.lastTs[slot] = lastTs;
+    this.lastFinite[slot] = lastFinite;
+    this.finite[slot] = finite;
+  }
+
+  /**
+   * The place of interval d among the slot's (a new one ending at t if it is new), or -1 when it
+   * is one more than INTERVAL_BINS (the series is then forgotten).
+   */
+  private find(slot: number, bins: number, d: number, t: number): number {
+    const base = slot * INTERVAL_BINS;
+    let j = 0;
+    while (j < bins && this.interval[base + j] !== d) j++;
+    if (j === bins) {
+      if (bins === INTERVAL_BINS) {
+        this.forget(slot);
+        return -1;
+      }
+      if (bins === 0) this.origin[slot] = d;
+      this.interval[base + j] = d;
+      this.n[base + j] = 0;
+      this.firstEnd[base + j] = t;
+      this.bins[slot] = bins + 1;
+    }
+    const k = d - this.origin[slot]! + NEAR / 2;
+    if (k >= 0 && k < NEAR) this.near[slot * NEAR + k] = j + 1;
+    return j;
   }
 
   /** The counts of the intervals so far, at t; when there are CHECKPOINTS, every other one goes. */
-  private checkpoint(slot: number, bins: Bin[], t: number): void {
+  private checkpoint(slot: number, t: number): void {
     const kept = this.checkpoints[slot]!;
-    kept.push([t, ...bins.map((b) => b.n)]);
+    const base = slot * INTERVAL_BINS;
+    kept.push([t, ...this.n.subarray(base, base + this.bins[slot]!)]);
     if (kept.length === CHECKPOINTS) {
       this.checkpoints[slot] = kept.filter((_, i) => i % 2 === 1);
       this.stride[slot]! *= 2;
@@ -115,14 +168,14 @@ export class SeriesIntervals {
   }
 
   private forget(slot: number): void {
-    this.bins[slot] = null;
-    this.current[slot] = null;
+    this.bins[slot] = -1;
     this.checkpoints[slot] = [];
   }
 
   /** Merges this import's intervals into the stored ones (inside the import's transaction). */
   async write(connection: DuckDBConnection): Promise<void> {
-    if (this.ids.length === 1) return;
+    const ids = this.slots.ids;
+    if (ids.length === 1) return;
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE import_series_interval_state (
          series_id INTEGER, first_ts BIGINT, last_ts BIGINT, first_finite_ts BIGINT, last_finite_ts BIGINT,
@@ -138,10 +191,10 @@ export class SeriesIntervals {
     const b = await connection.createAppender('import_series_intervals', 'main', 'temp');
     const c = await connection.createAppender('import_series_interval_checkpoints', 'main', 'temp');
     const bigint = (x: number) => (x === x ? s.appendBigInt(BigInt(x)) : s.appendNull());
-    for (let slot = 1; slot < this.ids.length; slot++) {
-      const id = this.ids[slot]!;
+    for (let slot = 1; slot < ids.length; slot++) {
+      const id = ids[slot]!;
       const bins = this.bins[slot]!;
-      const complete = bins !== null;
+      const complete = bins >= 0;
       s.appendInteger(id);
       bigint(complete ? this.firstTs[slot]! : NaN);
       bigint(complete ? this.lastTs[slot]! : NaN);
@@ -149,20 +202,20 @@ export class SeriesIntervals {
       bigint(complete ? this.lastFinite[slot]! : NaN);
       s.appendBoolean(complete);
       s.endRow();
-      for (const bin of bins ?? []) {
+      const base = slot * INTERVAL_BINS;
+      for (let j = base; j < base + bins; j++) {
         b.appendInteger(id);
-        b.appendBigInt(BigInt(bin.interval));
-        b.appendBigInt(BigInt(bin.n));
-        b.appendBigInt(BigInt(bin.firstEnd));
-        b.appendBigInt(BigInt(bin.lastEnd));
+        b.appendBigInt(BigInt(this.interval[j]!));
+        b.appendBigInt(BigInt(this.n[j]!));
+        b.appendBigInt(BigInt(this.firstEnd[j]!));
+        b.appendBigInt(BigInt(this.lastEnd[j]!));
         b.endRow();
       }
-      if (bins === null) continue;
       for (const [t, ...counts] of this.checkpoints[slot]!) {
-        for (const [i, n] of counts.entries()) {
+        for (const [j, n] of counts.entries()) {
           c.appendInteger(id);
           c.appendBigInt(BigInt(t!));
-          c.appendBigInt(BigInt(bins[i]!.interval));
+          c.appendBigInt(BigInt(this.interval[base + j]!));
           c.appendBigInt(BigInt(n));
           c.endRow();
         }
@@ -179,19 +232,10 @@ export class SeriesIntervals {
 
   /** The slot of a series id; a new one opens at t, the series' first sample. */
   private slot(id: number, t: number): number {
-    if (id >= this.slotOf.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.slotOf.length * 2));
-      grown.set(this.slotOf);
-      this.slotOf = grown;
-    }
-    let slot = this.slotOf[id]!;
-    if (slot === 0) {
-      slot = this.ids.length;
-      this.ids.push(id);
-      this.bins.push([]);
-      this.current.push(null);
+    const opened = this.slots.ids.length;
+    const slot = this.slots.slot(id);
+    if (slot === opened) {
       this.checkpoints.push([]);
-      this.slotOf[id] = slot;
       if (slot >= this.firstTs.length) this.grow();
       this.firstTs[slot] = t;
       this.lastTs[slot] = -Infinity;
@@ -200,23 +244,28 @@ export class SeriesIntervals {
       this.finite[slot] = 0;
       this.stride[slot] = CHECKPOINT_STRIDE;
       this.nextCheckpoint[slot] = CHECKPOINT_STRIDE;
+      this.bins[slot] = 0;
+      this.origin[slot] = NaN;
     }
     return slot;
   }
 
   private grow(): void {
-    const size = this.firstTs.length * 2;
-    const grown = (a: Float64Array) => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    this.firstTs = grown(this.firstTs);
-    this.lastTs = grown(this.lastTs);
-    this.firstFinite = grown(this.firstFinite);
-    this.lastFinite = grown(this.lastFinite);
-    this.finite = grown(this.finite);
-    this.nextCheckpoint = grown(this.nextCheckpoint);
-    this.stride = grown(this.stride);
+    this.firstTs = doubled(this.firstTs);
+    this.lastTs = doubled(this.lastTs);
+    this.firstFinite = doubled(this.firstFinite);
+    this.lastFinite = doubled(this.lastFinite);
+    this.finite = doubled(this.finite);
+    this.nextCheckpoint = doubled(this.nextCheckpoint);
+    this.stride = doubled(this.stride);
+    this.bins = doubled(this.bins);
+    this.origin = doubled(this.origin);
+    const near = new Uint8Array(this.near.length * 2);
+    near.set(this.near);
+    this.near = near;
+    this.interval = doubled(this.interval);
+    this.n = doubled(this.n);
+    this.firstEnd = doubled(this.firstEnd);
+    this.lastEnd = doubled(this.lastEnd);
   }
 }
