@@ -247,6 +247,41 @@ describe('series_intervals: the histogram of scrape intervals without a sort', (
     }
   });
 
+  it('sorts a series whose append interleaves with its earlier samples; not one that goes on after them', async () => {
+    const first: Sample[] = [10, 20, 30, 40].flatMap((t): Sample[] => [
+      [0, t, 1],
+      [1, t, 1],
+    ]);
+    const second: Sample[] = [
+      [0, 25, 1], // between m0's earlier samples
+      [0, 50, 1],
+      [1, 40, 2], // at m1's last time: dropped, the first sample at a time is kept
+      [1, 50, 1],
+    ];
+    const chosen: Chosen[] = [
+      { series: 0, alive_to: 30 },
+      { series: 1, alive_to: 30 },
+    ];
+    const db = await TraceDatabase.open(':memory:');
+    try {
+      await importAll(db, [first, second]);
+      expect(
+        await db.rowsJS(
+          `SELECT s.metric, st.complete FROM series_interval_state st JOIN series s USING (series_id) ORDER BY 1`,
+        ),
+      ).toEqual([
+        { metric: 'm0', complete: false },
+        { metric: 'm1', complete: false },
+      ]);
+      expect(await fromModel(db, chosen)).toEqual(reference([first, second], chosen));
+      const third: Sample[] = [60, 70].map((t) => [0, t, 1]);
+      await importAll(db, [third], 2);
+      expect(await fromModel(db, chosen)).toEqual(reference([first, second, third], chosen));
+    } finally {
+      db.close();
+    }
+  });
+
   it(`sorts a series with more than ${INTERVAL_BINS} distinct intervals`, async () => {
     let t = 0;
     const raw = [
@@ -283,6 +318,7 @@ describe('series_intervals: the histogram of scrape intervals without a sort', (
       expect(await points()).toBeGreaterThan(CHECKPOINTS / 2);
       expect(await points()).toBeLessThanOrEqual(CHECKPOINTS);
       await importAll(db, [second], 1);
+      expect(await db.rowsJS(`SELECT complete FROM series_interval_state`)).toEqual([{ complete: true }]);
       expect(await points()).toBeGreaterThan(CHECKPOINTS / 2);
       expect(await points()).toBeLessThanOrEqual(CHECKPOINTS);
       const last = second.at(-1)![1];
