@@ -13,14 +13,15 @@ SELECT i.series_id,
        greatest(o.last_ts, i.last_ts) AS last_ts,
        greatest(o.last_finite_ts, i.last_finite_ts) AS last_finite_ts,
        i.first_finite_ts - o.last_finite_ts AS joint_interval,
-       i.first_finite_ts AS joint_end
+       i.first_finite_ts AS joint_end,
+       o.series_id IS NOT NULL AS appended
 FROM temp.import_series_interval_state i
 LEFT JOIN series_interval_state o USING (series_id);
 
 -- What the new samples' counts start from: the old intervals, and the joint one.
 CREATE OR REPLACE TEMP TABLE interval_offsets AS
 WITH kept AS (
-    SELECT * FROM temp.merged_interval_state WHERE complete
+    SELECT * FROM temp.merged_interval_state WHERE complete AND appended
 )
 SELECT series_id, interval_ms, sum(n)::BIGINT AS n
 FROM (SELECT o.series_id, o.interval_ms, o.n FROM series_intervals o SEMI JOIN kept USING (series_id)
@@ -46,17 +47,18 @@ UPDATE temp.merged_interval_state s SET complete = false
 WHERE complete AND (SELECT count(*) FROM temp.merged_intervals b WHERE b.series_id = s.series_id)
                    > getvariable('interval_bins');
 
--- The old checkpoints as they were; each new one counts the old intervals and the joint one too.
+-- A new series' checkpoints as the loader took them. Of a series appended to: the old ones as
+-- they were, and each new one counts the old intervals and the joint one too.
 CREATE OR REPLACE TEMP TABLE merged_interval_checkpoints AS
-WITH kept AS (
-    SELECT series_id FROM temp.merged_interval_state WHERE complete
+WITH appended AS (
+    SELECT series_id FROM temp.merged_interval_state WHERE complete AND appended
 ), new_points AS (
-    SELECT DISTINCT series_id, ts FROM temp.import_series_interval_checkpoints SEMI JOIN kept USING (series_id)
+    SELECT DISTINCT series_id, ts FROM temp.import_series_interval_checkpoints SEMI JOIN appended USING (series_id)
 ), points AS (
-    SELECT o.* FROM series_interval_checkpoints o SEMI JOIN kept USING (series_id)
+    SELECT o.* FROM series_interval_checkpoints o SEMI JOIN appended USING (series_id)
     UNION ALL
     SELECT series_id, ts, interval_ms, sum(ends)::BIGINT
-    FROM (SELECT i.* FROM temp.import_series_interval_checkpoints i SEMI JOIN kept USING (series_id)
+    FROM (SELECT i.* FROM temp.import_series_interval_checkpoints i SEMI JOIN appended USING (series_id)
           UNION ALL
           SELECT p.series_id, p.ts, f.interval_ms, f.n FROM new_points p JOIN temp.interval_offsets f USING (series_id))
     GROUP BY ALL
@@ -65,6 +67,9 @@ WITH kept AS (
 ), counted AS (
     SELECT *, max(k) OVER (PARTITION BY series_id) AS points FROM numbered
 )
+SELECT i.* FROM temp.import_series_interval_checkpoints i
+SEMI JOIN temp.merged_interval_state s ON s.series_id = i.series_id AND s.complete AND NOT s.appended
+UNION ALL
 SELECT series_id, ts, interval_ms, ends
 FROM counted
 -- every ⌈points / limit⌉-th, counted from the last

@@ -9,7 +9,7 @@ export const INTERVAL_BINS = 16;
 /** Checkpoints kept per series: past that, every other one goes and they come half as often. */
 export const CHECKPOINTS = 32;
 /** Finite samples between checkpoints at first. */
-export const CHECKPOINT_STRIDE = 1024;
+export const CHECKPOINT_STRIDE = 4096;
 /** Intervals within half this many ms of a series' first one are found by their offset from it. */
 const NEAR = 64;
 

@@ -105,8 +105,8 @@ const at = (ref: number, k: number, jitter: number, v: number): Sample => [
   10 * k + (ref === 3 ? jitter : 0),
   v,
 ];
-/** Steps of a scrape: enough for a few checkpoints. */
-const STEPS = 3 * CHECKPOINT_STRIDE;
+/** Steps of a scrape (checkpoints, every CHECKPOINT_STRIDE samples, have a test of their own). */
+const STEPS = 3000;
 /** An import after the ones before starts this much later. */
 const LATER = 10 * (STEPS + 200);
 /**
@@ -155,7 +155,7 @@ const aliveTo = fc.oneof(fc.constant(null), fc.integer({ min: -10, max: 3 * LATE
 
 describe('series_intervals: the histogram of scrape intervals without a sort', () => {
   it('gives pool_interval_counts of the raw samples for any alive_to: NaN, ±Inf, stale, unordered, repeats, appends', async () => {
-    const seen = { stored: 0, sorted: 0, cut: 0, fromCheckpoint: 0 };
+    const seen = { stored: 0, sorted: 0, cut: 0 };
     await fc.assert(
       fc.asyncProperty(imports, fc.array(aliveTo, { minLength: 5, maxLength: 5 }), async (list, alive) => {
         const raw = list.map(({ samples, sorted, after }, i) => {
@@ -178,20 +178,15 @@ describe('series_intervals: the histogram of scrape intervals without a sort', (
           await importAll(db, raw);
           expect(await fromModel(db, chosen)).toEqual(reference(raw, chosen));
           const [row] = await db.rowsJS(
-            `WITH cut AS (
-               SELECT DISTINCT b.series_id, l.alive_to FROM series_intervals b
-               JOIN pool_process_series USING (series_id) JOIN pool_lifetimes l USING (deployment, process)
-               WHERE l.alive_to >= b.first_end AND l.alive_to < b.last_end)
-             SELECT count(*) FILTER (WHERE complete) AS stored, count(*) FILTER (WHERE NOT complete) AS sorted,
-                    (SELECT count(*) FROM cut) AS cut,
-                    (SELECT count(*) FROM cut c WHERE EXISTS (SELECT 1 FROM series_interval_checkpoints k
-                     WHERE k.series_id = c.series_id AND k.ts <= c.alive_to)) AS from_checkpoint
+            `SELECT count(*) FILTER (WHERE complete) AS stored, count(*) FILTER (WHERE NOT complete) AS sorted,
+                    (SELECT count(*) FROM series_intervals b
+                     JOIN pool_process_series USING (series_id) JOIN pool_lifetimes l USING (deployment, process)
+                     WHERE l.alive_to >= b.first_end AND l.alive_to < b.last_end) AS cut
              FROM series_interval_state`,
           );
           seen.stored += Number(row!.stored);
           seen.sorted += Number(row!.sorted);
           seen.cut += Number(row!.cut);
-          seen.fromCheckpoint += Number(row!.from_checkpoint);
         } finally {
           db.close();
         }
@@ -199,11 +194,10 @@ describe('series_intervals: the histogram of scrape intervals without a sort', (
       { numRuns: 50 },
     );
     // each way is taken: from the store, by the sort, an alive_to between an interval's first and
-    // last end, and that after a checkpoint
+    // last end
     expect(seen.stored).toBeGreaterThan(20);
     expect(seen.sorted).toBeGreaterThan(20);
     expect(seen.cut).toBeGreaterThan(10);
-    expect(seen.fromCheckpoint).toBeGreaterThan(2);
   });
 
   it('sorts the samples of an out-of-order series only; reads the others from the store', async () => {
@@ -302,30 +296,62 @@ describe('series_intervals: the histogram of scrape intervals without a sort', (
     }
   });
 
-  it('counts from checkpoints, fewer as the series grows, across imports', async () => {
-    // a 10 ms scrape with 1–3 ms of jitter and a missed step now and then, in two imports
-    const series = (from: number, to: number): Sample[] =>
+  it('counts from checkpoints, fewer as the series grows, across imports, for any alive_to', async () => {
+    // a 10 ms scrape with 0–3 ms of jitter, a missed step now and then, NaN, ±Inf and stale
+    // markers, in two imports: the first past CHECKPOINTS checkpoints (the loader drops every
+    // other one), the second too many to add to them (the merge does)
+    const values = [1, 2, NaN, 3, Infinity, 4, STALE_NAN, 5, -Infinity, 6];
+    const scrape = (ref: number, from: number, to: number): Sample[] =>
       Array.from({ length: to - from }, (_, i) => from + i)
         .filter((k) => k % 97 !== 5)
-        .map((k) => [0, 10 * k + (k % 3), k % 50 === 7 ? NaN : 1]);
-    const first = series(0, 20 * CHECKPOINT_STRIDE);
-    const second = series(20 * CHECKPOINT_STRIDE, 40 * CHECKPOINT_STRIDE);
+        .map((k) => [ref, 10 * k + ((k * 7) % 4), k % 23 === 7 ? values[k % values.length]! : 1]);
+    const split = (CHECKPOINTS + 4) * CHECKPOINT_STRIDE;
+    const end = split + 20 * CHECKPOINT_STRIDE;
+    const first = [...scrape(0, 0, split), ...scrape(1, 0, 2 * CHECKPOINT_STRIDE)];
+    const second = [...scrape(0, split, end), ...scrape(1, 2 * CHECKPOINT_STRIDE, 3 * CHECKPOINT_STRIDE)];
     const db = await TraceDatabase.open(':memory:');
     try {
-      await importAll(db, [first]);
       const points = async () =>
-        Number((await db.rowsJS(`SELECT count(DISTINCT ts) AS n FROM series_interval_checkpoints`))[0]!.n);
-      expect(await points()).toBeGreaterThan(CHECKPOINTS / 2);
-      expect(await points()).toBeLessThanOrEqual(CHECKPOINTS);
+        Number(
+          (
+            await db.rowsJS(`SELECT max(n) AS n FROM (SELECT count(DISTINCT ts) AS n FROM series_interval_checkpoints
+                            GROUP BY series_id)`)
+          )[0]!.n,
+        );
+      await importAll(db, [first]);
+      const thinned = await points(); // by the loader
+      expect(thinned).toBeGreaterThan(CHECKPOINTS / 4);
+      expect(thinned).toBeLessThan(CHECKPOINTS);
       await importAll(db, [second], 1);
-      expect(await db.rowsJS(`SELECT complete FROM series_interval_state`)).toEqual([{ complete: true }]);
-      expect(await points()).toBeGreaterThan(CHECKPOINTS / 2);
+      expect(await db.rowsJS(`SELECT complete FROM series_interval_state`)).toEqual([
+        { complete: true },
+        { complete: true },
+      ]);
+      // the second import's own (one a stride) and the first's were more: every other one went
+      expect(thinned + 19).toBeGreaterThan(CHECKPOINTS);
       expect(await points()).toBeLessThanOrEqual(CHECKPOINTS);
-      const last = second.at(-1)![1];
-      for (const alive_to of [5, 10 * CHECKPOINT_STRIDE + 3, 20 * 10 * CHECKPOINT_STRIDE, last - 1, last]) {
-        const chosen: Chosen[] = [{ series: 0, alive_to }];
-        expect(await fromModel(db, chosen)).toEqual(reference([first, second], chosen));
-      }
+      const times = [...first, ...second].map(([, t]) => t);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              fc.integer({ min: -10, max: 10 * end + 100 }),
+              fc
+                .tuple(fc.nat(times.length - 1), fc.integer({ min: -1, max: 1 }))
+                .map(([i, d]) => times[i]! + d),
+            ),
+            { minLength: 2, maxLength: 2 },
+          ),
+          async ([a, b]) => {
+            const chosen: Chosen[] = [
+              { series: 0, alive_to: a! },
+              { series: 1, alive_to: b! },
+            ];
+            expect(await fromModel(db, chosen)).toEqual(reference([first, second], chosen));
+          },
+        ),
+        { numRuns: 20 },
+      );
     } finally {
       db.close();
     }
