@@ -13,9 +13,10 @@
  * Everything is temporary (nothing is written to the database file, so read-only databases
  * work). The shared set holds definitions only and is defined once per connection (PromQL
  * defines only the part its query needs); the others hold tables computed from the data as it
- * is at that moment, so every call that asks for them makes them again. What a file materialises, it says
- * itself: a `CREATE TEMP TABLE` is computed once where it stands and read by everything after
- * it; a `CREATE TEMP VIEW` is computed wherever it is read (docs/design.md, "Model sets").
+ * is at that moment, so every call that asks for them makes them again. What a file
+ * materialises, it says itself: a `CREATE TEMP TABLE` is computed once where it stands and read
+ * by everything after it; a `CREATE TEMP VIEW` is computed wherever it is read (docs/design.md,
+ * "Model sets").
  */
 import { listSql } from '../base/sql-files.js';
 import type { TraceDatabase } from '../store/database.js';
@@ -149,7 +150,7 @@ const definedOn = new WeakMap<object, Set<Definition>>();
  * Defines on the database's connection what one statement needs of the shared set
  * (neededDefinitions), each definition once per connection; nothing when the whole set is
  * loaded there. PromQL's queries call this instead of loading the set: DuckDB takes about
- * 0.2 ms per definition, and a query needs a fifth to a half of the set's ~80.
+ * 0.2 ms per definition, and a query needs none to about 23 of the set's ~80.
  */
 export async function loadModelsFor(
   db: Pick<TraceDatabase, 'connection' | 'modelSets'>,
