@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
@@ -41,15 +42,35 @@ describe('@duckdb/node-api bundled at build time (dist/vendor)', () => {
     expect(packageJson('package.json').dependencies!['@duckdb/node-bindings']).toBe(pinned);
   });
 
-  it('is the copy the CLI loads: a query through it runs (the store takes its classes from there)', () => {
+  it('is the copy the CLI loads, and the package stays unloaded', () => {
     const out = node(
       `import(${JSON.stringify(join(ROOT, 'dist/store/duckdb.js'))}).then(async ({ duckdb }) => {` +
-        `const bundle = require(${JSON.stringify(BUNDLE)});` +
         `const c = await (await duckdb.DuckDBInstance.create(':memory:')).connect();` +
         `const v = (await c.runAndReadAll("SELECT TIMESTAMP '2026-12-05 21:00:00' AS t")).getRows()[0][0];` +
-        `process.stdout.write(String(duckdb === bundle && v instanceof bundle.DuckDBTimestampValue));` +
+        `process.stdout.write(JSON.stringify({` +
+        ` instance: v instanceof duckdb.DuckDBTimestampValue,` +
+        ` packageLoaded: Object.keys(require.cache).some((f) => f.includes('/@duckdb/node-api/')),` +
+        ` bindingsLoaded: Object.keys(require.cache).some((f) => f.includes('/@duckdb/node-bindings/')) }));` +
         `})`,
     );
-    expect(out).toBe('true');
+    expect(JSON.parse(out)).toEqual({ instance: true, packageLoaded: false, bindingsLoaded: true });
+  });
+
+  it('has a code cache V8 accepts for the bundle as built', () => {
+    // A process of its own: a script compiled once is V8's to reuse, cache or not. The wrapper
+    // is the one src/store/duckdb.ts compiles; V8 checks a cache against the source's length.
+    const script = (bundle: string) =>
+      `const fs = require('node:fs');` +
+      `const source = '(function (exports, require, module, __filename, __dirname) {' +` +
+      ` fs.readFileSync(${JSON.stringify(bundle)}, 'utf8') + '\\n})';` +
+      `const script = new (require('node:vm').Script)(source, { filename: ${JSON.stringify(BUNDLE)},` +
+      ` cachedData: fs.readFileSync(${JSON.stringify(join(ROOT, 'dist/vendor/duckdb-node-api.v8-cache'))}) });` +
+      `process.stdout.write(String(script.cachedDataRejected));`;
+    expect(node(script(BUNDLE))).toBe('false');
+    // the check can fail: the same cache for another source is refused
+    const other = join(mkdtempSync(join(tmpdir(), 'bundle-')), 'other.cjs');
+    writeFileSync(other, readFileSync(BUNDLE, 'utf8') + '\n');
+    expect(node(script(other))).toBe('true');
+    rmSync(dirname(other), { recursive: true });
   });
 });
