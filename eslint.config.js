@@ -24,4 +24,23 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // DuckDB's classes come from one copy, the build's bundle (src/store/duckdb.ts): a value
+    // imported from the package is another copy's, and `instanceof` between the two fails.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@duckdb/node-api',
+              message: "take DuckDB's classes from src/store/duckdb.ts (types may be imported)",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -17,6 +17,15 @@ if tar -tzf "$tarball" | grep -E '^package/(test|bench|docs)/|\.test\.|\.map$'; 
   exit 1
 fi
 
+# DuckDB's JavaScript API travels bundled into one file, with V8's code cache of it (package.json's
+# bundle-duckdb script).
+for f in duckdb-node-api.cjs duckdb-node-api.v8-cache; do
+  if ! tar -tzf "$tarball" | grep -x "package/dist/vendor/$f" >/dev/null; then
+    echo "check-tarball: dist/vendor/$f is missing from the package" >&2
+    exit 1
+  fi
+done
+
 # --prefer-offline: the dependencies come from npm's cache, filled by npm ci.
 npm install -g --prefix "$scratch/prefix" --prefer-offline --no-audit --no-fund "$tarball" >/dev/null
 bin="$scratch/prefix/bin/trace-analyze"

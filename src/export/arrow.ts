@@ -1,14 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import {
+import type {
+  DuckDBDataChunk,
   DuckDBListType,
   DuckDBMapType,
-  DuckDBTimestampValue,
-  DuckDBTypeId,
-  JSDuckDBValueConverter,
-  type DuckDBDataChunk,
-  type DuckDBResult,
-  type DuckDBType,
+  DuckDBResult,
+  DuckDBType,
 } from '@duckdb/node-api';
 import {
   Bool,
@@ -36,6 +33,11 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { cellText, toCell } from '../base/table.js';
+import { duckdb } from '../store/duckdb.js';
+
+// DuckDB's classes from the one copy every module loads (src/store/duckdb.ts): `instanceof`
+// against another copy's classes would fail.
+const { DuckDBTimestampValue, DuckDBTypeId, JSDuckDBValueConverter } = duckdb;
 
 /**
  * Writes a DuckDB result as an Arrow IPC file (the "Feather v2" file format pyarrow.feather,

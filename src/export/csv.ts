@@ -1,7 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { JSDuckDBValueConverter, type DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBResult } from '@duckdb/node-api';
 import { csvLine, toCell } from '../base/table.js';
+import { duckdb } from '../store/duckdb.js';
+
+const { JSDuckDBValueConverter } = duckdb;
 
 /**
  * Writes a DuckDB result as CSV (RFC 4180, CRLF), chunk by chunk. Text that a spreadsheet would

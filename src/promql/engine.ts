@@ -1,7 +1,7 @@
 import type { DuckDBListValue, DuckDBStructValue, DuckDBValue } from '@duckdb/node-api';
 import { CliError, UsageError } from '../base/errors.js';
 import * as msg from '../base/messages.js';
-import { loadModelSets } from '../models/registry.js';
+import { loadModelsFor } from '../models/registry.js';
 import type { TraceDatabase } from '../store/database.js';
 import { typeOf } from './ast.js';
 import { PromqlSyntaxError, PromqlUnsupportedError } from './errors.js';
@@ -129,7 +129,7 @@ export async function runPromql(db: TraceDatabase, query: PreparedQuery, sink: R
         msg.firstLine(e instanceof Error ? e.message : String(e)).replace(/^Invalid Input Error: /, ''),
       );
     });
-  await loadModelSets(db, 'shared');
+  await loadModelsFor(db, query.sql);
   try {
     await readRows(db, query, sink);
   } catch (e) {
