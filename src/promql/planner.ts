@@ -49,6 +49,12 @@ export const GRID_WINDOWS_PER_SAMPLE = 4;
 export const GRID_COPIES_PER_STEP = 40;
 
 /**
+ * Counter windows by segments copy each segment into the windows holding it up to this many
+ * windows per segment (promql_segment_copies); beyond, ASOF joins over the segments cost less.
+ */
+export const MAX_SEGMENT_COPIES = 16;
+
+/**
  * A subquery without a step (`x[5m:]`) steps at Prometheus' default evaluation interval, the
  * global evaluation_interval (1 minute unless configured; promqltest uses 1 minute too).
  */
@@ -446,6 +452,16 @@ WHERE ${where.join('\n  AND ')}`,
 
   private seriesIds(series: string): string {
     return `(SELECT coalesce(list(series_id), []::INTEGER[]) FROM ${series})`;
+  }
+
+  /**
+   * How many steps' windows one segment of promql_segments can fall in: q + 1 with q whole steps
+   * in a window (src/models/020-promql-selectors.sql), at most the number of steps.
+   */
+  private windowsPerSegment(rangeMs: number): number {
+    const { startMs, endMs, stepMs } = this.grid;
+    const steps = Math.floor((endMs - startMs) / stepMs) + 1;
+    return Math.min(steps, Math.floor((rangeMs + (this.ctx.rules.leftOpen ? 0 : 1)) / stepMs) + 1);
   }
 
   /** How many steps' windows one sample can fall in: at most one per step inside the range. */
@@ -947,21 +963,28 @@ FROM (
           WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false)
             AND ${where})`;
     let windows: string;
-    if (asof && COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true)) {
-      // Each sample of those series read once, whatever the overlap (by segments); the others
-      // are sorted and found by ASOF joins. (At small overlaps the grid below costs
-      // less: measured in docs/performance.md.) Unless a way is forced, series with few samples
-      // per step take the grid's copies too (fewer than GRID_COPIES_PER_STEP copies per step).
+    if (COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true)) {
+      // Each sample of those series read once into its segment, whatever the overlap; each
+      // segment then copied into its few windows, or with many windows per segment the windows
+      // found by ASOF joins over the segments (MAX_SEGMENT_COPIES). Unless a way is forced,
+      // series with few samples per step take the grid's copies of their samples instead
+      // (fewer than GRID_COPIES_PER_STEP copies per step). The others are sorted: ASOF joins or
+      // the grid, as for the other range functions.
       const dense = this.ctx.gridWindowsPerSample === undefined ? this.denseSeries(perSample) : 'true';
-      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true, dense))}, true, 0)
+      const perSegment = this.windowsPerSegment(m.rangeMs);
+      const bySegments = perSegment <= MAX_SEGMENT_COPIES ? `'copies', ${perSegment}` : `'asof', 0`;
+      const sorted = asof
+        ? `promql_range_windows(${args(ids(false))})`
+        : `promql_grid_windows(${args(ids(false))}, ${perSample})`;
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true, dense))}, ${bySegments})
   UNION ALL
-  SELECT * FROM promql_counter_windows(${args(ids(true, `NOT ${dense}`))}, false, ${perSample})
+  SELECT * FROM promql_counter_windows(${args(ids(true, `NOT ${dense}`))}, 'grid', ${perSample})
   UNION ALL
-  SELECT * FROM promql_range_windows(${args(ids(false))}))`;
+  SELECT * FROM ${sorted})`;
     } else if (asof) {
       windows = `promql_range_windows(${args(this.seriesIds(series))})`;
     } else if (COUNTER_WINDOW_FUNCTIONS.has(func)) {
-      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, false, ${perSample})
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, 'grid', ${perSample})
   UNION ALL
   SELECT * FROM promql_grid_windows(${args(ids(false))}, ${perSample}))`;
     } else {
