@@ -219,6 +219,8 @@ const DATE_FUNCTIONS = [
 
 /** Range functions promql_grid_windows / promql_range_windows compute from a selector's samples. */
 const WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'resets', 'changes']);
+/** Range functions computed by promql_extrapolated_rate: a value exactly where a window holds two samples. */
+const EXTRAPOLATED_RATE_FUNCTIONS = new Set(['rate', 'increase', 'delta']);
 /** Range functions that need only a window's count, first and last sample and counter correction. */
 const COUNTER_WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'resets']);
 /**
@@ -993,9 +995,17 @@ FROM (
     return {
       kind: 'vector',
       sets: this.add('ls', `SELECT series_id AS lid, ${this.dropName('labels')} AS labels FROM ${series}`),
+      // extrapolatedRate has no answer for fewer than two samples and always one otherwise
+      // (030-range-functions.sql): filtering on the count spares DuckDB computing it twice, once
+      // for the filter and once for the result, as it does with `value IS NOT NULL`.
       cte: this.add(
         func,
-        `SELECT * FROM (
+        EXTRAPOLATED_RATE_FUNCTIONS.has(func)
+          ? `SELECT w.t, w.series_id AS lid, ${value} AS value, s.ord
+FROM ${windows} w
+JOIN ${series} s USING (series_id)
+WHERE w.n >= 2`
+          : `SELECT * FROM (
   SELECT w.t, w.series_id AS lid, ${value} AS value, s.ord
   FROM ${windows} w
   JOIN ${series} s USING (series_id)
