@@ -3,6 +3,14 @@
 -- left_open: Prometheus 3 selects (t - range, t] and looks back over (t - 5m, t]; 2.x uses
 -- closed intervals [t - range, t] and [t - 5m, t]. Timestamps are integer ms, so "> x" is ">= x + 1".
 
+-- A list of series ids as a table, for `series_id IN (FROM promql_ids(series_ids))`. Its filter
+-- drops nothing that could match (ids are never NULL, and a NULL in IN matches no row), but with
+-- it DuckDB pushes the semi join's ids into the scan of samples as a Bloom filter even where the
+-- list comes from a CTE used more than once: a plain `IN (SELECT unnest(series_ids))` then read
+-- all 20M samples for a 5M-sample selector.
+CREATE OR REPLACE TEMP MACRO promql_ids(series_ids) AS TABLE
+SELECT i AS series_id FROM (SELECT unnest(series_ids) AS i) WHERE i IS NOT NULL;
+
 -- Instant vector selector (Prometheus engine.go vectorSelectorSingle): the newest sample at or
 -- before t - offset, if it is inside the lookback window and not a staleness marker (NULL value).
 -- Only the selected series' samples between the first step's lookback window and the last step
@@ -20,7 +28,7 @@ WITH q AS (
 SELECT q.series_id, q.t, x.value, x.ts
 FROM q ASOF JOIN (
     SELECT series_id, max(ts) AS ts, arg_max_null(value, ts) AS value FROM samples
-    WHERE series_id IN (SELECT unnest(series_ids))
+    WHERE series_id IN (FROM promql_ids(series_ids))
       AND ts >= start_ms - offset_ms - lookback_ms AND ts <= end_ms - offset_ms
     GROUP BY series_id, greatest((ts - (start_ms - offset_ms) + step_ms - 1) // step_ms, 0)
 ) x ON x.series_id = q.series_id AND x.ts <= q.ref
@@ -39,7 +47,7 @@ WITH p AS (
            lag(ts) OVER w AS prev_ts,
            lag(value) OVER w AS prev_value
     FROM samples
-    WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+    WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
     WINDOW w AS (PARTITION BY series_id ORDER BY ts)
 ), flagged AS (
     SELECT *,
@@ -109,7 +117,7 @@ WITH p AS (
            lag(ts) OVER w AS prev_ts,
            lag(value) OVER w AS prev_value
     FROM samples
-    WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+    WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
       AND ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
       AND ts <= end_ms - offset_ms
     WINDOW w AS (PARTITION BY series_id ORDER BY ts)
@@ -160,7 +168,7 @@ FROM (
            unnest(range(greatest(promql_grid_k_lo(z.ts, start_ms, step_ms, range_ms, offset_ms), 0),
                         promql_grid_k_hi(z.prev_ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) + 1)) AS k
     FROM series_resets z
-    WHERE z.series_id IN (SELECT unnest(series_ids))
+    WHERE z.series_id IN (FROM promql_ids(series_ids))
       AND z.prev_ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
       AND z.ts <= end_ms - offset_ms
 )
@@ -177,7 +185,7 @@ WITH placed AS (
                promql_grid_k_lo(ts, start_ms, step_ms, range_ms, offset_ms) AS k_lo,
                promql_grid_k_hi(ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS k_hi
         FROM samples
-        WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+        WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
           AND ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
           AND ts <= end_ms - offset_ms
     ) x, range(0, max_per_sample) d(i)
@@ -221,7 +229,7 @@ FROM (
                         - promql_segment_len(range_ms, left_open) % step_ms) // step_ms
                 ELSE 2 * ((ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) // step_ms) END AS g
     FROM samples
-    WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+    WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
       AND ts >= promql_segment_a0(start_ms, range_ms, offset_ms, left_open)
       AND ts <= start_ms + (end_ms - start_ms) // step_ms * step_ms - offset_ms
 )

@@ -968,7 +968,9 @@ FROM (
           WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false)
             AND ${where})`;
     let windows: string;
-    if (COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true)) {
+    // One step (an instant query) never has enough copies per step for segments.
+    const oneStep = this.grid.endMs - this.grid.startMs < this.grid.stepMs;
+    if (COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true) && (asof || !oneStep)) {
       // Each sample of those series read once into its segment, whatever the overlap; each
       // segment then copied into its few windows, or with many windows per segment the windows
       // found by ASOF joins over the segments (MAX_SEGMENT_COPIES). Unless a way is forced,
