@@ -3,6 +3,14 @@
 -- left_open: Prometheus 3 selects (t - range, t] and looks back over (t - 5m, t]; 2.x uses
 -- closed intervals [t - range, t] and [t - 5m, t]. Timestamps are integer ms, so "> x" is ">= x + 1".
 
+-- A list of series ids as a table, for `series_id IN (FROM promql_ids(series_ids))`. Its filter
+-- drops nothing that could match (ids are never NULL, and a NULL in IN matches no row), but with
+-- it DuckDB pushes the semi join's ids into the scan of samples as a Bloom filter even where the
+-- list comes from a CTE used more than once: a plain `IN (SELECT unnest(series_ids))` then read
+-- all 20M samples for a 5M-sample selector.
+CREATE OR REPLACE TEMP MACRO promql_ids(series_ids) AS TABLE
+SELECT i AS series_id FROM (SELECT unnest(series_ids) AS i) WHERE i IS NOT NULL;
+
 -- Instant vector selector (Prometheus engine.go vectorSelectorSingle): the newest sample at or
 -- before t - offset, if it is inside the lookback window and not a staleness marker (NULL value).
 -- Only the selected series' samples between the first step's lookback window and the last step
@@ -20,7 +28,7 @@ WITH q AS (
 SELECT q.series_id, q.t, x.value, x.ts
 FROM q ASOF JOIN (
     SELECT series_id, max(ts) AS ts, arg_max_null(value, ts) AS value FROM samples
-    WHERE series_id IN (SELECT unnest(series_ids))
+    WHERE series_id IN (FROM promql_ids(series_ids))
       AND ts >= start_ms - offset_ms - lookback_ms AND ts <= end_ms - offset_ms
     GROUP BY series_id, greatest((ts - (start_ms - offset_ms) + step_ms - 1) // step_ms, 0)
 ) x ON x.series_id = q.series_id AND x.ts <= q.ref
@@ -39,7 +47,7 @@ WITH p AS (
            lag(ts) OVER w AS prev_ts,
            lag(value) OVER w AS prev_value
     FROM samples
-    WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+    WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
     WINDOW w AS (PARTITION BY series_id ORDER BY ts)
 ), flagged AS (
     SELECT *,
@@ -109,7 +117,7 @@ WITH p AS (
            lag(ts) OVER w AS prev_ts,
            lag(value) OVER w AS prev_value
     FROM samples
-    WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+    WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
       AND ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
       AND ts <= end_ms - offset_ms
     WINDOW w AS (PARTITION BY series_id ORDER BY ts)
@@ -160,7 +168,7 @@ FROM (
            unnest(range(greatest(promql_grid_k_lo(z.ts, start_ms, step_ms, range_ms, offset_ms), 0),
                         promql_grid_k_hi(z.prev_ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) + 1)) AS k
     FROM series_resets z
-    WHERE z.series_id IN (SELECT unnest(series_ids))
+    WHERE z.series_id IN (FROM promql_ids(series_ids))
       AND z.prev_ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
       AND z.ts <= end_ms - offset_ms
 )
@@ -177,7 +185,7 @@ WITH placed AS (
                promql_grid_k_lo(ts, start_ms, step_ms, range_ms, offset_ms) AS k_lo,
                promql_grid_k_hi(ts, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS k_hi
         FROM samples
-        WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
+        WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
           AND ts >= start_ms - offset_ms - range_ms + CASE WHEN left_open THEN 1 ELSE 0 END
           AND ts <= end_ms - offset_ms
     ) x, range(0, max_per_sample) d(i)
@@ -205,26 +213,32 @@ CREATE OR REPLACE TEMP MACRO promql_segment_a0(start_ms, range_ms, offset_ms, le
 CREATE OR REPLACE TEMP MACRO promql_segment_len(range_ms, left_open) AS
     range_ms + 1 - CASE WHEN left_open THEN 1 ELSE 0 END;
 
+-- The segments themselves: count, first and last sample of each series per segment g. With d > 0
+-- the end cut of step j lies d ms after its start, so g = 2j + (1 at or after the cut) is
+-- u // step_ms + (u + step_ms - d) // step_ms (u = ts - a_0): two divisions, no comparison.
+CREATE OR REPLACE TEMP MACRO promql_segments(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) AS TABLE
+SELECT series_id, g,
+       count(*) AS cnt,
+       min(ts) AS first_ts, arg_min(value, ts) AS first_value,
+       max(ts) AS last_ts, arg_max(value, ts) AS last_value
+FROM (
+    SELECT series_id, ts, value,
+           CASE WHEN promql_segment_len(range_ms, left_open) % step_ms > 0
+                THEN (ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) // step_ms
+                     + (ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open) + step_ms
+                        - promql_segment_len(range_ms, left_open) % step_ms) // step_ms
+                ELSE 2 * ((ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) // step_ms) END AS g
+    FROM samples
+    WHERE value IS NOT NULL AND series_id IN (FROM promql_ids(series_ids))
+      AND ts >= promql_segment_a0(start_ms, range_ms, offset_ms, left_open)
+      AND ts <= start_ms + (end_ms - start_ms) // step_ms * step_ms - offset_ms
+)
+GROUP BY series_id, g;
+
 CREATE OR REPLACE TEMP MACRO promql_segment_firstlast(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms,
                                                       left_open) AS TABLE
 WITH seg AS (
-    SELECT series_id, g,
-           count(*) AS cnt,
-           min(ts) AS first_ts, arg_min(value, ts) AS first_value,
-           max(ts) AS last_ts, arg_max(value, ts) AS last_value
-    FROM (
-        SELECT series_id, ts, value,
-               2 * ((ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) // step_ms)
-               + CASE WHEN promql_segment_len(range_ms, left_open) % step_ms > 0
-                       AND (ts - promql_segment_a0(start_ms, range_ms, offset_ms, left_open)) % step_ms
-                           >= promql_segment_len(range_ms, left_open) % step_ms
-                      THEN 1 ELSE 0 END AS g
-        FROM samples
-        WHERE value IS NOT NULL AND series_id IN (SELECT unnest(series_ids))
-          AND ts >= promql_segment_a0(start_ms, range_ms, offset_ms, left_open)
-          AND ts <= start_ms + (end_ms - start_ms) // step_ms * step_ms - offset_ms
-    )
-    GROUP BY series_id, g
+    FROM promql_segments(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open)
 ), cum AS (
     SELECT *, sum(cnt) OVER (PARTITION BY series_id ORDER BY g ROWS UNBOUNDED PRECEDING) AS cum_cnt
     FROM seg
@@ -244,23 +258,53 @@ ASOF JOIN cum l ON l.series_id = q.series_id AND l.g <= q.hi
 ASOF JOIN cum f ON f.series_id = q.series_id AND f.g >= q.lo
 WHERE f.g <= l.g;
 
+-- The same windows without ASOF joins: each segment copied into the windows holding it, k =
+-- ceil((g - h) / 2) .. g // 2 with h = 2q (d > 0) or 2q - 1 (d = 0), at most q + 1 =
+-- max_per_segment of them, and each window a hash aggregate of its few segment rows (its first
+-- sample the first segment's, timestamps being unique within a series). A few rows per step
+-- where the ASOF joins sort every series' steps and segments; for long ranges at short steps
+-- (many windows per segment) the ASOF joins cost less (planner.ts MAX_SEGMENT_COPIES).
+CREATE OR REPLACE TEMP MACRO promql_segment_copies(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
+                                                   max_per_segment) AS TABLE
+WITH placed AS (
+    SELECT s.*,
+           greatest((s.g - 2 * (promql_segment_len(range_ms, left_open) // step_ms)
+                     + CASE WHEN promql_segment_len(range_ms, left_open) % step_ms > 0 THEN 0 ELSE 1 END + 1) // 2, 0)
+           + d.i AS k
+    FROM promql_segments(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open) s,
+         range(0, max_per_segment) d(i)
+)
+SELECT series_id, k,
+       sum(cnt)::BIGINT AS n,
+       min(first_ts) AS first_ts, arg_min(first_value, first_ts) AS first_value,
+       max(last_ts) AS last_ts, arg_max(last_value, last_ts) AS last_value
+FROM placed
+WHERE k <= least(g // 2, (end_ms - start_ms) // step_ms)
+GROUP BY series_id, k;
+
 -- Windows for the counter functions (rate, increase, delta, resets) on series whose resets the
 -- loader recorded (series_stats.resets_complete: samples that arrived in time order, every reset a
 -- row of series_resets): the columns of promql_grid_windows without sorting the samples. A
--- window's count, first and last sample come from promql_grid_counter_firstlast (by_segments
--- false: each sample copied into its windows, at most max_per_sample) or promql_segment_firstlast
--- (true: each sample read once, for larger overlaps); its resets from series_resets
--- (promql_window_resets). prev_ts, prev_value and changes are not computed (NULL): irate, idelta
--- and changes use promql_grid_windows.
+-- window's count, first and last sample come, by `plan`, from promql_grid_counter_firstlast
+-- ('grid': each sample copied into its windows, at most max_per_sample), promql_segment_copies
+-- ('copies': each sample read once into its segment, each segment copied into at most
+-- max_per_sample windows) or promql_segment_firstlast ('asof': each sample read once, windows by
+-- ASOF joins over the segments); its resets from series_resets (promql_window_resets). prev_ts,
+-- prev_value and changes are not computed (NULL): irate, idelta and changes use
+-- promql_grid_windows.
 CREATE OR REPLACE TEMP MACRO promql_counter_windows(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
-                                                    by_segments, max_per_sample) AS TABLE
+                                                    plan, max_per_sample) AS TABLE
 WITH w AS (
     SELECT * FROM promql_segment_firstlast(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open)
-    WHERE by_segments
+    WHERE plan = 'asof'
+    UNION ALL
+    SELECT * FROM promql_segment_copies(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
+                                        max_per_sample)
+    WHERE plan = 'copies'
     UNION ALL
     SELECT * FROM promql_grid_counter_firstlast(series_ids, start_ms, end_ms, step_ms, range_ms, offset_ms, left_open,
                                                 max_per_sample)
-    WHERE NOT by_segments
+    WHERE plan = 'grid'
 )
 SELECT w.series_id, start_ms + w.k * step_ms AS t,
        start_ms + w.k * step_ms - offset_ms - range_ms AS range_start,

@@ -43,10 +43,19 @@ export const GRID_WINDOWS_PER_SAMPLE = 4;
  * Counter windows by segments pay off when a segment (half a step) holds several samples; a
  * series whose samples per step × windows per sample stay at or below this takes the grid's
  * copies instead: `rate(x[10s])` at a 2 s step over 1 s samples took 14 s of CPU and 1.3 GiB by
- * segments, 7.6 s and 0.9 GiB on the grid; at 42 copies per step both cost the same CPU
- * (docs/performance.md).
+ * segments (windows then found by ASOF joins), 7.6 s and 0.9 GiB on the grid; at 42 copies per
+ * step both cost the same CPU (docs/performance.md).
  */
 export const GRID_COPIES_PER_STEP = 40;
+
+/**
+ * Counter windows by segments copy each segment into the windows holding it up to this many
+ * windows per segment (promql_segment_copies); beyond, ASOF joins over the segments cost less.
+ * On the bench's 10M counter samples at a 60 s step, CPU of the windows alone, ASOF → copies:
+ * `[10m]` (11 windows per segment) 602 → 499 ms, `[20m]` (21) 580 → 567 ms, `[30m]` (31)
+ * 577 → 628 ms, `[1h]` (61) 588 → 865 ms.
+ */
+export const MAX_SEGMENT_COPIES = 16;
 
 /**
  * A subquery without a step (`x[5m:]`) steps at Prometheus' default evaluation interval, the
@@ -213,6 +222,8 @@ const DATE_FUNCTIONS = [
 
 /** Range functions promql_grid_windows / promql_range_windows compute from a selector's samples. */
 const WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'irate', 'idelta', 'resets', 'changes']);
+/** Range functions computed by promql_extrapolated_rate: a value exactly where a window holds two samples. */
+const EXTRAPOLATED_RATE_FUNCTIONS = new Set(['rate', 'increase', 'delta']);
 /** Range functions that need only a window's count, first and last sample and counter correction. */
 const COUNTER_WINDOW_FUNCTIONS = new Set(['rate', 'increase', 'delta', 'resets']);
 /**
@@ -446,6 +457,16 @@ WHERE ${where.join('\n  AND ')}`,
 
   private seriesIds(series: string): string {
     return `(SELECT coalesce(list(series_id), []::INTEGER[]) FROM ${series})`;
+  }
+
+  /**
+   * How many steps' windows one segment of promql_segments can fall in: q + 1 with q whole steps
+   * in a window (src/models/020-promql-selectors.sql), at most the number of steps.
+   */
+  private windowsPerSegment(rangeMs: number): number {
+    const { startMs, endMs, stepMs } = this.grid;
+    const steps = Math.floor((endMs - startMs) / stepMs) + 1;
+    return Math.min(steps, Math.floor((rangeMs + (this.ctx.rules.leftOpen ? 0 : 1)) / stepMs) + 1);
   }
 
   /** How many steps' windows one sample can fall in: at most one per step inside the range. */
@@ -947,21 +968,30 @@ FROM (
           WHERE ${complete ? '' : 'NOT '}coalesce((SELECT resets_complete FROM series_stats st WHERE st.series_id = s.series_id), false)
             AND ${where})`;
     let windows: string;
-    if (asof && COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true)) {
-      // Each sample of those series read once, whatever the overlap (by segments); the others
-      // are sorted and found by ASOF joins. (At small overlaps the grid below costs
-      // less: measured in docs/performance.md.) Unless a way is forced, series with few samples
-      // per step take the grid's copies too (fewer than GRID_COPIES_PER_STEP copies per step).
+    // One step (an instant query) never has enough copies per step for segments.
+    const oneStep = this.grid.endMs - this.grid.startMs < this.grid.stepMs;
+    if (COUNTER_WINDOW_FUNCTIONS.has(func) && (this.ctx.segmentWindows ?? true) && (asof || !oneStep)) {
+      // Each sample of those series read once into its segment, whatever the overlap; each
+      // segment then copied into its few windows, or with many windows per segment the windows
+      // found by ASOF joins over the segments (MAX_SEGMENT_COPIES). Unless a way is forced,
+      // series with few samples per step take the grid's copies of their samples instead
+      // (fewer than GRID_COPIES_PER_STEP copies per step). The others are sorted: ASOF joins or
+      // the grid, as for the other range functions.
       const dense = this.ctx.gridWindowsPerSample === undefined ? this.denseSeries(perSample) : 'true';
-      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true, dense))}, true, 0)
+      const perSegment = this.windowsPerSegment(m.rangeMs);
+      const bySegments = perSegment <= MAX_SEGMENT_COPIES ? `'copies', ${perSegment}` : `'asof', 0`;
+      const sorted = asof
+        ? `promql_range_windows(${args(ids(false))})`
+        : `promql_grid_windows(${args(ids(false))}, ${perSample})`;
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true, dense))}, ${bySegments})
   UNION ALL
-  SELECT * FROM promql_counter_windows(${args(ids(true, `NOT ${dense}`))}, false, ${perSample})
+  SELECT * FROM promql_counter_windows(${args(ids(true, `NOT ${dense}`))}, 'grid', ${perSample})
   UNION ALL
-  SELECT * FROM promql_range_windows(${args(ids(false))}))`;
+  SELECT * FROM ${sorted})`;
     } else if (asof) {
       windows = `promql_range_windows(${args(this.seriesIds(series))})`;
     } else if (COUNTER_WINDOW_FUNCTIONS.has(func)) {
-      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, false, ${perSample})
+      windows = `(SELECT * FROM promql_counter_windows(${args(ids(true))}, 'grid', ${perSample})
   UNION ALL
   SELECT * FROM promql_grid_windows(${args(ids(false))}, ${perSample}))`;
     } else {
@@ -970,9 +1000,17 @@ FROM (
     return {
       kind: 'vector',
       sets: this.add('ls', `SELECT series_id AS lid, ${this.dropName('labels')} AS labels FROM ${series}`),
+      // extrapolatedRate has no answer for fewer than two samples and always one otherwise
+      // (030-range-functions.sql): filtering on the count spares DuckDB computing it twice, once
+      // for the filter and once for the result, as it does with `value IS NOT NULL`.
       cte: this.add(
         func,
-        `SELECT * FROM (
+        EXTRAPOLATED_RATE_FUNCTIONS.has(func)
+          ? `SELECT w.t, w.series_id AS lid, ${value} AS value, s.ord
+FROM ${windows} w
+JOIN ${series} s USING (series_id)
+WHERE w.n >= 2`
+          : `SELECT * FROM (
   SELECT w.t, w.series_id AS lid, ${value} AS value, s.ord
   FROM ${windows} w
   JOIN ${series} s USING (series_id)

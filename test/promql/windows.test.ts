@@ -83,8 +83,14 @@ describe('range function windows: step grid, ASOF joins and segments agree', () 
     { range: '90s', step: 7_000 },
     { range: '5m', step: 60_000, offset: ' offset 30s' },
     // Enough samples per step (16) for the default plan to take segments: the shapes above have
-    // few (planner.ts GRID_COPIES_PER_STEP), so it copies their samples onto the grid.
+    // few (planner.ts GRID_COPIES_PER_STEP), so it copies their samples onto the grid. Segments
+    // are copied into their windows up to MAX_SEGMENT_COPIES windows per segment (6 here, 1 or 2
+    // at a range of one step, 1 at half a step), beyond that found by ASOF joins (21 windows per
+    // segment at 60 s).
     { range: '20m', step: 240_000 },
+    { range: '12m', step: 720_000 },
+    { range: '6m', step: 720_000 },
+    { range: '20m', step: 60_000, offset: ' offset 10s' },
   ];
   it('has series of both kinds: resets recorded at import (segments) and not (sorted)', async () => {
     const rows = await db.rowsJS(
