@@ -206,6 +206,20 @@ describe('memory', () => {
     }
   });
 
+  it('has DuckDB give the memory it frees back to the system, on every open', async () => {
+    // jemalloc's background threads: without them, after a statement that used the whole
+    // limit, its freed pages stay resident (docs/performance.md, "The report in bounded memory")
+    const path = join(tmp.dir, 'allocator.duckdb');
+    for (const options of [{ create: true }, { readOnly: true }, { memoryLimit: importMemoryLimitBytes() }]) {
+      const db = await TraceDatabase.open(path, options);
+      try {
+        expect(await setting(db, 'allocator_background_threads')).toBe('true');
+      } finally {
+        db.close();
+      }
+    }
+  });
+
   it('spills beside a database opened for writing, and into a folder of its own when read-only', async () => {
     const path = join(tmp.dir, 'spill.duckdb');
     const db = await TraceDatabase.open(path, { create: true });

@@ -24,17 +24,23 @@ WITH keys AS (
     JOIN keys k USING (deployment, process, role, quantity)
     JOIN pool_grid g USING (deployment)
     WHERE ps.chosen
+), sampled_series AS (
+    -- a series' grid is its deployment's, so its buckets are the same for every key it gives
+    SELECT DISTINCT series_id, t0, step_ms FROM memory_series
 ), last_of_series AS (
     -- each series' last sample in each bucket, of two at one time the larger: a hash aggregate
-    -- per series and bucket, straight from the samples (NULL, NaN and ±Inf left out)
-    SELECT m.key, x.series_id, pool_bucket_of(x.ts, m.t0, m.step_ms) AS bucket, m.scale,
+    -- per series and bucket, straight from the samples (NULL, NaN and ±Inf left out), keyed
+    -- on those two alone (fewer keys to hash; the key and scale join after)
+    SELECT x.series_id, pool_bucket_of(x.ts, m.t0, m.step_ms) AS bucket,
            max({'ts': x.ts, 'value': x.value}) AS last
     FROM samples x
-    JOIN memory_series m USING (series_id)
+    JOIN sampled_series m USING (series_id)
     WHERE x.value IS NOT NULL AND isfinite(x.value)
     GROUP BY ALL
 ), last_scaled AS (
-    SELECT key, series_id, bucket, last.ts AS ts, last.value * scale AS value FROM last_of_series
+    SELECT m.key, l.series_id, l.bucket, l.last.ts AS ts, l.last.value * m.scale AS value
+    FROM last_of_series l
+    JOIN memory_series m USING (series_id)
 )
 SELECT k.deployment, k.process, k.role, k.quantity, l.key, l.bucket,
        max(l.ts) AS ts, arg_max(l.value, (l.ts, l.series_id)) AS value
