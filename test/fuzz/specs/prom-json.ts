@@ -5,6 +5,7 @@ import { METADATA_KEY } from '../../../src/importers/prom-json.js';
 import { CAPTURE, MODES } from '../../helpers/cli.js';
 import { hostileText, promName } from '../hostile.js';
 import type { FuzzInput, FuzzSpec } from '../spec.js';
+import { seriesIdentity } from './real-series.js';
 
 const SEED_FILES = MODES.flatMap((mode) => [
   join(CAPTURE, 'prometheus', mode, 'query_range_step1s_num_procs.json'),
@@ -21,21 +22,30 @@ const value = fc.oneof(
 );
 /** Unix seconds with millisecond precision, between 1970 and 2100. */
 const seconds = fc.integer({ min: 0, max: 4_102_444_800_000 }).map((ms) => ms / 1000);
-const pairs = fc.array(fc.tuple(seconds, value), { maxLength: 30 });
+// one sample per timestamp: a repeated timestamp keeps only its first sample (as Prometheus does)
+const pairs = fc.uniqueArray(fc.tuple(seconds, value), { maxLength: 30, selector: ([t]) => t });
 const labels = fc.dictionary(fc.oneof(promName, hostileText), hostileText, { maxKeys: 4 });
 const metric = fc
   .record({ __name__: fc.oneof(promName, hostileText) })
   .chain((m) => labels.map((l) => ({ ...l, ...m })));
 
+/** A result's series, by its label set (seriesIdentity). */
+const identity = (r: { metric: Record<string, string> }) => seriesIdentity({ labels: r.metric, samples: [] });
+
 const body = fc.oneof(
-  fc.array(fc.record({ metric, values: pairs }), { maxLength: 6 }).map((result) => ({
-    data: { resultType: 'matrix', result },
-    samples: result.reduce((n, s) => n + s.values.length, 0),
-  })),
-  fc.array(fc.record({ metric, value: fc.tuple(seconds, value) }), { maxLength: 6 }).map((result) => ({
-    data: { resultType: 'vector', result },
-    samples: result.length,
-  })),
+  // distinct label sets: two series of one label set would be one series with repeated timestamps
+  fc
+    .uniqueArray(fc.record({ metric, values: pairs }), { maxLength: 6, selector: identity })
+    .map((result) => ({
+      data: { resultType: 'matrix', result },
+      samples: result.reduce((n, s) => n + s.values.length, 0),
+    })),
+  fc
+    .uniqueArray(fc.record({ metric, value: fc.tuple(seconds, value) }), { maxLength: 6, selector: identity })
+    .map((result) => ({
+      data: { resultType: 'vector', result },
+      samples: result.length,
+    })),
   fc.tuple(seconds, value).map((result) => ({ data: { resultType: 'scalar', result }, samples: 1 })),
 );
 

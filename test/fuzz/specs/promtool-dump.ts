@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { MODES } from '../../helpers/cli.js';
 import { hostileText, promName } from '../hostile.js';
 import type { FuzzInput, FuzzSpec } from '../spec.js';
-import { realSeries, wellFormed, type RealSeries } from './real-series.js';
+import { realSeries, seriesIdentity, wellFormed, type RealSeries } from './real-series.js';
 
 /** Go's strconv.Quote for the characters that matter here (JSON's escapes are a subset Go reads). */
 const goQuote = (s: string) => JSON.stringify(wellFormed(s));
@@ -32,12 +32,13 @@ const series = fc.record({
   labels: fc
     .dictionary(promName, hostileText, { maxKeys: 4 })
     .chain((l) => promName.map((name) => ({ ...l, __name__: name }))),
-  samples: fc.array(
+  // one sample per timestamp: a repeated timestamp keeps only its first sample (as Prometheus does)
+  samples: fc.uniqueArray(
     fc.tuple(
       fc.integer({ min: 0, max: 4_102_444_800_000 }),
       fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(Infinity, -Infinity)),
     ),
-    { minLength: 1, maxLength: 20 },
+    { minLength: 1, maxLength: 20, selector: ([t]) => t },
   ),
 });
 
@@ -49,7 +50,8 @@ export const promtoolDumpSpec: FuzzSpec = {
       name: `${mode}.dump.txt`,
       bytes: Buffer.from(render(realSeries(mode))),
     })),
-  valid: fc.array(series, { minLength: 1, maxLength: 5 }).map((list) => ({
+  // distinct label sets: two series of one label set would be one series with repeated timestamps
+  valid: fc.uniqueArray(series, { minLength: 1, maxLength: 5, selector: seriesIdentity }).map((list) => ({
     input: { kind: 'file', name: 'generated.dump.txt', bytes: Buffer.from(render(list)) },
     samples: list.reduce((n, s) => n + s.samples.length, 0),
   })),

@@ -24,3 +24,15 @@ export function realSeries(mode: string): RealSeries[] {
 export function wellFormed(text: string): string {
   return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
+
+/**
+ * A series' identity: its label set, whatever the order of the labels, as stored (text made
+ * well-formed; a label with an empty value is no label, as in Prometheus).
+ */
+export const seriesIdentity = (s: RealSeries): string =>
+  JSON.stringify(
+    Object.entries(s.labels)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => [wellFormed(k), wellFormed(v)])
+      .sort(([a], [b]) => (a! < b! ? -1 : 1)),
+  );

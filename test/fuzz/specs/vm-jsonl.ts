@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { MODES } from '../../helpers/cli.js';
 import { hostileText, promName } from '../hostile.js';
 import type { FuzzInput, FuzzSpec } from '../spec.js';
-import { realSeries, wellFormed, type RealSeries } from './real-series.js';
+import { realSeries, seriesIdentity, type RealSeries } from './real-series.js';
 
 /** VictoriaMetrics writes NaN as null and infinities as the strings "Infinity" and "-Infinity". */
 function vmValue(v: number): number | string | null {
@@ -43,18 +43,6 @@ const series = fc.record({
   }),
 });
 
-/**
- * A series' identity: its label set, whatever the order of the labels, as stored (text made
- * well-formed; a label with an empty value is no label, as in Prometheus).
- */
-const identity = (s: RealSeries) =>
-  JSON.stringify(
-    Object.entries(s.labels)
-      .filter(([, v]) => v !== '')
-      .map(([k, v]) => [wellFormed(k), wellFormed(v)])
-      .sort(([a], [b]) => (a! < b! ? -1 : 1)),
-  );
-
 export const vmJsonlSpec: FuzzSpec = {
   format: 'vm-jsonl',
   seeds: () =>
@@ -66,7 +54,7 @@ export const vmJsonlSpec: FuzzSpec = {
   valid: fc
     .tuple(
       // distinct label sets: two series of one label set would be one series with repeated timestamps
-      fc.uniqueArray(series, { minLength: 1, maxLength: 5, selector: identity }),
+      fc.uniqueArray(series, { minLength: 1, maxLength: 5, selector: seriesIdentity }),
       fc.integer({ min: 1, max: 10 }),
     )
     .map(([list, block]) => ({
